@@ -1,0 +1,28 @@
+// The command line: parses arguments, runs a command, prints, and returns the exit code.
+// main() only calls run(); tests call it in-process with their own streams and environment.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sd::cli {
+
+// Exit codes, the same for every command (docs/cli.md).
+enum ExitCode : int {
+  kExitOk = 0,       // nothing to do, or done
+  kExitError = 1,    // an error; nothing was changed
+  kExitChanges = 2,  // changes pending or drift found (plan --detailed-exitcode)
+};
+
+struct Environment {
+  std::function<std::optional<std::string>(const std::string&)> get_env;  // default ::getenv
+  bool stdout_is_terminal = false;
+};
+
+[[nodiscard]] int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+                      const Environment& env);
+
+}  // namespace sd::cli

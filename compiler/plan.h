@@ -1,0 +1,70 @@
+// The plan: the ordered actions that make live state match the spec. Pure data; rendering is
+// in render_*.h and doing is in runtime/. Two runs on the same input give the same plan.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compiler/observed_state.h"
+#include "compiler/resource.h"
+
+namespace sd {
+
+enum class ActionKind : uint8_t {
+  Create,   // absent, the spec wants it
+  Update,   // present, some managed fields differ
+  Disable,  // present and enabled, the spec no longer names it (targets; links with prune)
+  NoOp,     // present and matching
+  Unknown,  // could not be read: nothing can be decided; blocks apply unless told otherwise
+  Blocked,  // cannot be done as specified (e.g. an account that must exist does not)
+};
+
+[[nodiscard]] std::string_view to_string(ActionKind kind);  // "create", "update", ...
+
+struct FieldChange {
+  uint16_t field;  // index into the type's fields
+  Value before;    // Unset when absent
+  Value after;
+};
+
+struct Action {
+  ActionKind kind = ActionKind::NoOp;
+  const ResourceType* type = nullptr;
+  std::string name;
+  std::string reason;  // one line: why this action, e.g. "absent", "3 fields differ"
+  // Update/Disable: the fields that change. Create: every managed field (before Unset).
+  std::vector<FieldChange> changes;
+  int32_t desired = -1;   // index into Plan::desired.resources, -1 if the spec does not name it
+  int32_t observed = -1;  // index into Plan::observed.resources, -1 if not listed
+  std::vector<uint32_t> depends_on;  // indices into Plan::actions; always smaller than own
+  bool risky = false;  // disable, or a change to a permission or policy: listed first
+
+  [[nodiscard]] std::string address() const { return make_address(*type, name); }
+};
+
+struct PlanSummary {
+  size_t create = 0, update = 0, disable = 0, noop = 0, unknown = 0, blocked = 0, risky = 0;
+  [[nodiscard]] bool has_changes() const { return create + update + disable > 0; }
+};
+
+struct Plan {
+  std::string deployment;
+  std::string spec_file;
+  std::string spec_digest;  // "sha256:<hex>" of the spec and its CSV files
+  DesiredState desired;
+  ObservedState observed;
+  std::vector<Action> actions;  // execution order
+  PlanSummary summary;
+};
+
+struct PlanOptions {
+  bool prune = false;  // users.prune: disable folder links of users the spec no longer names
+};
+
+// Diffs desired against observed and orders the actions: topologically over dependencies,
+// ties broken by step, then address. Deterministic.
+[[nodiscard]] Plan make_plan(DesiredState desired, ObservedState observed, const PlanOptions&);
+
+}  // namespace sd

@@ -1,0 +1,38 @@
+// Secrets as a type (design decision 4): the spec names them (`${env:NAME}`, `${file:PATH}`),
+// the CLI resolves them at run time through a SecretSource, and only fingerprints go further.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "compiler/document.h"
+#include "compiler/error.h"
+#include "compiler/spec.h"
+
+namespace sd {
+
+// Parses `${env:NAME}` / `${file:PATH}`; nothing if `text` is not a reference.
+[[nodiscard]] std::optional<SecretRef> parse_secret_ref(std::string_view text);
+
+class SecretSource {
+ public:
+  virtual ~SecretSource() = default;
+  // The secret's value, or an error that says why it is missing and never shows a value.
+  [[nodiscard]] virtual Result<std::string> read(const SecretRef& ref) const = 0;
+};
+
+// "sha256:" + the first 16 hex digits of SHA-256 over a fixed label and the value: enough to
+// show that a secret changed, too short to identify it. Pure.
+[[nodiscard]] std::string secret_fingerprint(std::string_view value);
+
+// Fingerprint of every secret the spec names, by the secret's JSON pointer (SecretRef::at).
+using SecretFingerprints = std::map<std::string, std::string>;
+
+// Reads every secret of `spec` through `source`. All failures are reported at once, each at
+// the reference's file:line:col.
+[[nodiscard]] Result<SecretFingerprints> resolve_secrets(const Spec& spec, const Document& doc,
+                                                         const SecretSource& source);
+
+}  // namespace sd

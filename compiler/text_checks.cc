@@ -1,0 +1,100 @@
+#include "compiler/text_checks.h"
+
+#include <fmt/format.h>
+
+namespace sd {
+
+std::optional<InvalidUtf8> find_invalid_utf8(std::string_view text) {
+  uint32_t line = 1, column = 1;
+  size_t i = 0;
+  const size_t n = text.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t len = 0;
+    uint32_t cp = 0, min = 0;
+    if (c < 0x80) {
+      len = 1;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2, cp = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, cp = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+      return InvalidUtf8{line, column, c};
+    }
+    for (size_t k = 1; k < len; ++k) {
+      if (i + k >= n) return InvalidUtf8{line, column, c};
+      unsigned char cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return InvalidUtf8{line, column, c};
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (len > 1 && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)))
+      return InvalidUtf8{line, column, c};
+    if (c == '\n') {
+      ++line, column = 1;
+    } else {
+      column += static_cast<uint32_t>(len);
+    }
+    i += len;
+  }
+  return std::nullopt;
+}
+
+std::string printable(std::string_view value, size_t max_chars) {
+  std::string out;
+  size_t chars = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (chars == max_chars) {
+      out += "…";
+      break;
+    }
+    unsigned char c = static_cast<unsigned char>(value[i]);
+    switch (c) {
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          out += fmt::format("\\x{:02X}", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    // Count code points, not bytes, so a cut never splits a UTF-8 sequence.
+    if ((c & 0xC0) != 0x80) {
+      size_t next = i + 1;
+      while (next < value.size() && (static_cast<unsigned char>(value[next]) & 0xC0) == 0x80)
+        out += value[next++];
+      i = next - 1;
+      ++chars;
+    }
+  }
+  return out;
+}
+
+std::string quoted(std::string_view value, size_t max_chars) {
+  return '"' + printable(value, max_chars) + '"';
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string to_lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+}  // namespace sd

@@ -1,0 +1,32 @@
+// Text helpers shared by every stage: UTF-8 checks, and making untrusted values safe to show in
+// one-line messages (a name with a newline or an escape sequence must not forge output).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sd {
+
+struct InvalidUtf8 {
+  uint32_t line, column;  // 1-based; column counts bytes
+  unsigned byte;
+};
+
+// The first byte that is not part of well-formed UTF-8 (overlongs, surrogates and code points
+// past U+10FFFF are ill-formed too), or nothing.
+[[nodiscard]] std::optional<InvalidUtf8> find_invalid_utf8(std::string_view text);
+
+// The value with control characters, quotes and backslashes escaped (\n, \t, \", \\, \xNN) and
+// cut to `max_chars` with "…" so one hostile value cannot flood a message.
+[[nodiscard]] std::string printable(std::string_view value, size_t max_chars = 80);
+
+// printable() inside double quotes.
+[[nodiscard]] std::string quoted(std::string_view value, size_t max_chars = 80);
+
+// ASCII case-insensitive equality (SMTP addresses and Exchange identities compare this way).
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b);
+[[nodiscard]] std::string to_lower_ascii(std::string_view s);
+
+}  // namespace sd

@@ -1,0 +1,19 @@
+// SourceFiles that reads the local disk.
+#pragma once
+
+#include "compiler/source_files.h"
+
+namespace sd {
+
+class DiskFiles : public SourceFiles {
+ public:
+  // Refuses files larger than `max_bytes` (a spec or CSV user list is never that big; a device
+  // or a runaway file would be).
+  explicit DiskFiles(size_t max_bytes = size_t{1} << 30) : max_bytes_(max_bytes) {}
+  [[nodiscard]] Result<std::string> read(const std::string& path) const override;
+
+ private:
+  size_t max_bytes_;
+};
+
+}  // namespace sd
