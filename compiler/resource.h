@@ -58,6 +58,9 @@ struct Resource {
   std::vector<Value> values;  // one per type->fields, Unset where the spec does not manage it
   std::vector<uint32_t> depends_on;  // indices into DesiredState::resources
   std::string at;             // JSON pointer of the spec node that declares it ("" for CSV users)
+  // False for objects the tool checks but must not create (serviceAccount.create: false):
+  // when absent, the plan shows them Blocked instead of Create.
+  bool create_allowed = true;
 
   [[nodiscard]] std::string address() const;
 };
