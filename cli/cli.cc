@@ -1,9 +1,135 @@
 #include "cli/cli.h"
 
-namespace sd::cli {
+#include <CLI/CLI.hpp>
 
-int run(const std::vector<std::string>&, std::ostream&, std::ostream&, const Environment&) {
-  return kExitOk;
+#include <algorithm>
+#include <ostream>
+
+#include "cli/commands.h"
+
+namespace sd::cli {
+namespace {
+
+constexpr const char* kVersion = SYNCDEPLOY_VERSION;
+
+// Terraform's spelling `-out FILE` is what users type; CLI11 wants `--out`.
+std::vector<std::string> normalize(std::vector<std::string> args) {
+  for (std::string& a : args) {
+    if (a == "-out") a = "--out";
+    if (a.starts_with("-out=")) a = "--out=" + a.substr(5);
+    if (a == "-detailed-exitcode") a = "--detailed-exitcode";
+  }
+  return args;
+}
+
+struct Parsed {
+  ValidateOptions validate;
+  PlanOptions plan;
+  GraphOptions graph;
+  std::string help_topic;
+  bool json = false, markdown = false;
+};
+
+void define(CLI::App& app, Parsed& p) {
+  app.require_subcommand(1, 1);
+  app.fallthrough(false);
+
+  CLI::App* validate = app.add_subcommand(
+      "validate", "Check specs against the schema and the rules, offline (no secrets read).");
+  validate->add_option("spec", p.validate.specs, "Spec files (YAML)")->required();
+
+  CLI::App* plan = app.add_subcommand(
+      "plan", "Show what would change to make live state match the spec (a dry run).");
+  plan->add_option("spec", p.plan.spec, "Spec file (YAML)")->required();
+  plan->add_option("--observed", p.plan.observed,
+                   "Observed live state (JSON, docs/observed-state-format.md); default: "
+                   "nothing exists yet");
+  plan->add_flag("--json", p.json, "Print the plan as JSON (docs/plan-format.md)");
+  plan->add_flag("--markdown", p.markdown, "Print the plan as Markdown for a pull request");
+  plan->add_option("-o,--out", p.plan.out_file,
+                   "Also save the JSON plan to FILE (Terraform's -out is accepted)");
+  plan->add_flag("--detailed-exitcode", p.plan.detailed_exitcode,
+                 "Exit 0 when nothing would change, 2 when something would, 1 on error");
+  plan->add_flag("--no-color", p.plan.no_color, "Never color the output (NO_COLOR works too)");
+
+  CLI::App* graph =
+      app.add_subcommand("graph", "Print the resources and their dependencies as Graphviz DOT.");
+  graph->add_option("spec", p.graph.spec, "Spec file (YAML)")->required();
+  graph->add_option("--observed", p.graph.observed, "Observed live state (JSON)");
+
+  app.add_subcommand("version", "Print the version.");
+  CLI::App* help = app.add_subcommand("help", "Show help for syncdeploy or one command.");
+  help->add_option("command", p.help_topic, "Command to explain");
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostream& err,
+        const Environment& env) {
+  Environment effective = env;
+  if (!effective.get_env) {
+    effective.get_env = [](const std::string& name) -> std::optional<std::string> {
+      const char* v = std::getenv(name.c_str());
+      return v ? std::optional<std::string>(v) : std::nullopt;
+    };
+  }
+  Context ctx{out, err, effective};
+
+  CLI::App app{"syncdeploy: NexJ CRM <-> Microsoft Exchange synchronization as code.",
+               "syncdeploy"};
+  Parsed p;
+  define(app, p);
+  app.footer("Exit codes: 0 success or no changes, 1 error, 2 changes pending "
+             "(plan --detailed-exitcode). See docs/cli.md.");
+
+  std::vector<std::string> args = normalize(raw_args);
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp&) {
+    const CLI::App* sub = app.get_subcommands().empty() ? &app : app.get_subcommands().front();
+    out << sub->help();
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    err << "syncdeploy: error: " << e.what() << "\n"
+        << "Run 'syncdeploy help' for the commands and their options.\n";
+    return kExitError;
+  }
+
+  const CLI::App* sub = app.get_subcommands().front();
+  const std::string& name = sub->get_name();
+  if (name == "validate") return run_validate(p.validate, ctx);
+  if (name == "plan") {
+    if (p.json && p.markdown) {
+      err << "syncdeploy: error: --json and --markdown cannot be used together\n";
+      return kExitError;
+    }
+    p.plan.format = p.json ? PlanFormat::Json
+                           : (p.markdown ? PlanFormat::Markdown : PlanFormat::Text);
+    return run_plan(p.plan, ctx);
+  }
+  if (name == "graph") return run_graph(p.graph, ctx);
+  if (name == "version") {
+    out << "syncdeploy " << kVersion << " (spec version 1, JSON plan format 1.0)\n";
+    return kExitOk;
+  }
+  // help [command]
+  if (p.help_topic.empty()) {
+    out << app.help();
+    return kExitOk;
+  }
+  for (const CLI::App* command : app.get_subcommands({})) {
+    if (command->get_name() == p.help_topic) {
+      out << command->help();
+      return kExitOk;
+    }
+  }
+  err << "syncdeploy: error: no command named '" << p.help_topic
+      << "'; commands: validate, plan, graph, version, help\n";
+  return kExitError;
 }
 
 }  // namespace sd::cli

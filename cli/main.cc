@@ -1,1 +1,24 @@
-int main() { return 0; }
+#include <unistd.h>
+
+#include <exception>
+#include <iostream>
+
+#include "cli/cli.h"
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  sd::cli::Environment env;
+  env.stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1;
+  // Errors are values everywhere below; this is the last guard against a bug, never a path.
+  try {
+    int code = sd::cli::run(args, std::cout, std::cerr, env);
+    std::cout.flush();
+    return code;
+  } catch (const std::exception& e) {
+    std::cerr << "syncdeploy: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "syncdeploy: internal error\n";
+  }
+  return sd::cli::kExitError;
+}

@@ -1,8 +1,6 @@
 #include "compiler/secrets.h"
 
-#include <openssl/evp.h>
-
-#include <fmt/format.h>
+#include "compiler/digest.h"
 
 namespace sd {
 
@@ -29,20 +27,8 @@ std::optional<SecretRef> parse_secret_ref(std::string_view text) {
 }
 
 std::string secret_fingerprint(std::string_view value) {
-  // The label keeps these fingerprints apart from any other SHA-256 of the same text.
-  static constexpr std::string_view kLabel = "syncdeploy secret fingerprint v1";
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx, kLabel.data(), kLabel.size());
-  EVP_DigestUpdate(ctx, "\0", 1);
-  EVP_DigestUpdate(ctx, value.data(), value.size());
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  std::string out = "sha256:";
-  for (unsigned i = 0; i < 8; ++i) out += fmt::format("{:02x}", digest[i]);
-  return out;
+  // The label keeps these fingerprints apart from any other digest of the same text.
+  return "sha256:" + sha256_hex({"syncdeploy secret fingerprint v1", value}).substr(0, 16);
 }
 
 namespace {

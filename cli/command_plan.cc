@@ -1,0 +1,54 @@
+#include <sstream>
+
+#include "cli/commands.h"
+#include "compiler/render.h"
+#include "runtime/atomic_file.h"
+
+namespace sd::cli {
+namespace {
+
+// NO_COLOR (https://no-color.org): present and not empty disables color.
+bool use_color(const PlanOptions& options, const Context& ctx) {
+  if (options.no_color || !ctx.env.stdout_is_terminal) return false;
+  std::optional<std::string> no_color = ctx.env.get_env("NO_COLOR");
+  return !no_color || no_color->empty();
+}
+
+}  // namespace
+
+int run_plan(const PlanOptions& options, const Context& ctx) {
+  Result<Plan> plan = compute_plan(options.spec, options.observed, true, ctx);
+  if (!plan.ok()) {
+    report(ctx, plan.errors());
+    return kExitError;
+  }
+  if (!options.out_file.empty()) {
+    std::ostringstream json;
+    render_json(*plan, json);
+    Status saved = write_file_atomically(options.out_file, json.str());
+    if (!saved.ok()) {
+      report(ctx, saved.errors());
+      return kExitError;
+    }
+  }
+  switch (options.format) {
+    case PlanFormat::Text:
+      render_text(*plan, TextStyle{use_color(options, ctx)}, ctx.out);
+      break;
+    case PlanFormat::Json:
+      render_json(*plan, ctx.out);
+      break;
+    case PlanFormat::Markdown:
+      render_markdown(*plan, ctx.out);
+      break;
+  }
+  if (!options.out_file.empty() && options.format == PlanFormat::Text)
+    ctx.out << "\nSaved the plan to " << options.out_file << ".\n";
+  ctx.out.flush();
+  // Unknown and blocked actions also mean "live state does not match the spec".
+  const PlanSummary& s = plan->summary;
+  bool pending = s.has_changes() || s.unknown > 0 || s.blocked > 0;
+  return options.detailed_exitcode && pending ? kExitChanges : kExitOk;
+}
+
+}  // namespace sd::cli

@@ -1,0 +1,62 @@
+#include "compiler/compile.h"
+
+#include "compiler/digest.h"
+#include "compiler/schema_check.h"
+#include "compiler/semantic_rules.h"
+#include "compiler/spec_reader.h"
+#include "compiler/users_csv.h"
+
+namespace sd {
+namespace {
+constexpr std::string_view kCannotRead = "cannot read file: ";  // SourceFiles' own prefix
+}  // namespace
+
+Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files) {
+  Result<std::string> text = files.read(path);
+  if (!text.ok()) return text.take_errors();
+  Result<Document> doc = parse_yaml(path, *text);
+  if (!doc.ok()) return doc.take_errors();
+
+  // A spec that does not match the schema would give the typed stages nonsense: stop here.
+  std::vector<Error> errors = check_schema(*doc);
+  if (!errors.empty()) return errors;
+
+  LoadedSpec loaded{std::move(doc).value(), {}, {}};
+  loaded.spec = read_spec(loaded.doc);
+  loaded.spec.file = path;
+  Users& users = loaded.spec.users;
+
+  Sha256 digest;
+  digest.add_part(*text);
+  for (size_t i = 0; i < users.csvFiles.size(); ++i) {
+    // Errors then name the CSV by a path the user can open from where they ran the command.
+    users.csvFiles[i] = resolve_relative(path, users.csvFiles[i]);
+    Result<std::string> csv = files.read(users.csvFiles[i]);
+    if (!csv.ok()) {
+      std::string why = csv.errors().front().message;
+      if (why.starts_with(kCannotRead)) why.erase(0, kCannotRead.size());
+      std::string pointer = i < users.csvAt.size() ? users.csvAt[i] : users.at;
+      errors.push_back(make_error("cannot read users CSV " + users.csvFiles[i] + ": " + why,
+                                  loaded.doc.locate(pointer), human_path(pointer)));
+      continue;
+    }
+    digest.add_part(users.csvFiles[i]);
+    digest.add_part(*csv);
+    std::vector<Error> csv_errors = parse_users_csv(users.csvFiles[i], *csv,
+                                                    static_cast<uint16_t>(i + 1), users, users.list);
+    errors.insert(errors.end(), std::make_move_iterator(csv_errors.begin()),
+                  std::make_move_iterator(csv_errors.end()));
+  }
+  loaded.digest = "sha256:" + digest.hex();
+
+  std::vector<Error> rule_errors = check_semantics(loaded.spec, loaded.doc);
+  errors.insert(errors.end(), std::make_move_iterator(rule_errors.begin()),
+                std::make_move_iterator(rule_errors.end()));
+  if (!errors.empty()) {
+    sort_and_dedupe(errors);
+    return errors;
+  }
+  return loaded;
+}
+
+}  // namespace sd
