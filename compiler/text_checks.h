@@ -22,8 +22,18 @@ struct InvalidUtf8 {
 // cut to `max_chars` with "…" so one hostile value cannot flood a message.
 [[nodiscard]] std::string printable(std::string_view value, size_t max_chars = 80);
 
-// printable() inside double quotes.
+// printable() inside double quotes. The std::string and const char* overloads are exact
+// matches, so an unqualified call never picks std::quoted through argument-dependent lookup.
 [[nodiscard]] std::string quoted(std::string_view value, size_t max_chars = 80);
+[[nodiscard]] inline std::string quoted(const std::string& value, size_t max_chars = 80) {
+  return quoted(std::string_view(value), max_chars);
+}
+[[nodiscard]] inline std::string quoted(std::string& value, size_t max_chars = 80) {
+  return quoted(std::string_view(value), max_chars);
+}
+[[nodiscard]] inline std::string quoted(const char* value, size_t max_chars = 80) {
+  return quoted(std::string_view(value), max_chars);
+}
 
 // ASCII case-insensitive equality (SMTP addresses and Exchange identities compare this way).
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b);

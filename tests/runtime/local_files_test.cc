@@ -1,0 +1,76 @@
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/atomic_file.h"
+#include "runtime/disk_files.h"
+#include "runtime/local_secret_source.h"
+
+using namespace sd;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "sdtest-XXXXXX").string();
+    path = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("LocalSecretSource reads env and files, and says why when it cannot", "[runtime]") {
+  TempDir dir;
+  std::ofstream(dir.path + "/pw.txt") << "from-file\n";
+  std::ofstream(dir.path + "/empty.txt") << "";
+  LocalSecretSource source(dir.path + "/spec.yaml", [](const std::string& name) {
+    return name == "SET" ? std::optional<std::string>("from-env")
+                         : name == "EMPTY" ? std::optional<std::string>("") : std::nullopt;
+  });
+  using K = SecretRef::Kind;
+  CHECK(source.read(SecretRef{K::Env, "SET", ""}).value() == "from-env");
+  CHECK(source.read(SecretRef{K::File, "pw.txt", ""}).value() == "from-file");
+  CHECK(source.read(SecretRef{K::Env, "NOPE", ""}).errors()[0].message ==
+        "environment variable NOPE is not set");
+  CHECK(source.read(SecretRef{K::Env, "EMPTY", ""}).errors()[0].message ==
+        "environment variable EMPTY is empty");
+  CHECK(source.read(SecretRef{K::File, "empty.txt", ""}).errors()[0].message ==
+        "secret file " + dir.path + "/empty.txt is empty");
+  CHECK(source.read(SecretRef{K::File, "nope.txt", ""}).errors()[0].message ==
+        "cannot read file: No such file or directory: " + dir.path + "/nope.txt");
+}
+
+TEST_CASE("DiskFiles refuses directories and oversized files", "[runtime]") {
+  TempDir dir;
+  std::ofstream(dir.path + "/big") << std::string(2048, 'x');
+  CHECK(DiskFiles().read(dir.path).errors()[0].format() ==
+        dir.path + ": error: cannot read file: it is a directory");
+  CHECK(DiskFiles(1024).read(dir.path + "/big").errors()[0].message ==
+        "cannot read file: larger than 0 MiB");
+  CHECK(DiskFiles().read(dir.path + "/big").value().size() == 2048);
+}
+
+TEST_CASE("write_file_atomically replaces the whole file or nothing", "[runtime]") {
+  TempDir dir;
+  std::string path = dir.path + "/plan.json";
+  REQUIRE(write_file_atomically(path, "first").ok());
+  REQUIRE(write_file_atomically(path, "second").ok());
+  CHECK(DiskFiles().read(path).value() == "second");
+  // No temporary files are left behind.
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path)) ++files;
+  CHECK(files == 1);
+  // A folder that does not exist: an error, and nothing written.
+  Status failed = write_file_atomically(dir.path + "/missing/plan.json", "x");
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.errors()[0].format() == dir.path +
+                                           "/missing/plan.json: error: cannot write file: "
+                                           "create temporary file: No such file or directory");
+}
