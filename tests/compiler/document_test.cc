@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "compiler/document.h"
+
+#include <catch2/catch.hpp>
 
 using namespace sd;
 
@@ -15,8 +15,7 @@ TEST_CASE("parse_yaml records value and key positions", "[document]") {
   CHECK(doc->locate("/a/zz") == Location{"s.yaml", 2, 3});
 }
 
-TEST_CASE("plain scalars follow the YAML 1.2 core schema; quoted ones stay strings",
-          "[document]") {
+TEST_CASE("plain scalars follow the YAML 1.2 core schema; quoted ones stay strings", "[document]") {
   auto doc = parse_yaml("s.yaml",
                         "a: true\nb: 'true'\nc: 0x1F\nd: 00:00\ne: ~\nf: -12\ng: 1.5e3\nh: yes\n");
   REQUIRE(doc.ok());
@@ -40,7 +39,8 @@ TEST_CASE("parse_yaml rejects what a spec must not hold", "[document]") {
         "s.yaml:2:1: error: duplicate key 'a' (first defined at line 1)\n");
   CHECK(errors_of("a: &x 1\nb: *x\n") ==
         "s.yaml:2:4: error: aliases (*name) are not supported in specs; write the value out\n");
-  CHECK(errors_of("a: [1, 2\n") == "s.yaml:2:1: error: YAML syntax: end of sequence flow not found\n");
+  CHECK(errors_of("a: [1, 2\n") ==
+        "s.yaml:2:1: error: YAML syntax: end of sequence flow not found\n");
   CHECK(errors_of("a: \"\xff\"\n") ==
         "s.yaml:1:5: error: invalid UTF-8 (byte 0xFF); specs must be UTF-8 text\n");
   CHECK(errors_of("a: 1\n---\nb: 2\n") ==

@@ -1,7 +1,8 @@
+#include "compiler/secrets.h"
+
 #include <catch2/catch.hpp>
 
 #include "compiler/digest.h"
-#include "compiler/secrets.h"
 
 using namespace sd;
 
