@@ -1,9 +1,7 @@
 #include "compiler/schema_check.h"
 
-// valijson reports a broken schema with abort() unless told to throw.
-#ifndef VALIJSON_USE_EXCEPTIONS
-#endif
-
+// VALIJSON_USE_EXCEPTIONS comes from CMake: valijson reports a broken schema with abort()
+// unless told to throw.
 #include <fmt/format.h>
 
 #include <algorithm>
