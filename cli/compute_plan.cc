@@ -33,7 +33,6 @@ Result<Plan> compute_plan(const std::string& spec_path, const std::string& obser
     if (!parsed.ok()) return parsed.take_errors();
     observed = std::move(parsed).value();
   }
-  observed.index();
 
   DesiredState desired = build_desired_state(loaded->spec, fingerprints);
   sd::PlanOptions plan_options;

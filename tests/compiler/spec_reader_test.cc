@@ -57,7 +57,7 @@ TEST_CASE("quickstart: values as written and every default applied", "[reader]")
   CHECK(x.serviceAccount.identity == "nexj-sync");
   CHECK(x.serviceAccount.upn == "nexj-sync@example.local");
   CHECK(x.serviceAccount.password->text() == "${env:NEXJ_SYNC_PASSWORD}");
-  CHECK_FALSE(x.serviceAccount.create);
+  CHECK(x.serviceAccount.create);
   CHECK(x.impersonation.method == Impersonation::Method::Rbac);
   CHECK(x.impersonation.assignmentName == "nexj-sync-ApplicationImpersonation");
   CHECK_FALSE(x.impersonation.scope);
