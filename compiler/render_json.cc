@@ -1,0 +1,160 @@
+// The versioned JSON plan (docs/plan-format.md, schema/plan.schema.json). Streamed through
+// JsonWriter: a plan of 300,000 actions is never held as one DOM.
+#include <string_view>
+
+#include "compiler/json_writer.h"
+#include "compiler/render.h"
+
+namespace sd {
+namespace {
+
+constexpr std::string_view kFormatVersion = "1.0";
+
+std::string_view kind_word(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::Create:
+      return "create";
+    case ActionKind::Update:
+      return "update";
+    case ActionKind::Disable:
+      return "disable";
+    case ActionKind::NoOp:
+      return "no-op";
+    case ActionKind::Unknown:
+      return "unknown";
+    case ActionKind::Blocked:
+      return "blocked";
+  }
+  return "unknown";
+}
+
+// value_to_json()'s shape, written straight to the stream. A secret field never carries a
+// value: even if a read handed back plain text for it, only {"sensitive": true} is written.
+void write_value(JsonWriter& w, const Value& v, bool secret_field) {
+  const auto* secret = std::get_if<SecretValue>(&v);
+  if (secret || secret_field) {
+    w.begin_object();
+    w.key("sensitive");
+    w.boolean(true);
+    if (secret && !secret->fingerprint.empty()) {
+      w.key("fingerprint");
+      w.string(secret->fingerprint);
+    }
+    w.end_object();
+    return;
+  }
+  if (std::holds_alternative<Unset>(v) || std::holds_alternative<NullValue>(v)) {
+    w.null();
+  } else if (const auto* b = std::get_if<bool>(&v)) {
+    w.boolean(*b);
+  } else if (const auto* i = std::get_if<int64_t>(&v)) {
+    w.number(*i);
+  } else if (const auto* s = std::get_if<std::string>(&v)) {
+    w.string(*s);
+  } else if (const auto* list = std::get_if<StringList>(&v)) {
+    w.begin_array();
+    for (const std::string& item : *list) w.string(item);
+    w.end_array();
+  }
+}
+
+void write_count(JsonWriter& w, std::string_view name, size_t n) {
+  w.key(name);
+  w.number(static_cast<uint64_t>(n));
+}
+
+void write_action(JsonWriter& w, const Action& a, size_t index) {
+  const ResourceType& type = *a.type;
+  w.begin_object();
+  w.key("index");
+  w.number(static_cast<uint64_t>(index));
+  w.key("address");
+  w.string(a.address());
+  w.key("type");
+  w.string(type.name);
+  w.key("name");
+  w.string(a.name);
+  w.key("step");
+  w.number(static_cast<int64_t>(type.step));
+  w.key("action");
+  w.string(kind_word(a.kind));
+  w.key("reason");
+  w.string(a.reason);
+  w.key("risky");
+  w.boolean(a.risky);
+  w.key("depends_on");
+  w.begin_array();
+  for (uint32_t d : a.depends_on) w.number(static_cast<uint64_t>(d));
+  w.end_array();
+  w.key("changes");
+  w.begin_array();
+  for (const FieldChange& c : a.changes) {
+    w.begin_object();
+    w.key("field");
+    bool secret = false;
+    if (c.field < type.fields.size()) {
+      w.string(type.fields[c.field].name);
+      secret = type.fields[c.field].compare == Compare::Secret;
+    } else {
+      w.string("#" + std::to_string(c.field));  // a plan bug; shown, not hidden
+    }
+    if (!is_unset(c.before)) {
+      w.key("before");
+      write_value(w, c.before, secret);
+    }
+    if (!is_unset(c.after)) {
+      w.key("after");
+      write_value(w, c.after, secret);
+    }
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
+}  // namespace
+
+void render_json(const Plan& plan, std::ostream& out) {
+  const PlanSummary& s = plan.summary;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("format_version");
+  w.string(kFormatVersion);
+  w.key("tool");
+  w.begin_object();
+  w.key("name");
+  w.string("syncdeploy");
+  w.end_object();
+  w.key("deployment");
+  w.string(plan.deployment);
+  w.key("spec");
+  w.begin_object();
+  w.key("file");
+  w.string(plan.spec_file);
+  w.key("digest");
+  w.string(plan.spec_digest);
+  w.end_object();
+  w.key("summary");
+  w.begin_object();
+  write_count(w, "create", s.create);
+  write_count(w, "update", s.update);
+  write_count(w, "disable", s.disable);
+  write_count(w, "noop", s.noop);
+  write_count(w, "unknown", s.unknown);
+  write_count(w, "blocked", s.blocked);
+  write_count(w, "risky", s.risky);
+  w.end_object();
+  w.key("applyable");
+  w.boolean(s.unknown == 0 && s.blocked == 0);
+  w.key("actions");
+  w.begin_array(/*one_per_line=*/true);
+  for (size_t i = 0; i < plan.actions.size(); ++i) {
+    if (plan.actions[i].type) write_action(w, plan.actions[i], i);
+  }
+  w.end_array();
+  w.end_object();
+  w.flush();
+  out << '\n';
+}
+
+}  // namespace sd
