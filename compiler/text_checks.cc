@@ -41,35 +41,72 @@ std::optional<InvalidUtf8> find_invalid_utf8(std::string_view text) {
   return std::nullopt;
 }
 
+namespace {
+
+// Code points that must never reach a terminal or a review page as themselves: C1 controls
+// (U+009B starts an escape sequence on some terminals) and the bidirectional overrides and
+// isolates that can make a line read differently from what it holds ("Trojan Source").
+bool is_dangerous_code_point(uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C;
+}
+
+// Length and code point of the well-formed UTF-8 sequence at s[i], or length 0.
+size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  cp = c & (0x7F >> len);
+  for (size_t k = 1; k < len; ++k) {
+    unsigned char cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+}  // namespace
+
 std::string printable(std::string_view value, size_t max_chars) {
   std::string out;
   size_t chars = 0;
-  for (size_t i = 0; i < value.size(); ++i) {
+  for (size_t i = 0; i < value.size();) {
     if (chars == max_chars) {
       out += "…";
       break;
     }
+    ++chars;
     unsigned char c = static_cast<unsigned char>(value[i]);
-    switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          out += fmt::format("\\x{:02X}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
+    if (c < 0x80) {
+      switch (c) {
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        default:
+          if (c < 0x20 || c == 0x7F) {
+            out += fmt::format("\\x{:02X}", c);
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      ++i;
+      continue;
     }
-    // Count code points, not bytes, so a cut never splits a UTF-8 sequence.
-    if ((c & 0xC0) != 0x80) {
-      size_t next = i + 1;
-      while (next < value.size() && (static_cast<unsigned char>(value[next]) & 0xC0) == 0x80)
-        out += value[next++];
-      i = next - 1;
-      ++chars;
+    uint32_t cp = 0;
+    size_t len = decode_utf8(value, i, cp);
+    if (len == 0) {  // a byte that is not UTF-8: show it, do not pass it on
+      out += fmt::format("\\x{:02X}", c);
+      ++i;
+    } else if (is_dangerous_code_point(cp)) {
+      out += fmt::format("\\u{{{:04X}}}", cp);
+      i += len;
+    } else {
+      out.append(value.substr(i, len));
+      i += len;
     }
   }
   return out;
