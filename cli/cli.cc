@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "cli/commands.h"
+#include "compiler/text_checks.h"
 
 namespace sd::cli {
 namespace {
@@ -82,13 +83,33 @@ int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostrea
   app.footer("Exit codes: 0 success or no changes, 1 error, 2 changes pending "
              "(plan --detailed-exitcode). See docs/cli.md.");
 
+  // Name the problem plainly; CLI11 would say "A subcommand is required" for both cases.
+  constexpr const char* kCommands = "commands: validate, plan, graph, version, help";
+  if (raw_args.empty()) {
+    err << "syncdeploy: error: no command given; " << kCommands << "\n";
+    return kExitError;
+  }
+  auto is_command = [&](const std::string& name) {
+    for (const CLI::App* command : app.get_subcommands({}))
+      if (command->get_name() == name) return true;
+    return false;
+  };
+  if (!raw_args[0].starts_with("-") && !is_command(raw_args[0])) {
+    err << "syncdeploy: error: unknown command '" << printable(raw_args[0]) << "'; " << kCommands
+        << "\n";
+    return kExitError;
+  }
+
   std::vector<std::string> args = normalize(raw_args);
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp&) {
-    const CLI::App* sub = app.get_subcommands().empty() ? &app : app.get_subcommands().front();
-    out << sub->help();
+    if (app.get_subcommands().empty()) {
+      out << app.help();
+    } else {
+      out << app.get_subcommands().front()->help("syncdeploy");
+    }
     return kExitOk;
   } catch (const CLI::CallForAllHelp&) {
     out << app.help("", CLI::AppFormatMode::All);
@@ -123,12 +144,12 @@ int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostrea
   }
   for (const CLI::App* command : app.get_subcommands({})) {
     if (command->get_name() == p.help_topic) {
-      out << command->help();
+      out << command->help("syncdeploy");
       return kExitOk;
     }
   }
-  err << "syncdeploy: error: no command named '" << p.help_topic
-      << "'; commands: validate, plan, graph, version, help\n";
+  err << "syncdeploy: error: no command named '" << printable(p.help_topic) << "'; " << kCommands
+      << "\n";
   return kExitError;
 }
 

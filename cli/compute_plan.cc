@@ -8,7 +8,15 @@
 namespace sd::cli {
 
 void report(const Context& ctx, const std::vector<Error>& errors) {
-  ctx.err << format_all(errors);
+  // A CSV with thousands of bad rows must not bury the first errors: they are the useful ones.
+  constexpr size_t kMaxShown = 100;
+  if (errors.size() <= kMaxShown) {
+    ctx.err << format_all(errors);
+    return;
+  }
+  ctx.err << format_all(std::vector<Error>(errors.begin(), errors.begin() + kMaxShown));
+  ctx.err << "syncdeploy: " << errors.size() - kMaxShown << " more errors not shown ("
+          << errors.size() << " in all)\n";
 }
 
 Result<Plan> compute_plan(const std::string& spec_path, const std::string& observed_path,

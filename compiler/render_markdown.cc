@@ -127,7 +127,8 @@ void append_changes(std::string& out, const Action& a) {
   size_t shown = 0;
   for (const FieldChange& c : a.changes) {
     if (shown == kMaxFieldsPerCell) {
-      out += "<br>… " + std::to_string(a.changes.size() - shown) + " more fields";
+      size_t more = a.changes.size() - shown;
+      out += "<br>… " + std::to_string(more) + (more == 1 ? " more field" : " more fields");
       break;
     }
     if (shown++) out += "<br>";

@@ -193,8 +193,10 @@ class Checker {
     }
   }
 
+  // Only URLs the spec writes: a default derived from another URL (anonymousUrl from url,
+  // a target's nexjUrl from anonymousUrl) would repeat that URL's error.
   void check_url(std::string_view url, const std::string& pointer, std::string_view why_https) {
-    if (url.empty()) return;
+    if (url.empty() || !doc_.positions.contains(pointer)) return;
     Url u = parse_url(url);
     if (!u.problem.empty()) {
       fail(fmt::format("invalid URL {}: {}", quoted(url), u.problem), pointer);

@@ -1,0 +1,53 @@
+// CLI cases under tests/golden/<case>/: `args` (one argument per line), optional `env`
+// (NAME=value lines), and the expected `stdout`, `stderr` and `exit_code`.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "tests/cli/golden_support.h"
+
+using namespace sd::test;
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("CLI golden cases", "[golden]") {
+  std::vector<std::string> cases = list_folders("tests/golden");
+  REQUIRE(cases.size() >= 10);
+  for (const std::string& dir : cases) {
+    DYNAMIC_SECTION(dir) {
+      std::optional<std::string> args = read_text(dir + "/args");
+      REQUIRE(args);
+      std::map<std::string, std::string> env;
+      for (const std::string& line : lines_of(read_text(dir + "/env").value_or(""))) {
+        size_t eq = line.find('=');
+        env[line.substr(0, eq)] = line.substr(eq + 1);
+      }
+      CliRun run = run_cli(lines_of(*args), env);
+      CHECK(check_golden(dir + "/stdout", run.out) == "");
+      CHECK(check_golden(dir + "/stderr", run.err) == "");
+      CHECK(check_golden(dir + "/exit_code", std::to_string(run.code) + "\n") == "");
+    }
+  }
+}
+
+TEST_CASE("two plans of the same spec are byte-identical", "[golden]") {
+  std::map<std::string, std::string> env = {{"EXCH_ADMIN_PASSWORD", "a"},
+                                            {"NEXJ_SYNC_PASSWORD", "b"},
+                                            {"CRM_MAIL_PASSWORD", "c"}};
+  for (const char* format : {"--json", "--markdown", "--no-color"}) {
+    CliRun first = run_cli({"plan", "examples/acme-prod.yaml", format}, env);
+    CliRun second = run_cli({"plan", "examples/acme-prod.yaml", format}, env);
+    REQUIRE(first.code == 0);
+    CHECK(first.out == second.out);
+  }
+}
