@@ -1,7 +1,4 @@
 #define CATCH_CONFIG_RUNNER
-// GCC 12 reports a false "may be used uninitialized" inside <regex>, which Catch2's runner
-// includes, when optimizing with sanitizers on.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <unistd.h>
 
 #include <catch2/catch.hpp>

@@ -1,9 +1,3 @@
-// GCC 12 with sanitizers (-O1/-O2) reports a false "maybe uninitialized" inside <regex>'s
-// std::function; the build uses -Werror, so that one warning is off for this file.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
 #include "compiler/semantic_rules.h"
 
 #include <fmt/format.h>
