@@ -1,11 +1,18 @@
 #include "compiler/error.h"
 
+#include "compiler/text_checks.h"
+
 #include <algorithm>
 #include <tuple>
 
 namespace sd {
 
 std::string Error::format() const {
+  // Parts may carry text from files and names; escaping the whole line keeps it one line.
+  return escape_controls(format_raw());
+}
+
+std::string Error::format_raw() const {
   std::string out;
   if (!where.file.empty()) {
     out += where.file;

@@ -28,9 +28,13 @@ struct Error {
   std::string subject;
 
   // `file:line:col: error: message (subject)`; parts that are unknown are left out.
+  // Control characters, C1 and bidi overrides anywhere in it are escaped.
   [[nodiscard]] std::string format() const;
 
   friend bool operator==(const Error&, const Error&) = default;
+
+ private:
+  std::string format_raw() const;
 };
 
 [[nodiscard]] Error make_error(std::string message, Location where = {}, std::string subject = {});

@@ -4,43 +4,6 @@
 
 namespace sd {
 
-std::optional<InvalidUtf8> find_invalid_utf8(std::string_view text) {
-  uint32_t line = 1, column = 1;
-  size_t i = 0;
-  const size_t n = text.size();
-  while (i < n) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t len = 0;
-    uint32_t cp = 0, min = 0;
-    if (c < 0x80) {
-      len = 1;
-    } else if ((c & 0xE0) == 0xC0) {
-      len = 2, cp = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3, cp = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-      return InvalidUtf8{line, column, c};
-    }
-    for (size_t k = 1; k < len; ++k) {
-      if (i + k >= n) return InvalidUtf8{line, column, c};
-      unsigned char cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) return InvalidUtf8{line, column, c};
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (len > 1 && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)))
-      return InvalidUtf8{line, column, c};
-    if (c == '\n') {
-      ++line, column = 1;
-    } else {
-      column += static_cast<uint32_t>(len);
-    }
-    i += len;
-  }
-  return std::nullopt;
-}
-
 namespace {
 
 // Code points that must never reach a terminal or a review page as themselves: C1 controls
@@ -51,7 +14,8 @@ bool is_dangerous_code_point(uint32_t cp) {
          (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C;
 }
 
-// Length and code point of the well-formed UTF-8 sequence at s[i], or length 0.
+}  // namespace
+
 size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp) {
   unsigned char c = static_cast<unsigned char>(s[i]);
   size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
@@ -67,7 +31,22 @@ size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp) {
   return len;
 }
 
-}  // namespace
+std::optional<InvalidUtf8> find_invalid_utf8(std::string_view text) {
+  uint32_t line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    uint32_t cp = c;
+    size_t len = c < 0x80 ? 1 : decode_utf8(text, i, cp);
+    if (len == 0) return InvalidUtf8{line, column, c};
+    if (c == '\n') {
+      ++line, column = 1;
+    } else {
+      column += static_cast<uint32_t>(len);
+    }
+    i += len;
+  }
+  return std::nullopt;
+}
 
 std::string printable(std::string_view value, size_t max_chars) {
   std::string out;
@@ -110,6 +89,46 @@ std::string printable(std::string_view value, size_t max_chars) {
     }
   }
   return out;
+}
+
+std::string escape_controls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7F) {
+        out += c == '\n' ? std::string("\\n") : fmt::format("\\x{:02X}", c);
+      } else {
+        out += static_cast<char>(c);
+      }
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    size_t len = decode_utf8(text, i, cp);
+    if (len == 0) {
+      out += fmt::format("\\x{:02X}", c);
+      ++i;
+    } else if (is_dangerous_code_point(cp)) {
+      out += fmt::format("\\u{{{:04X}}}", cp);
+      i += len;
+    } else {
+      out.append(text.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+bool has_control_character(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) return true;
+    uint32_t cp = 0;
+    if (c >= 0x80 && decode_utf8(text, i, cp) == 2 && cp <= 0x9F) return true;
+  }
+  return false;
 }
 
 std::string quoted(std::string_view value, size_t max_chars) {

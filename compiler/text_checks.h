@@ -22,6 +22,17 @@ struct InvalidUtf8 {
 // cut to `max_chars` with "…" so one hostile value cannot flood a message.
 [[nodiscard]] std::string printable(std::string_view value, size_t max_chars = 80);
 
+// Only what could forge lines, colors or reading order is escaped (C0 and C1 controls, bidi
+// overrides, bytes that are not UTF-8); quotes and backslashes stay. No length cut. Used on
+// whole error lines as the last guard.
+[[nodiscard]] std::string escape_controls(std::string_view text);
+
+// True if `text` holds a C0 or C1 control character or DEL.
+[[nodiscard]] bool has_control_character(std::string_view text);
+
+// Length of the well-formed UTF-8 sequence at text[i] and its code point, or 0 if malformed.
+[[nodiscard]] size_t decode_utf8(std::string_view text, size_t i, uint32_t& code_point);
+
 // printable() inside double quotes. The std::string and const char* overloads are exact
 // matches, so an unqualified call never picks std::quoted through argument-dependent lookup.
 [[nodiscard]] std::string quoted(std::string_view value, size_t max_chars = 80);
