@@ -3,7 +3,11 @@
 // temporary containers per link.
 #include "compiler/desired_state.h"
 
+#include <fmt/format.h>
+
 #include <bit>
+#include <cassert>
+#include <cstdlib>
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -14,6 +18,19 @@ namespace sd {
 namespace {
 
 constexpr uint32_t kNone = UINT32_MAX;
+
+// The position of `field` in `type`. A name the type does not have is a typo in this file:
+// skipping it would silently stop managing the field, so stop in every build.
+size_t field_position(const ResourceType& type, std::string_view field) {
+  int i = field_index(type, field);
+  assert(i >= 0 && "unknown field name");
+  if (i < 0) {
+    fmt::print(stderr, "syncdeploy: internal error: resource type {} has no field '{}'\n",
+               type.name, field);
+    std::abort();
+  }
+  return static_cast<size_t>(i);
+}
 
 // Builds resources in declaration order and remembers the indices later ones depend on.
 class Builder {
@@ -36,12 +53,10 @@ class Builder {
     out_.resources.push_back(std::move(r));
     return static_cast<uint32_t>(out_.resources.size() - 1);
   }
-  // Sets field `field` of resource `index`; the field must exist (a typo is a programming error
-  // caught by the tests).
+  // Sets field `field` of resource `index` (aborts on a field the type does not have).
   void set(uint32_t index, std::string_view field, Value v) {
     Resource& r = out_.resources[index];
-    int i = field_index(*r.type, field);
-    if (i >= 0) r.values[static_cast<size_t>(i)] = std::move(v);
+    r.values[field_position(*r.type, field)] = std::move(v);
   }
   template <class T>
   void set_opt(uint32_t index, std::string_view field, const std::optional<T>& v) {
@@ -68,6 +83,7 @@ class Builder {
   }
 
   void exchange_side();
+  void impersonation();
   void channels();
   void targets_and_options();
   void folder_links();
@@ -91,6 +107,33 @@ void Builder::exchange_side() {
   if (sa.create && sa.password) set(account_, "password", secret(*sa.password));
   out_.resources[account_].create_allowed = sa.create;
 
+  impersonation();
+
+  if (ex.throttling) {
+    const Throttling& t = *ex.throttling;
+    uint32_t policy = add(types::kThrottlingPolicy, t.policy, t.at);
+    const EwsLimits& e = t.ews;
+    set(policy, "ewsMaxConcurrency", limit(e.maxConcurrency));
+    set(policy, "ewsMaxSubscriptions", limit(e.maxSubscriptions));
+    set(policy, "ewsMaxBurst", limit(e.maxBurst));
+    set(policy, "ewsRechargeRate", limit(e.rechargeRate));
+    set(policy, "ewsCutoffBalance", limit(e.cutoffBalance));
+    set(policy, "ewsPercentTimeInAD", limit(e.percentTimeInAD));
+    set(policy, "ewsPercentTimeInCAS", limit(e.percentTimeInCAS));
+    set(policy, "ewsPercentTimeInMailboxRPC", limit(e.percentTimeInMailboxRPC));
+    set(policy, "ewsFastSearchTimeoutInSeconds", limit(e.fastSearchTimeoutInSeconds));
+    set(policy, "ewsFindCountLimit", limit(e.findCountLimit));
+    uint32_t assoc = add(types::kThrottlingAssociation, sa.identity, t.at, {account_, policy});
+    set(assoc, "policy", t.policy);
+  }
+}
+
+void Builder::impersonation() {
+  const Exchange& ex = spec_.exchange;
+  // Exchange Online has neither ApplicationImpersonation nor the EPI rights (the rules refuse
+  // an impersonation block there): nothing to manage, so links depend on their target only.
+  if (ex.version == ExchangeVersion::ExchangeOnline) return;
+  const ServiceAccount& sa = ex.serviceAccount;
   const Impersonation& imp = ex.impersonation;
   if (imp.method == Impersonation::Method::Rbac) {
     std::vector<uint32_t> deps{account_};
@@ -102,9 +145,7 @@ void Builder::exchange_side() {
       if (!imp.scope->recipientRoot.empty()) set(scope, "recipientRoot", imp.scope->recipientRoot);
       deps.push_back(scope);
     }
-    std::string name =
-        imp.assignmentName.empty() ? sa.identity + "-ApplicationImpersonation" : imp.assignmentName;
-    uint32_t ra = add(types::kRoleAssignment, std::move(name), imp.at, std::move(deps));
+    uint32_t ra = add(types::kRoleAssignment, imp.assignmentName, imp.at, std::move(deps));
     set(ra, "role", std::string("ApplicationImpersonation"));
     set(ra, "user", sa.identity);
     set(ra, "customRecipientWriteScope", scope_name);
@@ -123,24 +164,6 @@ void Builder::exchange_side() {
       set(p, "appliesTo", std::string(applies_to));
       impersonation_.push_back(p);
     }
-  }
-
-  if (ex.throttling) {
-    const Throttling& t = *ex.throttling;
-    uint32_t policy = add(types::kThrottlingPolicy, t.policy, t.at);
-    const EwsLimits& e = t.ews;
-    set(policy, "ewsMaxConcurrency", limit(e.maxConcurrency));
-    set(policy, "ewsMaxSubscriptions", limit(e.maxSubscriptions));
-    set(policy, "ewsMaxBurst", limit(e.maxBurst));
-    set(policy, "ewsRechargeRate", limit(e.rechargeRate));
-    set(policy, "ewsCutoffBalance", limit(e.cutoffBalance));
-    set(policy, "ewsPercentTimeInAD", limit(e.percentTimeInAD));
-    set(policy, "ewsPercentTimeInCAS", limit(e.percentTimeInCAS));
-    set(policy, "ewsPercentTimeInMailboxRPC", limit(e.percentTimeInMailboxRPC));
-    set(policy, "ewsFastSearchTimeoutInSeconds", limit(e.fastSearchTimeoutInSeconds));
-    set(policy, "ewsFindCountLimit", limit(e.findCountLimit));
-    uint32_t assoc = add(types::kThrottlingAssociation, sa.identity, t.at, {account_, policy});
-    set(assoc, "policy", t.policy);
   }
 }
 
@@ -172,10 +195,7 @@ void Builder::channels() {
   const ServiceAccount& sa = spec_.exchange.serviceAccount;
   for (const SenderChannel& s : ch.senders) {
     uint32_t i = add(types::kHttpChannel, s.channel, s.at, {account_});
-    if (const ExchangeServer* srv = server(s.server)) {
-      set(i, "url",
-          srv->ewsUrl.empty() ? "https://" + srv->host + "/EWS/Exchange.asmx" : srv->ewsUrl);
-    }
+    if (const ExchangeServer* srv = server(s.server)) set(i, "url", srv->ewsUrl);
     set(i, "authentication", s.authentication);
     set(i, "user", sa.upn.empty() ? sa.identity : sa.upn);
     if (sa.password) set(i, "password", secret(*sa.password));
@@ -198,7 +218,6 @@ void Builder::channels() {
 
 void Builder::targets_and_options() {
   const Nexj& nx = spec_.nexj;
-  const std::string anonymous = nx.anonymousUrl.empty() ? nx.url + "/anon" : nx.anonymousUrl;
   const std::string* receiver = nx.channels.receiver ? &nx.channels.receiver->channel : nullptr;
   for (const Target& t : nx.targets) {
     std::vector<uint32_t> deps;
@@ -210,7 +229,7 @@ void Builder::targets_and_options() {
     }
     uint32_t i = add(types::kTarget, t.name, t.at, std::move(deps));
     if (const ExchangeServer* srv = server(t.server)) set(i, "host", srv->host);
-    set(i, "nexjUrl", t.nexjUrl.empty() ? anonymous : t.nexjUrl);
+    set(i, "nexjUrl", t.nexjUrl);
     set(i, "version", std::string(to_string(spec_.exchange.version)));
     set(i, "subscription", std::string(to_string(t.subscription)));
     set(i, "autodiscover", t.autodiscover);
@@ -258,17 +277,16 @@ void Builder::folder_links() {
   // strings are built in place.
   static constexpr Folder kFolders[] = {Folder::Calendar, Folder::Tasks, Folder::Contacts};
   const auto& type = types::kFolderLink;
-  const auto f_target = static_cast<size_t>(field_index(type, "target"));
-  const auto f_email = static_cast<size_t>(field_index(type, "email"));
-  const auto f_enabled = static_cast<size_t>(field_index(type, "enabled"));
+  const size_t f_target = field_position(type, "target");
+  const size_t f_email = field_position(type, "email");
+  const size_t f_enabled = field_position(type, "enabled");
 
   size_t count = 0;
   for (const User& u : spec_.users.list) count += static_cast<size_t>(std::popcount(u.folders));
   out_.resources.reserve(out_.resources.size() + count);
 
   for (const User& u : spec_.users.list) {
-    const std::string& target_name = u.target.empty() ? spec_.users.defaultTarget : u.target;
-    auto target = targets_.find(target_name);
+    auto target = targets_.find(u.target);
     for (Folder f : kFolders) {
       if (!(u.folders & static_cast<FolderSet>(f))) continue;
       Resource r;
@@ -277,7 +295,7 @@ void Builder::folder_links() {
       r.name.reserve(u.login.size() + 1 + folder.size());
       r.name.append(u.login).append("/").append(folder);
       r.values.resize(type.fields.size());
-      r.values[f_target] = target_name;
+      r.values[f_target] = u.target;
       r.values[f_email] = u.email;
       r.values[f_enabled] = true;
       r.depends_on.reserve(impersonation_.size() + 1);

@@ -58,9 +58,11 @@ struct ManagementScope {
 struct Impersonation {
   enum class Method { Rbac, ExtendedRights };
   Method method = Method::Rbac;
-  std::string assignmentName;  // rbac; default "<identity>-ApplicationImpersonation"
+  std::string assignmentName;  // rbac; default "<account>-ApplicationImpersonation"
   std::optional<ManagementScope> scope;  // rbac only
   std::string at;
+  bool specified = false;               // the spec has an impersonation block
+  bool assignmentNameDefaulted = false;  // assignmentName was derived from the identity
 };
 
 // EWS limits of a throttling policy; unset fields are not managed. Which ones are allowed

@@ -141,10 +141,16 @@ ServiceAccount read_service_account(const Object& o) {
 Impersonation read_impersonation(const Object& o, const std::string& identity) {
   Impersonation imp;
   imp.at = o.pointer();
+  // Absent means rbac over the whole organization on premises; on Exchange Online it means
+  // nothing is managed (the rules and the desired state look at `specified`).
+  imp.specified = o.present();
   imp.method = o.str("method") == "extendedRights" ? Impersonation::Method::ExtendedRights
                                                    : Impersonation::Method::Rbac;
+  // The one place the default name is made; the rules check it like a written one.
+  std::optional<std::string> name = o.str("assignmentName");
+  imp.assignmentNameDefaulted = !name.has_value();
   imp.assignmentName =
-      o.str_or("assignmentName", account_name(identity) + "-ApplicationImpersonation");
+      name ? std::move(*name) : account_name(identity) + "-ApplicationImpersonation";
   if (Object s = o.object("scope"); s.present()) {
     imp.scope = ManagementScope{s.str_or("name", ""), s.str_or("recipientFilter", ""),
                                 s.str_or("recipientRoot", ""), s.pointer()};

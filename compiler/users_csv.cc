@@ -7,6 +7,7 @@
 #include <deque>
 
 #include "compiler/email_address.h"
+#include "compiler/spec_values.h"
 #include "compiler/text_checks.h"
 
 namespace sd {
@@ -39,14 +40,6 @@ std::string_view trim_spaces(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool has_control_character(std::string_view s) {
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7F) return true;
-  }
-  return false;
 }
 
 std::string header_list(const std::vector<Cell>& cells) {
@@ -320,15 +313,9 @@ class Parser {
     size_t before = errors_.size();
 
     const Cell& login = cells[column_of_[kLogin]];
-    if (login.value.empty()) {
-      fail("login is empty", at(login), "column login");
-    } else if (has_control_character(login.value)) {
-      fail(fmt::format("login {} has a control character", quoted(login.value)), at(login),
-           "column login");
-    } else if (trim_spaces(login.value).size() != login.value.size()) {
-      fail(fmt::format("login {} has leading or trailing spaces", quoted(login.value)), at(login),
-           "column login");
-    }
+    // The same checks as inline users get (semantic_users.cc).
+    if (std::string why = login_problem(login.value); !why.empty())
+      fail(std::move(why), at(login), "column login");
     const Cell& email = cells[column_of_[kEmail]];
     if (std::string_view why = email_address_problem(email.value); !why.empty())
       fail(fmt::format("invalid email address {}: {}", quoted(email.value), why), at(email),

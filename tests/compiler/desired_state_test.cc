@@ -26,6 +26,7 @@ Spec sketch_spec() {
                        "/exchange/serviceAccount"};
   ex.impersonation.method = Impersonation::Method::Rbac;
   ex.impersonation.assignmentName = "nexj-sync-ApplicationImpersonation";
+  ex.impersonation.assignmentNameDefaulted = true;
   ex.impersonation.scope =
       ManagementScope{"NexJSyncedUsers", "MemberOfGroup -eq 'NexJ Users'", "", "/x/scope"};
   ex.impersonation.at = "/exchange/impersonation";
@@ -36,7 +37,9 @@ Spec sketch_spec() {
   t.ews.maxBurst = Limit{500};
   t.at = "/exchange/throttling";
   ex.throttling = t;
-  ex.servers.push_back({"exch01", "exch01.acme.local", "", "/exchange/servers/0"});
+  // Defaults filled as read_spec fills them (ewsUrl, nexjUrl, a user's target).
+  ex.servers.push_back({"exch01", "exch01.acme.local",
+                        "https://exch01.acme.local/EWS/Exchange.asmx", "/exchange/servers/0"});
 
   Nexj& nx = s.nexj;
   nx.url = "https://crm.acme.local/nexj";
@@ -62,6 +65,7 @@ Spec sketch_spec() {
   target.sender = "ExchangeEWSSender1";
   target.autodiscover = true;
   target.keepItemsOlderThanDays = 365;
+  target.nexjUrl = "https://crm.acme.local/nexj/anon";
   target.at = "/nexj/targets/0";
   nx.targets.push_back(target);
   nx.globalOptions.present = true;
@@ -177,7 +181,6 @@ TEST_CASE("rbac impersonation: scope and role assignment", "[desired]") {
 
   Spec unscoped = sketch_spec();
   unscoped.exchange.impersonation.scope.reset();
-  unscoped.exchange.impersonation.assignmentName.clear();
   DesiredState u = build_desired_state(unscoped, kFingerprints);
   CHECK(u.resources[1].address() == "exchange.role_assignment/nexj-sync-ApplicationImpersonation");
   CHECK(field(u.resources[1], "customRecipientWriteScope") == Value{std::string()});
@@ -289,18 +292,21 @@ TEST_CASE("targets, global and user options", "[desired]") {
   CHECK(field(t2, "subscription") == Value{std::string("streaming")});
   CHECK(field(t2, "nexjUrl") == Value{std::string("https://lb.acme.local/nexj/anon")});
   CHECK(field(t2, "version") == Value{std::string("ExchangeOnline")});
-  CHECK(t2.depends_on == std::vector<uint32_t>{6});
+  // Online: no impersonation resources, so the sender comes right after the mail channel.
+  CHECK(d2.resources[4].address() == "nexj.http_channel/ExchangeEWSSender1");
+  CHECK(t2.depends_on == std::vector<uint32_t>{4});
   for (const Resource& r : d2.resources) CHECK(r.type != &types::kGlobalOptions);
 }
 
 TEST_CASE("folder links: calendar, tasks, contacts per user", "[desired]") {
   Spec spec = sketch_spec();
-  spec.users.list.push_back({"csv1", "csv1@acme.com", "", static_cast<FolderSet>(6), {1, 2}, ""});
+  spec.users.list.push_back(
+      {"csv1", "csv1@acme.com", "EXCH01", static_cast<FolderSet>(6), {1, 2}, ""});
   DesiredState d = build_desired_state(spec, kFingerprints);
   const Resource& link = find(d, "nexj.folder_link/jsmith/contacts");
   CHECK(link.values ==
         std::vector<Value>{std::string("EXCH01"), std::string("jsmith@acme.com"), true});
-  // A CSV user without a target takes the default; its links have no spec pointer.
+  // A CSV user (its target filled by the parser); its links have no spec pointer.
   const Resource& tasks = d.resources[d.resources.size() - 2];
   CHECK(tasks.address() == "nexj.folder_link/csv1/tasks");
   CHECK(d.resources.back().address() == "nexj.folder_link/csv1/contacts");

@@ -120,6 +120,9 @@ Spec base_spec() {
   ex.serviceAccount = {"nexj-sync", "nexj-sync@acme.local", std::nullopt, false,
                        "/exchange/serviceAccount"};
   ex.impersonation.at = "/exchange/impersonation";
+  ex.impersonation.specified = true;
+  ex.impersonation.assignmentName = "nexj-sync-ApplicationImpersonation";  // as read_spec derives
+  ex.impersonation.assignmentNameDefaulted = true;
   ex.impersonation.scope = ManagementScope{"NexJSyncedUsers", "MemberOfGroup -eq 'x'", "",
                                            "/exchange/impersonation/scope"};
   ex.throttling = Throttling{"NexJSyncPolicy", {}, "/exchange/throttling"};
@@ -128,7 +131,8 @@ Spec base_spec() {
   ex.throttling->ews.maxBurst = Limit{};
   ex.servers = {{"exch01", "exch01.acme.local", "https://exch01.acme.local/EWS/Exchange.asmx",
                  "/exchange/servers/0"},
-                {"exch02", "exch02.acme.local", "", "/exchange/servers/1"}};
+                {"exch02", "exch02.acme.local", "https://exch02.acme.local/EWS/Exchange.asmx",
+                 "/exchange/servers/1"}};
   Nexj& nx = s.nexj;
   nx.at = "/nexj";
   nx.url = "https://crm.acme.local/nexj";
@@ -153,6 +157,7 @@ Spec base_spec() {
   t1.autodiscover = true, t1.nexjUrl = "https://crm.acme.local/nexj/anon";
   t1.at = "/nexj/targets/0";
   t2.name = "EXCH02", t2.server = "exch02", t2.sender = "ExchangeEWSSender2";
+  t2.nexjUrl = "https://crm.acme.local/nexj/anon";  // read_spec's default: anonymousUrl
   t2.at = "/nexj/targets/1";
   nx.targets = {t1, t2};
   GlobalOptions& g = nx.globalOptions;
@@ -342,6 +347,11 @@ TEST_CASE("rules: Exchange Online takes streaming only, and no throttling or imp
         "EWS.AccessAsApp' assigned to a service principal) (exchange.impersonation.method)\n"
         "spec.yaml:52:21: error: Exchange Online supports streaming subscriptions only, not "
         "push (nexj.targets[0].subscription)\n");
+  // Without an impersonation block Online manages none: nothing to refuse.
+  s.exchange.impersonation = Impersonation{};
+  s.exchange.impersonation.at = "/exchange/impersonation";
+  s.nexj.targets[0].subscription = Subscription::Streaming;
+  CHECK(check(s).empty());
 }
 
 TEST_CASE("rules: throttling parameters follow the Exchange version", "[rules]") {
@@ -369,13 +379,23 @@ TEST_CASE("rules: impersonation scope needs rbac; Exchange names fit in 64 chara
         "no scope (exchange.impersonation.scope)\n");
   s = base_spec();
   s.exchange.serviceAccount.identity = std::string(40, 'n');
+  s.exchange.impersonation.assignmentName = std::string(40, 'n') + "-ApplicationImpersonation";
   s.exchange.impersonation.scope->name = std::string(65, 's');
   CHECK(check(s) ==
-        "spec.yaml:11:15: error: the default role assignment name "
-        "'<identity>-ApplicationImpersonation' is longer than the 64 characters Exchange allows; "
-        "set impersonation.assignmentName (exchange.serviceAccount.identity)\n"
+        "spec.yaml:11:15: error: the role assignment name "
+        "'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn-ApplicationImpersonation' derived from the "
+        "identity is not a valid Exchange object name: it is 65 characters long; Exchange allows "
+        "at most 64; set exchange.impersonation.assignmentName "
+        "(exchange.serviceAccount.identity)\n"
         "spec.yaml:16:13: error: scope name is 65 characters long; Exchange allows at most 64 "
         "(exchange.impersonation.scope.name)\n");
+  // A written name the schema let through (it checks the same pattern) lands on the name.
+  s.exchange.impersonation.assignmentNameDefaulted = false;
+  s.exchange.impersonation.assignmentName = "-NexJ";
+  s.exchange.impersonation.scope->name = "NexJSyncedUsers";
+  CHECK(check(s) ==
+        "spec.yaml:14:5: error: assignmentName '-NexJ' is not a valid Exchange object name: it "
+        "starts with '-'; start with a letter or digit (exchange.impersonation.assignmentName)\n");
 }
 
 TEST_CASE("rules: URLs are https with a host", "[rules]") {
@@ -412,6 +432,7 @@ TEST_CASE("rules: push needs a receiver channel at a URL Exchange can reach", "[
   Spec s = base_spec();
   s.nexj.channels.receiver.reset();
   s.nexj.anonymousUrl = "https://localhost:8443/nexj/anon";
+  s.nexj.targets[1].nexjUrl = s.nexj.anonymousUrl;  // not written: read_spec copies anonymousUrl
   CHECK(check(s) ==
         "spec.yaml:32:17: error: target 'EXCH02' uses push subscriptions: Exchange posts "
         "notifications to \"https://localhost:8443/nexj/anon\", and 'localhost' is not reachable "

@@ -60,6 +60,7 @@ TEST_CASE("quickstart: values as written and every default applied", "[reader]")
   CHECK(x.serviceAccount.create);
   CHECK(x.impersonation.method == Impersonation::Method::Rbac);
   CHECK(x.impersonation.assignmentName == "nexj-sync-ApplicationImpersonation");
+  CHECK(x.impersonation.assignmentNameDefaulted);
   CHECK_FALSE(x.impersonation.scope);
   REQUIRE(x.throttling);
   CHECK(x.throttling->policy == "NexJSyncPolicy");
@@ -128,7 +129,9 @@ TEST_CASE("acme-prod: scope, throttling, three of everything, csv", "[reader]") 
   Spec s = read_example("acme-prod.yaml");
   const Exchange& x = s.exchange;
   CHECK(x.management.caFile == "certs/acme-root.pem");
+  CHECK(x.impersonation.specified);
   CHECK(x.impersonation.assignmentName == "NexJ-Sync-Impersonation");
+  CHECK_FALSE(x.impersonation.assignmentNameDefaulted);
   REQUIRE(x.impersonation.scope);
   CHECK(x.impersonation.scope->name == "NexJSyncedUsers");
   CHECK(x.impersonation.scope->recipientFilter ==
@@ -200,6 +203,7 @@ users:
   CHECK(s.exchange.management.password->name == "secrets/admin");
   CHECK(s.exchange.impersonation.assignmentName == "svc-ApplicationImpersonation");
   CHECK(s.exchange.impersonation.at == "/exchange/impersonation");
+  CHECK_FALSE(s.exchange.impersonation.specified);
   CHECK_FALSE(s.exchange.throttling);
   CHECK(s.nexj.anonymousUrl == "https://crm.example.com/nexj/anon");
   CHECK(s.nexj.targets[0].nexjUrl == "https://crm.example.com/nexj/anon");

@@ -139,6 +139,19 @@ TEST_CASE("csv: logins must be non-empty, without control characters or edge spa
   CHECK(p.users.empty());
 }
 
+TEST_CASE("csv: logins with a C1 control character or a '/' are refused", "[csv]") {
+  // U+0085 (NEL) is a line break to some terminals; '/' would make folder-link addresses
+  // (nexj.folder_link/<login>/<folder>) ambiguous.
+  Parsed p = parse(
+      "login,email\na\xC2\x85"
+      "b,a@acme.com\nsales/jsmith,j@acme.com\n");
+  CHECK(p.errors ==
+        "users.csv:2:1: error: login \"a\\u{0085}b\" has a control character (column login)\n"
+        "users.csv:3:1: error: login \"sales/jsmith\" contains '/'; logins cannot contain '/' "
+        "because folder links are addressed nexj.folder_link/<login>/<folder> (column login)\n");
+  CHECK(p.users.empty());
+}
+
 TEST_CASE("csv: email addresses are checked, with the reason", "[csv]") {
   Parsed p = parse(
       "login,email\n"
