@@ -1,6 +1,7 @@
 #include "compiler/compile.h"
 
 #include "compiler/digest.h"
+#include "compiler/text_checks.h"
 #include "compiler/schema_check.h"
 #include "compiler/semantic_rules.h"
 #include "compiler/spec_reader.h"
@@ -8,7 +9,25 @@
 
 namespace sd {
 namespace {
+
 constexpr std::string_view kCannotRead = "cannot read file: ";  // SourceFiles' own prefix
+
+// A spec under review must not make CI read files elsewhere (its errors would quote them):
+// user lists stay inside the spec's folder.
+std::string csv_path_problem(std::string_view path) {
+  if (path.empty()) return "the path is empty";
+  if (path.front() == '/') return "the path is absolute; name a file inside the spec's folder";
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (path.substr(start, end - start) == "..")
+      return "the path leaves the spec's folder ('..'); keep user lists beside the spec";
+    start = end + 1;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files) {
@@ -29,18 +48,26 @@ Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files) 
   Sha256 digest;
   digest.add_part(*text);
   for (size_t i = 0; i < users.csvFiles.size(); ++i) {
+    const std::string written = users.csvFiles[i];
+    std::string pointer = i < users.csvAt.size() ? users.csvAt[i] : users.at;
+    if (std::string problem = csv_path_problem(written); !problem.empty()) {
+      errors.push_back(make_error("users CSV " + quoted(written) + ": " + problem,
+                                  loaded.doc.locate(pointer), human_path(pointer)));
+      continue;
+    }
     // Errors then name the CSV by a path the user can open from where they ran the command.
-    users.csvFiles[i] = resolve_relative(path, users.csvFiles[i]);
-    Result<std::string> csv = files.read(users.csvFiles[i]);
+    users.csvFiles[i] = resolve_relative(path, written);
+    Result<std::string> csv = files.read_inside(folder_of(path), users.csvFiles[i]);
     if (!csv.ok()) {
       std::string why = csv.errors().front().message;
       if (why.starts_with(kCannotRead)) why.erase(0, kCannotRead.size());
-      std::string pointer = i < users.csvAt.size() ? users.csvAt[i] : users.at;
       errors.push_back(make_error("cannot read users CSV " + users.csvFiles[i] + ": " + why,
                                   loaded.doc.locate(pointer), human_path(pointer)));
       continue;
     }
-    digest.add_part(users.csvFiles[i]);
+    // The path as written, not as resolved: the digest must not depend on where the command
+    // was run from or how the spec's path was typed.
+    digest.add_part(written);
     digest.add_part(*csv);
     std::vector<Error> csv_errors = parse_users_csv(users.csvFiles[i], *csv,
                                                     static_cast<uint16_t>(i + 1), users, users.list);

@@ -106,7 +106,7 @@ void append_text(std::string& out, std::string_view raw) {
 }
 
 // One value as a short code span: long strings and lists are cut; secrets never shown.
-void append_value(std::string& out, const Value& v) {
+void append_value(std::string& out, const Value& v, Compare rule) {
   if (const auto* s = std::get_if<std::string>(&v)) {
     append_code(out, quoted(*s, kMaxValueChars), true);
   } else if (const auto* list = std::get_if<StringList>(&v)) {
@@ -118,7 +118,7 @@ void append_value(std::string& out, const Value& v) {
     shown += "]";
     append_code(out, shown, true);
   } else {
-    append_code(out, display_value(v), true);  // short: no strings here
+    append_code(out, display_value(v, rule), true);  // short: no strings here
   }
 }
 
@@ -134,9 +134,11 @@ void append_changes(std::string& out, const Action& a) {
     if (shown++) out += "<br>";
     bool secret = std::holds_alternative<SecretValue>(c.before) ||
                   std::holds_alternative<SecretValue>(c.after);
+    Compare rule = Compare::Exact;
     if (c.field < type.fields.size()) {
       out += type.fields[c.field].name;
-      secret = secret || type.fields[c.field].compare == Compare::Secret;
+      rule = type.fields[c.field].compare;
+      secret = secret || rule == Compare::Secret;
     } else {
       out += "#" + std::to_string(c.field);
     }
@@ -145,11 +147,11 @@ void append_changes(std::string& out, const Action& a) {
       bool changed = a.kind != ActionKind::Create && !is_unset(c.before);
       out += changed ? "(sensitive, changed)" : "(sensitive)";
     } else if (a.kind == ActionKind::Create) {
-      append_value(out, c.after);
+      append_value(out, c.after, rule);
     } else {
-      append_value(out, c.before);
+      append_value(out, c.before, rule);
       out += " → ";
-      append_value(out, c.after);
+      append_value(out, c.after, rule);
     }
   }
 }

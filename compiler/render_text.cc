@@ -85,7 +85,7 @@ class Out {
       buf_.append(printable(s, kMaxChars));
     }
   }
-  void value(const Value& v) {
+  void value(const Value& v, Compare rule) {
     if (const auto* s = std::get_if<std::string>(&v)) {
       buf_ += '"';
       text(*s);
@@ -95,7 +95,7 @@ class Out {
     } else if (const auto* i = std::get_if<int64_t>(&v)) {
       *this << *i;
     } else {
-      buf_.append(display_value(v));  // lists, unlimited, (unset), (sensitive)
+      buf_.append(display_value(v, rule));  // lists, unlimited, (unset), (sensitive)
     }
   }
   void styled(std::string_view style, std::string_view s) {
@@ -168,9 +168,11 @@ void field_line(Out& o, const Action& a, const FieldChange& c) {
   const ResourceType& type = *a.type;
   o << "      ";
   bool secret = false;
+  Compare rule = Compare::Exact;
   if (c.field < type.fields.size()) {
     o << type.fields[c.field].name;
-    secret = type.fields[c.field].compare == Compare::Secret;
+    rule = type.fields[c.field].compare;
+    secret = rule == Compare::Secret;
   } else {
     o << '#' << static_cast<size_t>(c.field);  // a plan bug; shown, not hidden
   }
@@ -186,11 +188,11 @@ void field_line(Out& o, const Action& a, const FieldChange& c) {
       o << "(sensitive, changed)";
     }
   } else if (a.kind == ActionKind::Create) {
-    o.value(c.after);
+    o.value(c.after, rule);
   } else {
-    o.value(c.before);
+    o.value(c.before, rule);
     o << " -> ";
-    o.value(c.after);
+    o.value(c.after, rule);
   }
   o.end_line();
 }

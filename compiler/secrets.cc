@@ -1,6 +1,6 @@
 #include "compiler/secrets.h"
 
-#include "compiler/digest.h"
+#include <openssl/evp.h>
 
 namespace sd {
 
@@ -26,9 +26,21 @@ std::optional<SecretRef> parse_secret_ref(std::string_view text) {
   return ref;
 }
 
-std::string secret_fingerprint(std::string_view value) {
-  // The label keeps these fingerprints apart from any other digest of the same text.
-  return "sha256:" + sha256_hex({"syncdeploy secret fingerprint v1", value}).substr(0, 16);
+std::string secret_fingerprint(std::string_view value, std::string_view deployment) {
+  constexpr int kRounds = 100'000;
+  // The label keeps these apart from any other use of the same password and deployment name.
+  std::string salt = "syncdeploy secret fingerprint v1\n" + std::string(deployment);
+  unsigned char key[8];
+  PKCS5_PBKDF2_HMAC(value.data(), static_cast<int>(value.size()),
+                    reinterpret_cast<const unsigned char*>(salt.data()),
+                    static_cast<int>(salt.size()), kRounds, EVP_sha256(), sizeof key, key);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "sha256:";
+  for (unsigned char b : key) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
 }
 
 namespace {
@@ -56,7 +68,7 @@ Result<SecretFingerprints> resolve_secrets(const Spec& spec, const Document& doc
                                   doc.locate(ref->at), human_path(ref->at)));
       continue;
     }
-    fingerprints[ref->at] = secret_fingerprint(*value);
+    fingerprints[ref->at] = secret_fingerprint(*value, spec.deployment);
   }
   if (!errors.empty()) {
     sort_and_dedupe(errors);

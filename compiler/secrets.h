@@ -23,9 +23,11 @@ class SecretSource {
   [[nodiscard]] virtual Result<std::string> read(const SecretRef& ref) const = 0;
 };
 
-// "sha256:" + the first 16 hex digits of SHA-256 over a fixed label and the value: enough to
-// show that a secret changed, too short to identify it. Pure.
-[[nodiscard]] std::string secret_fingerprint(std::string_view value);
+// "sha256:" + 16 hex digits of PBKDF2-HMAC-SHA256 (100,000 rounds) of the value, salted with
+// the deployment's name: enough to show that a secret changed. JSON plans travel as review
+// artifacts, so guessing a weak password from its fingerprint must be slow, and a fingerprint
+// must not match the same password in another deployment. Pure.
+[[nodiscard]] std::string secret_fingerprint(std::string_view value, std::string_view deployment);
 
 // Fingerprint of every secret the spec names, by the secret's JSON pointer (SecretRef::at).
 using SecretFingerprints = std::map<std::string, std::string>;

@@ -14,6 +14,15 @@ class SourceFiles {
   virtual ~SourceFiles() = default;
   // The whole content of `path`; an error naming the path when it cannot be read.
   [[nodiscard]] virtual Result<std::string> read(const std::string& path) const = 0;
+
+  // A file the spec names: `path` must lie inside `folder` once links are followed, so that
+  // a spec under review cannot make CI read (and quote in errors) files elsewhere.
+  // The default only reads; DiskFiles checks the real path.
+  [[nodiscard]] virtual Result<std::string> read_inside(const std::string& folder,
+                                                        const std::string& path) const {
+    (void)folder;
+    return read(path);
+  }
 };
 
 // Files held in memory, for tests.
@@ -29,5 +38,8 @@ class MemoryFiles : public SourceFiles {
 
 // `relative` resolved against the folder of `spec_path` (absolute paths stay as they are).
 [[nodiscard]] std::string resolve_relative(const std::string& spec_path, const std::string& relative);
+
+// The folder of `spec_path` ("." when it has none).
+[[nodiscard]] std::string folder_of(const std::string& spec_path);
 
 }  // namespace sd

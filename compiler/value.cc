@@ -24,6 +24,13 @@ StringList normalized_set(const StringList& list, bool ignore_case) {
 
 }  // namespace
 
+bool is_fingerprint(std::string_view text) {
+  if (text.size() != 7 + 16 || !text.starts_with("sha256:")) return false;
+  for (char c : text.substr(7))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
 bool values_match(Compare rule, const Value& desired, const Value& observed) {
   if (is_unset(desired)) return true;
   switch (rule) {
@@ -58,10 +65,13 @@ bool values_match(Compare rule, const Value& desired, const Value& observed) {
   return false;
 }
 
-std::string display_value(const Value& v) {
+std::string display_value(const Value& v, Compare rule) {
   struct Visitor {
+    Compare rule;
     std::string operator()(Unset) const { return "(unset)"; }
-    std::string operator()(NullValue) const { return "unlimited"; }
+    std::string operator()(NullValue) const {
+      return rule == Compare::Limit ? "unlimited" : "(not set)";
+    }
     std::string operator()(bool b) const { return b ? "true" : "false"; }
     std::string operator()(int64_t i) const { return std::to_string(i); }
     std::string operator()(const std::string& s) const { return quoted(s, 200); }
@@ -72,7 +82,7 @@ std::string display_value(const Value& v) {
     }
     std::string operator()(const SecretValue&) const { return "(sensitive)"; }
   };
-  return std::visit(Visitor{}, v);
+  return std::visit(Visitor{rule}, v);
 }
 
 nlohmann::json value_to_json(const Value& v) {
@@ -114,7 +124,9 @@ bool value_from_json(const nlohmann::json& j, Value& out) {
     if (sensitive == j.end() || *sensitive != true) return false;
     SecretValue secret;
     if (auto fp = j.find("fingerprint"); fp != j.end()) {
-      if (!fp->is_string()) return false;
+      // Only the fingerprint form: anything else could be a secret a runtime leaked, and it
+      // would travel on into plans.
+      if (!fp->is_string() || !is_fingerprint(fp->get_ref<const std::string&>())) return false;
       secret.fingerprint = fp->get<std::string>();
     }
     out = std::move(secret);

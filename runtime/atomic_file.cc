@@ -1,5 +1,7 @@
 #include "runtime/atomic_file.h"
 
+#include "compiler/source_files.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,16 +10,6 @@
 #include <cstring>
 
 namespace sd {
-namespace {
-
-std::string folder_of(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-}  // namespace
-
 Status write_file_atomically(const std::string& path, std::string_view content) {
   auto fail = [&](const char* what) {
     return make_error(std::string("cannot write file: ") + what + ": " + std::strerror(errno),

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "compiler/digest.h"
+#include "compiler/value.h"
 
 using namespace sd;
 
@@ -21,12 +22,14 @@ TEST_CASE("secret references parse only in their two documented forms", "[secret
 }
 
 TEST_CASE("fingerprints are stable, short, and differ per value", "[secrets]") {
-  CHECK(secret_fingerprint("s3cret") == secret_fingerprint("s3cret"));
-  CHECK(secret_fingerprint("s3cret") != secret_fingerprint("s3cret "));
-  CHECK(secret_fingerprint("s3cret").size() == 7 + 16);
-  CHECK(secret_fingerprint("s3cret").starts_with("sha256:"));
-  // The fingerprint is not the plain digest of the value: it is labelled.
-  CHECK(secret_fingerprint("s3cret").substr(7) != sha256_hex({"s3cret"}).substr(0, 16));
+  CHECK(secret_fingerprint("s3cret", "prod") == secret_fingerprint("s3cret", "prod"));
+  CHECK(secret_fingerprint("s3cret", "prod") != secret_fingerprint("s3cret ", "prod"));
+  // Salted per deployment: the same password elsewhere does not show the same fingerprint.
+  CHECK(secret_fingerprint("s3cret", "prod") != secret_fingerprint("s3cret", "test"));
+  CHECK(is_fingerprint(secret_fingerprint("s3cret", "prod")));
+  // Pinned: a change of algorithm would make every stored fingerprint differ.
+  CHECK(secret_fingerprint("s3cret", "prod") == "sha256:1dde02a9d013c6df");
+  CHECK(secret_fingerprint("s3cret", "prod").substr(7) != sha256_hex({"s3cret"}).substr(0, 16));
 }
 
 TEST_CASE("sha256_hex matches a known vector and counts part boundaries", "[secrets]") {
@@ -70,6 +73,22 @@ TEST_CASE("resolve_secrets reports every missing secret at its reference", "[sec
   spec.exchange.serviceAccount.password->name = "SYNC";
   auto ok = resolve_secrets(spec, *doc, FakeSource{});
   REQUIRE(ok.ok());
-  CHECK(ok->at("/exchange/serviceAccount/password") == secret_fingerprint("value-of-SYNC"));
+  CHECK(ok->at("/exchange/serviceAccount/password") ==
+        secret_fingerprint("value-of-SYNC", spec.deployment));
   CHECK(ok->size() == 2);
+}
+
+TEST_CASE("only the fingerprint form passes as an observed secret", "[secrets]") {
+  Value v;
+  CHECK(value_from_json(
+      nlohmann::json{{"sensitive", true}, {"fingerprint", "sha256:0123456789abcdef"}}, v));
+  CHECK(std::get<SecretValue>(v).fingerprint == "sha256:0123456789abcdef");
+  for (const char* bad : {"hunter2-plaintext", "sha256:0123456789ABCDEF", "sha256:0123", ""})
+    CHECK_FALSE(value_from_json(nlohmann::json{{"sensitive", true}, {"fingerprint", bad}}, v));
+  CHECK(value_from_json(nlohmann::json{{"sensitive", true}}, v));  // set, but not which
+}
+
+TEST_CASE("null reads unlimited only for limits", "[secrets]") {
+  CHECK(display_value(NullValue{}, Compare::Limit) == "unlimited");
+  CHECK(display_value(NullValue{}, Compare::IgnoreCase) == "(not set)");
 }

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -31,8 +30,9 @@ TEST_CASE("LocalSecretSource reads env and files, and says why when it cannot", 
   std::ofstream(dir.path + "/pw.txt") << "from-file\n";
   std::ofstream(dir.path + "/empty.txt") << "";
   LocalSecretSource source(dir.path + "/spec.yaml", [](const std::string& name) {
-    return name == "SET" ? std::optional<std::string>("from-env")
-                         : name == "EMPTY" ? std::optional<std::string>("") : std::nullopt;
+    return name == "SET"     ? std::optional<std::string>("from-env")
+           : name == "EMPTY" ? std::optional<std::string>("")
+                             : std::nullopt;
   });
   using K = SecretRef::Kind;
   CHECK(source.read(SecretRef{K::Env, "SET", ""}).value() == "from-env");
@@ -73,4 +73,32 @@ TEST_CASE("write_file_atomically replaces the whole file or nothing", "[runtime]
   CHECK(failed.errors()[0].format() == dir.path +
                                            "/missing/plan.json: error: cannot write file: "
                                            "create temporary file: No such file or directory");
+}
+
+TEST_CASE("read_inside refuses links that lead out of the spec's folder", "[runtime]") {
+  TempDir outside, spec_dir;
+  std::ofstream(outside.path + "/secret.txt") << "not for you";
+  std::ofstream(spec_dir.path + "/users.csv") << "login,email\n";
+  REQUIRE(::symlink((outside.path + "/secret.txt").c_str(),
+                    (spec_dir.path + "/link.csv").c_str()) == 0);
+  REQUIRE(::symlink(outside.path.c_str(), (spec_dir.path + "/dir").c_str()) == 0);
+  DiskFiles disk;
+  CHECK(disk.read_inside(spec_dir.path, spec_dir.path + "/users.csv").value() == "login,email\n");
+  for (const char* name : {"/link.csv", "/dir/secret.txt"}) {
+    Result<std::string> read = disk.read_inside(spec_dir.path, spec_dir.path + name);
+    REQUIRE_FALSE(read.ok());
+    CHECK(read.errors()[0].format() ==
+          spec_dir.path + name +
+              ": error: cannot read file: it is a link to a file outside the spec's folder (" +
+              std::filesystem::canonical(outside.path).string() + "/secret.txt)");
+  }
+  CHECK(disk.read_inside(spec_dir.path, spec_dir.path + "/missing.csv").errors()[0].message ==
+        "cannot read file: No such file or directory");
+}
+
+TEST_CASE("a FIFO is refused at once instead of blocking forever", "[runtime]") {
+  TempDir dir;
+  std::string fifo = dir.path + "/users.csv";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK(DiskFiles().read(fifo).errors()[0].message == "cannot read file: not a regular file");
 }
