@@ -1,12 +1,12 @@
 #include "cli/cli.h"
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <ostream>
 
 #include "cli/commands.h"
 #include "compiler/text_checks.h"
+#include "runtime/process_env.h"
 
 namespace sd::cli {
 namespace {
@@ -68,20 +68,16 @@ void define(CLI::App& app, Parsed& p) {
 int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostream& err,
         const Environment& env) {
   Environment effective = env;
-  if (!effective.get_env) {
-    effective.get_env = [](const std::string& name) -> std::optional<std::string> {
-      const char* v = std::getenv(name.c_str());
-      return v ? std::optional<std::string>(v) : std::nullopt;
-    };
-  }
+  if (!effective.get_env) effective.get_env = process_env;
   Context ctx{out, err, effective};
 
   CLI::App app{"syncdeploy: NexJ CRM <-> Microsoft Exchange synchronization as code.",
                "syncdeploy"};
   Parsed p;
   define(app, p);
-  app.footer("Exit codes: 0 success or no changes, 1 error, 2 changes pending "
-             "(plan --detailed-exitcode). See docs/cli.md.");
+  app.footer(
+      "Exit codes: 0 success or no changes, 1 error, 2 changes pending "
+      "(plan --detailed-exitcode). See docs/cli.md.");
 
   // Name the problem plainly; CLI11 would say "A subcommand is required" for both cases.
   constexpr const char* kCommands = "commands: validate, plan, graph, version, help";
@@ -128,8 +124,8 @@ int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostrea
       err << "syncdeploy: error: --json and --markdown cannot be used together\n";
       return kExitError;
     }
-    p.plan.format = p.json ? PlanFormat::Json
-                           : (p.markdown ? PlanFormat::Markdown : PlanFormat::Text);
+    p.plan.format =
+        p.json ? PlanFormat::Json : (p.markdown ? PlanFormat::Markdown : PlanFormat::Text);
     return run_plan(p.plan, ctx);
   }
   if (name == "graph") return run_graph(p.graph, ctx);

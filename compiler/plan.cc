@@ -11,6 +11,16 @@
 
 namespace sd {
 
+std::string_view read_error_of(const Plan& plan, const Action& a) {
+  std::string_view error = a.reason;
+  if (error.empty() && a.observed >= 0 &&
+      static_cast<size_t>(a.observed) < plan.observed.resources.size())
+    error = plan.observed.resources[static_cast<size_t>(a.observed)].error;
+  constexpr std::string_view kPrefix = "could not be read: ";
+  if (error.starts_with(kPrefix)) error.remove_prefix(kPrefix.size());
+  return error;
+}
+
 std::string_view to_string(ActionKind kind) {
   switch (kind) {
     case ActionKind::Create:

@@ -63,6 +63,10 @@ struct PlanOptions {
   bool prune = false;  // users.prune: disable folder links of users the spec no longer names
 };
 
+// What an Unknown action says went wrong: the read error, without a "could not be read: "
+// prefix, whether the plan put it in the reason or only in the observed resource.
+[[nodiscard]] std::string_view read_error_of(const Plan& plan, const Action& action);
+
 // Diffs desired against observed and orders the actions: topologically over dependencies,
 // ties broken by step, then address. Deterministic.
 [[nodiscard]] Plan make_plan(DesiredState desired, ObservedState observed, const PlanOptions&);

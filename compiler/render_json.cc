@@ -10,24 +10,6 @@ namespace {
 
 constexpr std::string_view kFormatVersion = "1.0";
 
-std::string_view kind_word(ActionKind kind) {
-  switch (kind) {
-    case ActionKind::Create:
-      return "create";
-    case ActionKind::Update:
-      return "update";
-    case ActionKind::Disable:
-      return "disable";
-    case ActionKind::NoOp:
-      return "no-op";
-    case ActionKind::Unknown:
-      return "unknown";
-    case ActionKind::Blocked:
-      return "blocked";
-  }
-  return "unknown";
-}
-
 // value_to_json()'s shape, written straight to the stream. A secret field never carries a
 // value: even if a read handed back plain text for it, only {"sensitive": true} is written.
 void write_value(JsonWriter& w, const Value& v, bool secret_field) {
@@ -77,7 +59,7 @@ void write_action(JsonWriter& w, const Action& a, size_t index) {
   w.key("step");
   w.number(static_cast<int64_t>(type.step));
   w.key("action");
-  w.string(kind_word(a.kind));
+  w.string(to_string(a.kind));
   w.key("reason");
   w.string(a.reason);
   w.key("risky");

@@ -157,13 +157,7 @@ void append_changes(std::string& out, const Action& a) {
 }
 
 std::string unknown_error(const Plan& plan, const Action& a) {
-  std::string_view error = a.reason;
-  if (error.empty() && a.observed >= 0 &&
-      static_cast<size_t>(a.observed) < plan.observed.resources.size())
-    error = plan.observed.resources[static_cast<size_t>(a.observed)].error;
-  constexpr std::string_view kPrefix = "could not be read: ";
-  if (error.starts_with(kPrefix)) error.remove_prefix(kPrefix.size());
-  return std::string(error);
+  return std::string(read_error_of(plan, a));
 }
 
 std::string table_row(const Plan& plan, const Action& a) {

@@ -154,14 +154,8 @@ void address(Out& o, const Action& a) {
 // What Unknown says: the read error, once, whether the plan put it in the reason or only in
 // the observed resource.
 void unknown_text(Out& o, const Plan& plan, const Action& a) {
-  std::string_view error = a.reason;
-  if (error.empty() && a.observed >= 0 &&
-      static_cast<size_t>(a.observed) < plan.observed.resources.size())
-    error = plan.observed.resources[static_cast<size_t>(a.observed)].error;
-  constexpr std::string_view kPrefix = "could not be read: ";
-  if (error.starts_with(kPrefix)) error.remove_prefix(kPrefix.size());
-  o << kPrefix;
-  o.text(error);
+  o << "could not be read: ";
+  o.text(read_error_of(plan, a));
 }
 
 void field_line(Out& o, const Action& a, const FieldChange& c) {

@@ -31,6 +31,27 @@ size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp) {
   return len;
 }
 
+namespace {
+
+// Copies the code point at text[i] (not ASCII) to `out`, escaped when it is dangerous or not
+// UTF-8 at all. Returns the index after it.
+size_t append_non_ascii(std::string& out, std::string_view text, size_t i) {
+  uint32_t cp = 0;
+  size_t len = decode_utf8(text, i, cp);
+  if (len == 0) {  // a byte that is not UTF-8: show it, do not pass it on
+    out += fmt::format("\\x{:02X}", static_cast<unsigned char>(text[i]));
+    return i + 1;
+  }
+  if (is_dangerous_code_point(cp)) {
+    out += fmt::format("\\u{{{:04X}}}", cp);
+  } else {
+    out.append(text.substr(i, len));
+  }
+  return i + len;
+}
+
+}  // namespace
+
 std::optional<InvalidUtf8> find_invalid_utf8(std::string_view text) {
   uint32_t line = 1, column = 1;
   for (size_t i = 0; i < text.size();) {
@@ -60,11 +81,21 @@ std::string printable(std::string_view value, size_t max_chars) {
     unsigned char c = static_cast<unsigned char>(value[i]);
     if (c < 0x80) {
       switch (c) {
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
         default:
           if (c < 0x20 || c == 0x7F) {
             out += fmt::format("\\x{:02X}", c);
@@ -75,18 +106,7 @@ std::string printable(std::string_view value, size_t max_chars) {
       ++i;
       continue;
     }
-    uint32_t cp = 0;
-    size_t len = decode_utf8(value, i, cp);
-    if (len == 0) {  // a byte that is not UTF-8: show it, do not pass it on
-      out += fmt::format("\\x{:02X}", c);
-      ++i;
-    } else if (is_dangerous_code_point(cp)) {
-      out += fmt::format("\\u{{{:04X}}}", cp);
-      i += len;
-    } else {
-      out.append(value.substr(i, len));
-      i += len;
-    }
+    i = append_non_ascii(out, value, i);
   }
   return out;
 }
@@ -105,18 +125,7 @@ std::string escape_controls(std::string_view text) {
       ++i;
       continue;
     }
-    uint32_t cp = 0;
-    size_t len = decode_utf8(text, i, cp);
-    if (len == 0) {
-      out += fmt::format("\\x{:02X}", c);
-      ++i;
-    } else if (is_dangerous_code_point(cp)) {
-      out += fmt::format("\\u{{{:04X}}}", cp);
-      i += len;
-    } else {
-      out.append(text.substr(i, len));
-      i += len;
-    }
+    i = append_non_ascii(out, text, i);
   }
   return out;
 }

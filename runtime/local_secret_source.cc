@@ -1,19 +1,13 @@
 #include "runtime/local_secret_source.h"
 
-#include <cstdlib>
-
 #include "runtime/disk_files.h"
+#include "runtime/process_env.h"
 
 namespace sd {
 
 LocalSecretSource::LocalSecretSource(std::string spec_path, GetEnv get_env)
     : spec_path_(std::move(spec_path)), get_env_(std::move(get_env)) {
-  if (!get_env_) {
-    get_env_ = [](const std::string& name) -> std::optional<std::string> {
-      const char* v = std::getenv(name.c_str());
-      return v ? std::optional<std::string>(v) : std::nullopt;
-    };
-  }
+  if (!get_env_) get_env_ = process_env;
 }
 
 Result<std::string> LocalSecretSource::read(const SecretRef& ref) const {

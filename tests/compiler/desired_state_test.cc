@@ -314,3 +314,12 @@ TEST_CASE("folder links: calendar, tasks, contacts per user", "[desired]") {
   CHECK(tasks.at.empty());
   CHECK(tasks.depends_on == std::vector<uint32_t>{8, 2});
 }
+
+TEST_CASE("every type's enabled_field names its 'enabled' field", "[desired]") {
+  for (const ResourceType* type : all_resource_types()) {
+    INFO(type->name);
+    CHECK(type->enabled_field == field_index(*type, "enabled"));
+    // Only types that can be disabled have one; targets must, being never deleted.
+    if (type->disable_when_removed) CHECK(type->enabled_field >= 0);
+  }
+}
