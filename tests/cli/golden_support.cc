@@ -5,6 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
 
 namespace sd::test {
 
@@ -49,8 +54,32 @@ std::string check_golden(const std::string& path, const std::string& actual) {
     size_t end = s.find('\n', i);
     return s.substr(start, (end == std::string::npos ? s.size() : end) - start);
   };
-  return path + " differs at line " + std::to_string(line) + "\n  expected: " +
-         excerpt(*expected) + "\n  actual:   " + excerpt(actual);
+  return path + " differs at line " + std::to_string(line) + "\n  expected: " + excerpt(*expected) +
+         "\n  actual:   " + excerpt(actual);
+}
+
+std::vector<std::string> schema_violations(const std::string& schema_path,
+                                           const nlohmann::json& doc) {
+  std::optional<std::string> text = read_text(schema_path);
+  if (!text) return {"cannot read " + schema_path};
+  nlohmann::json schema_doc = nlohmann::json::parse(*text);
+  valijson::Schema schema;
+  valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_doc);
+  parser.populateSchema(schema_adapter, schema);
+  valijson::Validator validator;
+  valijson::ValidationResults results;
+  valijson::adapters::NlohmannJsonAdapter adapter(doc);
+  std::vector<std::string> violations;
+  if (validator.validate(schema, adapter, &results)) return violations;
+  valijson::ValidationResults::Error error;
+  while (results.popError(error)) {
+    std::string where;
+    for (const std::string& part : error.context) where += part;
+    violations.push_back(where + ": " + error.description);
+  }
+  if (violations.empty()) violations.push_back("invalid");
+  return violations;
 }
 
 std::vector<std::string> list_files(const std::string& folder, const std::string& suffix) {

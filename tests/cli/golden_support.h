@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/cli.h"
 
 namespace sd::test {
@@ -26,6 +28,10 @@ std::optional<std::string> read_text(const std::string& path);
 // Compares `actual` with the golden file at `path`; with UPDATE_GOLDEN=1 writes it instead.
 // Returns an empty string when equal, else a description of the first difference.
 std::string check_golden(const std::string& path, const std::string& actual);
+
+// Why `doc` does not match the JSON Schema (draft 7) in `schema_path`; empty when it does.
+std::vector<std::string> schema_violations(const std::string& schema_path,
+                                           const nlohmann::json& doc);
 
 // Files in `folder` whose names end in `suffix`, sorted.
 std::vector<std::string> list_files(const std::string& folder, const std::string& suffix);

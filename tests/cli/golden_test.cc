@@ -1,7 +1,7 @@
 // CLI cases under tests/golden/<case>/: `args` (one argument per line), optional `env`
 // (NAME=value lines), and the expected `stdout`, `stderr` and `exit_code`.
+#include <algorithm>
 #include <catch2/catch.hpp>
-
 #include <sstream>
 
 #include "tests/cli/golden_support.h"
@@ -36,18 +36,40 @@ TEST_CASE("CLI golden cases", "[golden]") {
       CHECK(check_golden(dir + "/stdout", run.out) == "");
       CHECK(check_golden(dir + "/stderr", run.err) == "");
       CHECK(check_golden(dir + "/exit_code", std::to_string(run.code) + "\n") == "");
+      // Every JSON plan the CLI prints keeps its documented, versioned format.
+      const std::vector<std::string> argv = lines_of(*args);
+      if (run.code != 1 && std::find(argv.begin(), argv.end(), "--json") != argv.end()) {
+        nlohmann::json doc = nlohmann::json::parse(run.out);
+        CHECK(schema_violations("schema/plan.schema.json", doc) == std::vector<std::string>{});
+        CHECK(doc["format_version"] == "1.0");
+      }
     }
   }
 }
 
 TEST_CASE("two plans of the same spec are byte-identical", "[golden]") {
-  std::map<std::string, std::string> env = {{"EXCH_ADMIN_PASSWORD", "a"},
-                                            {"NEXJ_SYNC_PASSWORD", "b"},
-                                            {"CRM_MAIL_PASSWORD", "c"}};
+  std::map<std::string, std::string> env = {
+      {"EXCH_ADMIN_PASSWORD", "a"}, {"NEXJ_SYNC_PASSWORD", "b"}, {"CRM_MAIL_PASSWORD", "c"}};
   for (const char* format : {"--json", "--markdown", "--no-color"}) {
     CliRun first = run_cli({"plan", "examples/acme-prod.yaml", format}, env);
     CliRun second = run_cli({"plan", "examples/acme-prod.yaml", format}, env);
     REQUIRE(first.code == 0);
     CHECK(first.out == second.out);
   }
+}
+
+TEST_CASE("the plan schema check rejects a plan that breaks the format", "[golden]") {
+  std::optional<std::string> text = read_text("tests/golden/plan-quickstart-json/stdout");
+  REQUIRE(text);
+  nlohmann::json doc = nlohmann::json::parse(*text);
+  REQUIRE(schema_violations("schema/plan.schema.json", doc).empty());
+  nlohmann::json wrong_kind = doc;
+  wrong_kind["actions"][0]["action"] = "delete";  // targets are never deleted; no such action
+  CHECK_FALSE(schema_violations("schema/plan.schema.json", wrong_kind).empty());
+  nlohmann::json leaked = doc;
+  leaked["actions"][0]["changes"][1]["after"]["fingerprint"] = "hunter2";
+  CHECK_FALSE(schema_violations("schema/plan.schema.json", leaked).empty());
+  nlohmann::json no_actions = doc;
+  no_actions.erase("actions");
+  CHECK_FALSE(schema_violations("schema/plan.schema.json", no_actions).empty());
 }
