@@ -32,10 +32,7 @@ $sd plan examples/quickstart.yaml --observed examples/observed/quickstart-in-syn
 echo "exit code 0: in sync"
 
 step "5. The same plan as a pull-request comment (first lines)" \
-  "markdown=$(mktemp)
-$sd plan examples/quickstart.yaml --markdown > "$markdown"
-head -12 "$markdown"
-rm -f "$markdown""
+  "$sd plan examples/quickstart.yaml --markdown"
 markdown=$(mktemp)
 $sd plan examples/quickstart.yaml --markdown > "$markdown"
 head -12 "$markdown"
