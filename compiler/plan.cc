@@ -21,6 +21,18 @@ std::string_view read_error_of(const Plan& plan, const Action& a) {
   return error;
 }
 
+std::string cannot_apply_reason(const PlanSummary& s) {
+  std::string out;
+  if (s.unknown)
+    out += std::to_string(s.unknown) + (s.unknown == 1 ? " object" : " objects") +
+           " could not be read";
+  if (s.unknown && s.blocked) out += ", ";
+  if (s.blocked)
+    out +=
+        std::to_string(s.blocked) + (s.blocked == 1 ? " action is" : " actions are") + " blocked";
+  return out;
+}
+
 std::string_view to_string(ActionKind kind) {
   switch (kind) {
     case ActionKind::Create:

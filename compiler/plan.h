@@ -67,6 +67,10 @@ struct PlanOptions {
 // prefix, whether the plan put it in the reason or only in the observed resource.
 [[nodiscard]] std::string_view read_error_of(const Plan& plan, const Action& action);
 
+// Why the plan cannot be applied as it is ("2 objects could not be read, 1 action is
+// blocked"), or "" when it can. Design decision 2: unknowns are said, never glossed over.
+[[nodiscard]] std::string cannot_apply_reason(const PlanSummary& summary);
+
 // Diffs desired against observed and orders the actions: topologically over dependencies,
 // ties broken by step, then address. Deterministic.
 [[nodiscard]] Plan make_plan(DesiredState desired, ObservedState observed, const PlanOptions&);

@@ -220,17 +220,8 @@ void render_markdown(const Plan& plan, std::ostream& out) {
   md += ": ";
   append_counts(md, s);
   md += "\n";
-  if (s.unknown || s.blocked) {
-    md += "\n> [!WARNING]\n> This plan cannot be applied as is: ";
-    if (s.unknown)
-      md += std::to_string(s.unknown) + (s.unknown == 1 ? " object" : " objects") +
-            " could not be read";
-    if (s.unknown && s.blocked) md += ", ";
-    if (s.blocked)
-      md +=
-          std::to_string(s.blocked) + (s.blocked == 1 ? " action is" : " actions are") + " blocked";
-    md += ".\n";
-  }
+  if (std::string why = cannot_apply_reason(s); !why.empty())
+    md += "\n> [!WARNING]\n> This plan cannot be applied as is: " + why + ".\n";
 
   size_t risky = 0;
   for (const Action& a : plan.actions)

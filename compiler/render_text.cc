@@ -248,6 +248,10 @@ void render_text(const Plan& plan, const TextStyle& style, std::ostream& out) {
     return;
   }
   counts_line(o, plan);
+  if (std::string why = cannot_apply_reason(s); !why.empty()) {
+    o.styled(kRed, "This plan cannot be applied as is: " + why + ".");
+    o.end_line();
+  }
 
   size_t risky = 0;
   for (const Action& a : plan.actions)

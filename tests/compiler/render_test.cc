@@ -154,6 +154,7 @@ TEST_CASE("text plan: counts, risky first, then every change in order", "[render
   CHECK(
       text_of(sample_plan()) ==
       R"~(Plan for deployment acme-prod: 2 to create, 2 to update, 1 to disable, 1 unchanged, 1 unknown
+This plan cannot be applied as is: 1 object could not be read.
 
 Review first (2 risky):
   ~ exchange.throttling_policy/NexJSyncPolicy  (update: 1 field differs: ewsMaxConcurrency)
@@ -192,6 +193,7 @@ TEST_CASE("text plan: colors only when asked, on symbols and headings", "[render
   count(p);
   const std::string plain =
       "Plan for deployment lab: 1 to create, 1 to update, 1 to disable, 0 unchanged, 1 blocked\n"
+      "This plan cannot be applied as is: 1 action is blocked.\n"
       "\n"
       "Review first (1 risky):\n"
       "  - nexj.target/C  (disable: no longer in the spec)\n"
@@ -207,6 +209,7 @@ TEST_CASE("text plan: colors only when asked, on symbols and headings", "[render
   const std::string colored =
       "\x1b[1mPlan for deployment lab: 1 to create, 1 to update, 1 to disable, 0 unchanged, "
       "1 blocked\x1b[0m\n"
+      "\x1b[31mThis plan cannot be applied as is: 1 action is blocked.\x1b[0m\n"
       "\n"
       "\x1b[1mReview first (1 risky):\x1b[0m\n"
       "  \x1b[31m-\x1b[0m nexj.target/C  (disable: no longer in the spec)\n"
