@@ -1,7 +1,7 @@
+#include "cli/commands.h"
 #include "compiler/compile.h"
 #include "compiler/desired_state.h"
 #include "compiler/observed_state.h"
-#include "cli/commands.h"
 #include "runtime/disk_files.h"
 #include "runtime/local_secret_source.h"
 

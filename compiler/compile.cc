@@ -1,10 +1,10 @@
 #include "compiler/compile.h"
 
 #include "compiler/digest.h"
-#include "compiler/text_checks.h"
 #include "compiler/schema_check.h"
 #include "compiler/semantic_rules.h"
 #include "compiler/spec_reader.h"
+#include "compiler/text_checks.h"
 #include "compiler/users_csv.h"
 
 namespace sd {
@@ -69,8 +69,8 @@ Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files) 
     // was run from or how the spec's path was typed.
     digest.add_part(written);
     digest.add_part(*csv);
-    std::vector<Error> csv_errors = parse_users_csv(users.csvFiles[i], *csv,
-                                                    static_cast<uint16_t>(i + 1), users, users.list);
+    std::vector<Error> csv_errors =
+        parse_users_csv(users.csvFiles[i], *csv, static_cast<uint16_t>(i + 1), users, users.list);
     errors.insert(errors.end(), std::make_move_iterator(csv_errors.begin()),
                   std::make_move_iterator(csv_errors.end()));
   }

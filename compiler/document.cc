@@ -1,5 +1,10 @@
 #include "compiler/document.h"
 
+#include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
+
 #include <charconv>
 #include <cmath>
 #include <istream>
@@ -7,11 +12,6 @@
 #include <sstream>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/parser.h>
 
 #include "compiler/text_checks.h"
 
@@ -329,9 +329,9 @@ Result<Document> parse_yaml(std::string file, std::string_view text) {
   Document doc;
   doc.file = std::move(file);
   if (auto bad = find_invalid_utf8(text)) {
-    return make_error(fmt::format("invalid UTF-8 (byte 0x{:02X}); specs must be UTF-8 text",
-                                  bad->byte),
-                      Location{doc.file, bad->line, bad->column});
+    return make_error(
+        fmt::format("invalid UTF-8 (byte 0x{:02X}); specs must be UTF-8 text", bad->byte),
+        Location{doc.file, bad->line, bad->column});
   }
   std::istringstream in{std::string(text)};
   Builder builder(doc);
@@ -341,9 +341,9 @@ Result<Document> parse_yaml(std::string file, std::string_view text) {
       Document scratch;
       Builder rest(scratch);
       if (parser.HandleNextDocument(rest) && rest.have_root)
-        builder.errors.push_back(make_error(
-            "the file holds more than one YAML document; a spec is one document",
-            Location{doc.file, 0, 0}));
+        builder.errors.push_back(
+            make_error("the file holds more than one YAML document; a spec is one document",
+                       Location{doc.file, 0, 0}));
     }
   } catch (const YAML::Exception& e) {
     std::string message = e.msg;

@@ -2,11 +2,10 @@
 // and semantic errors can point at file:line:col.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-
-#include <nlohmann/json.hpp>
 
 #include "compiler/error.h"
 

@@ -1,9 +1,9 @@
 #include "compiler/error.h"
 
-#include "compiler/text_checks.h"
-
 #include <algorithm>
 #include <tuple>
+
+#include "compiler/text_checks.h"
 
 namespace sd {
 

@@ -74,6 +74,8 @@ class [[nodiscard]] Result {
 // For operations that produce nothing but may fail.
 struct Done {};
 using Status = Result<Done>;
-inline Status ok_status() { return Done{}; }
+inline Status ok_status() {
+  return Done{};
+}
 
 }  // namespace sd

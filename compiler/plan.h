@@ -39,7 +39,7 @@ struct Action {
   int32_t desired = -1;   // index into Plan::desired.resources, -1 if the spec does not name it
   int32_t observed = -1;  // index into Plan::observed.resources, -1 if not listed
   std::vector<uint32_t> depends_on;  // indices into Plan::actions; always smaller than own
-  bool risky = false;  // disable, or a change to a permission or policy: listed first
+  bool risky = false;                // disable, or a change to a permission or policy: listed first
 
   [[nodiscard]] std::string address() const { return make_address(*type, name); }
 };

@@ -37,18 +37,18 @@ struct ResourceType {
 [[nodiscard]] int field_index(const ResourceType& type, std::string_view field);
 
 namespace types {
-extern const ResourceType kServiceAccount;       // exchange.service_account/<identity>
-extern const ResourceType kManagementScope;      // exchange.management_scope/<name>
-extern const ResourceType kRoleAssignment;       // exchange.role_assignment/<name>
-extern const ResourceType kAdPermission;         // exchange.ad_permission/<extended right>
-extern const ResourceType kThrottlingPolicy;     // exchange.throttling_policy/<name>
+extern const ResourceType kServiceAccount;         // exchange.service_account/<identity>
+extern const ResourceType kManagementScope;        // exchange.management_scope/<name>
+extern const ResourceType kRoleAssignment;         // exchange.role_assignment/<name>
+extern const ResourceType kAdPermission;           // exchange.ad_permission/<extended right>
+extern const ResourceType kThrottlingPolicy;       // exchange.throttling_policy/<name>
 extern const ResourceType kThrottlingAssociation;  // exchange.throttling_association/<identity>
-extern const ResourceType kMailChannel;          // nexj.mail_channel/<channel>
-extern const ResourceType kHttpChannel;          // nexj.http_channel/<channel>
-extern const ResourceType kTarget;               // nexj.target/<name>
-extern const ResourceType kGlobalOptions;        // nexj.global_options/exchange
-extern const ResourceType kUserOptions;          // nexj.user_options/<scope>
-extern const ResourceType kFolderLink;           // nexj.folder_link/<login>/<folder>
+extern const ResourceType kMailChannel;            // nexj.mail_channel/<channel>
+extern const ResourceType kHttpChannel;            // nexj.http_channel/<channel>
+extern const ResourceType kTarget;                 // nexj.target/<name>
+extern const ResourceType kGlobalOptions;          // nexj.global_options/exchange
+extern const ResourceType kUserOptions;            // nexj.user_options/<scope>
+extern const ResourceType kFolderLink;             // nexj.folder_link/<login>/<folder>
 }  // namespace types
 
 // A desired object: what the spec says it must be.
@@ -57,7 +57,7 @@ struct Resource {
   std::string name;           // the address without "<type>/"
   std::vector<Value> values;  // one per type->fields, Unset where the spec does not manage it
   std::vector<uint32_t> depends_on;  // indices into DesiredState::resources
-  std::string at;             // JSON pointer of the spec node that declares it ("" for CSV users)
+  std::string at;  // JSON pointer of the spec node that declares it ("" for CSV users)
   // False for objects the tool checks but must not create (serviceAccount.create: false):
   // when absent, the plan shows them Blocked instead of Create.
   bool create_allowed = true;

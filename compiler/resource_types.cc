@@ -43,22 +43,28 @@ constexpr FieldSpec kThrottlingAssociationFields[] = {
     {"policy", C::IgnoreCase},
 };
 constexpr FieldSpec kMailChannelFields[] = {
-    {"description", C::Exact},  {"alias", C::Exact},      {"user", C::Exact},
-    {"password", C::Secret},    {"from", C::IgnoreCase},  {"domain", C::IgnoreCase},
-    {"authComponent", C::Exact}, {"enabled", C::Exact},   {"inHost", C::IgnoreCase},
-    {"inPort", C::Exact},       {"inProtocol", C::Exact}, {"inFolder", C::Exact},
-    {"inEncryption", C::Exact}, {"outHost", C::IgnoreCase}, {"outPort", C::Exact},
-    {"outProtocol", C::Exact},  {"outEncryption", C::Exact}, {"outAuthentication", C::Exact},
+    {"description", C::Exact},   {"alias", C::Exact},         {"user", C::Exact},
+    {"password", C::Secret},     {"from", C::IgnoreCase},     {"domain", C::IgnoreCase},
+    {"authComponent", C::Exact}, {"enabled", C::Exact},       {"inHost", C::IgnoreCase},
+    {"inPort", C::Exact},        {"inProtocol", C::Exact},    {"inFolder", C::Exact},
+    {"inEncryption", C::Exact},  {"outHost", C::IgnoreCase},  {"outPort", C::Exact},
+    {"outProtocol", C::Exact},   {"outEncryption", C::Exact}, {"outAuthentication", C::Exact},
 };
 constexpr FieldSpec kHttpChannelFields[] = {
-    {"description", C::Exact}, {"url", C::IgnoreCase},     {"authentication", C::Exact},
-    {"user", C::IgnoreCase},   {"password", C::Secret},    {"secure", C::Exact},
-    {"maxSenders", C::Exact},  {"readTimeout", C::Exact},  {"connectionTimeout", C::Exact},
+    {"description", C::Exact}, {"url", C::IgnoreCase},    {"authentication", C::Exact},
+    {"user", C::IgnoreCase},   {"password", C::Secret},   {"secure", C::Exact},
+    {"maxSenders", C::Exact},  {"readTimeout", C::Exact}, {"connectionTimeout", C::Exact},
 };
 constexpr FieldSpec kTargetFields[] = {
-    {"host", C::IgnoreCase},   {"nexjUrl", C::Exact},        {"version", C::Exact},
-    {"subscription", C::Exact}, {"autodiscover", C::Exact},  {"useInternalCAS", C::Exact},
-    {"keepItemsOlderThanDays", C::Exact}, {"sender", C::Exact}, {"receiver", C::Exact},
+    {"host", C::IgnoreCase},
+    {"nexjUrl", C::Exact},
+    {"version", C::Exact},
+    {"subscription", C::Exact},
+    {"autodiscover", C::Exact},
+    {"useInternalCAS", C::Exact},
+    {"keepItemsOlderThanDays", C::Exact},
+    {"sender", C::Exact},
+    {"receiver", C::Exact},
     {"enabled", C::Exact},
 };
 constexpr FieldSpec kGlobalOptionsFields[] = {
@@ -123,10 +129,10 @@ const ResourceType kFolderLink{"nexj.folder_link", 7, kFolderLinkFields,
 
 std::span<const ResourceType* const> all_resource_types() {
   static const std::array<const ResourceType*, 12> kAll = {
-      &types::kServiceAccount,  &types::kManagementScope, &types::kRoleAssignment,
-      &types::kAdPermission,    &types::kThrottlingPolicy, &types::kThrottlingAssociation,
-      &types::kMailChannel,     &types::kHttpChannel,     &types::kTarget,
-      &types::kGlobalOptions,   &types::kUserOptions,     &types::kFolderLink};
+      &types::kServiceAccount, &types::kManagementScope,  &types::kRoleAssignment,
+      &types::kAdPermission,   &types::kThrottlingPolicy, &types::kThrottlingAssociation,
+      &types::kMailChannel,    &types::kHttpChannel,      &types::kTarget,
+      &types::kGlobalOptions,  &types::kUserOptions,      &types::kFolderLink};
   return kAll;
 }
 
@@ -149,6 +155,8 @@ std::string make_address(const ResourceType& type, std::string_view name) {
   return out;
 }
 
-std::string Resource::address() const { return make_address(*type, name); }
+std::string Resource::address() const {
+  return make_address(*type, name);
+}
 
 }  // namespace sd

@@ -63,9 +63,9 @@ Result<SecretFingerprints> resolve_secrets(const Spec& spec, const Document& doc
   for (const SecretRef* ref : refs) {
     Result<std::string> value = source.read(*ref);
     if (!value.ok()) {
-      errors.push_back(make_error("secret " + ref->text() + " cannot be read: " +
-                                      value.errors().front().message,
-                                  doc.locate(ref->at), human_path(ref->at)));
+      errors.push_back(
+          make_error("secret " + ref->text() + " cannot be read: " + value.errors().front().message,
+                     doc.locate(ref->at), human_path(ref->at)));
       continue;
     }
     fingerprints[ref->at] = secret_fingerprint(*value, spec.deployment);

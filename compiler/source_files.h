@@ -37,7 +37,8 @@ class MemoryFiles : public SourceFiles {
 };
 
 // `relative` resolved against the folder of `spec_path` (absolute paths stay as they are).
-[[nodiscard]] std::string resolve_relative(const std::string& spec_path, const std::string& relative);
+[[nodiscard]] std::string resolve_relative(const std::string& spec_path,
+                                           const std::string& relative);
 
 // The folder of `spec_path` ("." when it has none).
 [[nodiscard]] std::string folder_of(const std::string& spec_path);

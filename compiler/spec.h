@@ -10,7 +10,13 @@
 
 namespace sd {
 
-enum class ExchangeVersion { Exchange2010, Exchange2013, Exchange2016, Exchange2019, ExchangeOnline };
+enum class ExchangeVersion {
+  Exchange2010,
+  Exchange2013,
+  Exchange2016,
+  Exchange2019,
+  ExchangeOnline
+};
 
 // `${env:NAME}` or `${file:PATH}`: a secret is named in the spec, never written in it.
 struct SecretRef {
@@ -33,10 +39,10 @@ struct Management {
   enum class Auth { Basic, Certificate };
   std::string url;
   Auth auth = Auth::Basic;
-  std::string username;                 // basic
-  std::optional<SecretRef> password;    // basic
+  std::string username;                  // basic
+  std::optional<SecretRef> password;     // basic
   std::string certificateFile, keyFile;  // certificate
-  std::string caFile;                   // empty: system roots
+  std::string caFile;                    // empty: system roots
   std::string at;
 };
 
@@ -58,10 +64,10 @@ struct ManagementScope {
 struct Impersonation {
   enum class Method { Rbac, ExtendedRights };
   Method method = Method::Rbac;
-  std::string assignmentName;  // rbac; default "<account>-ApplicationImpersonation"
+  std::string assignmentName;            // rbac; default "<account>-ApplicationImpersonation"
   std::optional<ManagementScope> scope;  // rbac only
   std::string at;
-  bool specified = false;               // the spec has an impersonation block
+  bool specified = false;                // the spec has an impersonation block
   bool assignmentNameDefaulted = false;  // assignmentName was derived from the identity
 };
 
@@ -164,9 +170,9 @@ struct GlobalOptions {
     std::optional<std::string> startTime;
     std::optional<uint32_t> periodMinutes;
   } autodiscover;
-  std::optional<uint32_t> customizedOccurrences;    // Restrictions tab
-  std::optional<uint32_t> assignedToUsersThreshold;  // For Contact Inbound Sync tab
-  std::optional<bool> realtimeSyncPaused;            // Pause/Resume Real-time Sync tab
+  std::optional<uint32_t> customizedOccurrences;           // Restrictions tab
+  std::optional<uint32_t> assignedToUsersThreshold;        // For Contact Inbound Sync tab
+  std::optional<bool> realtimeSyncPaused;                  // Pause/Resume Real-time Sync tab
   std::optional<std::vector<std::string>> emailBlacklist;  // regular expressions
   std::string at;
   bool present = false;  // the spec has a globalOptions block

@@ -108,7 +108,8 @@ bool value_from_json(const nlohmann::json& j, Value& out) {
   } else if (j.is_boolean()) {
     out = j.get<bool>();
   } else if (j.is_number_integer()) {
-    if (j.is_number_unsigned() && j.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) return false;
+    if (j.is_number_unsigned() && j.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+      return false;
     out = j.get<int64_t>();
   } else if (j.is_string()) {
     out = j.get<std::string>();

@@ -2,15 +2,14 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 namespace sd {
 
-struct Unset {      // the spec does not manage this field; it never causes a change
+struct Unset {  // the spec does not manage this field; it never causes a change
   friend bool operator==(Unset, Unset) = default;
 };
 struct NullValue {  // Exchange's $null; for limits it means unlimited
@@ -52,6 +51,8 @@ enum class Compare : uint8_t {
 // "sha256:" and 16 lowercase hex digits, the form secret_fingerprint() produces.
 [[nodiscard]] bool is_fingerprint(std::string_view text);
 
-[[nodiscard]] inline bool is_unset(const Value& v) { return std::holds_alternative<Unset>(v); }
+[[nodiscard]] inline bool is_unset(const Value& v) {
+  return std::holds_alternative<Unset>(v);
+}
 
 }  // namespace sd

@@ -1,13 +1,13 @@
 #include "runtime/atomic_file.h"
 
-#include "compiler/source_files.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "compiler/source_files.h"
 
 namespace sd {
 Status write_file_atomically(const std::string& path, std::string_view content) {

@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <climits>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 namespace sd {
@@ -44,7 +44,7 @@ Result<std::string> DiskFiles::read(const std::string& path) const {
 }
 
 Result<std::string> DiskFiles::read_inside(const std::string& folder,
-                                          const std::string& path) const {
+                                           const std::string& path) const {
   char real_folder[PATH_MAX], real_path[PATH_MAX];
   if (!::realpath(folder.c_str(), real_folder) || !::realpath(path.c_str(), real_path))
     return read(path);  // it does not exist: read() says so in its own words

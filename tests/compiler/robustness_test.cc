@@ -1,10 +1,10 @@
 // No input may crash or hang the compiler: corrupted variants of a real spec must each give
 // a spec or clean errors. Deterministic (fixed seed) so a failure can be replayed.
 #include <catch2/catch.hpp>
-
 #include <random>
 
 #include "compiler/compile.h"
+#include "compiler/observed_state.h"
 #include "tests/cli/golden_support.h"
 
 using namespace sd;
@@ -13,8 +13,9 @@ namespace {
 
 std::string mutate(const std::string& text, std::mt19937& rng) {
   static const std::vector<std::string> kInserts = {
-      "\n", ":", "- ", "[", "]", "{", "}", "'", "\"", "&a ", "*a", "!!int ", "? ", "\t", "#",
-      "\xff", "\xc3", "${env:X}", "0x", "~", "|\n", ">\n", "---\n", "%YAML 1.2\n", "\\"};
+      "\n",  ":",  "- ",     "[",   "]",     "{",           "}",    "'",    "\"",
+      "&a ", "*a", "!!int ", "? ",  "\t",    "#",           "\xff", "\xc3", "${env:X}",
+      "0x",  "~",  "|\n",    ">\n", "---\n", "%YAML 1.2\n", "\\"};
   std::string s = text;
   int edits = 1 + static_cast<int>(rng() % 4);
   for (int e = 0; e < edits && !s.empty(); ++e) {
@@ -74,4 +75,23 @@ TEST_CASE("corrupted specs give a spec or clean errors, never a crash", "[robust
   }
   CHECK(invalid > 3500);  // the mutations do break things
   CHECK(valid + invalid == 5000);
+}
+
+TEST_CASE("corrupted observed states give a state or clean errors, never a crash", "[robustness]") {
+  std::optional<std::string> base = test::read_text("examples/observed/quickstart-drifted.json");
+  REQUIRE(base);
+  std::mt19937 rng(424242);
+  size_t invalid = 0;
+  for (int i = 0; i < 3000; ++i) {
+    Result<ObservedState> parsed = parse_observed_state("observed.json", mutate(*base, rng));
+    if (parsed.ok()) continue;
+    ++invalid;
+    for (const Error& e : parsed.errors()) {
+      INFO("case " << i << ": " << e.format());
+      REQUIRE_FALSE(e.message.empty());
+      REQUIRE(e.where.file == "observed.json");
+      REQUIRE(e.format().find('\n') == std::string::npos);
+    }
+  }
+  CHECK(invalid > 2000);
 }

@@ -9,10 +9,12 @@ TEST_CASE("printable escapes what could forge lines, colors or reading order", "
   CHECK(printable("a\nb\tc\"d\\e") == "a\\nb\\tc\\\"d\\\\e");
   CHECK(printable("\x1b[31mred") == "\\x1B[31mred");
   CHECK(printable("caf\xc3\xa9 \xe6\x97\xa5") == "caf\xc3\xa9 \xe6\x97\xa5");  // kept as is
-  CHECK(printable("\xc2\x9b" "2J") == "\\u{009B}2J");                     // C1 CSI
-  CHECK(printable("admin\xe2\x80\xae" "txt.exe") == "admin\\u{202E}txt.exe");  // RLO
-  CHECK(printable("x\xe2\x81\xa6y") == "x\\u{2066}y");                     // LRI
-  CHECK(printable("bad\xff\xc3") == "bad\\xFF\\xC3");                      // not UTF-8
+  CHECK(printable("\xc2\x9b"
+                  "2J") == "\\u{009B}2J");  // C1 CSI
+  CHECK(printable("admin\xe2\x80\xae"
+                  "txt.exe") == "admin\\u{202E}txt.exe");  // RLO
+  CHECK(printable("x\xe2\x81\xa6y") == "x\\u{2066}y");     // LRI
+  CHECK(printable("bad\xff\xc3") == "bad\\xFF\\xC3");      // not UTF-8
   CHECK(printable("abcdef", 3) == "abc…");
   CHECK(printable("\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5", 2) == "\xe6\x97\xa5\xe6\x97\xa5…");
   CHECK(quoted(std::string("x\ny")) == "\"x\\ny\"");
