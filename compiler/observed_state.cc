@@ -19,14 +19,17 @@ void ObservedState::index() {
     if (!r.type) continue;  // only a hand-filled state can lack one; it cannot be looked up
     // The first entry wins; the parser rejects duplicates, so this only matters for callers
     // that fill the state by hand.
-    by_address.emplace(make_address(*r.type, r.name), static_cast<uint32_t>(i));
+    by_address.emplace(address_key(*r.type, r.name), static_cast<uint32_t>(i));
   }
 }
 
 Presence ObservedState::presence_of(const ResourceType& type, const std::string& address,
                                     const ObservedResource** found, std::string* error) const {
   if (found) *found = nullptr;
-  if (auto it = by_address.find(address); it != by_address.end()) {
+  std::string key = type.names_ignore_case && address.size() > type.name.size()
+                        ? address_key(type, std::string_view(address).substr(type.name.size() + 1))
+                        : address;
+  if (auto it = by_address.find(key); it != by_address.end()) {
     const ObservedResource& r = resources[it->second];
     if (found) *found = &r;
     if (error && r.presence == Presence::Unknown) *error = r.error;
@@ -250,7 +253,7 @@ void Parser::resource(const json& j, size_t index, ObservedState& out) {
     return;
   }
   r.name = text.substr(slash + 1);
-  if (auto [it, inserted] = first_index_.emplace(text, index); !inserted) {
+  if (auto [it, inserted] = first_index_.emplace(address_key(*r.type, r.name), index); !inserted) {
     fail("duplicate address " + sd::quoted(text) + " (first at resources[" +
              std::to_string(it->second) + "])",
          path + ".address");

@@ -32,7 +32,7 @@ struct ObservedState {
   // Empty in a complete observation. An empty ObservedState (no file) means "nothing exists".
   std::vector<std::string> unread_types;
 
-  // Lookup by address; built by index().
+  // Lookup by address_key(); built by index().
   std::unordered_map<std::string, uint32_t> by_address;
   void index();
 

@@ -28,6 +28,9 @@ struct ResourceType {
   // Index of the boolean "enabled" field, or -1.
   int enabled_field;
   std::string_view summary;  // one line for docs and `graph`
+  // Names are identities that the live system compares without case (Exchange identities,
+  // NexJ logins): live `JSmith` is the spec's `jsmith`, not a second object (decision 3).
+  bool names_ignore_case = false;
 };
 
 // Every resource type, in step order. Types are static; compare by pointer.
@@ -71,5 +74,9 @@ struct DesiredState {
 };
 
 [[nodiscard]] std::string make_address(const ResourceType& type, std::string_view name);
+
+// The key two addresses of the same object share: the address, with the name in lower case
+// for types whose names ignore case.
+[[nodiscard]] std::string address_key(const ResourceType& type, std::string_view name);
 
 }  // namespace sd

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "compiler/resource.h"
+#include "compiler/text_checks.h"
 
 namespace sd {
 namespace {
@@ -101,17 +102,17 @@ constexpr FieldSpec kFolderLinkFields[] = {
 namespace types {
 // clang-format off
 const ResourceType kServiceAccount{"exchange.service_account", 1, kServiceAccountFields,
-    false, false, -1, "Exchange account that NexJ impersonates mailboxes with"};
+    false, false, -1, "Exchange account that NexJ impersonates mailboxes with", true};
 const ResourceType kManagementScope{"exchange.management_scope", 1, kManagementScopeFields,
-    true, false, -1, "recipient scope that limits impersonation"};
+    true, false, -1, "recipient scope that limits impersonation", true};
 const ResourceType kRoleAssignment{"exchange.role_assignment", 1, kRoleAssignmentFields,
-    true, false, 3, "ApplicationImpersonation role assigned to the service account"};
+    true, false, 3, "ApplicationImpersonation role assigned to the service account", true};
 const ResourceType kAdPermission{"exchange.ad_permission", 1, kAdPermissionFields,
-    true, false, -1, "AD extended right for impersonation (the method NexJ documents)"};
+    true, false, -1, "AD extended right for impersonation (the method NexJ documents)", true};
 const ResourceType kThrottlingPolicy{"exchange.throttling_policy", 2, kThrottlingPolicyFields,
-    true, false, -1, "throttling policy with lifted EWS limits"};
+    true, false, -1, "throttling policy with lifted EWS limits", true};
 const ResourceType kThrottlingAssociation{"exchange.throttling_association", 2,
-    kThrottlingAssociationFields, true, false, -1, "throttling policy assigned to the account"};
+    kThrottlingAssociationFields, true, false, -1, "throttling policy assigned to the account", true};
 const ResourceType kMailChannel{"nexj.mail_channel", 3, kMailChannelFields,
     false, false, 7, "MailConnection in the NexJ environment file"};
 const ResourceType kHttpChannel{"nexj.http_channel", 3, kHttpChannelFields,
@@ -123,7 +124,7 @@ const ResourceType kGlobalOptions{"nexj.global_options", 5, kGlobalOptionsFields
 const ResourceType kUserOptions{"nexj.user_options", 6, kUserOptionsFields,
     false, false, -1, "user options for one personalization scope"};
 const ResourceType kFolderLink{"nexj.folder_link", 7, kFolderLinkFields,
-    false, false, 2, "link from a user to one Exchange folder"};
+    false, false, 2, "link from a user to one Exchange folder", true};
 // clang-format on
 }  // namespace types
 
@@ -153,6 +154,11 @@ std::string make_address(const ResourceType& type, std::string_view name) {
   out.reserve(type.name.size() + 1 + name.size());
   out.append(type.name).append("/").append(name);
   return out;
+}
+
+std::string address_key(const ResourceType& type, std::string_view name) {
+  if (!type.names_ignore_case) return make_address(type, name);
+  return make_address(type, to_lower_ascii(name));
 }
 
 std::string Resource::address() const {
