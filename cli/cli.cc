@@ -96,6 +96,12 @@ int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostrea
     return kExitError;
   }
 
+  // Help and version print to stdout too: a failed write must not look like success.
+  auto printed = [&]() {
+    out.flush();
+    return out ? kExitOk : report_output_failure(ctx);
+  };
+
   std::vector<std::string> args = normalize(raw_args);
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first
   try {
@@ -106,12 +112,13 @@ int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostrea
     } else {
       out << app.get_subcommands().front()->help("syncdeploy");
     }
-    return kExitOk;
+    return printed();
   } catch (const CLI::CallForAllHelp&) {
     out << app.help("", CLI::AppFormatMode::All);
-    return kExitOk;
+    return printed();
   } catch (const CLI::ParseError& e) {
-    err << "syncdeploy: error: " << e.what() << "\n"
+    // CLI11 quotes the offending argument as given: escape it like every other error.
+    err << "syncdeploy: error: " << escape_controls(e.what()) << "\n"
         << "Run 'syncdeploy help' for the commands and their options.\n";
     return kExitError;
   }
@@ -131,17 +138,17 @@ int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostrea
   if (name == "graph") return run_graph(p.graph, ctx);
   if (name == "version") {
     out << "syncdeploy " << kVersion << " (spec version 1, JSON plan format 1.0)\n";
-    return kExitOk;
+    return printed();
   }
   // help [command]
   if (p.help_topic.empty()) {
     out << app.help();
-    return kExitOk;
+    return printed();
   }
   for (const CLI::App* command : app.get_subcommands({})) {
     if (command->get_name() == p.help_topic) {
       out << command->help("syncdeploy");
-      return kExitOk;
+      return printed();
     }
   }
   err << "syncdeploy: error: no command named '" << printable(p.help_topic) << "'; " << kCommands

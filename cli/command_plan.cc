@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "compiler/render.h"
+#include "compiler/text_checks.h"
 #include "runtime/atomic_file.h"
 
 namespace sd::cli {
@@ -43,7 +44,7 @@ int run_plan(const PlanOptions& options, const Context& ctx) {
       break;
   }
   if (!options.out_file.empty() && options.format == PlanFormat::Text)
-    ctx.out << "\nSaved the plan to " << options.out_file << ".\n";
+    ctx.out << "\nSaved the plan to " << escape_controls(options.out_file) << ".\n";
   ctx.out.flush();
   if (!ctx.out) return report_output_failure(ctx);
   // Unknown and blocked actions also mean "live state does not match the spec".

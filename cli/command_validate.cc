@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "compiler/compile.h"
+#include "compiler/text_checks.h"
 #include "runtime/disk_files.h"
 
 namespace sd::cli {
@@ -18,9 +19,9 @@ int run_validate(const ValidateOptions& options, const Context& ctx) {
       continue;
     }
     const Spec& s = loaded->spec;
-    ctx.out << spec << ": valid (deployment " << s.deployment << ", " << s.exchange.servers.size()
-            << " server(s), " << s.nexj.targets.size() << " target(s), " << s.users.list.size()
-            << " user(s))\n";
+    ctx.out << escape_controls(spec) << ": valid (deployment " << s.deployment << ", "
+            << s.exchange.servers.size() << " server(s), " << s.nexj.targets.size()
+            << " target(s), " << s.users.list.size() << " user(s))\n";
   }
   ctx.out.flush();
   if (!ctx.out) return report_output_failure(ctx);

@@ -57,7 +57,7 @@ Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files) 
     }
     // Errors then name the CSV by a path the user can open from where they ran the command.
     users.csvFiles[i] = resolve_relative(path, written);
-    Result<std::string> csv = files.read_inside(folder_of(path), users.csvFiles[i]);
+    Result<std::string> csv = files.read_inside(folder_of(path), written);
     if (!csv.ok()) {
       std::string why = csv.errors().front().message;
       if (why.starts_with(kCannotRead)) why.erase(0, kCannotRead.size());

@@ -2,6 +2,9 @@
 
 #include <openssl/evp.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace sd {
 
 std::string SecretRef::text() const {
@@ -30,10 +33,15 @@ std::string secret_fingerprint(std::string_view value, std::string_view deployme
   constexpr int kRounds = 100'000;
   // The label keeps these apart from any other use of the same password and deployment name.
   std::string salt = "syncdeploy secret fingerprint v1\n" + std::string(deployment);
-  unsigned char key[8];
-  PKCS5_PBKDF2_HMAC(value.data(), static_cast<int>(value.size()),
-                    reinterpret_cast<const unsigned char*>(salt.data()),
-                    static_cast<int>(salt.size()), kRounds, EVP_sha256(), sizeof key, key);
+  unsigned char key[8] = {};
+  if (PKCS5_PBKDF2_HMAC(value.data(), static_cast<int>(value.size()),
+                        reinterpret_cast<const unsigned char*>(salt.data()),
+                        static_cast<int>(salt.size()), kRounds, EVP_sha256(), sizeof key,
+                        key) != 1) {
+    // Only a broken OpenSSL fails here; a made-up fingerprint would hide a secret's change.
+    std::fprintf(stderr, "syncdeploy: internal error: PBKDF2 failed\n");
+    std::abort();
+  }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "sha256:";
   for (unsigned char b : key) {

@@ -15,14 +15,12 @@ class SourceFiles {
   // The whole content of `path`; an error naming the path when it cannot be read.
   [[nodiscard]] virtual Result<std::string> read(const std::string& path) const = 0;
 
-  // A file the spec names: `path` must lie inside `folder` once links are followed, so that
-  // a spec under review cannot make CI read (and quote in errors) files elsewhere.
-  // The default only reads; DiskFiles checks the real path.
+  // A file the spec names, `relative` to `folder`: it must be a real file inside the folder
+  // (no '..', no symbolic link on the way), so that a spec under review cannot make CI read,
+  // and quote in errors, files elsewhere. Errors name join_path(folder, relative).
+  // The default only reads; DiskFiles enforces it.
   [[nodiscard]] virtual Result<std::string> read_inside(const std::string& folder,
-                                                        const std::string& path) const {
-    (void)folder;
-    return read(path);
-  }
+                                                        const std::string& relative) const;
 };
 
 // Files held in memory, for tests.
@@ -35,6 +33,9 @@ class MemoryFiles : public SourceFiles {
     return it->second;
   }
 };
+
+// `relative` under `folder` ("." adds nothing): "specs" + "users.csv" is "specs/users.csv".
+[[nodiscard]] std::string join_path(const std::string& folder, const std::string& relative);
 
 // `relative` resolved against the folder of `spec_path` (absolute paths stay as they are).
 [[nodiscard]] std::string resolve_relative(const std::string& spec_path,

@@ -11,9 +11,9 @@ class DiskFiles : public SourceFiles {
   // or a runaway file would be).
   explicit DiskFiles(size_t max_bytes = size_t{1} << 30) : max_bytes_(max_bytes) {}
   [[nodiscard]] Result<std::string> read(const std::string& path) const override;
-  // Refuses a path whose real location (symbolic links followed) is outside `folder`.
+  // Refuses '..', absolute paths and any symbolic link between `folder` and the file.
   [[nodiscard]] Result<std::string> read_inside(const std::string& folder,
-                                                const std::string& path) const override;
+                                                const std::string& relative) const override;
 
  private:
   size_t max_bytes_;

@@ -5,6 +5,7 @@
 
 #include "compiler/compile.h"
 #include "compiler/observed_state.h"
+#include "compiler/text_checks.h"
 #include "tests/cli/golden_support.h"
 
 using namespace sd;
@@ -69,8 +70,9 @@ TEST_CASE("corrupted specs give a spec or clean errors, never a crash", "[robust
       INFO("case " << i << ": " << e.format());
       REQUIRE_FALSE(e.message.empty());
       REQUIRE((e.where.file == "spec.yaml" || e.where.file == "users/advisors.csv"));
-      // One line per error: no raw newline from the input may reach a message.
-      REQUIRE(e.format().find('\n') == std::string::npos);
+      // One line per error: nothing from the input may forge lines, colors or reading order.
+      REQUIRE_FALSE(has_control_character(e.format()));
+      REQUIRE(e.format().find("\xE2\x80\xAE") == std::string::npos);  // U+202E
     }
   }
   CHECK(invalid > 3500);  // the mutations do break things
@@ -90,7 +92,7 @@ TEST_CASE("corrupted observed states give a state or clean errors, never a crash
       INFO("case " << i << ": " << e.format());
       REQUIRE_FALSE(e.message.empty());
       REQUIRE(e.where.file == "observed.json");
-      REQUIRE(e.format().find('\n') == std::string::npos);
+      REQUIRE_FALSE(has_control_character(e.format()));
     }
   }
   CHECK(invalid > 2000);

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "compiler/error.h"
+
 using namespace sd;
 
 TEST_CASE("printable escapes what could forge lines, colors or reading order", "[text]") {
@@ -37,4 +39,18 @@ TEST_CASE("iequals and to_lower_ascii fold ASCII only", "[text]") {
   CHECK(iequals("JSmith@Acme.COM", "jsmith@acme.com"));
   CHECK_FALSE(iequals("jsmith", "jsmith2"));
   CHECK(to_lower_ascii("ÉX@Y") == "Éx@y");
+}
+
+TEST_CASE("Error::format escapes whatever its parts carry", "[text]") {
+  Error e = make_error(
+      "bad value \x1b[31mred\xc2\x85 and \xe2\x80\xae"
+      "evil\nnext",
+      Location{"dir\n/spec.yaml", 3, 7}, "users[\x07]");
+  CHECK(e.format() ==
+        "dir\\n/spec.yaml:3:7: error: bad value \\x1B[31mred\\u{0085} and \\u{202E}evil\\nnext "
+        "(users[\\x07])");
+  CHECK_FALSE(has_control_character(e.format()));
+  CHECK(escape_controls("quotes \" and \\ stay") == "quotes \" and \\ stay");
+  CHECK(has_control_character("a\xc2\x9b"));
+  CHECK_FALSE(has_control_character("caf\xc3\xa9"));
 }
