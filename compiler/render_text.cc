@@ -191,13 +191,19 @@ void field_line(Out& o, const Action& a, const FieldChange& c) {
   o.end_line();
 }
 
-void action_block(Out& o, const Plan& plan, const Action& a) {
+// "  + address  ": how every action line starts. Returns the kind's look for the rest.
+KindLook action_lead(Out& o, const Action& a) {
   KindLook look = look_of(a.kind);
   o << "  ";
   o.symbol(look);
   o << ' ';
   address(o, a);
   o << "  ";
+  return look;
+}
+
+void action_block(Out& o, const Plan& plan, const Action& a) {
+  KindLook look = action_lead(o, a);
   if (a.kind == ActionKind::Unknown) {
     unknown_text(o, plan, a);
   } else if (a.kind == ActionKind::Blocked) {
@@ -216,12 +222,7 @@ void action_block(Out& o, const Plan& plan, const Action& a) {
 }
 
 void risky_line(Out& o, const Plan& plan, const Action& a) {
-  KindLook look = look_of(a.kind);
-  o << "  ";
-  o.symbol(look);
-  o << ' ';
-  address(o, a);
-  o << "  ";
+  KindLook look = action_lead(o, a);
   if (a.kind == ActionKind::Unknown) {
     unknown_text(o, plan, a);
   } else {
