@@ -2,36 +2,13 @@
 
 #include <charconv>
 
+#include "compiler/text_checks.h"
+
 namespace sd {
 namespace {
 
 constexpr size_t kFlushAt = 1 << 16;
 constexpr char kHex[] = "0123456789abcdef";
-
-// Length of the well-formed UTF-8 sequence at text[i], or 0 when it is ill-formed (overlongs,
-// surrogates and code points past U+10FFFF included).
-size_t utf8_sequence_length(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char c = byte(i);
-  size_t len;
-  uint32_t cp, min;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2, cp = c & 0x1F, min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3, cp = c & 0x0F, min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4, cp = c & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > text.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
 
 }  // namespace
 
@@ -52,7 +29,8 @@ void append_json_string(std::string& out, std::string_view text) {
     if (i == n) break;
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      size_t len = utf8_sequence_length(text, i);
+      uint32_t code_point = 0;
+      size_t len = decode_utf8(text, i, code_point);
       if (len == 0) {
         out += "\\ufffd";
         ++i;
