@@ -63,14 +63,10 @@ void define(CLI::App& app, Parsed& p) {
   help->add_option("command", p.help_topic, "Command to explain");
 }
 
-}  // namespace
-
-int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostream& err,
-        const Environment& env) {
-  Environment effective = env;
-  if (!effective.get_env) effective.get_env = process_env;
-  Context ctx{out, err, effective};
-
+// Parses the arguments and runs one command; run() checks what it wrote.
+int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
+  std::ostream& out = ctx.out;
+  std::ostream& err = ctx.err;
   CLI::App app{"syncdeploy: NexJ CRM <-> Microsoft Exchange synchronization as code.",
                "syncdeploy"};
   Parsed p;
@@ -96,12 +92,6 @@ int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostrea
     return kExitError;
   }
 
-  // Help and version print to stdout too: a failed write must not look like success.
-  auto printed = [&]() {
-    out.flush();
-    return out ? kExitOk : report_output_failure(ctx);
-  };
-
   std::vector<std::string> args = normalize(raw_args);
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first
   try {
@@ -112,10 +102,10 @@ int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostrea
     } else {
       out << app.get_subcommands().front()->help("syncdeploy");
     }
-    return printed();
+    return kExitOk;
   } catch (const CLI::CallForAllHelp&) {
     out << app.help("", CLI::AppFormatMode::All);
-    return printed();
+    return kExitOk;
   } catch (const CLI::ParseError& e) {
     // CLI11 quotes the offending argument as given: escape it like every other error.
     err << "syncdeploy: error: " << escape_controls(e.what()) << "\n"
@@ -138,22 +128,40 @@ int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostrea
   if (name == "graph") return run_graph(p.graph, ctx);
   if (name == "version") {
     out << "syncdeploy " << kVersion << " (spec version 1, JSON plan format 1.0)\n";
-    return printed();
+    return kExitOk;
   }
   // help [command]
   if (p.help_topic.empty()) {
     out << app.help();
-    return printed();
+    return kExitOk;
   }
   for (const CLI::App* command : app.get_subcommands({})) {
     if (command->get_name() == p.help_topic) {
       out << command->help("syncdeploy");
-      return printed();
+      return kExitOk;
     }
   }
   err << "syncdeploy: error: no command named '" << printable(p.help_topic) << "'; " << kCommands
       << "\n";
   return kExitError;
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& raw_args, std::ostream& out, std::ostream& err,
+        const Environment& env) {
+  Environment effective = env;
+  if (!effective.get_env) effective.get_env = process_env;
+  Context ctx{out, err, effective};
+  int code = dispatch(raw_args, ctx);
+  // Every command's output passes here: a failed write (disk full, closed pipe) must never
+  // look like success, above all to CI reading a truncated plan.
+  out.flush();
+  if (!out) {
+    err << "syncdeploy: error: cannot write the output (disk full or pipe closed?)\n";
+    return kExitError;
+  }
+  return code;
 }
 
 }  // namespace sd::cli

@@ -45,8 +45,6 @@ int run_plan(const PlanOptions& options, const Context& ctx) {
   }
   if (!options.out_file.empty() && options.format == PlanFormat::Text)
     ctx.out << "\nSaved the plan to " << escape_controls(options.out_file) << ".\n";
-  ctx.out.flush();
-  if (!ctx.out) return report_output_failure(ctx);
   // Unknown and blocked actions also mean "live state does not match the spec".
   const PlanSummary& s = plan->summary;
   bool pending = s.has_changes() || s.unknown > 0 || s.blocked > 0;

@@ -21,10 +21,6 @@ struct Context {
 // Prints errors to err, one per line (at most 100, then a count).
 void report(const Context& ctx, const std::vector<Error>& errors);
 
-// For a failed write to standard output (disk full, closed pipe): a truncated plan must never
-// look like a successful one to CI. Returns kExitError.
-[[nodiscard]] int report_output_failure(const Context& ctx);
-
 struct ValidateOptions {
   std::vector<std::string> specs;
 };

@@ -19,11 +19,6 @@ void report(const Context& ctx, const std::vector<Error>& errors) {
           << errors.size() << " in all)\n";
 }
 
-int report_output_failure(const Context& ctx) {
-  ctx.err << "syncdeploy: error: cannot write the output (disk full or pipe closed?)\n";
-  return kExitError;
-}
-
 Result<Plan> compute_plan(const std::string& spec_path, const std::string& observed_path,
                           bool resolve, const Context& ctx) {
   DiskFiles disk;

@@ -12,9 +12,7 @@ int main(int argc, char** argv) {
   env.stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1;
   // Errors are values everywhere below; this is the last guard against a bug, never a path.
   try {
-    int code = sd::cli::run(args, std::cout, std::cerr, env);
-    std::cout.flush();
-    return code;
+    return sd::cli::run(args, std::cout, std::cerr, env);
   } catch (const std::exception& e) {
     std::cerr << "syncdeploy: internal error: " << e.what() << "\n";
   } catch (...) {

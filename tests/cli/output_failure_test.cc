@@ -8,7 +8,8 @@ TEST_CASE("a failed write to standard output exits 1 and says so", "[cli]") {
   for (std::vector<std::string> args :
        {std::vector<std::string>{"validate", "examples/quickstart.yaml"},
         std::vector<std::string>{"plan", "examples/quickstart.yaml", "--json"},
-        std::vector<std::string>{"graph", "examples/quickstart.yaml"}}) {
+        std::vector<std::string>{"graph", "examples/quickstart.yaml"},
+        std::vector<std::string>{"version"}, std::vector<std::string>{"help", "plan"}}) {
     std::ostringstream out, err;
     out.setstate(std::ios::badbit);  // as std::cout is after writing to a full disk
     sd::cli::Environment env;
