@@ -53,6 +53,8 @@ struct Plan {
   std::string deployment;
   std::string spec_file;
   std::string spec_digest;  // "sha256:<hex>" of the spec and its CSV files
+  // Address prefixes the plan is limited to (`--only nexj`); empty: everything.
+  std::vector<std::string> only;
   DesiredState desired;
   ObservedState observed;
   std::vector<Action> actions;  // execution order

@@ -60,7 +60,7 @@ void collect(const std::optional<SecretRef>& ref, std::vector<const SecretRef*>&
 }  // namespace
 
 Result<SecretFingerprints> resolve_secrets(const Spec& spec, const Document& doc,
-                                           const SecretSource& source) {
+                                           const SecretSource& source, SecretValues* values) {
   std::vector<const SecretRef*> refs;
   collect(spec.exchange.management.password, refs);
   collect(spec.exchange.serviceAccount.password, refs);
@@ -77,6 +77,7 @@ Result<SecretFingerprints> resolve_secrets(const Spec& spec, const Document& doc
       continue;
     }
     fingerprints[ref->at] = secret_fingerprint(*value, spec.deployment);
+    if (values) (*values)[ref->text()] = std::move(*value);
   }
   if (!errors.empty()) {
     sort_and_dedupe(errors);

@@ -32,9 +32,14 @@ class SecretSource {
 // Fingerprint of every secret the spec names, by the secret's JSON pointer (SecretRef::at).
 using SecretFingerprints = std::map<std::string, std::string>;
 
+// Secret values by their reference as written (`${env:NAME}`): what apply writes to the live
+// systems. Held in memory only, for the time of an apply.
+using SecretValues = std::map<std::string, std::string, std::less<>>;
+
 // Reads every secret of `spec` through `source`. All failures are reported at once, each at
-// the reference's file:line:col.
+// the reference's file:line:col. With `values`, also keeps each value by reference (apply).
 [[nodiscard]] Result<SecretFingerprints> resolve_secrets(const Spec& spec, const Document& doc,
-                                                         const SecretSource& source);
+                                                         const SecretSource& source,
+                                                         SecretValues* values = nullptr);
 
 }  // namespace sd
