@@ -10,31 +10,39 @@
 #include "compiler/source_files.h"
 
 namespace sd {
-Status write_file_atomically(const std::string& path, std::string_view content) {
+Status write_file_atomically(const std::string& path, std::string_view content, mode_t mode,
+                             const struct stat* keep_owner) {
   auto fail = [&](const char* what) {
     return make_error(std::string("cannot write file: ") + what + ": " + std::strerror(errno),
                       Location{path});
   };
   std::string temp = path + ".tmp-XXXXXX";
-  int fd = ::mkstemp(temp.data());
+  int fd = ::mkstemp(temp.data());  // created 0600
   if (fd < 0) return fail("create temporary file");
-  size_t done = 0;
-  while (done < content.size()) {
+  auto abandon = [&](const char* what) {
+    Status s = fail(what);
+    ::close(fd);
+    ::unlink(temp.c_str());
+    return s;
+  };
+  for (size_t done = 0; done < content.size();) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      Status s = fail("write");
-      ::close(fd), ::unlink(temp.c_str());
-      return s;
-    }
+    if (n <= 0) return abandon("write");
     done += static_cast<size_t>(n);
   }
-  if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) {
-    Status s = fail("sync");
-    ::close(fd), ::unlink(temp.c_str());
+  struct stat now {};
+  if (keep_owner && ::fstat(fd, &now) == 0 &&
+      (now.st_uid != keep_owner->st_uid || now.st_gid != keep_owner->st_gid) &&
+      ::fchown(fd, keep_owner->st_uid, keep_owner->st_gid) != 0)
+    return abandon("keep the owner");
+  if (::fchmod(fd, mode) != 0) return abandon("set permissions");
+  if (::fsync(fd) != 0) return abandon("sync");
+  if (::close(fd) != 0) {
+    Status s = fail("close");
+    ::unlink(temp.c_str());
     return s;
   }
-  ::close(fd);
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     Status s = fail("rename");
     ::unlink(temp.c_str());

@@ -1,6 +1,8 @@
 // Writing a file so that readers see the old content or the new, never a torn mix.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <string>
 #include <string_view>
 
@@ -8,8 +10,12 @@
 
 namespace sd {
 
-// Writes `content` to a temporary file beside `path`, fsyncs it, renames it over `path` and
-// fsyncs the folder. On error `path` is unchanged and the temporary file is removed.
-[[nodiscard]] Status write_file_atomically(const std::string& path, std::string_view content);
+// Writes `content` to a temporary file beside `path` (created 0600, so nobody else can read it
+// on the way), gives it `mode` (and the owner of `keep_owner`, if given), fsyncs it, renames it
+// over `path` and fsyncs the folder. On error `path` is unchanged and the temporary file is
+// removed; the error names `path`.
+[[nodiscard]] Status write_file_atomically(const std::string& path, std::string_view content,
+                                           mode_t mode = 0644,
+                                           const struct stat* keep_owner = nullptr);
 
 }  // namespace sd
