@@ -28,13 +28,14 @@ struct LeaseInfo {
 };
 
 struct LeaseOptions {
-  int64_t wait_seconds = 0;       // how long to wait for a held lease before failing
+  int64_t wait_seconds = 0;        // how long to wait for a held lease before failing
   int64_t duration_seconds = 300;  // the lease expires this long after its last renewal
   Clock clock;                     // default: system clock
   // Sleeps between attempts while waiting (tests pass one that advances their clock).
   std::function<void(int64_t milliseconds)> sleep;
 };
 
+// Keeps a pointer to the database: `db` must outlive the lock.
 class ApplyLock {
  public:
   // Takes the lease of `deployment` in `db` (see the top of this file). The error, when held:
@@ -47,8 +48,12 @@ class ApplyLock {
   ApplyLock(const ApplyLock&) = delete;
   ~ApplyLock();  // releases the lease if still held
 
-  // Pushes the expiry forward; fails if the lease was taken (force-unlocked) meanwhile.
+  // Pushes the expiry forward; fails if the lease was taken (force-unlocked) meanwhile:
+  // "the lock of deployment 'X' was taken by <holder> (lock ID <id>); this apply stops", or
+  // "... was removed (force-unlock); this apply stops" when nobody holds it now. After that
+  // failure the lock is no longer held (release() does nothing).
   [[nodiscard]] Status renew();
+  // Deletes the lease if it is still ours; a lease taken over meanwhile is left alone.
   [[nodiscard]] Status release();
   [[nodiscard]] const LeaseInfo& info() const { return info_; }
 

@@ -53,7 +53,7 @@ struct InterruptedRun {
   std::string started;  // UTC, ISO 8601
   std::string holder;
   size_t action_count = 0;
-  size_t finished = 0;  // actions whose batch recorded an outcome
+  size_t finished = 0;   // actions whose batch recorded an outcome
   size_t in_flight = 0;  // actions whose batch recorded an intent but no outcome
 };
 
@@ -64,7 +64,8 @@ class Journal {
   [[nodiscard]] virtual Result<int64_t> begin_run(const RunStart& run) = 0;
   // Intent for a batch of actions (indices into the run's list) about to be done by `system`
   // (LiveSystem::describe()). Committed before returning. Returns the batch's id.
-  [[nodiscard]] virtual Result<int64_t> record_intent(int64_t run, std::span<const uint32_t> actions,
+  [[nodiscard]] virtual Result<int64_t> record_intent(int64_t run,
+                                                      std::span<const uint32_t> actions,
                                                       std::string_view system) = 0;
   // Outcome of a batch: every action of it not listed in `exceptions` is Done; `exceptions`
   // lists the others (failed, already done...). Committed before returning.
@@ -85,6 +86,8 @@ class Journal {
 // Seconds since the Unix epoch; tests pass their own.
 using Clock = std::function<int64_t()>;
 [[nodiscard]] int64_t system_clock_seconds();
+// UTC, ISO 8601, to the second: "2026-11-24T21:49:03Z" (the journal's and the lease's times).
+[[nodiscard]] std::string format_utc(int64_t seconds);
 
 // Opens (creating and migrating when needed) the journal in `db`.
 [[nodiscard]] Result<std::unique_ptr<Journal>> open_journal(SqlDatabase& db, Clock clock = {});
