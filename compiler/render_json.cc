@@ -1,18 +1,27 @@
 // The versioned JSON plan (docs/plan-format.md, schema/plan.schema.json). Streamed through
 // JsonWriter: a plan of 300,000 actions is never held as one DOM.
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "compiler/json_writer.h"
+#include "compiler/plan_identity.h"
 #include "compiler/render.h"
 
 namespace sd {
 namespace {
 
-constexpr std::string_view kFormatVersion = "1.0";
+constexpr std::string_view kFormatVersion = "1.1";
+
+struct Fingerprints {
+  std::string observed, action;
+};
+
+}  // namespace
 
 // value_to_json()'s shape, written straight to the stream. A secret field never carries a
 // value: even if a read handed back plain text for it, only {"sensitive": true} is written.
-void write_value(JsonWriter& w, const Value& v, bool secret_field) {
+void write_json_value(JsonWriter& w, const Value& v, bool secret_field) {
   const auto* secret = std::get_if<SecretValue>(&v);
   if (secret || secret_field) {
     w.begin_object();
@@ -40,12 +49,14 @@ void write_value(JsonWriter& w, const Value& v, bool secret_field) {
   }
 }
 
+namespace {
+
 void write_count(JsonWriter& w, std::string_view name, size_t n) {
   w.key(name);
   w.number(static_cast<uint64_t>(n));
 }
 
-void write_action(JsonWriter& w, const Action& a, size_t index) {
+void write_action(JsonWriter& w, const Action& a, size_t index, const Fingerprints& f) {
   const ResourceType& type = *a.type;
   w.begin_object();
   w.key("index");
@@ -68,6 +79,10 @@ void write_action(JsonWriter& w, const Action& a, size_t index) {
   w.begin_array();
   for (uint32_t d : a.depends_on) w.number(static_cast<uint64_t>(d));
   w.end_array();
+  w.key("observedFingerprint");
+  w.string(f.observed);
+  w.key("fingerprint");
+  w.string(f.action);
   w.key("changes");
   w.begin_array();
   for (const FieldChange& c : a.changes) {
@@ -82,11 +97,11 @@ void write_action(JsonWriter& w, const Action& a, size_t index) {
     }
     if (!is_unset(c.before)) {
       w.key("before");
-      write_value(w, c.before, secret);
+      write_json_value(w, c.before, secret);
     }
     if (!is_unset(c.after)) {
       w.key("after");
-      write_value(w, c.after, secret);
+      write_json_value(w, c.after, secret);
     }
     w.end_object();
   }
@@ -98,6 +113,18 @@ void write_action(JsonWriter& w, const Action& a, size_t index) {
 
 void render_json(const Plan& plan, std::ostream& out) {
   const PlanSummary& s = plan.summary;
+  // The planId comes first but is made from every action's fingerprint: one pass to compute
+  // them (small strings, not the plan), then the actions are streamed.
+  std::vector<Fingerprints> fingerprints(plan.actions.size());
+  std::vector<std::string> listed;
+  listed.reserve(plan.actions.size());
+  for (size_t i = 0; i < plan.actions.size(); ++i) {
+    const Action& a = plan.actions[i];
+    if (!a.type) continue;  // a plan bug: not written, so not in the id either
+    fingerprints[i].observed = observed_fingerprint(plan, a);
+    fingerprints[i].action = action_fingerprint(a, fingerprints[i].observed);
+    listed.push_back(fingerprints[i].action);
+  }
   JsonWriter w(out);
   w.begin_object();
   w.key("format_version");
@@ -116,6 +143,13 @@ void render_json(const Plan& plan, std::ostream& out) {
   w.key("digest");
   w.string(plan.spec_digest);
   w.end_object();
+  w.key("planId");
+  w.string(plan_id_of(plan.spec_digest, plan.only, listed));
+  listed = {};
+  w.key("only");
+  w.begin_array();
+  for (const std::string& prefix : plan.only) w.string(prefix);
+  w.end_array();
   w.key("summary");
   w.begin_object();
   write_count(w, "create", s.create);
@@ -131,7 +165,7 @@ void render_json(const Plan& plan, std::ostream& out) {
   w.key("actions");
   w.begin_array(/*one_per_line=*/true);
   for (size_t i = 0; i < plan.actions.size(); ++i) {
-    if (plan.actions[i].type) write_action(w, plan.actions[i], i);
+    if (plan.actions[i].type) write_action(w, plan.actions[i], i, fingerprints[i]);
   }
   w.end_array();
   w.end_object();

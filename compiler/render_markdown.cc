@@ -202,6 +202,17 @@ void append_counts(std::string& md, const PlanSummary& s) {
   if (s.blocked) md += ", " + std::to_string(s.blocked) + " blocked";
 }
 
+// A partial plan must not read as the whole deployment.
+void append_only(std::string& md, const Plan& plan) {
+  if (plan.only.empty()) return;
+  md += "\nLimited to: ";
+  for (size_t i = 0; i < plan.only.size(); ++i) {
+    if (i) md += ", ";
+    append_code_raw(md, plan.only[i], false);
+  }
+  md += " (`--only`)\n";
+}
+
 }  // namespace
 
 void render_markdown(const Plan& plan, std::ostream& out) {
@@ -212,6 +223,7 @@ void render_markdown(const Plan& plan, std::ostream& out) {
     md += "### No changes: ";
     append_code_raw(md, plan.deployment, false);
     md += " matches the spec (" + std::to_string(s.noop) + " objects checked)\n";
+    append_only(md, plan);
     out << md;
     return;
   }
@@ -220,6 +232,7 @@ void render_markdown(const Plan& plan, std::ostream& out) {
   md += ": ";
   append_counts(md, s);
   md += "\n";
+  append_only(md, plan);
   if (std::string why = cannot_apply_reason(s); !why.empty())
     md += "\n> [!WARNING]\n> This plan cannot be applied as is: " + why + ".\n";
 

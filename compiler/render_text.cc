@@ -146,6 +146,19 @@ void counts_line(Out& o, const Plan& plan) {
   o.end_line();
 }
 
+// "Limited to: nexj, exchange.throttling_policy (--only)": a partial plan must not read as
+// the whole deployment.
+void only_line(Out& o, const Plan& plan) {
+  if (plan.only.empty()) return;
+  o << "Limited to: ";
+  for (size_t i = 0; i < plan.only.size(); ++i) {
+    if (i) o << ", ";
+    o.text(plan.only[i]);
+  }
+  o << " (--only)";
+  o.end_line();
+}
+
 void address(Out& o, const Action& a) {
   o << a.type->name << '/';
   o.text(a.name);
@@ -246,9 +259,11 @@ void render_text(const Plan& plan, const TextStyle& style, std::ostream& out) {
                        " matches the spec (" + std::to_string(s.noop) + " objects checked).";
     o.styled(kBold, line);
     o.end_line();
+    only_line(o, plan);
     return;
   }
   counts_line(o, plan);
+  only_line(o, plan);
   if (std::string why = cannot_apply_reason(s); !why.empty()) {
     o.styled(kRed, "This plan cannot be applied as is: " + why + ".");
     o.end_line();

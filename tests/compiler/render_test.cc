@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "compiler/json_writer.h"
+#include "compiler/plan_identity.h"
 #include "tests/cli/golden_support.h"
 
 #ifndef VALIJSON_USE_EXCEPTIONS
@@ -240,6 +241,40 @@ TEST_CASE("text plan: nothing to do says so in one line", "[render]") {
         "### No changes: `acme-prod` matches the spec (2 objects checked)\n");
 }
 
+TEST_CASE("text and Markdown plans say when they are limited (--only)", "[render]") {
+  Plan p;
+  p.deployment = "acme-prod";
+  p.only = {"nexj", "exchange.throttling_policy/`x`\n"};
+  p.actions.push_back(action(ActionKind::NoOp, types::kTarget, "EXCH01", "up to date"));
+  count(p);
+  CHECK(text_of(p) ==
+        "No changes. acme-prod matches the spec (1 objects checked).\n"
+        "Limited to: nexj, exchange.throttling_policy/`x`\\n (--only)\n");
+  CHECK(markdown_of(p) ==
+        "<!-- syncdeploy plan -->\n"
+        "### No changes: `acme-prod` matches the spec (1 objects checked)\n"
+        "\n"
+        "Limited to: `nexj`, ``exchange.throttling_policy/`x`\\n`` (`--only`)\n");
+
+  p.only = {"nexj.target"};
+  p.actions.push_back(action(ActionKind::Create, types::kTarget, "EXCH02", "does not exist"));
+  count(p);
+  CHECK(text_of(p) ==
+        "Plan for deployment acme-prod: 1 to create, 0 to update, 0 to disable, 1 unchanged\n"
+        "Limited to: nexj.target (--only)\n"
+        "\n"
+        "  + nexj.target/EXCH02  (step 4, create: does not exist)\n");
+  CHECK(markdown_of(p) ==
+        "<!-- syncdeploy plan -->\n"
+        "### Plan for `acme-prod`: 1 to create, 0 to update, 0 to disable, 1 unchanged\n"
+        "\n"
+        "Limited to: `nexj.target` (`--only`)\n"
+        "\n"
+        "| Action | Address | Step | Changes |\n"
+        "| --- | --- | --- | --- |\n"
+        "| 🟢 create | `nexj.target/EXCH02` | 4 | does not exist |\n");
+}
+
 TEST_CASE("text plan: the counts are repeated at the end of a long listing", "[render]") {
   Plan p;
   p.deployment = "big";
@@ -293,28 +328,61 @@ TEST_CASE("no renderer shows a secret or its reference", "[render]") {
 TEST_CASE("JSON plan: versioned, one action per line, no-ops included", "[render]") {
   CHECK(
       json_of(sample_plan()) ==
-      R"~({"format_version":"1.0","tool":{"name":"syncdeploy"},"deployment":"acme-prod","spec":{"file":"deploy/acme-prod.yaml","digest":"sha256:00ff"},"summary":{"create":2,"update":2,"disable":1,"noop":1,"unknown":1,"blocked":0,"risky":2},"applyable":false,"actions":[
-{"index":0,"address":"exchange.service_account/nexj-sync","type":"exchange.service_account","name":"nexj-sync","step":1,"action":"no-op","reason":"up to date","risky":false,"depends_on":[],"changes":[]},
-{"index":1,"address":"exchange.throttling_policy/NexJSyncPolicy","type":"exchange.throttling_policy","name":"NexJSyncPolicy","step":2,"action":"update","reason":"1 field differs: ewsMaxConcurrency","risky":true,"depends_on":[0],"changes":[{"field":"ewsMaxConcurrency","before":10,"after":null}]},
-{"index":2,"address":"nexj.mail_channel/Mail","type":"nexj.mail_channel","name":"Mail","step":3,"action":"create","reason":"does not exist","risky":false,"depends_on":[],"changes":[{"field":"user","after":"crm-mail"},{"field":"password","after":{"sensitive":true,"fingerprint":"sha256:0123456789abcdef"}},{"field":"outPort","after":587}]},
-{"index":3,"address":"nexj.http_channel/ExchangeEWSSender1","type":"nexj.http_channel","name":"ExchangeEWSSender1","step":3,"action":"update","reason":"1 field differs: password","risky":false,"depends_on":[0],"changes":[{"field":"password","before":{"sensitive":true,"fingerprint":"sha256:aaaaaaaaaaaaaaaa"},"after":{"sensitive":true,"fingerprint":"sha256:bbbbbbbbbbbbbbbb"}}]},
-{"index":4,"address":"nexj.target/EXCH01","type":"nexj.target","name":"EXCH01","step":4,"action":"create","reason":"does not exist","risky":false,"depends_on":[3],"changes":[{"field":"host","after":"exch01.acme.local"},{"field":"sender","after":"ExchangeEWSSender1"},{"field":"enabled","after":true}]},
-{"index":5,"address":"nexj.target/EXCH02","type":"nexj.target","name":"EXCH02","step":4,"action":"disable","reason":"no longer in the spec; targets are never deleted, only disabled","risky":true,"depends_on":[],"changes":[{"field":"enabled","before":true,"after":false}]},
-{"index":6,"address":"nexj.folder_link/jsmith/calendar","type":"nexj.folder_link","name":"jsmith/calendar","step":7,"action":"unknown","reason":"could not be read: EWS timed out after 30 s","risky":false,"depends_on":[4],"changes":[]}
+      R"~({"format_version":"1.1","tool":{"name":"syncdeploy"},"deployment":"acme-prod","spec":{"file":"deploy/acme-prod.yaml","digest":"sha256:00ff"},"planId":"6a937d64b4d3e03a","only":[],"summary":{"create":2,"update":2,"disable":1,"noop":1,"unknown":1,"blocked":0,"risky":2},"applyable":false,"actions":[
+{"index":0,"address":"exchange.service_account/nexj-sync","type":"exchange.service_account","name":"nexj-sync","step":1,"action":"no-op","reason":"up to date","risky":false,"depends_on":[],"observedFingerprint":"absent","fingerprint":"sha256:3da8c832310531a6","changes":[]},
+{"index":1,"address":"exchange.throttling_policy/NexJSyncPolicy","type":"exchange.throttling_policy","name":"NexJSyncPolicy","step":2,"action":"update","reason":"1 field differs: ewsMaxConcurrency","risky":true,"depends_on":[0],"observedFingerprint":"absent","fingerprint":"sha256:8e721b307f12ecc2","changes":[{"field":"ewsMaxConcurrency","before":10,"after":null}]},
+{"index":2,"address":"nexj.mail_channel/Mail","type":"nexj.mail_channel","name":"Mail","step":3,"action":"create","reason":"does not exist","risky":false,"depends_on":[],"observedFingerprint":"absent","fingerprint":"sha256:db6239bea03444c1","changes":[{"field":"user","after":"crm-mail"},{"field":"password","after":{"sensitive":true,"fingerprint":"sha256:0123456789abcdef"}},{"field":"outPort","after":587}]},
+{"index":3,"address":"nexj.http_channel/ExchangeEWSSender1","type":"nexj.http_channel","name":"ExchangeEWSSender1","step":3,"action":"update","reason":"1 field differs: password","risky":false,"depends_on":[0],"observedFingerprint":"absent","fingerprint":"sha256:b0dedaf7511e7b44","changes":[{"field":"password","before":{"sensitive":true,"fingerprint":"sha256:aaaaaaaaaaaaaaaa"},"after":{"sensitive":true,"fingerprint":"sha256:bbbbbbbbbbbbbbbb"}}]},
+{"index":4,"address":"nexj.target/EXCH01","type":"nexj.target","name":"EXCH01","step":4,"action":"create","reason":"does not exist","risky":false,"depends_on":[3],"observedFingerprint":"absent","fingerprint":"sha256:85fffc935f31b442","changes":[{"field":"host","after":"exch01.acme.local"},{"field":"sender","after":"ExchangeEWSSender1"},{"field":"enabled","after":true}]},
+{"index":5,"address":"nexj.target/EXCH02","type":"nexj.target","name":"EXCH02","step":4,"action":"disable","reason":"no longer in the spec; targets are never deleted, only disabled","risky":true,"depends_on":[],"observedFingerprint":"absent","fingerprint":"sha256:4df2d636deba55b0","changes":[{"field":"enabled","before":true,"after":false}]},
+{"index":6,"address":"nexj.folder_link/jsmith/calendar","type":"nexj.folder_link","name":"jsmith/calendar","step":7,"action":"unknown","reason":"could not be read: EWS timed out after 30 s","risky":false,"depends_on":[4],"observedFingerprint":"unknown","fingerprint":"sha256:526e68305ecc3469","changes":[]}
 ]}
 )~");
+  // The same identities the runtime computes.
+  const Plan p = sample_plan();
+  nlohmann::json doc = nlohmann::json::parse(json_of(p));
+  CHECK(doc["planId"] == plan_id(p));
+  for (size_t i = 0; i < p.actions.size(); ++i) {
+    CHECK(doc["actions"][i]["observedFingerprint"] == observed_fingerprint(p, p.actions[i]));
+    CHECK(doc["actions"][i]["fingerprint"] == action_fingerprint(p, p.actions[i]));
+  }
 }
 
 TEST_CASE("JSON plan: validates against schema/plan.schema.json", "[render]") {
   Plan empty;
   empty.deployment = "none";
-  for (const Plan& p : {sample_plan(), hostile_plan(), empty}) {
+  Plan limited = sample_plan();
+  limited.only = {"nexj", "exchange.throttling_policy/NexJSyncPolicy"};
+  for (const Plan& p : {sample_plan(), hostile_plan(), empty, limited}) {
     nlohmann::json doc = nlohmann::json::parse(json_of(p));
     CHECK(test::schema_violations("schema/plan.schema.json", doc) == std::vector<std::string>{});
   }
+  CHECK(nlohmann::json::parse(json_of(limited))["only"] ==
+        nlohmann::json{"nexj", "exchange.throttling_policy/NexJSyncPolicy"});
+
+  // 1.1 requires the identities; a 1.0 plan, written before them, still validates.
+  nlohmann::json doc = nlohmann::json::parse(json_of(sample_plan()));
+  nlohmann::json no_id = doc;
+  no_id.erase("planId");
+  CHECK_FALSE(test::schema_violations("schema/plan.schema.json", no_id).empty());
+  nlohmann::json no_fingerprint = doc;
+  no_fingerprint["actions"][2].erase("fingerprint");
+  CHECK_FALSE(test::schema_violations("schema/plan.schema.json", no_fingerprint).empty());
+  nlohmann::json bad_observed = doc;
+  bad_observed["actions"][2]["observedFingerprint"] = "present";
+  CHECK_FALSE(test::schema_violations("schema/plan.schema.json", bad_observed).empty());
+  nlohmann::json old = doc;
+  old["format_version"] = "1.0";
+  old.erase("planId");
+  old.erase("only");
+  for (auto& a : old["actions"]) {
+    a.erase("fingerprint");
+    a.erase("observedFingerprint");
+  }
+  CHECK(test::schema_violations("schema/plan.schema.json", old) == std::vector<std::string>{});
 
   // Hostile names come back byte for byte: escaping is complete and only the JSON's.
-  nlohmann::json doc = nlohmann::json::parse(json_of(hostile_plan()));
+  doc = nlohmann::json::parse(json_of(hostile_plan()));
   CHECK(doc["deployment"] == hostile_plan().deployment);
   CHECK(doc["actions"][0]["name"] == "j\"smith\n  + nexj.target/FORGED/calendar");
   CHECK(doc["actions"][1]["changes"][0]["before"] == "a\x1b[31mred");
