@@ -27,6 +27,9 @@ struct Parsed {
   ValidateOptions validate;
   PlanOptions plan;
   GraphOptions graph;
+  DiffOptions diff;
+  ApplyOptions apply;
+  UnlockOptions unlock;
   std::string help_topic;
   bool json = false, markdown = false;
 };
@@ -51,12 +54,46 @@ void define(CLI::App& app, Parsed& p) {
                    "Also save the JSON plan to FILE (Terraform's -out is accepted)");
   plan->add_flag("--detailed-exitcode", p.plan.detailed_exitcode,
                  "Exit 0 when nothing would change, 2 when something would, 1 on error");
+  plan->add_option("--only", p.plan.only,
+                   "Limit to addresses starting with PREFIX (nexj, exchange, nexj.target, "
+                   "nexj.folder_link/jsmith...); repeatable")
+      ->type_name("PREFIX");
   plan->add_flag("--no-color", p.plan.no_color, "Never color the output (NO_COLOR works too)");
+
+  CLI::App* apply = app.add_subcommand(
+      "apply", "Make live state match the spec (or apply exactly a plan saved with plan -out).");
+  apply->add_option("spec_or_plan", p.apply.input, "Spec file (YAML), or a saved plan (JSON)")
+      ->required();
+  apply->add_option("--only", p.apply.only, "Limit to addresses starting with PREFIX; repeatable")
+      ->type_name("PREFIX");
+  apply->add_flag("--auto-approve", p.apply.auto_approve,
+                  "Do not ask for confirmation (CI; review the plan first)");
+  apply->add_option("--journal", p.apply.journal,
+                    "Journal database (default: beside the store, <store>.journal.db)");
+  apply->add_option("--lock-timeout", p.apply.lock_timeout,
+                    "Seconds to wait for another apply of the deployment (default 0)");
+  apply->add_flag("--no-color", p.apply.no_color, "Never color the output");
+
+  CLI::App* diff = app.add_subcommand(
+      "diff", "Report drift: where live state differs from the spec (read-only).");
+  diff->add_option("spec", p.diff.spec, "Spec file (YAML)")->required();
+  diff->add_option("--only", p.diff.only, "Limit to addresses starting with PREFIX; repeatable")
+      ->type_name("PREFIX");
+  diff->add_flag("--json", p.diff.json, "Print the drift as JSON (docs/plan-format.md)");
+  diff->add_flag("--no-color", p.diff.no_color, "Never color the output");
+
+  CLI::App* unlock = app.add_subcommand(
+      "force-unlock", "Remove the apply lock of a deployment whose holder is dead.");
+  unlock->add_option("spec", p.unlock.spec, "Spec file (YAML)")->required();
+  unlock->add_option("lock_id", p.unlock.lock_id, "The lock ID the error message gave")->required();
+  unlock->add_option("--journal", p.unlock.journal, "Journal database (default: beside the store)");
 
   CLI::App* graph =
       app.add_subcommand("graph", "Print the resources and their dependencies as Graphviz DOT.");
   graph->add_option("spec", p.graph.spec, "Spec file (YAML)")->required();
   graph->add_option("--observed", p.graph.observed, "Observed live state (JSON)");
+  graph->add_option("--only", p.graph.only, "Limit to addresses starting with PREFIX")
+      ->type_name("PREFIX");
 
   app.add_subcommand("version", "Print the version.");
   CLI::App* help = app.add_subcommand("help", "Show help for syncdeploy or one command.");
@@ -72,11 +109,12 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
   Parsed p;
   define(app, p);
   app.footer(
-      "Exit codes: 0 success or no changes, 1 error, 2 changes pending "
-      "(plan --detailed-exitcode). See docs/cli.md.");
+      "Exit codes: 0 success or no changes, 1 error, 2 changes pending or drift, 3 apply "
+      "incomplete, 4 saved plan stale. See docs/cli.md.");
 
   // Name the problem plainly; CLI11 would say "A subcommand is required" for both cases.
-  constexpr const char* kCommands = "commands: validate, plan, graph, version, help";
+  constexpr const char* kCommands =
+      "commands: validate, plan, apply, diff, graph, force-unlock, version, help";
   if (raw_args.empty()) {
     err << "syncdeploy: error: no command given; " << kCommands << "\n";
     return kExitError;
@@ -126,8 +164,11 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
     return run_plan(p.plan, ctx);
   }
   if (name == "graph") return run_graph(p.graph, ctx);
+  if (name == "apply") return run_apply(p.apply, ctx);
+  if (name == "diff") return run_diff(p.diff, ctx);
+  if (name == "force-unlock") return run_force_unlock(p.unlock, ctx);
   if (name == "version") {
-    out << "syncdeploy " << kVersion << " (spec version 1, JSON plan format 1.0)\n";
+    out << "syncdeploy " << kVersion << " (spec version 1, JSON plan format 1.1)\n";
     return kExitOk;
   }
   // help [command]

@@ -8,18 +8,27 @@
 #include <string>
 #include <vector>
 
+#include "runtime/checkpoints.h"
+
 namespace sd::cli {
 
 // Exit codes, the same for every command (docs/cli.md).
 enum ExitCode : int {
   kExitOk = 0,       // nothing to do, or done
   kExitError = 1,    // an error; nothing was changed
-  kExitChanges = 2,  // changes pending or drift found (plan --detailed-exitcode)
+  kExitChanges = 2,  // changes pending or drift found (plan --detailed-exitcode, diff)
+  kExitPartial = 3,  // apply: some actions failed or were skipped; the others were done
+  kExitStale = 4,    // apply PLANFILE: steps refused because live state changed since the plan
 };
 
 struct Environment {
   std::function<std::optional<std::string>(const std::string&)> get_env;  // default ::getenv
   bool stdout_is_terminal = false;
+  // apply's confirmation: asked only when standard input is a terminal.
+  std::istream* in = nullptr;
+  bool stdin_is_terminal = false;
+  // Crash points inside apply, for the crash tests; none in production.
+  Checkpoints checkpoints;
 };
 
 [[nodiscard]] int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,

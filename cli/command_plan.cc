@@ -6,19 +6,10 @@
 #include "runtime/atomic_file.h"
 
 namespace sd::cli {
-namespace {
-
-// NO_COLOR (https://no-color.org): present and not empty disables color.
-bool use_color(const PlanOptions& options, const Context& ctx) {
-  if (options.no_color || !ctx.env.stdout_is_terminal) return false;
-  std::optional<std::string> no_color = ctx.env.get_env("NO_COLOR");
-  return !no_color || no_color->empty();
-}
-
-}  // namespace
 
 int run_plan(const PlanOptions& options, const Context& ctx) {
-  Result<Plan> plan = compute_plan(options.spec, options.observed, true, ctx);
+  Result<Plan> plan = compute_plan(options.spec, options.observed, options.only,
+                                   LiveRead::FromFileOrLive, true, ctx);
   if (!plan.ok()) {
     report(ctx, plan.errors());
     return kExitError;
@@ -34,7 +25,7 @@ int run_plan(const PlanOptions& options, const Context& ctx) {
   }
   switch (options.format) {
     case PlanFormat::Text:
-      render_text(*plan, TextStyle{use_color(options, ctx)}, ctx.out);
+      render_text(*plan, TextStyle{use_color(options.no_color, ctx)}, ctx.out);
       break;
     case PlanFormat::Json:
       render_json(*plan, ctx.out);

@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "compiler/compile.h"
 #include "compiler/error.h"
 #include "compiler/plan.h"
+#include "compiler/secrets.h"
 
 namespace sd::cli {
 
@@ -30,7 +32,8 @@ enum class PlanFormat { Text, Json, Markdown };
 
 struct PlanOptions {
   std::string spec;
-  std::string observed;  // observed-state JSON; empty: plan as if nothing exists yet
+  std::string observed;           // observed-state JSON; empty: read live state
+  std::vector<std::string> only;  // address prefixes (--only)
   PlanFormat format = PlanFormat::Text;
   std::string out_file;  // -out: the JSON plan saved for review and a later apply
   bool detailed_exitcode = false;
@@ -41,11 +44,57 @@ struct PlanOptions {
 struct GraphOptions {
   std::string spec;
   std::string observed;
+  std::vector<std::string> only;
 };
 [[nodiscard]] int run_graph(const GraphOptions& options, const Context& ctx);
 
-// spec (+ observed) -> plan. `resolve_secrets` false skips reading secrets (graph needs none).
+struct DiffOptions {
+  std::string spec;
+  std::vector<std::string> only;
+  bool json = false;
+  bool no_color = false;
+};
+[[nodiscard]] int run_diff(const DiffOptions& options, const Context& ctx);
+
+struct ApplyOptions {
+  std::string input;  // a spec, or a plan saved with plan -out
+  std::vector<std::string> only;
+  bool auto_approve = false;
+  std::string journal;       // default: beside the store
+  int64_t lock_timeout = 0;  // seconds to wait for another apply's lock
+  bool no_color = false;
+};
+[[nodiscard]] int run_apply(const ApplyOptions& options, const Context& ctx);
+
+struct UnlockOptions {
+  std::string spec;
+  std::string lock_id;
+  std::string journal;
+};
+[[nodiscard]] int run_force_unlock(const UnlockOptions& options, const Context& ctx);
+
+// A loaded spec with its secrets read: what every command that plans starts from.
+struct LoadedInput {
+  std::string spec_path;
+  LoadedSpec loaded;
+  SecretFingerprints fingerprints;
+};
+// Loads and validates the spec; reads its secrets when `secrets` is set (values kept there).
+[[nodiscard]] Result<LoadedInput> load_input(const std::string& spec_path, bool read_secrets,
+                                             SecretValues* secrets, const Context& ctx);
+
+// The plan of `input` against `observed`, limited to `only`.
+[[nodiscard]] Plan plan_against(const LoadedInput& input, ObservedState observed,
+                                const std::vector<std::string>& only);
+
+enum class LiveRead { Never, FromFileOrLive };
+// spec -> plan. Observed state: from `observed` (a file) when given; else, with
+// LiveRead::FromFileOrLive, read from the live systems (read-only); else nothing exists.
 [[nodiscard]] Result<Plan> compute_plan(const std::string& spec, const std::string& observed,
-                                        bool resolve_secrets, const Context& ctx);
+                                        const std::vector<std::string>& only, LiveRead live,
+                                        bool read_secrets, const Context& ctx);
+
+// True when color may be used on stdout (a terminal, no --no-color, no NO_COLOR).
+[[nodiscard]] bool use_color(bool no_color, const Context& ctx);
 
 }  // namespace sd::cli

@@ -1,8 +1,9 @@
 #include "cli/commands.h"
-#include "compiler/compile.h"
 #include "compiler/desired_state.h"
 #include "compiler/observed_state.h"
+#include "compiler/selection.h"
 #include "runtime/disk_files.h"
+#include "runtime/live_systems.h"
 #include "runtime/local_secret_source.h"
 
 namespace sd::cli {
@@ -19,36 +20,69 @@ void report(const Context& ctx, const std::vector<Error>& errors) {
           << errors.size() << " in all)\n";
 }
 
-Result<Plan> compute_plan(const std::string& spec_path, const std::string& observed_path,
-                          bool resolve, const Context& ctx) {
+bool use_color(bool no_color, const Context& ctx) {
+  // NO_COLOR (https://no-color.org): present and not empty disables color.
+  if (no_color || !ctx.env.stdout_is_terminal) return false;
+  std::optional<std::string> value = ctx.env.get_env("NO_COLOR");
+  return !value || value->empty();
+}
+
+Result<LoadedInput> load_input(const std::string& spec_path, bool read_secrets,
+                               SecretValues* secrets, const Context& ctx) {
   DiskFiles disk;
   Result<LoadedSpec> loaded = load_spec(spec_path, disk);
   if (!loaded.ok()) return loaded.take_errors();
-
-  SecretFingerprints fingerprints;
-  if (resolve) {
-    LocalSecretSource secrets(spec_path, ctx.env.get_env);
-    Result<SecretFingerprints> resolved = resolve_secrets(loaded->spec, loaded->doc, secrets);
+  LoadedInput input{spec_path, std::move(loaded).value(), {}};
+  if (read_secrets) {
+    LocalSecretSource source(spec_path, ctx.env.get_env);
+    Result<SecretFingerprints> resolved =
+        resolve_secrets(input.loaded.spec, input.loaded.doc, source, secrets);
     if (!resolved.ok()) return resolved.take_errors();
-    fingerprints = std::move(resolved).value();
+    input.fingerprints = std::move(resolved).value();
   }
+  return input;
+}
+
+Plan plan_against(const LoadedInput& input, ObservedState observed,
+                  const std::vector<std::string>& only) {
+  DesiredState desired = build_desired_state(input.loaded.spec, input.fingerprints);
+  if (!only.empty()) {
+    desired = select_desired(std::move(desired), only);
+    observed = select_observed(std::move(observed), only);
+  }
+  sd::PlanOptions options;
+  options.prune = input.loaded.spec.users.prune;
+  Plan plan = make_plan(std::move(desired), std::move(observed), options);
+  plan.spec_file = input.spec_path;
+  plan.spec_digest = input.loaded.digest;
+  plan.only = only;
+  return plan;
+}
+
+Result<Plan> compute_plan(const std::string& spec_path, const std::string& observed_path,
+                          const std::vector<std::string>& only, LiveRead live, bool read_secrets,
+                          const Context& ctx) {
+  Status prefixes = check_prefixes(only);
+  if (!prefixes.ok()) return prefixes.take_errors();
+  Result<LoadedInput> input = load_input(spec_path, read_secrets, nullptr, ctx);
+  if (!input.ok()) return input.take_errors();
 
   ObservedState observed;
   if (!observed_path.empty()) {
-    Result<std::string> text = disk.read(observed_path);
+    Result<std::string> text = DiskFiles().read(observed_path);
     if (!text.ok()) return text.take_errors();
     Result<ObservedState> parsed = parse_observed_state(observed_path, *text);
     if (!parsed.ok()) return parsed.take_errors();
     observed = std::move(parsed).value();
+  } else if (live == LiveRead::FromFileOrLive) {
+    LivePaths paths = live_paths(input->loaded.spec, spec_path);
+    Result<LiveSystems> systems = open_live_systems(paths);
+    if (!systems.ok()) return systems.take_errors();
+    DesiredState desired = build_desired_state(input->loaded.spec, input->fingerprints);
+    std::vector<LiveSystem*> all = systems->all();
+    observed = observe_all(all, desired);
   }
-
-  DesiredState desired = build_desired_state(loaded->spec, fingerprints);
-  sd::PlanOptions plan_options;
-  plan_options.prune = loaded->spec.users.prune;
-  Plan plan = make_plan(std::move(desired), std::move(observed), plan_options);
-  plan.spec_file = spec_path;
-  plan.spec_digest = loaded->digest;
-  return plan;
+  return plan_against(*input, std::move(observed), only);
 }
 
 }  // namespace sd::cli

@@ -1,12 +1,13 @@
 // The executor against fake live systems and a real journal: order, batches, failures that
 // skip their dependents and only them, refused steps, and what the journal holds.
+#include "runtime/apply_executor.h"
+
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <set>
 
-#include "runtime/apply_executor.h"
 #include "runtime/sqlite_database.h"
 
 namespace sd {
@@ -58,7 +59,8 @@ Plan sample_plan(size_t links) {
   plan.actions.push_back(make_action(types::kHttpChannel, "ExchangeEWSSender1"));
   plan.actions.push_back(make_action(types::kTarget, "EXCH01", {0}));
   for (size_t i = 0; i < links; ++i)
-    plan.actions.push_back(make_action(types::kFolderLink, "user" + std::to_string(i) + "/calendar", {1}));
+    plan.actions.push_back(
+        make_action(types::kFolderLink, "user" + std::to_string(i) + "/calendar", {1}));
   plan.actions.push_back(make_action(types::kGlobalOptions, "exchange"));
   return plan;
 }

@@ -1,0 +1,238 @@
+// apply: lock, read live state, plan, confirm, execute with the journal, summarize.
+// With a saved plan (plan -out), exactly that plan runs: steps whose object changed since it
+// was made are refused by name (design decision 5).
+#include <unistd.h>
+
+#include <filesystem>
+#include <istream>
+
+#include "cli/commands.h"
+#include "compiler/desired_state.h"
+#include "compiler/plan_identity.h"
+#include "compiler/render.h"
+#include "compiler/saved_plan.h"
+#include "compiler/saved_plan_match.h"
+#include "compiler/selection.h"
+#include "compiler/text_checks.h"
+#include "runtime/apply_executor.h"
+#include "runtime/apply_lock.h"
+#include "runtime/disk_files.h"
+#include "runtime/live_systems.h"
+#include "runtime/sqlite_database.h"
+
+namespace sd::cli {
+namespace {
+
+std::string holder_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  const char* user = ::getenv("USER");
+  return std::string(user && *user ? user : "uid" + std::to_string(::getuid())) + "@" + host +
+         " pid " + std::to_string(::getpid());
+}
+
+// "yes" and nothing else goes ahead, as with Terraform: a stray Enter must not apply.
+bool confirmed(const Plan& plan, size_t count, const Context& ctx) {
+  ctx.out << "\nApply " << count << (count == 1 ? " change" : " changes") << " to deployment '"
+          << printable(plan.deployment) << "'? Only 'yes' is accepted: " << std::flush;
+  std::string answer;
+  if (!ctx.env.in || !std::getline(*ctx.env.in, answer)) return false;
+  return answer == "yes";
+}
+
+int finish(const ExecutionReport& report, const Plan& plan,
+           const std::vector<std::string>& vanished, const Context& ctx) {
+  for (const std::string& address : vanished)
+    ctx.out << "  refused  " << printable(address) << ": no longer found live\n";
+  for (const ExecutedAction& a : report.actions) {
+    if (a.outcome == Outcome::Done) continue;
+    ctx.out << "  " << to_string(a.outcome) << "  " << printable(plan.actions[a.action].address());
+    if (!a.error.empty()) ctx.out << ": " << escape_controls(a.error);
+    ctx.out << "\n";
+  }
+  ctx.out << (report.complete() ? "Apply complete: " : "Apply incomplete: ") << report.done
+          << " done";
+  if (report.already_done) ctx.out << ", " << report.already_done << " already done";
+  ctx.out << ", " << report.failed << " failed, " << report.skipped << " skipped";
+  size_t refused = report.refused + vanished.size();
+  if (refused) ctx.out << ", " << refused << " refused (changed since the plan)";
+  ctx.out << ".\n";
+  if (!report.stopped.empty())
+    ctx.err << "syncdeploy: error: the apply stopped: " << escape_controls(report.stopped) << "\n";
+  if (refused) return kExitStale;
+  return report.complete() ? kExitOk : kExitPartial;
+}
+
+// The folder of the store must exist for the journal and the lock beside it.
+Status ensure_folder(const std::string& file) {
+  std::filesystem::path folder = std::filesystem::path(file).parent_path();
+  if (folder.empty()) return ok_status();
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec)
+    return make_error("cannot create the folder " + folder.string() + ": " + ec.message(),
+                      Location{file});
+  return ok_status();
+}
+
+}  // namespace
+
+int run_apply(const ApplyOptions& options, const Context& ctx) {
+  auto fail = [&](const std::vector<Error>& errors) {
+    report(ctx, errors);
+    return kExitError;
+  };
+
+  // 1. A spec, or a saved plan that names its spec.
+  Result<std::string> text = DiskFiles().read(options.input);
+  if (!text.ok()) return fail(text.errors());
+  std::optional<SavedPlan> saved;
+  std::string spec_path = options.input;
+  std::vector<std::string> only = options.only;
+  if (looks_like_saved_plan(*text)) {
+    Result<SavedPlan> parsed = parse_saved_plan(options.input, *text);
+    if (!parsed.ok()) return fail(parsed.errors());
+    saved = std::move(parsed).value();
+    if (!only.empty()) {
+      ctx.err << "syncdeploy: error: --only cannot be used with a saved plan: the plan was made "
+                 "with its own selection\n";
+      return kExitError;
+    }
+    spec_path = saved->spec_file;
+    only = saved->only;
+  }
+  Status prefixes = check_prefixes(only);
+  if (!prefixes.ok()) return fail(prefixes.errors());
+
+  SecretValues secrets;
+  Result<LoadedInput> input = load_input(spec_path, true, &secrets, ctx);
+  if (!input.ok()) return fail(input.errors());
+  const Spec& spec = input->loaded.spec;
+  if (saved && saved->spec_digest != input->loaded.digest) {
+    ctx.err << "syncdeploy: error: " << printable(spec_path)
+            << " (or a user list it names) changed since the plan " << printable(options.input)
+            << " was made; make a new plan\n";
+    return kExitStale;
+  }
+
+  // 2. The lock, in the journal beside the store.
+  LivePaths paths = live_paths(spec, spec_path, options.journal);
+  if (Status folder = ensure_folder(paths.journal); !folder.ok()) return fail(folder.errors());
+  Result<std::unique_ptr<SqlDatabase>> journal_db =
+      open_sqlite(paths.journal, SqlOpenMode::ReadWriteCreate);
+  if (!journal_db.ok()) return fail(journal_db.errors());
+  Result<std::unique_ptr<Journal>> journal = open_journal(**journal_db);
+  if (!journal.ok()) return fail(journal.errors());
+  LeaseOptions lease;
+  lease.wait_seconds = options.lock_timeout;
+  Result<ApplyLock> lock = ApplyLock::acquire(**journal_db, spec.deployment, lease);
+  if (!lock.ok()) return fail(lock.errors());
+  const Checkpoints& checkpoints = ctx.env.checkpoints;
+  checkpoints.at("lock acquired");
+
+  // 3. A run that was killed is completed by this one: live state is read again below, so
+  // what it finished shows as done and is not done twice.
+  Result<std::vector<InterruptedRun>> interrupted =
+      (*journal)->interrupted_runs(spec.deployment, 0);
+  if (!interrupted.ok()) return fail(interrupted.errors());
+  for (const InterruptedRun& r : *interrupted)
+    ctx.out << "Resuming an apply that stopped: plan " << r.plan_id << " by " << printable(r.holder)
+            << " at " << r.started << " finished " << r.finished << " of " << r.action_count
+            << " actions (" << r.in_flight << " in flight); live state is read again.\n";
+
+  // 4. Read live state and plan.
+  Result<LiveSystems> systems = open_live_systems(paths, checkpoints);
+  if (!systems.ok()) return fail(systems.errors());
+  std::vector<LiveSystem*> all = systems->all();
+  DesiredState desired = build_desired_state(spec, input->fingerprints);
+  Plan plan = plan_against(*input, observe_all(all, desired), only);
+
+  ExecutionRequest request;
+  request.plan = &plan;
+  request.plan_id = plan_id(plan);
+  request.holder = holder_name();
+  std::vector<std::string> vanished;
+  if (saved) {
+    Result<SavedPlanMatch> match = match_saved_plan(*saved, plan);
+    if (!match.ok()) return fail(match.errors());
+    request.to_do = std::move(match->to_do);
+    request.refused = std::move(match->refused);
+    request.already_done = std::move(match->already_done);
+    request.plan_id = saved->plan_id;
+    vanished = std::move(match->vanished);
+    if (match->not_in_plan)
+      ctx.out << "Note: " << match->not_in_plan
+              << " changes found now are not in the saved plan and are left alone; run plan "
+                 "again for them.\n";
+  } else {
+    if (std::string why = cannot_apply_reason(plan.summary); !why.empty()) {
+      render_text(plan, TextStyle{use_color(options.no_color, ctx)}, ctx.out);
+      ctx.err << "syncdeploy: error: cannot apply: " << why
+              << "; nothing was changed (see the plan above)\n";
+      return kExitError;
+    }
+    for (uint32_t i = 0; i < plan.actions.size(); ++i) {
+      ActionKind k = plan.actions[i].kind;
+      if (k == ActionKind::Create || k == ActionKind::Update || k == ActionKind::Disable)
+        request.to_do.push_back(i);
+    }
+  }
+
+  auto close_interrupted = [&](int64_t by) {
+    std::vector<int64_t> ids;
+    for (const InterruptedRun& r : *interrupted) ids.push_back(r.id);
+    if (ids.empty()) return ok_status();
+    return (*journal)->close_interrupted(ids, by);
+  };
+  if (request.to_do.empty() && request.refused.empty() && vanished.empty()) {
+    if (request.already_done.empty()) {
+      ctx.out << "No changes. Live state matches the spec (deployment '"
+              << printable(plan.deployment) << "').\n";
+    } else {
+      ctx.out << "Nothing left to do: the " << request.already_done.size()
+              << " changes of the saved plan are already live.\n";
+    }
+    if (!interrupted->empty()) {
+      // The journal shows who completed the killed runs: this run, which found nothing left.
+      RunStart start{plan.deployment, request.plan_id, plan.spec_digest, request.holder, {}, 0};
+      Result<int64_t> run = (*journal)->begin_run(start);
+      Status closed = run.ok() ? close_interrupted(*run) : Status(run.errors());
+      if (closed.ok()) closed = (*journal)->finish_run(*run, "done");
+      if (!closed.ok()) return fail(closed.errors());
+    }
+    return kExitOk;
+  }
+
+  // 5. Show, confirm, execute.
+  render_text(plan, TextStyle{use_color(options.no_color, ctx)}, ctx.out);
+  if (!options.auto_approve) {
+    if (!ctx.env.stdin_is_terminal) {
+      ctx.err << "syncdeploy: error: apply asks for confirmation, but standard input is not a "
+                 "terminal; review the plan and pass --auto-approve (as CI does)\n";
+      return kExitError;
+    }
+    if (!confirmed(plan, request.to_do.size(), ctx)) {
+      ctx.out << "Apply cancelled; nothing was changed.\n";
+      return kExitError;
+    }
+  }
+  ctx.out << "\n";
+  if (Status writable = prepare_for_writing(*systems, paths, checkpoints); !writable.ok())
+    return fail(writable.errors());
+  all = systems->all();
+
+  ExecutionHooks hooks;
+  hooks.checkpoints = checkpoints;
+  hooks.renew_lock = [&] { return lock->renew(); };
+  Result<ExecutionReport> executed = execute_plan(request, all, secrets, **journal, hooks);
+  if (!executed.ok()) return fail(executed.errors());
+  if (Status closed = close_interrupted(executed->run); !closed.ok())
+    ctx.err << "syncdeploy: warning: " << escape_controls(closed.errors().front().message) << "\n";
+  int code = finish(*executed, plan, vanished, ctx);
+  if (Status released = lock->release(); !released.ok())
+    ctx.err << "syncdeploy: warning: " << escape_controls(released.errors().front().message)
+            << "\n";
+  return code;
+}
+
+}  // namespace sd::cli

@@ -1,0 +1,24 @@
+#include "cli/commands.h"
+#include "compiler/render.h"
+
+namespace sd::cli {
+
+// Read-only drift report: live state against the spec. Exit 0 in sync, 2 drift, 1 error.
+int run_diff(const DiffOptions& options, const Context& ctx) {
+  Result<Plan> plan =
+      compute_plan(options.spec, {}, options.only, LiveRead::FromFileOrLive, true, ctx);
+  if (!plan.ok()) {
+    report(ctx, plan.errors());
+    return kExitError;
+  }
+  if (options.json) {
+    render_drift_json(*plan, ctx.out);
+  } else {
+    render_drift_text(*plan, TextStyle{use_color(options.no_color, ctx)}, ctx.out);
+  }
+  const PlanSummary& s = plan->summary;
+  bool drift = s.has_changes() || s.unknown > 0 || s.blocked > 0;
+  return drift ? kExitChanges : kExitOk;
+}
+
+}  // namespace sd::cli

@@ -1,0 +1,118 @@
+#include "tests/cli/apply_support.h"
+
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/cli.h"
+#include "runtime/sqlite_database.h"
+
+namespace sd::test {
+
+const std::map<std::string, std::string> kDemoSecrets = {{"EXCH_ADMIN_PASSWORD", "admin-pw"},
+                                                         {"NEXJ_SYNC_PASSWORD", "sync-pw"},
+                                                         {"CRM_MAIL_PASSWORD", "mail-pw"}};
+
+Workspace::Workspace(const std::string& spec, const std::vector<std::string>& extra) {
+  char pattern[] = "/tmp/sd-apply-XXXXXX";
+  const char* made = ::mkdtemp(pattern);
+  REQUIRE(made != nullptr);
+  dir_ = made;
+  namespace fs = std::filesystem;
+  fs::path source(spec);
+  spec_ = dir_ + "/" + source.filename().string();
+  fs::copy_file(source, spec_);
+  for (const std::string& file : extra) {
+    fs::path to = fs::path(dir_) / file;
+    fs::create_directories(to.parent_path());
+    fs::copy_file(source.parent_path() / file, to);
+  }
+}
+
+Workspace::~Workspace() {
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void Workspace::write(const std::string& relative, std::string_view content) const {
+  std::filesystem::path to = std::filesystem::path(dir_) / relative;
+  std::filesystem::create_directories(to.parent_path());
+  std::ofstream out(to, std::ios::binary | std::ios::trunc);
+  out << content;
+  REQUIRE(out.good());
+}
+
+CliRun Workspace::run(const std::vector<std::string>& args) const {
+  return run_cli(args, kDemoSecrets);
+}
+
+CliRun Workspace::run_with_checkpoints(const std::vector<std::string>& args,
+                                       std::function<void(std::string_view)> reached) const {
+  cli::Environment environment;
+  environment.get_env = [](const std::string& name) -> std::optional<std::string> {
+    auto it = kDemoSecrets.find(name);
+    return it == kDemoSecrets.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+  environment.checkpoints.reached = std::move(reached);
+  std::ostringstream out, err;
+  CliRun result;
+  result.code = cli::run(args, out, err, environment);
+  result.out = out.str();
+  result.err = err.str();
+  return result;
+}
+
+namespace {
+
+std::unique_ptr<SqlDatabase> open_existing(const std::string& path) {
+  auto db = open_sqlite(path, SqlOpenMode::ReadOnly);
+  if (!db.ok()) FAIL(db.errors().front().format());
+  return std::move(db).value();
+}
+
+std::vector<std::string> rows_of(SqlDatabase& db, const std::string& sql) {
+  auto stmt = db.prepare(sql);
+  if (!stmt.ok()) FAIL(stmt.errors().front().format());
+  std::vector<std::string> out;
+  while (true) {
+    auto row = (*stmt)->step();
+    if (!row.ok()) FAIL(row.errors().front().format());
+    if (!*row) break;
+    out.push_back((*stmt)->column_text(0));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string dump_store(const std::string& path) {
+  auto db = open_existing(path);
+  std::ostringstream out;
+  for (const std::string& table :
+       rows_of(*db, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")) {
+    std::vector<std::string> columns =
+        rows_of(*db, "SELECT name FROM pragma_table_info('" + table + "') ORDER BY cid");
+    std::string select = "SELECT ";
+    for (size_t i = 0; i < columns.size(); ++i)
+      select += (i ? " || ' | ' || " : "") + std::string("coalesce(quote(\"") + columns[i] +
+                "\"), 'NULL')";
+    select += " FROM \"" + table + "\" ORDER BY 1";
+    out << table << " (";
+    for (size_t i = 0; i < columns.size(); ++i) out << (i ? ", " : "") << columns[i];
+    out << ")\n";
+    for (const std::string& row : rows_of(*db, select)) out << "  " << row << "\n";
+  }
+  return out.str();
+}
+
+void sql_exec(const std::string& path, const std::string& sql) {
+  auto db = open_sqlite(path, SqlOpenMode::ReadWriteCreate);
+  if (!db.ok()) FAIL(db.errors().front().format());
+  Status done = (*db)->exec(sql);
+  if (!done.ok()) FAIL(done.errors().front().format());
+}
+
+}  // namespace sd::test

@@ -1,0 +1,50 @@
+// A scratch deployment for apply tests: a spec copied into a temporary folder (its environment
+// file and store land there), the CLI run against it, and the live state read back exactly.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tests/cli/golden_support.h"
+
+namespace sd::test {
+
+extern const std::map<std::string, std::string> kDemoSecrets;
+
+class Workspace {
+ public:
+  // Copies `spec` (and `extra` files, relative to the spec's folder) into a new temporary folder.
+  explicit Workspace(const std::string& spec, const std::vector<std::string>& extra = {});
+  ~Workspace();
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+
+  [[nodiscard]] const std::string& dir() const { return dir_; }
+  [[nodiscard]] std::string path(const std::string& relative) const {
+    return dir_ + "/" + relative;
+  }
+  [[nodiscard]] std::string spec() const { return spec_; }
+  void write(const std::string& relative, std::string_view content) const;
+
+  // The CLI with the demo secrets; `args` may use the spec's path through spec().
+  [[nodiscard]] CliRun run(const std::vector<std::string>& args) const;
+  // Same, with a function called at every apply checkpoint (crash tests).
+  [[nodiscard]] CliRun run_with_checkpoints(const std::vector<std::string>& args,
+                                            std::function<void(std::string_view)> reached) const;
+
+ private:
+  std::string dir_;
+  std::string spec_;
+};
+
+// Every table of the SQLite file at `path`, sorted, one line per row ("table: a | b | NULL"),
+// so that two stores compare as text.
+[[nodiscard]] std::string dump_store(const std::string& path);
+
+// Runs one SQL statement that returns no rows; fails the test on error.
+void sql_exec(const std::string& path, const std::string& sql);
+
+}  // namespace sd::test

@@ -1,0 +1,204 @@
+// apply, diff and plan against real files: the quickstart applied into a fresh store and
+// environment file, exact live state after, no changes the second time, drift found by field,
+// saved plans, the lock, and hostile strings that must round-trip.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <regex>
+
+#include "runtime/apply_lock.h"
+#include "runtime/sqlite_database.h"
+#include "tests/cli/apply_support.h"
+
+using namespace sd::test;
+
+namespace {
+
+const char* kStore = "state/nexj-config.db";
+const char* kEnvironment = "env/quickstart.environment";
+
+CliRun apply(const Workspace& w, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"apply", w.spec(), "--only", "nexj", "--auto-approve"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return w.run(args);
+}
+
+int64_t mtime_ns(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+}
+
+}  // namespace
+
+TEST_CASE("apply: the quickstart into a fresh store and environment file", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  CliRun first = apply(w);
+  INFO(first.out << first.err);
+  REQUIRE(first.code == 0);
+  CHECK(first.err.empty());
+  CHECK(first.out.find("Apply complete: 12 done, 0 failed, 0 skipped.") != std::string::npos);
+
+  // Exactly these rows and this XML (review the golden files when they change).
+  CHECK(check_golden("tests/apply/quickstart.store.txt", dump_store(w.path(kStore))) == "");
+  CHECK(check_golden("tests/apply/quickstart.environment", *read_text(w.path(kEnvironment))) == "");
+
+  // The second time there is nothing to do, and nothing is written.
+  int64_t before = mtime_ns(w.path(kEnvironment));
+  std::string store_before = dump_store(w.path(kStore));
+  CliRun second = apply(w);
+  CHECK(second.code == 0);
+  CHECK(second.out == "No changes. Live state matches the spec (deployment 'quickstart').\n");
+  CHECK(mtime_ns(w.path(kEnvironment)) == before);
+  CHECK(dump_store(w.path(kStore)) == store_before);
+
+  CliRun replan = w.run({"plan", w.spec(), "--only", "nexj", "--detailed-exitcode"});
+  CHECK(replan.code == 0);
+  CliRun diff = w.run({"diff", w.spec(), "--only", "nexj"});
+  CHECK(diff.code == 0);
+}
+
+TEST_CASE("diff: a change behind the tool's back is found, by field", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  REQUIRE(apply(w).code == 0);
+
+  SECTION("in the store (sqlite3 by hand)") {
+    sql_exec(w.path(kStore), "UPDATE sync_target SET enabled = 0");
+    CliRun diff = w.run({"diff", w.spec(), "--only", "nexj"});
+    CHECK(diff.code == 2);
+    CHECK(check_golden("tests/apply/diff-store-edit.txt", diff.out) == "");
+  }
+  SECTION("in the environment file (sed by hand)") {
+    std::string xml = *read_text(w.path(kEnvironment));
+    size_t at = xml.find("smtp.example.local");
+    REQUIRE(at != std::string::npos);
+    xml.replace(at, 18, "smtp2.example.local");
+    w.write(kEnvironment, xml);
+    CliRun diff = w.run({"diff", w.spec(), "--only", "nexj", "--json"});
+    CHECK(diff.code == 2);
+    CHECK(check_golden("tests/apply/diff-environment-edit.json", diff.out) == "");
+    // apply puts it back, and then all is in sync again.
+    REQUIRE(apply(w).code == 0);
+    CHECK(w.run({"diff", w.spec(), "--only", "nexj"}).code == 0);
+  }
+}
+
+TEST_CASE("apply: unrelated content of the environment file is kept byte for byte", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  const std::string original =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+      "<!-- hand-edited: keep -->\r\n"
+      "<Environment description='Prod &amp; DR' httpURL=\"https://crm.example.local/nexj\"   "
+      "secureTransport=\"true\">\r\n"
+      "\t<DataSourceConnections>\r\n"
+      "\t\t<RelationalDatabaseConnection dataSource=\"DefaultRelationalDatabase\" "
+      "user=\"nexj\"/>\r\n"
+      "\t</DataSourceConnections>\r\n"
+      "\t<ChannelConnections>\r\n"
+      "\t\t<MessageQueueConnection channel=\"ErrorQueue\" user=\"mq\" password=\"mqpass\"/>\r\n"
+      "\t\t<!-- the sender -->\r\n"
+      "\t\t<HTTPConnection channel=\"ExchangeEWSSender1\" condition=\"prod\" "
+      "url=\"https://old.example.local/EWS/Exchange.asmx\"><Properties/></HTTPConnection>\r\n"
+      "\t</ChannelConnections>\r\n"
+      "</Environment>\r\n";
+  w.write(kEnvironment, original);
+  REQUIRE(apply(w).code == 0);
+  std::string now = *read_text(w.path(kEnvironment));
+  CHECK(check_golden("tests/apply/kept-content.environment", now) == "");
+  // Everything before the sender is untouched, and the comment and the queue connection stay.
+  CHECK(now.substr(0, original.find("<HTTPConnection")) ==
+        original.substr(0, original.find("<HTTPConnection")));
+  CHECK(*read_text(w.path(std::string(kEnvironment) + ".bak")) == original);
+  CHECK(apply(w).out.starts_with("No changes."));
+}
+
+TEST_CASE("apply: hostile names and descriptions round-trip exactly", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  std::string spec = *read_text(w.spec());
+  const std::string login = "o'brien\"); DROP TABLE sync_folder_link;--<&>é名";
+  size_t at = spec.find("    - login: jsmith");
+  REQUIRE(at != std::string::npos);
+  spec.replace(at, 19, "    - login: 'o''brien\"); DROP TABLE sync_folder_link;--<&>é名'");
+  at = spec.find("      from: crm@example.com");
+  spec.insert(at, "      description: \"a <b> & 'c' \\\"d\\\" ]]> é\"\n");
+  w.write("quickstart.yaml", spec);
+  CliRun first = apply(w);
+  INFO(first.out << first.err);
+  REQUIRE(first.code == 0);
+  CHECK(apply(w).out.starts_with("No changes."));
+  std::string dump = dump_store(w.path(kStore));
+  CHECK(dump.find("'o''brien\"); DROP TABLE sync_folder_link;--<&>é名'") != std::string::npos);
+  std::string xml = *read_text(w.path(kEnvironment));
+  CHECK(xml.find("description=\"a &lt;b&gt; &amp; 'c' &quot;d&quot; ]]&gt; é\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("apply PLANFILE: exactly the saved plan, refused where live state moved", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  std::string plan_file = w.path("first.plan.json");
+  REQUIRE(w.run({"plan", w.spec(), "--only", "nexj", "-out", plan_file}).code == 0);
+  CliRun applied = w.run({"apply", plan_file, "--auto-approve"});
+  INFO(applied.out << applied.err);
+  REQUIRE(applied.code == 0);
+  CHECK(w.run({"plan", w.spec(), "--only", "nexj", "--detailed-exitcode"}).code == 0);
+
+  // Applying it again finds its changes live already.
+  CliRun again = w.run({"apply", plan_file, "--auto-approve"});
+  CHECK(again.code == 0);
+  CHECK(again.out.find("already live") != std::string::npos);
+
+  // A plan made, then the object changed behind it: that step is refused, by name.
+  sql_exec(w.path(kStore), "UPDATE sync_target SET enabled = 0");
+  std::string second = w.path("second.plan.json");
+  REQUIRE(w.run({"plan", w.spec(), "--only", "nexj", "-out", second}).code == 0);
+  sql_exec(w.path(kStore), "UPDATE sync_target SET host = 'elsewhere.example.local'");
+  CliRun stale = w.run({"apply", second, "--auto-approve"});
+  CHECK(stale.code == 4);
+  CHECK(stale.out.find("refused  nexj.target/EXCH01: changed since the plan was made") !=
+        std::string::npos);
+
+  // A spec edited after the plan: the whole plan is refused.
+  w.write("quickstart.yaml", *read_text(w.spec()) + "\n# edited\n");
+  CliRun edited = w.run({"apply", second, "--auto-approve"});
+  CHECK(edited.code == 4);
+  CHECK(edited.err.find("changed since the plan") != std::string::npos);
+}
+
+TEST_CASE("apply: one at a time per deployment; force-unlock by ID", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  REQUIRE(apply(w).code == 0);
+  std::string journal = w.path(std::string(kStore) + ".journal.db");
+  auto db = sd::open_sqlite(journal, sd::SqlOpenMode::ReadWriteCreate);
+  REQUIRE(db.ok());
+  auto held = sd::ApplyLock::acquire(**db, "quickstart", {});
+  REQUIRE(held.ok());
+  std::string id = held->info().id;
+
+  CliRun blocked = apply(w);
+  CHECK(blocked.code == 1);
+  CHECK(blocked.err.find("deployment 'quickstart' is locked by ") != std::string::npos);
+  CHECK(blocked.err.find("(lock ID " + id) != std::string::npos);
+
+  CliRun wrong = w.run({"force-unlock", w.spec(), "0000000000000000"});
+  CHECK(wrong.code == 1);
+  CliRun unlocked = w.run({"force-unlock", w.spec(), id});
+  CHECK(unlocked.code == 0);
+  CHECK(unlocked.out == "Removed lock " + id + " of deployment 'quickstart'.\n");
+  CHECK(apply(w).code == 0);
+}
+
+TEST_CASE("apply: asks on a terminal, refuses to guess without one", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  CliRun no_tty = w.run({"apply", w.spec(), "--only", "nexj"});
+  CHECK(no_tty.code == 1);
+  CHECK(no_tty.err ==
+        "syncdeploy: error: apply asks for confirmation, but standard input is not a terminal; "
+        "review the plan and pass --auto-approve (as CI does)\n");
+  // Nothing was written: no store, no environment file.
+  CHECK_FALSE(read_text(w.path(kEnvironment)).has_value());
+
+  // Unknown Exchange-side objects block a full apply, with the reason.
+  CliRun full = w.run({"apply", w.spec(), "--auto-approve"});
+  CHECK(full.code == 1);
+  CHECK(full.err.find("objects could not be read; nothing was changed") != std::string::npos);
+}
