@@ -54,28 +54,6 @@ using nlohmann::json;
 constexpr const char* kFormatVersion = "1";
 constexpr size_t kMaxErrors = 20;  // a broken 300,000-line file must not print 300,000 errors
 
-const char* json_kind(const json& j) {
-  switch (j.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return "an integer";
-    case json::value_t::number_float:
-      return "a fractional number";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::object:
-      return "an object";
-    default:
-      return "an unsupported value";
-  }
-}
-
 // The shape a field's values must have, from its comparison rule.
 bool shape_fits(Compare rule, const Value& v) {
   if (std::holds_alternative<NullValue>(v)) return true;  // "not set" on the live side
