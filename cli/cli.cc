@@ -70,8 +70,10 @@ void define(CLI::App& app, Parsed& p) {
                   "Do not ask for confirmation (CI; review the plan first)");
   apply->add_option("--journal", p.apply.journal,
                     "Journal database (default: beside the store, <store>.journal.db)");
-  apply->add_option("--lock-timeout", p.apply.lock_timeout,
-                    "Seconds to wait for another apply of the deployment (default 0)");
+  apply
+      ->add_option("--lock-timeout", p.apply.lock_timeout,
+                   "Seconds to wait for another apply of the deployment (default 0)")
+      ->check(CLI::Range(0, 86400));
   apply->add_flag("--no-color", p.apply.no_color, "Never color the output");
 
   CLI::App* diff = app.add_subcommand(

@@ -13,6 +13,7 @@
 #include "compiler/saved_plan.h"
 #include "compiler/saved_plan_match.h"
 #include "compiler/selection.h"
+#include "compiler/source_files.h"
 #include "compiler/text_checks.h"
 #include "runtime/apply_executor.h"
 #include "runtime/apply_lock.h"
@@ -63,6 +64,29 @@ int finish(const ExecutionReport& report, const Plan& plan,
   return report.complete() ? kExitOk : kExitPartial;
 }
 
+// The spec a saved plan names, as written (relative to where the plan was made, which is where
+// CI applies it), or else beside the plan file.
+std::string saved_spec_path(const std::string& recorded, const std::string& plan_file) {
+  std::error_code ec;
+  if (recorded.empty() || recorded.front() == '/' || std::filesystem::exists(recorded, ec))
+    return recorded;
+  std::string beside = resolve_relative(plan_file, recorded);
+  return std::filesystem::exists(beside, ec) ? beside : recorded;
+}
+
+// The journal holds the lock: it must be a file of its own, not the store or the environment.
+Status check_journal_path(const LivePaths& paths) {
+  std::error_code ec;
+  for (const std::string* other : {&paths.store, &paths.environment_file}) {
+    bool same = paths.journal == *other || std::filesystem::equivalent(paths.journal, *other, ec);
+    if (same)
+      return make_error("--journal " + paths.journal +
+                        " is the configuration store or the environment file; give the journal "
+                        "a file of its own");
+  }
+  return ok_status();
+}
+
 // The folder of the store must exist for the journal and the lock beside it.
 Status ensure_folder(const std::string& file) {
   std::filesystem::path folder = std::filesystem::path(file).parent_path();
@@ -98,7 +122,7 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
                  "with its own selection\n";
       return kExitError;
     }
-    spec_path = saved->spec_file;
+    spec_path = saved_spec_path(saved->spec_file, options.input);
     only = saved->only;
   }
   Status prefixes = check_prefixes(only);
@@ -117,6 +141,8 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
 
   // 2. The lock, in the journal beside the store.
   LivePaths paths = live_paths(spec, spec_path, options.journal);
+  if (Status journal_path = check_journal_path(paths); !journal_path.ok())
+    return fail(journal_path.errors());
   if (Status folder = ensure_folder(paths.journal); !folder.ok()) return fail(folder.errors());
   Result<std::unique_ptr<SqlDatabase>> journal_db =
       open_sqlite(paths.journal, SqlOpenMode::ReadWriteCreate);
@@ -203,9 +229,16 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
     return kExitOk;
   }
 
-  // 5. Show, confirm, execute.
-  render_text(plan, TextStyle{use_color(options.no_color, ctx)}, ctx.out);
-  if (!options.auto_approve) {
+  // 5. Show, confirm, execute. A saved plan was reviewed when it was made: it runs as it is
+  // (as with Terraform), and only what it will do is shown.
+  if (saved) {
+    ctx.out << "Applying the saved plan " << printable(options.input) << " (plan " << saved->plan_id
+            << "): " << request.to_do.size() << " to do, " << request.already_done.size()
+            << " already done, " << request.refused.size() + vanished.size() << " refused.\n";
+  } else {
+    render_text(plan, TextStyle{use_color(options.no_color, ctx)}, ctx.out);
+  }
+  if (!options.auto_approve && !saved) {
     if (!ctx.env.stdin_is_terminal) {
       ctx.err << "syncdeploy: error: apply asks for confirmation, but standard input is not a "
                  "terminal; review the plan and pass --auto-approve (as CI does)\n";
@@ -217,6 +250,8 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
     }
   }
   ctx.out << "\n";
+  // The prompt may have waited longer than the lease lasts: make sure it is still ours.
+  if (Status held = lock->renew(); !held.ok()) return fail(held.errors());
   if (Status writable = prepare_for_writing(*systems, paths, checkpoints); !writable.ok())
     return fail(writable.errors());
   all = systems->all();

@@ -53,13 +53,20 @@ class Execution {
       if (s->manages(type)) return s;
     return nullptr;
   }
-  // Why `a` cannot run: "skipped: <dependency> failed", or "" when all it needs happened.
+  // Why `a` cannot run ("<dependency> failed first"), or "" when all it needs happened or
+  // is already live.
   std::string failed_dependency(const Action& a) const {
     for (uint32_t d : a.depends_on) {
       State s = state_[d];
+      const Action& dep = plan_.actions[d];
       if (s == State::Failed || s == State::Skipped || s == State::Refused)
-        return "skipped: " + plan_.actions[d].address() + " " +
-               std::string(to_string(outcome_of(s))) + " first";
+        return dep.address() + " " + std::string(to_string(outcome_of(s))) + " first";
+      // A saved plan's dependency that cannot be decided now (never the case in a fresh plan,
+      // which is refused as a whole then).
+      if (s == State::Outside && dep.kind == ActionKind::Unknown)
+        return dep.address() + " could not be read";
+      if (s == State::Outside && dep.kind == ActionKind::Blocked)
+        return dep.address() + " is blocked";
     }
     return {};
   }
@@ -99,6 +106,12 @@ class Execution {
 };
 
 Status Execution::run_batch(LiveSystem& system, const std::vector<uint32_t>& batch) {
+  // The lease is checked before every write: an apply that lost it (expired while it waited,
+  // force-unlocked) must not write next to the one that holds it now.
+  if (hooks_.renew_lock) {
+    Status held = hooks_.renew_lock();
+    if (!held.ok()) return held;
+  }
   std::vector<uint32_t> positions;
   positions.reserve(batch.size());
   for (uint32_t a : batch) positions.push_back(position_[a]);
@@ -124,7 +137,6 @@ Status Execution::run_batch(LiveSystem& system, const std::vector<uint32_t>& bat
   hooks_.checkpoints.at("journal: outcome recorded");
   finished_ += batch.size();
   if (hooks_.progress) hooks_.progress(finished_, run_list_.size());
-  if (hooks_.renew_lock) return hooks_.renew_lock();
   return ok_status();
 }
 
@@ -159,7 +171,7 @@ Result<ExecutionReport> Execution::run() {
     if (state_[a] == State::Refused || state_[a] == State::AlreadyDone) not_attempted.push_back(a);
   if (!not_attempted.empty()) {
     Status recorded = journal_.record_not_attempted(run_, outcomes(not_attempted));
-    if (!recorded.ok()) return recorded.take_errors();
+    if (!recorded.ok()) stopped_ = recorded.errors().front().message;
   }
 
   const std::vector<uint32_t>& to_do = request_.to_do;
@@ -199,10 +211,9 @@ Result<ExecutionReport> Execution::run() {
     }
     // A batch the journal could not start never ran.
     for (uint32_t a : batch)
-      if (state_[a] == State::InBatch) set(a, State::Skipped, "not attempted: " + stopped_);
+      if (state_[a] == State::InBatch) set(a, State::Skipped, "the apply stopped");
   }
-  for (; next < to_do.size(); ++next)
-    set(to_do[next], State::Skipped, "not attempted: the apply stopped: " + stopped_);
+  for (; next < to_do.size(); ++next) set(to_do[next], State::Skipped, "the apply stopped");
 
   ExecutionReport out = report();
   std::string_view status = out.complete() ? "done" : "partial";

@@ -47,7 +47,7 @@ struct ExecutionReport {
 
 struct ExecutionHooks {
   Checkpoints checkpoints;
-  // Called between batches; an error stops the run (a lost lock must stop writes).
+  // Called before every batch; an error stops the run (a lost lock must stop writes).
   std::function<Status()> renew_lock;
   // Progress for long runs: actions finished so far and in all.
   std::function<void(size_t finished, size_t total)> progress;

@@ -23,6 +23,14 @@ std::string host_name() {
   return buffer;
 }
 
+// Where a pid means this process: the host and its pid namespace. Containers that share a host
+// name but not a pid namespace must not take each other's live leases for dead ones.
+std::string pid_space() {
+  char target[64] = {};
+  ssize_t n = ::readlink("/proc/self/ns/pid", target, sizeof target - 1);
+  return host_name() + (n > 0 ? " " + std::string(target, static_cast<size_t>(n)) : "");
+}
+
 // getlogin_r fails without a controlling terminal (cron, CI), hence $USER, then the uid.
 std::string user_name() {
   char buffer[LOGIN_NAME_MAX + 1] = {};
@@ -148,9 +156,9 @@ Result<ApplyLock> ApplyLock::acquire(SqlDatabase& db, std::string_view deploymen
   LeaseInfo mine;
   mine.id = std::move(*id);
   mine.deployment = std::string(deployment);
-  mine.host = host_name();
+  mine.host = pid_space();
   mine.pid = ::getpid();
-  mine.holder = user_name() + "@" + mine.host + " pid " + std::to_string(mine.pid);
+  mine.holder = user_name() + "@" + host_name() + " pid " + std::to_string(mine.pid);
 
   const int64_t deadline = opts.clock() + std::max<int64_t>(opts.wait_seconds, 0);
   for (;;) {

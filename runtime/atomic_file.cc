@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "compiler/source_files.h"
 
@@ -55,6 +56,18 @@ Status write_file_atomically(const std::string& path, std::string_view content, 
     ::close(dir);
   }
   return ok_status();
+}
+
+void remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::string prefix = fs::path(path).filename().string() + ".tmp-";
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(folder_of(path), ec)) {
+    std::string name = entry.path().filename().string();
+    // mkstemp's suffix is six characters.
+    if (name.size() == prefix.size() + 6 && name.starts_with(prefix) && entry.is_regular_file(ec))
+      fs::remove(entry.path(), ec);
+  }
 }
 
 }  // namespace sd

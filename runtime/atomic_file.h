@@ -18,4 +18,9 @@ namespace sd {
                                            mode_t mode = 0644,
                                            const struct stat* keep_owner = nullptr);
 
+// Removes temporary files that write_file_atomically() left beside `path` when its process was
+// killed before the rename (they may hold secrets). Call it only while holding the apply lock,
+// so that no live writer's temporary file is taken.
+void remove_stale_temporaries(const std::string& path);
+
 }  // namespace sd

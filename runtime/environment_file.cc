@@ -463,6 +463,9 @@ std::vector<ActionResult> EnvironmentFile::apply(const Plan& plan,
   if (!again.error.empty()) return fail_all(again.error);
   if (again.exists != f.exists || again.content != f.content)
     return fail_all(path_ + " changed since it was read; run apply again");
+  // A killed apply may have left a temporary copy (with passwords) beside the file.
+  remove_stale_temporaries(path_);
+  remove_stale_temporaries(path_ + ".bak");
   if (f.exists) {
     std::string e = write_atomically(path_ + ".bak", f.content, f.st.st_mode & 07777, &f.st);
     if (!e.empty()) return fail_all(e);

@@ -251,10 +251,9 @@ class SqlJournal : public Journal {
       Result<int64_t> count = running_run_actions(run);
       if (!count.ok()) return count.take_errors();
       for (const ActionOutcome& o : outcomes) {
-        if (o.outcome != Outcome::Skipped && o.outcome != Outcome::Refused)
-          return journal_error(db_, "journal: action " + std::to_string(o.action) + " is " +
-                                        std::string(to_string(o.outcome)) +
-                                        "; only skipped or refused actions go without a batch");
+        if (o.outcome == Outcome::Done)
+          return journal_error(db_, "journal: action " + std::to_string(o.action) +
+                                        " is done; done actions are recorded with their batch");
         if (Status in = check_index(run, o.action, *count); !in.ok()) return in;
       }
       return insert_exceptions(run, std::nullopt, outcomes);

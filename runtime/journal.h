@@ -71,7 +71,8 @@ class Journal {
   // lists the others (failed, already done...). Committed before returning.
   [[nodiscard]] virtual Status record_outcome(int64_t run, int64_t batch,
                                               std::span<const ActionOutcome> exceptions) = 0;
-  // Actions never attempted (skipped, refused), recorded without a batch.
+  // Actions not handed to a live system, recorded without a batch: skipped, refused, already
+  // done (a saved plan's step found live), or failed before any system got it.
   [[nodiscard]] virtual Status record_not_attempted(int64_t run,
                                                     std::span<const ActionOutcome> outcomes) = 0;
   // Ends a run: status "done" (all done), "partial" (some failed, skipped or refused).

@@ -202,3 +202,46 @@ TEST_CASE("apply: asks on a terminal, refuses to guess without one", "[apply]") 
   CHECK(full.code == 1);
   CHECK(full.err.find("objects could not be read; nothing was changed") != std::string::npos);
 }
+
+TEST_CASE("apply PLANFILE: a plan partly live already is completed, not refused", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  REQUIRE(apply(w).code == 0);
+  std::string spec = *read_text(w.spec());
+  spec.replace(spec.find("periodMinutes: 1440"), 19, "periodMinutes: 60");
+  spec.replace(spec.find("email: mlee@example.com"), 23, "email: m.lee@example.com");
+  w.write("quickstart.yaml", spec);
+  std::string plan_file = w.path("p.json");
+  REQUIRE(w.run({"plan", w.spec(), "--only", "nexj", "-out", plan_file}).code == 0);
+  // Half of it happens by other means (or by an apply killed halfway) before it is applied.
+  sql_exec(w.path(kStore), "UPDATE sync_global_options SET autodiscover_period_minutes = 60");
+
+  CliRun applied = w.run({"apply", plan_file});  // a saved plan was reviewed: no prompt
+  INFO(applied.out << applied.err);
+  CHECK(applied.code == 0);
+  CHECK(applied.out.find(": 1 to do, 1 already done, 0 refused.") != std::string::npos);
+  CHECK(applied.out.find("  already done  nexj.global_options/exchange\n") != std::string::npos);
+  CHECK(applied.out.find("Apply complete: 1 done, 1 already done, 0 failed, 0 skipped.") !=
+        std::string::npos);
+  CHECK(w.run({"plan", w.spec(), "--only", "nexj", "--detailed-exitcode"}).code == 0);
+  // The run was closed: the next apply resumes nothing.
+  CliRun next = apply(w);
+  CHECK(next.out == "No changes. Live state matches the spec (deployment 'quickstart').\n");
+}
+
+TEST_CASE("apply: the journal must be a file of its own", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  CliRun run = apply(w, {"--journal", w.path(kStore)});
+  CHECK(run.code == 1);
+  CHECK(run.err == "error: --journal " + w.path(kStore) +
+                       " is the configuration store or the environment file; give the journal "
+                       "a file of its own\n");
+}
+
+TEST_CASE("apply: a killed writer's temporary copy (it may hold passwords) is removed", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  w.write(std::string(kEnvironment) + ".tmp-AbC123", "password=\"sync-pw\"");
+  w.write(std::string(kEnvironment) + ".tmp-keep", "not ours");
+  REQUIRE(apply(w).code == 0);
+  CHECK_FALSE(read_text(w.path(std::string(kEnvironment) + ".tmp-AbC123")).has_value());
+  CHECK(read_text(w.path(std::string(kEnvironment) + ".tmp-keep")) == "not ours");
+}

@@ -140,7 +140,7 @@ TEST_CASE("executor: a failure skips its dependents and only them", "[apply_exec
   CHECK(report.actions[1].outcome == Outcome::Failed);
   CHECK(report.actions[1].error == "nexj.target/EXCH01 refused by the fake");
   CHECK(report.actions[2].outcome == Outcome::Skipped);
-  CHECK(report.actions[2].error == "skipped: nexj.target/EXCH01 failed first");
+  CHECK(report.actions[2].error == "nexj.target/EXCH01 failed first");
   CHECK(report.actions[4].outcome == Outcome::Done);
   // The links were never handed to the store.
   for (const auto& batch : f.store.batches) CHECK(std::count(batch.begin(), batch.end(), 2u) == 0);
@@ -154,7 +154,7 @@ TEST_CASE("executor: a refused step skips what depends on it", "[apply_executor]
   CHECK(report.skipped == 2);  // the target, then its link
   CHECK(report.done == 1);     // the global options
   CHECK(report.actions[0].error == "changed since the plan was made");
-  CHECK(report.actions[2].error == "skipped: nexj.target/EXCH01 skipped first");
+  CHECK(report.actions[2].error == "nexj.target/EXCH01 skipped first");
   CHECK(f.environment.batches.empty());
 }
 
@@ -178,6 +178,29 @@ TEST_CASE("executor: the journal ends the run and leaves nothing interrupted", "
   auto interrupted = f.journal->interrupted_runs("test", 0);
   REQUIRE(interrupted.ok());
   CHECK(interrupted->empty());
+  CHECK(f.query("SELECT status FROM journal_runs") == "partial\n");
+}
+
+}  // namespace sd
+
+namespace sd {
+
+TEST_CASE("executor: a lost lock stops the run before it writes", "[apply_executor]") {
+  Fixture f;
+  Plan plan = sample_plan(1);
+  ExecutionRequest request;
+  request.plan = &plan;
+  request.plan_id = "0123456789abcdef";
+  for (uint32_t i = 0; i < plan.actions.size(); ++i) request.to_do.push_back(i);
+  ExecutionHooks hooks;
+  hooks.renew_lock = [] { return Status(make_error("the lock was taken")); };
+  std::vector<LiveSystem*> systems{&f.environment, &f.store};
+  auto report = execute_plan(request, systems, {}, *f.journal, hooks);
+  REQUIRE(report.ok());
+  CHECK(report->stopped == "the lock was taken");
+  CHECK(report->skipped == 4);
+  CHECK(f.environment.batches.empty());
+  CHECK(f.store.batches.empty());
   CHECK(f.query("SELECT status FROM journal_runs") == "partial\n");
 }
 

@@ -51,10 +51,18 @@ struct FakeTime {
   }
 };
 
-std::string this_host() {
+std::string host_name() {
   char buffer[HOST_NAME_MAX + 1] = {};
   REQUIRE(::gethostname(buffer, sizeof buffer - 1) == 0);
   return buffer;
+}
+
+// The lease's host: the host name and this process's pid namespace.
+std::string this_host() {
+  char target[64] = {};
+  ssize_t n = ::readlink("/proc/self/ns/pid", target, sizeof target - 1);
+  REQUIRE(n > 0);
+  return host_name() + " " + std::string(target, static_cast<size_t>(n));
 }
 
 // Writes a lease as another process would have.
@@ -101,7 +109,7 @@ TEST_CASE("ApplyLock takes, shows and releases a lease", "[apply_lock]") {
   CHECK(info.host == this_host());
   CHECK(info.pid == ::getpid());
   CHECK(std::regex_match(info.holder,
-                         std::regex(".+@" + this_host() + " pid " + std::to_string(::getpid()))));
+                         std::regex(".+@" + host_name() + " pid " + std::to_string(::getpid()))));
   CHECK(info.started == "2026-11-24T21:49:03Z");
   CHECK(info.expires == "2026-11-24T21:54:03Z");
 
