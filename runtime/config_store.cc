@@ -189,6 +189,7 @@ class ConfigStore::Applier {
   // Every target's name and id (targets are few), read once per apply.
   [[nodiscard]] Status load_targets();
   const std::string* target_id(std::string_view name);
+  std::string free_target_id(std::string_view name) const;
 
  private:
   enum Op : uint8_t { kUpsert, kUpdate, kDeleteList, kInsertList };
@@ -282,6 +283,19 @@ const std::string* ConfigStore::Applier::target_id(std::string_view name) {
   for (size_t i = 0; i < targets_.size(); ++i)
     if (targets_[i].first == name) return &targets_[last_target_ = i].second;
   return nullptr;
+}
+
+// The id derived from the name, or, when a target renamed by hand holds it already, the next
+// free derivation: creating the target must converge, not fail on the id forever.
+std::string ConfigStore::Applier::free_target_id(std::string_view name) const {
+  for (int k = 0;; ++k) {
+    std::string id =
+        new_id(k == 0 ? std::string(name) : std::string(name) + "#" + std::to_string(k));
+    bool taken = false;
+    for (const auto& [other, other_id] : targets_)
+      taken = taken || (other_id == id && other != name);
+    if (!taken) return id;
+  }
 }
 
 bool ConfigStore::Applier::still_in_transaction() {
@@ -419,7 +433,7 @@ std::string ConfigStore::Applier::apply_one(const Action& a) {
     }
   }
   int next = static_cast<int>(n + 1);
-  if (create && t.generated_id) s->bind_text(next++, new_id(key[0]));
+  if (create && t.generated_id) s->bind_text(next++, free_target_id(key[0]));
   for (size_t k = 0; k < t.key.size(); ++k) s->bind_text(next++, key[k]);
 
   // The list (blacklist) goes with its row: a savepoint keeps the action all or nothing.

@@ -245,3 +245,15 @@ TEST_CASE("apply: a killed writer's temporary copy (it may hold passwords) is re
   CHECK_FALSE(read_text(w.path(std::string(kEnvironment) + ".tmp-AbC123")).has_value());
   CHECK(read_text(w.path(std::string(kEnvironment) + ".tmp-keep")) == "not ours");
 }
+
+TEST_CASE("apply: a target renamed by hand does not block creating the spec's one", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  REQUIRE(apply(w).code == 0);
+  // The links move with the renamed target (they reference its id); the spec's EXCH01 is new.
+  sql_exec(w.path(kStore), "UPDATE sync_target SET name = 'EXCH01-old'");
+  CliRun again = apply(w);
+  INFO(again.out << again.err);
+  CHECK(again.code == 0);
+  CHECK(again.out.find("Apply complete:") != std::string::npos);
+  CHECK(apply(w).out.starts_with("No changes."));
+}
