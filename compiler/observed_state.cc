@@ -7,6 +7,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "compiler/json_input.h"
 #include "compiler/text_checks.h"
 
 namespace sd {
@@ -308,33 +309,6 @@ void Parser::attributes(const json& j, const std::string& path, ObservedResource
   }
 }
 
-// nlohmann reports a byte offset; users read line:column.
-Location location_of(const std::string& file, std::string_view text, size_t byte) {
-  size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
-  Location loc{file, 1, 1};
-  for (size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++loc.line;
-      loc.column = 1;
-    } else {
-      ++loc.column;
-    }
-  }
-  return loc;
-}
-
-// "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..." ->
-// "syntax error ...": the position is given by the Location instead.
-std::string parse_error_text(const json::parse_error& e) {
-  std::string_view what = e.what();
-  if (size_t p = what.find("parse error"); p != std::string_view::npos) {
-    what.remove_prefix(p);
-    if (size_t colon = what.find(": "); colon != std::string_view::npos)
-      what.remove_prefix(colon + 2);
-  }
-  return std::string(what);
-}
-
 }  // namespace
 
 Result<ObservedState> parse_observed_state(const std::string& file, std::string_view text) {
@@ -347,7 +321,8 @@ Result<ObservedState> parse_observed_state(const std::string& file, std::string_
     if (result.ok()) result.value().index();
     return result;
   } catch (const json::parse_error& e) {
-    return make_error("not valid JSON: " + parse_error_text(e), location_of(file, text, e.byte));
+    return make_error("not valid JSON: " + json_parse_error_text(e.what()),
+                      json_location(file, text, e.byte));
   } catch (const std::exception& e) {
     // Anything else nlohmann (or allocation) throws is still a readable error, never a crash.
     return make_error(std::string("cannot read the observed state: ") + e.what(),

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "compiler/ansi_colors.h"
 #include "compiler/json_writer.h"
 #include "compiler/render.h"
 #include "compiler/text_checks.h"
@@ -15,12 +16,7 @@ namespace {
 constexpr size_t kMaxChars = 200;  // per name or error, as display_value() cuts values
 constexpr size_t kFlushAt = 1 << 16;
 
-constexpr std::string_view kReset = "\x1b[0m";
-constexpr std::string_view kBold = "\x1b[1m";
-constexpr std::string_view kRed = "\x1b[31m";
-constexpr std::string_view kGreen = "\x1b[32m";
-constexpr std::string_view kYellow = "\x1b[33m";
-constexpr std::string_view kMagenta = "\x1b[35m";
+using namespace ansi;
 
 constexpr std::string_view kMissing = "missing: the spec names it, live has none";
 constexpr std::string_view kUnexpected = "not in the spec, still enabled";

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "compiler/ansi_colors.h"
 #include "compiler/render.h"
 #include "compiler/text_checks.h"
 
@@ -16,12 +17,7 @@ constexpr size_t kMaxChars = 200;  // per name or value, as display_value() cuts
 constexpr size_t kFlushAt = 1 << 16;
 constexpr size_t kBottomSummaryAfter = 20;  // listed actions before the counts are repeated
 
-constexpr std::string_view kReset = "\x1b[0m";
-constexpr std::string_view kBold = "\x1b[1m";
-constexpr std::string_view kRed = "\x1b[31m";
-constexpr std::string_view kGreen = "\x1b[32m";
-constexpr std::string_view kYellow = "\x1b[33m";
-constexpr std::string_view kMagenta = "\x1b[35m";
+using namespace ansi;
 
 struct KindLook {
   char symbol;

@@ -7,6 +7,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "compiler/json_input.h"
 #include "compiler/plan_identity.h"
 #include "compiler/text_checks.h"
 
@@ -316,32 +317,6 @@ void Reader::action(const json& j, size_t index, SavedPlan& out) {
   if (good) out.actions.push_back(std::move(a));
 }
 
-// nlohmann reports a byte offset; people read line:column.
-Location location_of(const std::string& file, std::string_view text, size_t byte) {
-  size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
-  Location loc{file, 1, 1};
-  for (size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++loc.line;
-      loc.column = 1;
-    } else {
-      ++loc.column;
-    }
-  }
-  return loc;
-}
-
-// "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..." ->
-// "syntax error ...": the position is in the Location.
-std::string parse_error_text(std::string_view what) {
-  if (size_t p = what.find("parse error"); p != std::string_view::npos) {
-    what.remove_prefix(p);
-    if (size_t colon = what.find(": "); colon != std::string_view::npos)
-      what.remove_prefix(colon + 2);
-  }
-  return std::string(what);
-}
-
 }  // namespace
 
 Result<SavedPlan> parse_saved_plan(const std::string& file, std::string_view text) {
@@ -349,8 +324,8 @@ Result<SavedPlan> parse_saved_plan(const std::string& file, std::string_view tex
     PlanSax sax;
     if (!json::sax_parse(text.begin(), text.end(), &sax)) {
       if (sax.syntax_error)
-        return make_error("not valid JSON: " + parse_error_text(sax.error_text),
-                          location_of(file, text, sax.error_byte));
+        return make_error("not valid JSON: " + json_parse_error_text(sax.error_text),
+                          json_location(file, text, sax.error_byte));
       return make_error("not valid JSON", Location{file, 0, 0});
     }
     Reader reader(file);

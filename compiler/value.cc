@@ -137,27 +137,4 @@ bool value_from_json(const nlohmann::json& j, Value& out) {
   return true;
 }
 
-const char* json_kind(const nlohmann::json& j) {
-  using nlohmann::json;
-  switch (j.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return "an integer";
-    case json::value_t::number_float:
-      return "a fractional number";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::object:
-      return "an object";
-    default:
-      return "an unsupported value";
-  }
-}
-
 }  // namespace sd

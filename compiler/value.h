@@ -48,9 +48,6 @@ enum class Compare : uint8_t {
 // Inverse of value_to_json; returns false for shapes that are not a Value.
 [[nodiscard]] bool value_from_json(const nlohmann::json& j, Value& out);
 
-// What kind of JSON value `j` is, for error messages: "a string", "an array", "null"...
-[[nodiscard]] const char* json_kind(const nlohmann::json& j);
-
 // "sha256:" and 16 lowercase hex digits, the form secret_fingerprint() produces.
 [[nodiscard]] bool is_fingerprint(std::string_view text);
 
