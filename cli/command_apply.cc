@@ -151,6 +151,7 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
   if (!journal.ok()) return fail(journal.errors());
   LeaseOptions lease;
   lease.wait_seconds = options.lock_timeout;
+  lease.spec = printable(spec_path);
   Result<ApplyLock> lock = ApplyLock::acquire(**journal_db, spec.deployment, lease);
   if (!lock.ok()) return fail(lock.errors());
   const Checkpoints& checkpoints = ctx.env.checkpoints;

@@ -187,9 +187,8 @@ Result<ApplyLock> ApplyLock::acquire(SqlDatabase& db, std::string_view deploymen
       const LeaseInfo& held = **current;
       return make_error(quoted(deployment) + " is locked by " + held.holder + " since " +
                         held.started + " (lock ID " + held.id + ", expires " + held.expires +
-                        "); wait for it, or if that apply is dead run: syncdeploy force-unlock "
-                        "SPEC " +
-                        held.id);
+                        "); wait for it, or if that apply is dead run: syncdeploy force-unlock " +
+                        opts.spec + " " + held.id);
     }
     opts.sleep(1000);
   }

@@ -33,6 +33,8 @@ struct LeaseOptions {
   Clock clock;                     // default: system clock
   // Sleeps between attempts while waiting (tests pass one that advances their clock).
   std::function<void(int64_t milliseconds)> sleep;
+  // How the error names the spec in the force-unlock command it suggests.
+  std::string spec = "SPEC";
 };
 
 // Keeps a pointer to the database: `db` must outlive the lock.

@@ -178,6 +178,8 @@ TEST_CASE("apply: one at a time per deployment; force-unlock by ID", "[apply]") 
   CHECK(blocked.code == 1);
   CHECK(blocked.err.find("deployment 'quickstart' is locked by ") != std::string::npos);
   CHECK(blocked.err.find("(lock ID " + id) != std::string::npos);
+  CHECK(blocked.err.find("if that apply is dead run: syncdeploy force-unlock " + w.spec() + " " +
+                         id + "\n") != std::string::npos);
 
   CliRun wrong = w.run({"force-unlock", w.spec(), "0000000000000000"});
   CHECK(wrong.code == 1);
