@@ -172,7 +172,8 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
   if (!systems.ok()) return fail(systems.errors());
   std::vector<LiveSystem*> all = systems->all();
   DesiredState desired = build_desired_state(spec, input->fingerprints);
-  Plan plan = plan_against(*input, observe_all(all, desired), only);
+  ObservedState observed = observe_all(all, desired);
+  Plan plan = plan_against(*input, std::move(desired), std::move(observed), only);
 
   ExecutionRequest request;
   request.plan = &plan;

@@ -83,9 +83,9 @@ struct LoadedInput {
 [[nodiscard]] Result<LoadedInput> load_input(const std::string& spec_path, bool read_secrets,
                                              SecretValues* secrets, const Context& ctx);
 
-// The plan of `input` against `observed`, limited to `only`.
-[[nodiscard]] Plan plan_against(const LoadedInput& input, ObservedState observed,
-                                const std::vector<std::string>& only);
+// The plan of `desired` (built from `input`) against `observed`, limited to `only`.
+[[nodiscard]] Plan plan_against(const LoadedInput& input, DesiredState desired,
+                                ObservedState observed, const std::vector<std::string>& only);
 
 enum class LiveRead { Never, FromFileOrLive };
 // spec -> plan. Observed state: from `observed` (a file) when given; else, with

@@ -43,9 +43,8 @@ Result<LoadedInput> load_input(const std::string& spec_path, bool read_secrets,
   return input;
 }
 
-Plan plan_against(const LoadedInput& input, ObservedState observed,
+Plan plan_against(const LoadedInput& input, DesiredState desired, ObservedState observed,
                   const std::vector<std::string>& only) {
-  DesiredState desired = build_desired_state(input.loaded.spec, input.fingerprints);
   if (!only.empty()) {
     desired = select_desired(std::move(desired), only);
     observed = select_observed(std::move(observed), only);
@@ -67,6 +66,7 @@ Result<Plan> compute_plan(const std::string& spec_path, const std::string& obser
   Result<LoadedInput> input = load_input(spec_path, read_secrets, nullptr, ctx);
   if (!input.ok()) return input.take_errors();
 
+  DesiredState desired = build_desired_state(input->loaded.spec, input->fingerprints);
   ObservedState observed;
   if (!observed_path.empty()) {
     Result<std::string> text = DiskFiles().read(observed_path);
@@ -78,11 +78,10 @@ Result<Plan> compute_plan(const std::string& spec_path, const std::string& obser
     LivePaths paths = live_paths(input->loaded.spec, spec_path);
     Result<LiveSystems> systems = open_live_systems(paths);
     if (!systems.ok()) return systems.take_errors();
-    DesiredState desired = build_desired_state(input->loaded.spec, input->fingerprints);
     std::vector<LiveSystem*> all = systems->all();
     observed = observe_all(all, desired);
   }
-  return plan_against(*input, std::move(observed), only);
+  return plan_against(*input, std::move(desired), std::move(observed), only);
 }
 
 }  // namespace sd::cli
