@@ -1,8 +1,6 @@
 // apply: lock, read live state, plan, confirm, execute with the journal, summarize.
 // With a saved plan (plan -out), exactly that plan runs: steps whose object changed since it
 // was made are refused by name (design decision 5).
-#include <unistd.h>
-
 #include <filesystem>
 #include <istream>
 
@@ -23,14 +21,6 @@
 
 namespace sd::cli {
 namespace {
-
-std::string holder_name() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  const char* user = ::getenv("USER");
-  return std::string(user && *user ? user : "uid" + std::to_string(::getuid())) + "@" + host +
-         " pid " + std::to_string(::getpid());
-}
 
 // "yes" and nothing else goes ahead, as with Terraform: a stray Enter must not apply.
 bool confirmed(const Plan& plan, size_t count, const Context& ctx) {
@@ -87,18 +77,6 @@ Status check_journal_path(const LivePaths& paths) {
   return ok_status();
 }
 
-// The folder of the store must exist for the journal and the lock beside it.
-Status ensure_folder(const std::string& file) {
-  std::filesystem::path folder = std::filesystem::path(file).parent_path();
-  if (folder.empty()) return ok_status();
-  std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
-  if (ec)
-    return make_error("cannot create the folder " + folder.string() + ": " + ec.message(),
-                      Location{file});
-  return ok_status();
-}
-
 }  // namespace
 
 int run_apply(const ApplyOptions& options, const Context& ctx) {
@@ -143,7 +121,8 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
   LivePaths paths = live_paths(spec, spec_path, options.journal);
   if (Status journal_path = check_journal_path(paths); !journal_path.ok())
     return fail(journal_path.errors());
-  if (Status folder = ensure_folder(paths.journal); !folder.ok()) return fail(folder.errors());
+  // The journal (and the lock in it) sits beside the store: its folder must exist first.
+  if (Status folder = create_folder_of(paths.journal); !folder.ok()) return fail(folder.errors());
   Result<std::unique_ptr<SqlDatabase>> journal_db =
       open_sqlite(paths.journal, SqlOpenMode::ReadWriteCreate);
   if (!journal_db.ok()) return fail(journal_db.errors());
@@ -178,7 +157,7 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
   ExecutionRequest request;
   request.plan = &plan;
   request.plan_id = plan_id(plan);
-  request.holder = holder_name();
+  request.holder = lock->info().holder;  // the journal names the same holder as the lease
   std::vector<std::string> vanished;
   if (saved) {
     Result<SavedPlanMatch> match = match_saved_plan(*saved, plan);

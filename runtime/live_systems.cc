@@ -41,17 +41,22 @@ Result<LiveSystems> open_live_systems(const LivePaths& paths, const Checkpoints&
   return systems;
 }
 
+Status create_folder_of(const std::string& file) {
+  std::filesystem::path folder = std::filesystem::path(file).parent_path();
+  if (folder.empty()) return ok_status();
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec)
+    return make_error("cannot create the folder " + folder.string() + ": " + ec.message(),
+                      Location{file});
+  return ok_status();
+}
+
 Status prepare_for_writing(LiveSystems& systems, const LivePaths& paths,
                            const Checkpoints& checkpoints) {
   // A fresh deployment's folders (env/, state/) are made, as the files in them will be.
-  for (const std::string* file : {&paths.environment_file, &paths.store}) {
-    std::filesystem::path folder = std::filesystem::path(*file).parent_path();
-    std::error_code ec;
-    if (!folder.empty()) std::filesystem::create_directories(folder, ec);
-    if (ec)
-      return make_error("cannot create the folder " + folder.string() + ": " + ec.message(),
-                        Location{*file});
-  }
+  for (const std::string* file : {&paths.environment_file, &paths.store})
+    if (Status made = create_folder_of(*file); !made.ok()) return made;
   Result<std::unique_ptr<ConfigStore>> store =
       open_config_store_for_writing(paths.store, checkpoints);
   if (!store.ok()) return store.take_errors();

@@ -40,6 +40,9 @@ struct LiveSystems {
 [[nodiscard]] Result<LiveSystems> open_live_systems(const LivePaths& paths,
                                                     const Checkpoints& checkpoints = {});
 
+// Creates the folder that will hold `file` (and its parents) when missing. Errors name `file`.
+[[nodiscard]] Status create_folder_of(const std::string& file);
+
 // Before apply writes: makes the folders of the environment file and the store, and reopens
 // the store for writing (creating and migrating it when needed).
 // The environment file keeps what it observed, so that it can refuse to write over a file
