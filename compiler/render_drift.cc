@@ -21,28 +21,23 @@ using namespace ansi;
 constexpr std::string_view kMissing = "missing: the spec names it, live has none";
 constexpr std::string_view kUnexpected = "not in the spec, still enabled";
 
-struct DriftLook {
-  char symbol;
-  std::string_view kind;  // the JSON "kind"
-  std::string_view color;
-};
-
-DriftLook look_of(ActionKind kind) {
+// What the drift JSON calls each kind of difference.
+std::string_view drift_kind(ActionKind kind) {
   switch (kind) {
     case ActionKind::Create:
-      return {'+', "missing", kGreen};
+      return "missing";
     case ActionKind::Update:
-      return {'~', "changed", kYellow};
+      return "changed";
     case ActionKind::Disable:
-      return {'-', "unexpected", kRed};
+      return "unexpected";
     case ActionKind::Unknown:
-      return {'?', "unknown", kMagenta};
+      return "unknown";
     case ActionKind::Blocked:
-      return {'!', "blocked", kRed};
+      return "blocked";
     case ActionKind::NoOp:
       break;
   }
-  return {' ', "in-sync", {}};
+  return "in-sync";
 }
 
 struct DriftCounts {
@@ -187,9 +182,9 @@ void field_lines(Out& o, const Action& a) {
 }
 
 void object_lines(Out& o, const Plan& plan, const Action& a) {
-  DriftLook look = look_of(a.kind);
+  ActionMark mark = action_mark(a.kind);
   o << "  ";
-  o.styled(look.color, std::string_view(&look.symbol, 1));
+  o.styled(mark.color, std::string_view(&mark.symbol, 1));
   o << " " << a.type->name << "/";
   o.text(a.name);
   o << "  ";
@@ -266,7 +261,7 @@ void render_drift_json(const Plan& plan, std::ostream& out) {
     w.key("address");
     w.string(a.address());
     w.key("kind");
-    w.string(look_of(a.kind).kind);
+    w.string(drift_kind(a.kind));
     w.key("fields");
     w.begin_array();
     for (const FieldChange& c : a.changes) {

@@ -24,22 +24,10 @@ struct KindLook {
   std::string_view word, color;
 };
 
+// The word is the action's name ("create"); no-op actions are never listed.
 KindLook look_of(ActionKind kind) {
-  switch (kind) {
-    case ActionKind::Create:
-      return {'+', "create", kGreen};
-    case ActionKind::Update:
-      return {'~', "update", kYellow};
-    case ActionKind::Disable:
-      return {'-', "disable", kRed};
-    case ActionKind::NoOp:
-      return {' ', "noop", {}};
-    case ActionKind::Unknown:
-      return {'?', "unknown", kMagenta};
-    case ActionKind::Blocked:
-      return {'!', "blocked", kRed};
-  }
-  return {'?', "unknown", kMagenta};
+  ActionMark mark = action_mark(kind);
+  return {mark.symbol, to_string(kind), mark.color};
 }
 
 // Buffered writer with the few appends the plan needs.
