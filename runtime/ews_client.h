@@ -1,0 +1,73 @@
+// The EWS client: the questions syncdeploy asks Exchange about a user, over the one HTTPS client
+// and one request scheduler per endpoint. Requests carry RequestServerVersion and, for a
+// mailbox, ExchangeImpersonation plus X-AnchorMailbox. Faults are read whether they come on HTTP
+// 500 or 200; codes are explained in words (protocol/ews_messages.h).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/error.h"
+#include "compiler/spec.h"
+#include "protocol/ews_messages.h"
+#include "runtime/http/https_client.h"
+#include "runtime/http/request_scheduler.h"
+
+namespace sd {
+
+struct EwsEndpoint {
+  std::string url;      // https://exch01.example.local/EWS/Exchange.asmx
+  std::string ca_file;  // empty: system roots
+  std::string user;     // the service account (UPN), HTTP Basic
+  std::string password;
+  ExchangeVersion version = ExchangeVersion::Exchange2016;
+  std::vector<http::ConnectTo> connect_to;
+  http::SchedulerOptions scheduling;
+  std::chrono::milliseconds connect_timeout{10'000}, read_timeout{60'000};
+};
+
+// What one mailbox answered.
+struct MailboxFolders {
+  enum class Status {
+    Ok,           // the mailbox exists, impersonation works, every folder resolved
+    NoMailbox,    // ErrorNonExistentMailbox: the user cannot sync
+    Denied,       // ErrorImpersonateUserDenied (and ErrorImpersonationDenied): cannot sync
+    Failed,       // anything else (transport, credentials, a malformed answer, a folder error)
+  } status = Status::Failed;
+  // When not Ok: one line, e.g. "no such mailbox (ErrorNonExistentMailbox)", "the service account
+  // may not impersonate this mailbox ... (ErrorImpersonateUserDenied)", "bad credentials for
+  // nexj-sync@example.local (HTTP 401)", "exch01.example.local:443: connection refused".
+  std::string reason;
+  std::map<std::string, std::string> folder_ids;  // distinguished id -> FolderId Id
+};
+
+class EwsClient {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<EwsClient>> create(const EwsEndpoint& endpoint);
+  // For tests: over a given transport (a fake HttpsClient).
+  [[nodiscard]] static std::unique_ptr<EwsClient> over(std::unique_ptr<http::HttpsClient> client,
+                                                       const EwsEndpoint& endpoint);
+  virtual ~EwsClient() = default;
+
+  // One GetFolder as `smtp` (impersonated) for the distinguished `folders`. Thread-safe; the
+  // scheduler bounds concurrency. After an answer that no other mailbox can do better with
+  // (HTTP 401 or 403, TLS verification, ErrorInvalidServerVersion), later calls fail at once
+  // with the same reason instead of asking again.
+  [[nodiscard]] virtual MailboxFolders get_folders(const std::string& smtp,
+                                                   const std::vector<std::string>& folders) = 0;
+
+  // FindFolder by display name under `parent`, then CreateFolder when there is none (a folder
+  // created by someone else in between, ErrorFolderExists, is found again). Returns the id.
+  [[nodiscard]] virtual Result<std::string> find_or_create_folder(const std::string& smtp,
+                                                                  const std::string& parent,
+                                                                  const std::string& display_name) = 0;
+
+  // ResolveNames of `smtp` as the service account (no impersonation).
+  [[nodiscard]] virtual Result<std::vector<ews::ResolvedName>> resolve_names(const std::string& smtp) = 0;
+
+  [[nodiscard]] virtual http::SchedulerStats stats() const = 0;
+};
+
+}  // namespace sd
