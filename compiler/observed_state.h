@@ -24,8 +24,31 @@ struct ObservedResource {
   std::vector<Value> values;  // one per type->fields; Unset where the read did not say
 };
 
+// What Exchange said about one user's mailbox: whether the user can sync and, when it could be
+// asked, the ids of the folders the spec links ("calendar" -> "AAMkA...").
+struct MailboxObservation {
+  enum class Status {
+    Ok,          // the mailbox exists and the service account may impersonate it
+    CannotSync,  // no such mailbox, or impersonation denied: the user's links are blocked
+    Unknown,     // the check failed (transport, credentials, a malformed answer)
+  } status = Status::Unknown;
+  std::string reason;  // when not Ok: one line, e.g. "no such mailbox (ErrorNonExistentMailbox)"
+  std::map<std::string, std::string, std::less<>> folder_ids;
+};
+
+// A precondition the runtime checked before planning (a TLS probe of an endpoint).
+struct PreconditionCheck {
+  enum class Status { Ok, Warning, Failed } status = Status::Ok;
+  std::string name;    // "TLS of nexj.url (crm.example.local:443)"
+  std::string detail;  // "certificate valid for 364 more days", or the error
+};
+
 struct ObservedState {
   std::vector<ObservedResource> resources;
+  // Mailboxes checked over EWS, by email in lower case. Users not listed were not checked (their
+  // folder ids are known from an earlier apply): nothing is decided about them here.
+  std::unordered_map<std::string, MailboxObservation> mailboxes;
+  std::vector<PreconditionCheck> checks;
   // Types whose read failed as a whole: every object of that type is Unknown with this error.
   std::map<std::string, std::string, std::less<>> failed_types;
   // Types that were not read at all (e.g. no runtime for them yet). Their objects are Unknown.

@@ -9,6 +9,8 @@
 #include <queue>
 #include <utility>
 
+#include "compiler/text_checks.h"
+
 namespace sd {
 
 std::string_view read_error_of(const Plan& plan, const Action& a) {
@@ -23,13 +25,14 @@ std::string_view read_error_of(const Plan& plan, const Action& a) {
 
 std::string cannot_apply_reason(const PlanSummary& s) {
   std::string out;
-  if (s.unknown)
-    out += std::to_string(s.unknown) + (s.unknown == 1 ? " object" : " objects") +
-           " could not be read";
-  if (s.unknown && s.blocked) out += ", ";
-  if (s.blocked)
-    out +=
-        std::to_string(s.blocked) + (s.blocked == 1 ? " action is" : " actions are") + " blocked";
+  auto add = [&out](size_t n, const char* one, const char* many) {
+    if (n == 0) return;
+    out.append(out.empty() ? "" : ", ").append(std::to_string(n)).append(n == 1 ? one : many);
+  };
+  add(s.failed_checks, " precondition failed", " preconditions failed");
+  add(s.unknown, " object could not be read", " objects could not be read");
+  size_t blocked = s.blocked - s.cannot_sync;
+  add(blocked, " action is blocked", " actions are blocked");
   return out;
 }
 
@@ -307,9 +310,57 @@ void apply_order(std::vector<Action>& actions, const std::vector<uint32_t>& orde
   }
 }
 
+// The folder ids EWS resolved become the links' desired folderId: a link made now carries them.
+void attach_folder_ids(DesiredState& desired, const ObservedState& observed) {
+  if (observed.mailboxes.empty()) return;
+  const int email = field_index(types::kFolderLink, "email");
+  const int folder_id = field_index(types::kFolderLink, "folderId");
+  std::string key;
+  for (Resource& r : desired.resources) {
+    if (r.type != &types::kFolderLink) continue;
+    const std::string* address = std::get_if<std::string>(&r.values[email]);
+    if (!address) continue;
+    key = to_lower_ascii(*address);
+    auto m = observed.mailboxes.find(key);
+    if (m == observed.mailboxes.end()) continue;
+    std::string_view folder = std::string_view(r.name).substr(r.name.rfind('/') + 1);
+    auto id = m->second.folder_ids.find(folder);
+    if (id != m->second.folder_ids.end()) r.values[folder_id] = id->second;
+  }
+}
+
+// A link of a user whose mailbox cannot be used is not made: it is blocked with the reason (or
+// unknown when the check failed). Links already live and matching are left as they are.
+void block_links_of_unusable_mailboxes(const Plan& plan, Action& a) {
+  if (a.type != &types::kFolderLink || a.desired < 0) return;
+  if (a.kind != ActionKind::Create && a.kind != ActionKind::Update) return;
+  const Resource& r = plan.desired.resources[static_cast<size_t>(a.desired)];
+  const std::string* address =
+      std::get_if<std::string>(&r.values[field_index(types::kFolderLink, "email")]);
+  if (!address) return;
+  auto m = plan.observed.mailboxes.find(to_lower_ascii(*address));
+  if (m == plan.observed.mailboxes.end()) return;
+  switch (m->second.status) {
+    case MailboxObservation::Status::Ok:
+      return;
+    case MailboxObservation::Status::CannotSync:
+      a.kind = ActionKind::Blocked;
+      a.reason = *address + " cannot sync: " + m->second.reason;
+      break;
+    case MailboxObservation::Status::Unknown:
+      a.kind = ActionKind::Unknown;
+      a.reason = "could not be read: the mailbox " + *address +
+                 " could not be checked: " + m->second.reason;
+      break;
+  }
+  a.changes.clear();
+  a.risky = false;
+}
+
 }  // namespace
 
 Plan make_plan(DesiredState desired, ObservedState observed, const PlanOptions& options) {
+  attach_folder_ids(desired, observed);
   Plan plan;
   plan.deployment = desired.deployment;
   plan.desired = std::move(desired);
@@ -328,9 +379,11 @@ Plan make_plan(DesiredState desired, ObservedState observed, const PlanOptions& 
   actions.reserve(wanted.size() + candidates);
   std::vector<uint8_t> named(seen.size(), 0);
   std::string address;  // reused: one buffer for every lookup
-  for (size_t i = 0; i < wanted.size(); ++i)
+  for (size_t i = 0; i < wanted.size(); ++i) {
     actions.push_back(
         diff_desired(wanted[i], static_cast<uint32_t>(i), plan.observed, address, named));
+    block_links_of_unusable_mailboxes(plan, actions.back());
+  }
   for (size_t j = 0; j < seen.size(); ++j) {
     if (named[j] || !seen[j].type) continue;  // a typeless entry can only come from a bug
     Action a;
@@ -361,9 +414,14 @@ Plan make_plan(DesiredState desired, ObservedState observed, const PlanOptions& 
         break;
       case ActionKind::Blocked:
         ++s.blocked;
+        s.cannot_sync += a.type == &types::kFolderLink;
         break;
     }
     if (a.risky) ++s.risky;
+  }
+  for (const PreconditionCheck& c : plan.observed.checks) {
+    s.failed_checks += c.status == PreconditionCheck::Status::Failed;
+    s.warned_checks += c.status == PreconditionCheck::Status::Warning;
   }
   return plan;
 }

@@ -46,6 +46,10 @@ struct Action {
 
 struct PlanSummary {
   size_t create = 0, update = 0, disable = 0, noop = 0, unknown = 0, blocked = 0, risky = 0;
+  // Of `blocked`: folder links of users that cannot sync (no mailbox, impersonation denied).
+  // They do not stop apply: the other actions are done, and the exit code says so.
+  size_t cannot_sync = 0;
+  size_t failed_checks = 0, warned_checks = 0;  // preconditions (observed.checks)
   [[nodiscard]] bool has_changes() const { return create + update + disable > 0; }
 };
 
@@ -69,8 +73,9 @@ struct PlanOptions {
 // prefix, whether the plan put it in the reason or only in the observed resource.
 [[nodiscard]] std::string_view read_error_of(const Plan& plan, const Action& action);
 
-// Why the plan cannot be applied as it is ("2 objects could not be read, 1 action is
-// blocked"), or "" when it can. Design decision 2: unknowns are said, never glossed over.
+// Why the plan cannot be applied as it is ("1 precondition failed, 2 objects could not be read,
+// 1 action is blocked"), or "" when it can. Design decision 2: unknowns are said, never glossed
+// over. Links of users that cannot sync are not a reason: apply does the rest.
 [[nodiscard]] std::string cannot_apply_reason(const PlanSummary& summary);
 
 // Diffs desired against observed and orders the actions: topologically over dependencies,

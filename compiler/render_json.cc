@@ -11,7 +11,7 @@
 namespace sd {
 namespace {
 
-constexpr std::string_view kFormatVersion = "1.1";
+constexpr std::string_view kFormatVersion = "1.2";
 
 struct Fingerprints {
   std::string observed, action;
@@ -159,9 +159,25 @@ void render_json(const Plan& plan, std::ostream& out) {
   write_count(w, "unknown", s.unknown);
   write_count(w, "blocked", s.blocked);
   write_count(w, "risky", s.risky);
+  write_count(w, "cannotSync", s.cannot_sync);
   w.end_object();
   w.key("applyable");
-  w.boolean(s.unknown == 0 && s.blocked == 0);
+  w.boolean(cannot_apply_reason(s).empty());
+  w.key("checks");
+  w.begin_array();
+  for (const PreconditionCheck& c : plan.observed.checks) {
+    w.begin_object();
+    w.key("name");
+    w.string(c.name);
+    w.key("status");
+    w.string(c.status == PreconditionCheck::Status::Ok        ? "ok"
+             : c.status == PreconditionCheck::Status::Warning ? "warning"
+                                                              : "failed");
+    w.key("detail");
+    w.string(c.detail);
+    w.end_object();
+  }
+  w.end_array();
   w.key("actions");
   w.begin_array(/*one_per_line=*/true);
   for (size_t i = 0; i < plan.actions.size(); ++i) {

@@ -213,17 +213,35 @@ void append_only(std::string& md, const Plan& plan) {
   md += " (`--only`)\n";
 }
 
+// The preconditions: all of them, or only those that are not fine.
+void append_checks(std::string& md, const Plan& plan, bool all) {
+  bool any = false;
+  for (const PreconditionCheck& c : plan.observed.checks) {
+    if (!all && c.status == PreconditionCheck::Status::Ok) continue;
+    if (!any) md += "\n**Checks:**\n\n";
+    any = true;
+    md += c.status == PreconditionCheck::Status::Ok        ? "- ✅ "
+          : c.status == PreconditionCheck::Status::Warning ? "- ⚠️ "
+                                                           : "- ❌ ";
+    append_text(md, c.name);
+    md += ": ";
+    append_text(md, c.detail);
+    md += "\n";
+  }
+}
+
 }  // namespace
 
 void render_markdown(const Plan& plan, std::ostream& out) {
   const PlanSummary& s = plan.summary;
   // A fixed marker lets a bot find and update its own comment instead of adding another.
   std::string md = "<!-- syncdeploy plan -->\n";
-  if (!s.has_changes() && s.unknown == 0 && s.blocked == 0) {
+  if (!s.has_changes() && s.unknown == 0 && s.blocked == 0 && s.failed_checks == 0) {
     md += "### No changes: ";
     append_code_raw(md, plan.deployment, false);
     md += " matches the spec (" + std::to_string(s.noop) + " objects checked)\n";
     append_only(md, plan);
+    append_checks(md, plan, false);
     out << md;
     return;
   }
@@ -235,6 +253,7 @@ void render_markdown(const Plan& plan, std::ostream& out) {
   append_only(md, plan);
   if (std::string why = cannot_apply_reason(s); !why.empty())
     md += "\n> [!WARNING]\n> This plan cannot be applied as is: " + why + ".\n";
+  append_checks(md, plan, true);
 
   size_t risky = 0;
   for (const Action& a : plan.actions)

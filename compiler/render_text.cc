@@ -143,6 +143,37 @@ void only_line(Out& o, const Plan& plan) {
   o.end_line();
 }
 
+// The preconditions the runtime checked (TLS of each endpoint); only the ones that are not fine
+// when `all` is false.
+void checks_block(Out& o, const Plan& plan, bool all) {
+  bool any = false;
+  for (const PreconditionCheck& c : plan.observed.checks) {
+    if (!all && c.status == PreconditionCheck::Status::Ok) continue;
+    if (!any) {
+      o.end_line();
+      o.styled(kBold, "Checks:");
+      o.end_line();
+      any = true;
+    }
+    o << "  ";
+    switch (c.status) {
+      case PreconditionCheck::Status::Ok:
+        o.styled(kGreen, "ok      ");
+        break;
+      case PreconditionCheck::Status::Warning:
+        o.styled(kYellow, "warning ");
+        break;
+      case PreconditionCheck::Status::Failed:
+        o.styled(kRed, "failed  ");
+        break;
+    }
+    o.text(c.name);
+    o << ": ";
+    o.text(c.detail);
+    o.end_line();
+  }
+}
+
 void address(Out& o, const Action& a) {
   o << a.type->name << '/';
   o.text(a.name);
@@ -238,12 +269,13 @@ void risky_line(Out& o, const Plan& plan, const Action& a) {
 void render_text(const Plan& plan, const TextStyle& style, std::ostream& out) {
   Out o(out, style.color);
   const PlanSummary& s = plan.summary;
-  if (!s.has_changes() && s.unknown == 0 && s.blocked == 0) {
+  if (!s.has_changes() && s.unknown == 0 && s.blocked == 0 && s.failed_checks == 0) {
     std::string line = "No changes. " + printable(plan.deployment, kMaxChars) +
                        " matches the spec (" + std::to_string(s.noop) + " objects checked).";
     o.styled(kBold, line);
     o.end_line();
     only_line(o, plan);
+    checks_block(o, plan, false);
     return;
   }
   counts_line(o, plan);
@@ -252,6 +284,13 @@ void render_text(const Plan& plan, const TextStyle& style, std::ostream& out) {
     o.styled(kRed, "This plan cannot be applied as is: " + why + ".");
     o.end_line();
   }
+  if (s.cannot_sync) {
+    o.styled(kYellow, std::to_string(s.cannot_sync) +
+                          (s.cannot_sync == 1 ? " folder link is" : " folder links are") +
+                          " blocked because the user cannot sync; apply makes the rest.");
+    o.end_line();
+  }
+  checks_block(o, plan, true);
 
   size_t risky = 0;
   for (const Action& a : plan.actions)

@@ -16,7 +16,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kFormat = "1.1";
+// 1.2 only added checks and summary.cannotSync, which a saved plan does not need back.
+constexpr std::string_view kFormat = "1.2";
+constexpr std::string_view kFormatBefore = "1.1";
 constexpr size_t kMaxErrors = 20;  // a broken 300,000-action file must not print them all
 
 bool is_hex16(std::string_view s) {
@@ -193,9 +195,9 @@ void Reader::document(const json& root, SavedPlan& out) {
          "syncdeploy");
     return;
   }
-  if (format != kFormat) {
+  if (format != kFormat && format != kFormatBefore) {
     fail("format_version", "plan format " + quoted(format) +
-                               " is not supported; this syncdeploy reads plan format 1.1");
+                               " is not supported; this syncdeploy reads plan formats 1.1 and 1.2");
     return;  // another format's members would only produce misleading errors
   }
   out.format = format;

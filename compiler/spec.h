@@ -102,6 +102,7 @@ struct Exchange {
   Impersonation impersonation;
   std::optional<Throttling> throttling;
   std::vector<ExchangeServer> servers;
+  std::string caFile;  // for EWS; empty: system roots
   std::string at;
 };
 
@@ -193,6 +194,7 @@ struct UserOptions {
 struct Nexj {
   std::string url;
   std::string anonymousUrl;  // default: url + "/anon"
+  std::string caFile;        // for the TLS check of url; empty: system roots
   std::string environmentFile;
   std::string store;  // "sqlite:PATH"
   Channels channels;

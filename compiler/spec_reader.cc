@@ -185,6 +185,7 @@ Exchange read_exchange(const Object& o) {
   x.serviceAccount = read_service_account(o.object("serviceAccount"));
   x.impersonation = read_impersonation(o.object("impersonation"), x.serviceAccount.identity);
   if (Object t = o.object("throttling"); t.present()) x.throttling = read_throttling(t);
+  x.caFile = o.str_or("caFile", "");
   for_each_item(o, "servers", [&](const Object& s) {
     ExchangeServer server;
     server.at = s.pointer();
@@ -277,6 +278,7 @@ Nexj read_nexj(const Object& o) {
   n.url = o.str_or("url", "");
   n.anonymousUrl = o.str_or("anonymousUrl", without_trailing_slashes(n.url) + "/anon");
   n.environmentFile = o.str_or("environmentFile", "");
+  n.caFile = o.str_or("caFile", "");
   n.store = o.str_or("store", "");
   n.channels = read_channels(o.object("channels"));
   for_each_item(o, "targets", [&](const Object& t) {

@@ -122,6 +122,7 @@ constexpr StoreColumn kLinkColumns[] = {
     {"target", "target_id", K::TargetRef},
     {"email", "email", K::Text},
     {"enabled", "enabled", K::Bool},
+    {"folderId", "folder_id", K::Text},
 };
 constexpr std::string_view kTargetKey[] = {"name"};
 constexpr std::string_view kUserKey[] = {"scope"};
@@ -155,17 +156,15 @@ std::string_view returning(const StoreTable& t) {
   return t.generated_id ? " RETURNING id" : " RETURNING 1";
 }
 
-// A link's folder_id names a folder of the mailbox it was resolved in: it is cleared when the
-// link moves to another target or address.
-constexpr std::string_view kResetFolderId =
-    "folder_id = CASE WHEN target_id IS {t} AND email IS {e} COLLATE NOCASE THEN folder_id"
-    " ELSE NULL END";
+// A link's folder_id names a folder of the mailbox it was resolved in: it is kept while the link
+// stays in that mailbox and cleared when the link moves to another target or address.
+std::string folder_id_kept(std::string_view t, std::string_view e) {
+  return "CASE WHEN target_id IS " + std::string(t) + " AND email IS " + std::string(e) +
+         " COLLATE NOCASE THEN folder_id ELSE NULL END";
+}
 
 std::string reset_folder_id(std::string_view t, std::string_view e) {
-  std::string out(kResetFolderId);
-  out.replace(out.find("{t}"), 3, t);
-  out.replace(out.find("{e}"), 3, e);
-  return out;
+  return "folder_id = " + folder_id_kept(t, e);
 }
 
 }  // namespace
@@ -274,18 +273,21 @@ std::string store_upsert_sql(const StoreTable& t) {
   if (t.generated_id) add("id", param(n + 1));
   for (size_t k = 0; k < t.key.size(); ++k)
     add(t.key[k], param(n + 1 + k + (t.generated_id ? 1 : 0)));
-  if (t.type == &types::kFolderLink)
-    updates = reset_folder_id("excluded.target_id", "excluded.email");
   for (size_t i = 0; i < n; ++i) {
     const StoreColumn& c = t.columns[i];
     if (c.kind == ColumnKind::List) continue;
     add(c.column, param(i + 1));
+    // A link without a newly resolved folder id keeps its own only while it stays in the same
+    // mailbox.
+    std::string keep = c.column == "folder_id"
+                           ? folder_id_kept("excluded.target_id", "excluded.email")
+                           : std::string(c.column);
     updates.append(updates.empty() ? "" : ", ")
         .append(c.column)
         .append(" = coalesce(excluded.")
         .append(c.column)
         .append(", ")
-        .append(c.column)
+        .append(keep)
         .append(")");
   }
   std::string conflict;
@@ -300,14 +302,15 @@ std::string store_upsert_sql(const StoreTable& t) {
 
 std::string store_update_sql(const StoreTable& t, uint32_t mask) {
   std::string sets;
-  bool moves_link = false;
+  bool moves_link = false, sets_folder_id = false;
   for (size_t i = 0; i < t.columns.size(); ++i) {
     const StoreColumn& c = t.columns[i];
     if (!(mask & (1u << i)) || c.kind == ColumnKind::List) continue;
     sets.append(sets.empty() ? "" : ", ").append(c.column).append(" = ").append(param(i + 1));
     moves_link = moves_link || c.column == "target_id" || c.column == "email";
+    sets_folder_id = sets_folder_id || c.column == "folder_id";
   }
-  if (moves_link) {
+  if (moves_link && !sets_folder_id) {
     // The CASE sees the row before the update: SET expressions read the old values.
     const auto col = [&](std::string_view name) {
       for (size_t i = 0; i < t.columns.size(); ++i)

@@ -13,7 +13,7 @@ Resource link(std::string name, bool enabled = true) {
   Resource r;
   r.type = &types::kFolderLink;
   r.name = std::move(name);
-  r.values = {std::string("EXCH01"), std::string("jsmith@acme.com"), enabled};
+  r.values = {std::string("EXCH01"), std::string("jsmith@acme.com"), enabled, Unset{}};
   return r;
 }
 

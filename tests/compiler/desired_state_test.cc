@@ -305,7 +305,7 @@ TEST_CASE("folder links: calendar, tasks, contacts per user", "[desired]") {
   DesiredState d = build_desired_state(spec, kFingerprints);
   const Resource& link = find(d, "nexj.folder_link/jsmith/contacts");
   CHECK(link.values ==
-        std::vector<Value>{std::string("EXCH01"), std::string("jsmith@acme.com"), true});
+        std::vector<Value>{std::string("EXCH01"), std::string("jsmith@acme.com"), true, Unset{}});
   // A CSV user (its target filled by the parser); its links have no spec pointer.
   const Resource& tasks = d.resources[d.resources.size() - 2];
   CHECK(tasks.address() == "nexj.folder_link/csv1/tasks");

@@ -169,7 +169,7 @@ TEST_CASE("observed state: defaults of a minimal file", "[observed]") {
   REQUIRE(state.ok());
   CHECK(state->resources[0].presence == Presence::Present);
   CHECK(state->resources[0].name == "jsmith/calendar");
-  CHECK(state->resources[0].values == std::vector<Value>(3, Unset{}));
+  CHECK(state->resources[0].values == std::vector<Value>(4, Unset{}));
   CHECK(state->resources[1].name == "user:jsmith");
   CHECK(state->resources[1].error == "unknown error");
   CHECK(state->failed_types.empty());

@@ -30,7 +30,7 @@ Plan sample() {
   d.resources = {target("EXCH01", "exch01"), target("EXCH03", "exch03")};
   d.resources.push_back(Resource{&types::kFolderLink,
                                  "jsmith/calendar",
-                                 {std::string("EXCH01"), std::string("j@acme.com"), true},
+                                 {std::string("EXCH01"), std::string("j@acme.com"), true, Unset{}},
                                  {0},
                                  "",
                                  true});
@@ -112,7 +112,7 @@ TEST_CASE("saved plan: reads back what render_json wrote", "[saved_plan]") {
   Result<SavedPlan> r = parse_saved_plan("plan.json", json_of(p));
   REQUIRE(r.ok());
   const SavedPlan& s = r.value();
-  CHECK(s.format == "1.1");
+  CHECK(s.format == "1.2");
   CHECK(s.plan_id == plan_id(p));
   CHECK(s.deployment == "acme-prod");
   CHECK(s.spec_file == "acme-prod.yaml");
@@ -146,13 +146,14 @@ TEST_CASE("saved plan: reads back what render_json wrote", "[saved_plan]") {
 }
 
 TEST_CASE("saved plan: format versions", "[saved_plan]") {
-  CHECK(errors_of(edited("\"format_version\":\"1.1\"", "\"format_version\":\"1.0\"")) ==
+  CHECK(errors_of(edited("\"format_version\":\"1.2\"", "\"format_version\":\"1.1\"")) == "");
+  CHECK(errors_of(edited("\"format_version\":\"1.2\"", "\"format_version\":\"1.0\"")) ==
         "plan.json: error: plan format 1.0 has no observed fingerprints; make the plan again "
         "with this syncdeploy\n");
-  CHECK(errors_of(edited("\"format_version\":\"1.1\"", "\"format_version\":\"2.0\"")) ==
+  CHECK(errors_of(edited("\"format_version\":\"1.2\"", "\"format_version\":\"2.0\"")) ==
         "plan.json: error: format_version: plan format \"2.0\" is not supported; this "
-        "syncdeploy reads plan format 1.1\n");
-  CHECK(errors_of(edited("\"format_version\":\"1.1\"", "\"format_version\":1.1")) ==
+        "syncdeploy reads plan formats 1.1 and 1.2\n");
+  CHECK(errors_of(edited("\"format_version\":\"1.2\"", "\"format_version\":1.1")) ==
         "plan.json: error: format_version: expected a string, found a fractional number\n");
   CHECK(errors_of(R"({"deployment": "x"})") ==
         "plan.json: error: format_version is missing: not a syncdeploy plan\n");
