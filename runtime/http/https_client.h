@@ -43,7 +43,8 @@ class Credentials {
 };
 
 // `Authorization: Basic base64(user:password)`.
-[[nodiscard]] std::unique_ptr<Credentials> basic_credentials(std::string user, std::string password);
+[[nodiscard]] std::unique_ptr<Credentials> basic_credentials(std::string user,
+                                                             std::string password);
 
 struct ClientOptions {
   std::string ca_file;  // PEM; empty: the system roots
@@ -67,9 +68,9 @@ struct TransportError {
 class HttpsClient {
  public:
   // Errors: a bad CA file ("cannot read CA file certs/x.pem: ..."), a URL that is not https.
-  [[nodiscard]] static Result<std::unique_ptr<HttpsClient>> create(const HttpsUrl& endpoint,
-                                                                   ClientOptions options,
-                                                                   std::shared_ptr<const Credentials> credentials);
+  [[nodiscard]] static Result<std::unique_ptr<HttpsClient>> create(
+      const HttpsUrl& endpoint, ClientOptions options,
+      std::shared_ptr<const Credentials> credentials);
   virtual ~HttpsClient() = default;
 
   // One request and its response. A pooled connection the server closed is reopened once,

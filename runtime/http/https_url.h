@@ -12,9 +12,9 @@
 namespace sd::http {
 
 struct HttpsUrl {
-  std::string host;    // lower case; the name TLS verifies and SNI sends; IPv6 without brackets
+  std::string host;  // lower case; the name TLS verifies and SNI sends; IPv6 without brackets
   uint16_t port = 443;
-  std::string target;  // path and query, "/" when empty
+  std::string target;                           // path and query, "/" when empty
   [[nodiscard]] std::string authority() const;  // "host" or "host:port" (443 left out)
   [[nodiscard]] std::string text() const;       // "https://authority/target"
 };
@@ -40,6 +40,7 @@ struct Destination {
   std::string address;
   uint16_t port = 443;
 };
-[[nodiscard]] Destination destination_of(const HttpsUrl& url, const std::vector<ConnectTo>& overrides);
+[[nodiscard]] Destination destination_of(const HttpsUrl& url,
+                                         const std::vector<ConnectTo>& overrides);
 
 }  // namespace sd::http

@@ -32,20 +32,20 @@ struct Verdict {
 };
 
 struct SchedulerOptions {
-  unsigned concurrency = 8;             // requests in flight at most
-  unsigned max_attempts = 5;            // for Retry verdicts and transient transport errors
-  milliseconds base_delay{200};         // backoff: base * 2^(attempt-1), +-25% jitter
+  unsigned concurrency = 8;      // requests in flight at most
+  unsigned max_attempts = 5;     // for Retry verdicts and transient transport errors
+  milliseconds base_delay{200};  // backoff: base * 2^(attempt-1), +-25% jitter
   milliseconds max_delay{10'000};
   // Throttled verdicts do not count as attempts; a request gives up when the server has made it
   // wait longer than this in all.
   milliseconds max_throttled_wait{30 * 60 * 1000};
-  uint64_t seed = 0;                    // jitter; 0: from the clock
+  uint64_t seed = 0;  // jitter; 0: from the clock
 };
 
 struct SchedulerStats {
-  uint64_t requests = 0;        // sent, retries included
-  uint64_t retries = 0;         // after Retry verdicts and transient transport errors
-  uint64_t throttled = 0;       // Throttled verdicts and 503s
+  uint64_t requests = 0;           // sent, retries included
+  uint64_t retries = 0;            // after Retry verdicts and transient transport errors
+  uint64_t throttled = 0;          // Throttled verdicts and 503s
   milliseconds throttled_time{0};  // wall time the endpoint was paused by the server
 };
 
@@ -58,8 +58,8 @@ class RequestScheduler {
   // Retry-After (seconds or an HTTP date; missing: backoff) before `classify` sees it.
   // Returns the final response, or the transport error; when retries run out, a TransportError
   // "gave up after 5 attempts: <last why or transport error>" (transient = false).
-  std::variant<Response, TransportError> run(const Request& request,
-                                             const std::function<Verdict(const Response&)>& classify);
+  std::variant<Response, TransportError> run(
+      const Request& request, const std::function<Verdict(const Response&)>& classify);
 
   [[nodiscard]] SchedulerStats stats() const;
 

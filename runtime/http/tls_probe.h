@@ -23,8 +23,8 @@ struct TlsProbeResult {
   std::string issuer;
 };
 
-[[nodiscard]] TlsProbeResult probe_tls(const HttpsUrl& url, const std::string& ca_file,
-                                       const std::vector<ConnectTo>& connect_to,
-                                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+[[nodiscard]] TlsProbeResult probe_tls(
+    const HttpsUrl& url, const std::string& ca_file, const std::vector<ConnectTo>& connect_to,
+    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace sd::http

@@ -1,0 +1,229 @@
+#include "runtime/http/https_client.h"
+
+#include <openssl/evp.h>
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <cctype>
+#include <mutex>
+
+#include "runtime/http/https_connection.h"
+#include "runtime/http/tls_context.h"
+
+namespace sd::http {
+
+namespace net = boost::asio;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+// A header line break would let a value smuggle a header or a second request.
+bool is_header_safe(std::string_view text) {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+class BasicCredentials : public Credentials {
+ public:
+  BasicCredentials(std::string user, std::string password) {
+    std::string plain = user + ":" + password;
+    std::string encoded(4 * ((plain.size() + 2) / 3), '\0');
+    int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                  reinterpret_cast<const unsigned char*>(plain.data()),
+                                  static_cast<int>(plain.size()));
+    encoded.resize(static_cast<size_t>(std::max(written, 0)));
+    value_ = "Basic " + encoded;
+  }
+  void authorize(Request& request) const override {
+    request.headers.emplace_back("Authorization", value_);
+  }
+
+ private:
+  std::string value_;
+};
+
+// The client: one TLS context, a stack of idle keep-alive connections, and the destination's
+// addresses looked up once a minute at most. No lock is held during I/O.
+class PooledHttpsClient : public HttpsClient {
+ public:
+  PooledHttpsClient(HttpsUrl endpoint, ClientOptions options,
+                    std::shared_ptr<const Credentials> credentials,
+                    std::shared_ptr<net::ssl::context> tls)
+      : endpoint_(std::move(endpoint)),
+        options_(std::move(options)),
+        credentials_(std::move(credentials)),
+        tls_(std::move(tls)),
+        destination_(destination_of(endpoint_, options_.connect_to)),
+        where_(endpoint_.host + ":" + std::to_string(endpoint_.port) + ": ") {}
+
+  std::variant<Response, TransportError> send(Request request) override {
+    try {
+      std::variant<BeastRequest, TransportError> message = build(std::move(request));
+      if (auto* error = std::get_if<TransportError>(&message)) return *error;
+      const BeastRequest& beast_request = std::get<BeastRequest>(message);
+      bool fresh_only = false;
+      for (;;) {
+        std::unique_ptr<HttpsConnection> connection;
+        bool reused = false;
+        if (!fresh_only) {
+          connection = take_idle();
+          reused = connection != nullptr;
+        }
+        if (!connection) {
+          std::variant<std::unique_ptr<HttpsConnection>, TransportError> opened = open();
+          if (auto* error = std::get_if<TransportError>(&opened)) return *error;
+          connection = std::move(std::get<std::unique_ptr<HttpsConnection>>(opened));
+        }
+        auto outcome =
+            connection->exchange(beast_request, options_.read_timeout, options_.max_response_bytes);
+        if (auto* response = std::get_if<Response>(&outcome)) {
+          if (connection->reusable()) give_back(std::move(connection));
+          return std::move(*response);
+        }
+        auto& failure = std::get<HttpsConnection::Failure>(outcome);
+        // A kept-alive connection the server closed while it was idle: once, on a new one.
+        if (reused && failure.closed_unanswered) {
+          fresh_only = true;
+          continue;
+        }
+        return failure.error;
+      }
+    } catch (const std::exception& e) {
+      return TransportError{where_ + e.what(), false};
+    }
+  }
+
+  const HttpsUrl& endpoint() const override { return endpoint_; }
+  size_t connections_opened() const override { return opened_.load(); }
+
+ private:
+  std::variant<BeastRequest, TransportError> build(Request request) const {
+    if (credentials_) credentials_->authorize(request);
+    std::string target = request.target.empty() ? endpoint_.target : request.target;
+    if (!is_header_safe(target) || target.find(' ') != std::string::npos)
+      return TransportError{where_ + "the request target has a space or a line break", false};
+    bhttp::verb method = bhttp::string_to_verb(request.method);
+    if (method == bhttp::verb::unknown)
+      return TransportError{where_ + "unknown HTTP method \"" + request.method + "\"", false};
+    BeastRequest message{method, target, 11};
+    for (const auto& [name, value] : request.headers) {
+      if (name.empty() || name.find_first_of(" \t:") != std::string::npos ||
+          !is_header_safe(name) || !is_header_safe(value))
+        return TransportError{where_ + "the request header \"" + name + "\" is malformed", false};
+      // Set below, where the client decides them.
+      if (equal_ignoring_case(name, "Host") || equal_ignoring_case(name, "Content-Length") ||
+          equal_ignoring_case(name, "Connection") || equal_ignoring_case(name, "Transfer-Encoding"))
+        continue;
+      // Credentials come last and replace a caller's Authorization.
+      if (equal_ignoring_case(name, "Authorization"))
+        message.set(bhttp::field::authorization, value);
+      else
+        message.insert(name, value);
+    }
+    message.set(bhttp::field::host, endpoint_.authority());
+    if (message.find(bhttp::field::user_agent) == message.end())
+      message.set(bhttp::field::user_agent, options_.user_agent);
+    message.set(bhttp::field::connection, "keep-alive");
+    message.body() = std::move(request.body);
+    message.prepare_payload();
+    return message;
+  }
+
+  std::unique_ptr<HttpsConnection> take_idle() {
+    std::lock_guard lock(pool_mutex_);
+    if (idle_.empty()) return nullptr;
+    std::unique_ptr<HttpsConnection> connection = std::move(idle_.back());
+    idle_.pop_back();
+    return connection;
+  }
+
+  void give_back(std::unique_ptr<HttpsConnection> connection) {
+    std::lock_guard lock(pool_mutex_);
+    if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(connection));
+    // else: closed here. That is cheap; there is no TLS shutdown round trip.
+  }
+
+  std::variant<std::unique_ptr<HttpsConnection>, TransportError> open() {
+    std::variant<std::vector<tcp::endpoint>, TransportError> addresses = resolve();
+    if (auto* error = std::get_if<TransportError>(&addresses)) return *error;
+    auto connection = std::make_unique<HttpsConnection>(*tls_, endpoint_.host, endpoint_.port);
+    std::optional<TransportError> failed =
+        connection->open(std::get<std::vector<tcp::endpoint>>(addresses), options_.connect_timeout);
+    if (failed) {
+      // Addresses may have moved; look them up again next time.
+      std::lock_guard lock(resolve_mutex_);
+      resolved_.clear();
+      return *failed;
+    }
+    ++opened_;
+    return connection;
+  }
+
+  // Looked up once a minute at most, so that a burst of new connections asks the resolver once.
+  std::variant<std::vector<tcp::endpoint>, TransportError> resolve() {
+    auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(resolve_mutex_);
+      if (!resolved_.empty() && now - resolved_at_ < std::chrono::minutes(1)) return resolved_;
+    }
+    auto addresses = resolve_destination(destination_, where_);
+    if (auto* endpoints = std::get_if<std::vector<tcp::endpoint>>(&addresses)) {
+      std::lock_guard lock(resolve_mutex_);
+      resolved_ = *endpoints;
+      resolved_at_ = now;
+    }
+    return addresses;
+  }
+
+  HttpsUrl endpoint_;
+  ClientOptions options_;
+  std::shared_ptr<const Credentials> credentials_;
+  std::shared_ptr<net::ssl::context> tls_;
+  Destination destination_;
+  std::string where_;
+
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<HttpsConnection>> idle_;
+  std::atomic<size_t> opened_{0};
+
+  std::mutex resolve_mutex_;
+  std::vector<tcp::endpoint> resolved_;
+  std::chrono::steady_clock::time_point resolved_at_;
+};
+
+}  // namespace
+
+std::string Response::header(std::string_view name) const {
+  for (const auto& [key, value] : headers)
+    if (equal_ignoring_case(key, name)) return value;
+  return "";
+}
+
+std::unique_ptr<Credentials> basic_credentials(std::string user, std::string password) {
+  return std::make_unique<BasicCredentials>(std::move(user), std::move(password));
+}
+
+Result<std::unique_ptr<HttpsClient>> HttpsClient::create(
+    const HttpsUrl& endpoint, ClientOptions options,
+    std::shared_ptr<const Credentials> credentials) {
+  try {
+    if (endpoint.host.empty()) return make_error("the URL has no host");
+    Result<std::shared_ptr<net::ssl::context>> tls = make_client_tls_context(options.ca_file);
+    if (!tls.ok()) return tls.take_errors();
+    return std::unique_ptr<HttpsClient>(std::make_unique<PooledHttpsClient>(
+        endpoint, std::move(options), std::move(credentials), std::move(tls).value()));
+  } catch (const std::exception& e) {
+    return make_error("cannot create the HTTPS client for " + endpoint.text() + ": " + e.what());
+  }
+}
+
+}  // namespace sd::http

@@ -1,0 +1,18 @@
+// The OpenSSL context a client verifies servers with: TLS 1.2 or later, peer verification on,
+// the system roots or one CA file. Made once per client and shared by all its connections.
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+#include <string>
+
+#include "compiler/error.h"
+
+namespace sd::http {
+
+// Errors: "cannot read CA file <path>: <reason>" for a missing, unreadable or certificate-less
+// file.
+[[nodiscard]] Result<std::shared_ptr<boost::asio::ssl::context>> make_client_tls_context(
+    const std::string& ca_file);
+
+}  // namespace sd::http
