@@ -35,7 +35,8 @@ struct RequestHeader {
 [[nodiscard]] std::string find_folder_request(const RequestHeader& header, std::string_view parent,
                                               std::string_view display_name, int offset = 0);
 // CreateFolder of one t:Folder (DisplayName, FolderClass) under the distinguished `parent`.
-[[nodiscard]] std::string create_folder_request(const RequestHeader& header, std::string_view parent,
+[[nodiscard]] std::string create_folder_request(const RequestHeader& header,
+                                                std::string_view parent,
                                                 std::string_view display_name,
                                                 std::string_view folder_class = "IPF.Note");
 // ResolveNames of `smtp` (ReturnFullContactData="false"), without impersonation unless the
@@ -44,8 +45,8 @@ struct RequestHeader {
 
 // An EWS error, from a SOAP fault or from a ResponseClass="Error" message.
 struct EwsError {
-  std::string code;     // "ErrorImpersonateUserDenied"
-  std::string message;  // the server's text
+  std::string code;                 // "ErrorImpersonateUserDenied"
+  std::string message;              // the server's text
   std::optional<long> back_off_ms;  // BackOffMilliseconds (ErrorServerBusy)
 };
 

@@ -4,11 +4,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
+#include <pugixml.hpp>
 #include <string>
 #include <string_view>
-
-#include <pugixml.hpp>
 
 #include "compiler/error.h"
 

@@ -31,10 +31,10 @@ struct EwsEndpoint {
 // What one mailbox answered.
 struct MailboxFolders {
   enum class Status {
-    Ok,           // the mailbox exists, impersonation works, every folder resolved
-    NoMailbox,    // ErrorNonExistentMailbox: the user cannot sync
-    Denied,       // ErrorImpersonateUserDenied (and ErrorImpersonationDenied): cannot sync
-    Failed,       // anything else (transport, credentials, a malformed answer, a folder error)
+    Ok,         // the mailbox exists, impersonation works, every folder resolved
+    NoMailbox,  // ErrorNonExistentMailbox: the user cannot sync
+    Denied,     // ErrorImpersonateUserDenied (and ErrorImpersonationDenied): cannot sync
+    Failed,     // anything else (transport, credentials, a malformed answer, a folder error)
   } status = Status::Failed;
   // When not Ok: one line, e.g. "no such mailbox (ErrorNonExistentMailbox)", "the service account
   // may not impersonate this mailbox ... (ErrorImpersonateUserDenied)", "bad credentials for
@@ -60,12 +60,12 @@ class EwsClient {
 
   // FindFolder by display name under `parent`, then CreateFolder when there is none (a folder
   // created by someone else in between, ErrorFolderExists, is found again). Returns the id.
-  [[nodiscard]] virtual Result<std::string> find_or_create_folder(const std::string& smtp,
-                                                                  const std::string& parent,
-                                                                  const std::string& display_name) = 0;
+  [[nodiscard]] virtual Result<std::string> find_or_create_folder(
+      const std::string& smtp, const std::string& parent, const std::string& display_name) = 0;
 
   // ResolveNames of `smtp` as the service account (no impersonation).
-  [[nodiscard]] virtual Result<std::vector<ews::ResolvedName>> resolve_names(const std::string& smtp) = 0;
+  [[nodiscard]] virtual Result<std::vector<ews::ResolvedName>> resolve_names(
+      const std::string& smtp) = 0;
 
   [[nodiscard]] virtual http::SchedulerStats stats() const = 0;
 };
