@@ -182,8 +182,10 @@ Status add_extension(X509* cert, X509V3_CTX* context, int nid, const std::string
   return ok_status();
 }
 
-// A certificate with a random serial, `subject_cn`, validity ending `valid_days` from now (in
-// the past when negative) and starting a day before now or before the end, whichever is earlier.
+// A certificate with a random serial, `subject_cn`, validity ending `valid_days` and half a day
+// from now (in the past when negative, by half a day more) and starting a day before now or before
+// the end, whichever is earlier. The half day makes "days to expiry" (rounded down) read
+// `valid_days` whenever it is asked that day, not 364 or 365 depending on the second.
 Result<X509Ptr> new_certificate(const std::string& subject_cn, EVP_PKEY* key, int valid_days) {
   X509Ptr cert(X509_new());
   std::unique_ptr<BIGNUM, FreeBignum> serial(BN_new());
@@ -191,7 +193,8 @@ Result<X509Ptr> new_certificate(const std::string& subject_cn, EVP_PKEY* key, in
       !BN_rand(serial.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) ||
       !BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())))
     return make_error("cannot create a certificate: " + openssl_error());
-  long not_after = static_cast<long>(valid_days) * kSecondsPerDay;
+  long not_after = static_cast<long>(valid_days) * kSecondsPerDay +
+                   (valid_days < 0 ? -kSecondsPerDay / 2 : kSecondsPerDay / 2);
   long not_before = std::min(0L, not_after) - kSecondsPerDay;
   X509_NAME* name = X509_get_subject_name(cert.get());
   if (!X509_gmtime_adj(X509_getm_notBefore(cert.get()), not_before) ||

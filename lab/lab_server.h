@@ -17,8 +17,8 @@ namespace sd::lab {
 // Faults injected into EWS answers, each a probability per request in 0..1 (from flags).
 struct FaultOptions {
   std::chrono::milliseconds latency{0};  // added before every answer
-  double error_rate = 0;   // ErrorInternalServerError fault on HTTP 500
-  double busy_rate = 0;    // ErrorServerBusy fault with BackOffMilliseconds = busy_back_off
+  double error_rate = 0;                 // ErrorInternalServerError fault on HTTP 500
+  double busy_rate = 0;  // ErrorServerBusy fault with BackOffMilliseconds = busy_back_off
   std::chrono::milliseconds busy_back_off{200};
   double http503_rate = 0;  // HTTP 503 with Retry-After: 1
   double reset_rate = 0;    // the connection is closed (RST) before any answer
@@ -31,7 +31,7 @@ struct LabOptions {
   std::string directory_file;  // YAML (lab_state.h); loaded into a new or empty state
   std::string cert_dir;        // where certificates.h puts the CA and server certificate
   std::string bind_address = "127.0.0.1";
-  uint16_t port = 0;           // 0: any free port
+  uint16_t port = 0;  // 0: any free port
   unsigned threads = 2;
   FaultOptions faults;
   // Requests whose body or headers are larger are refused with 413 / 431.

@@ -35,8 +35,8 @@ struct LabFolder {
   std::string id, change_key;
   std::string distinguished;  // "calendar", ... or "" for a custom folder
   std::string display_name;
-  std::string parent_id;      // "" for msgfolderroot
-  std::string folder_class;   // IPF.Appointment, IPF.Task, IPF.Contact, IPF.Note
+  std::string parent_id;     // "" for msgfolderroot
+  std::string folder_class;  // IPF.Appointment, IPF.Task, IPF.Contact, IPF.Note
 };
 
 struct ThrottlingPolicy {
@@ -50,27 +50,37 @@ class LabState {
   // Opens `state_file` (creating it), and loads `directory_file` into it when the state holds
   // no mailboxes yet. `directory_file` may be empty when the state exists.
   [[nodiscard]] static Result<std::unique_ptr<LabState>> open(const std::string& state_file,
-                                                             const std::string& directory_file);
+                                                              const std::string& directory_file);
   virtual ~LabState() = default;
 
   [[nodiscard]] virtual std::vector<std::string> hostnames() const = 0;
 
+  // Picks up what other processes (the admin commands) committed to the state file since the
+  // last look; one cheap check (PRAGMA data_version) when nothing changed. The other members
+  // read an in-memory copy only; the server calls this once per request.
+  virtual void refresh() = 0;
+
   // The account's UPN when `user` (UPN, or DOMAIN\name matching the UPN's local part) and
   // `password` match; nullopt otherwise.
-  [[nodiscard]] virtual std::optional<std::string> authenticate(const std::string& user,
-                                                                const std::string& password) const = 0;
-  [[nodiscard]] virtual bool has_mailbox(const std::string& smtp) const = 0;       // no case
-  [[nodiscard]] virtual bool is_known_address(const std::string& smtp) const = 0;  // mailbox or contact
+  [[nodiscard]] virtual std::optional<std::string> authenticate(
+      const std::string& user, const std::string& password) const = 0;
+  // Addresses compare without case. A known address is a mailbox or a contact.
+  [[nodiscard]] virtual bool has_mailbox(const std::string& smtp) const = 0;
+  [[nodiscard]] virtual bool is_known_address(const std::string& smtp) const = 0;
   [[nodiscard]] virtual std::string display_name(const std::string& smtp) const = 0;
   [[nodiscard]] virtual bool may_impersonate(const std::string& account_upn,
                                              const std::string& smtp) const = 0;
   // nullopt: throttling lifted for this account (an unlimited policy is associated).
-  [[nodiscard]] virtual std::optional<ThrottlingPolicy> throttling_for(const std::string& account_upn) const = 0;
+  [[nodiscard]] virtual std::optional<ThrottlingPolicy> throttling_for(
+      const std::string& account_upn) const = 0;
 
-  [[nodiscard]] virtual std::optional<LabFolder> distinguished_folder(const std::string& smtp,
-                                                                      const std::string& id) const = 0;
-  [[nodiscard]] virtual std::vector<LabFolder> child_folders(const std::string& smtp,
-                                                             const std::string& parent_id) const = 0;
+  [[nodiscard]] virtual std::optional<LabFolder> distinguished_folder(
+      const std::string& smtp, const std::string& id) const = 0;
+  // A folder of the mailbox by its FolderId Id; nullopt when the mailbox has no such folder.
+  [[nodiscard]] virtual std::optional<LabFolder> folder(const std::string& smtp,
+                                                        const std::string& folder_id) const = 0;
+  [[nodiscard]] virtual std::vector<LabFolder> child_folders(
+      const std::string& smtp, const std::string& parent_id) const = 0;
   // Error "ErrorFolderExists" when a child of that name exists (names compared without case).
   [[nodiscard]] virtual Result<LabFolder> create_folder(const std::string& smtp,
                                                         const std::string& parent_id,
