@@ -30,6 +30,7 @@ struct Parsed {
   DiffOptions diff;
   ApplyOptions apply;
   UnlockOptions unlock;
+  std::shared_ptr<LabCommand> lab;
   std::string help_topic;
   bool json = false, markdown = false;
 };
@@ -41,6 +42,16 @@ void define(CLI::App& app, Parsed& p) {
   CLI::App* validate = app.add_subcommand(
       "validate", "Check specs against the schema and the rules, offline (no secrets read).");
   validate->add_option("spec", p.validate.specs, "Spec files (YAML)")->required();
+
+  // plan, apply and diff ask Exchange about the users' mailboxes the same way.
+  auto exchange_options = [](CLI::App* command, ExchangeReadOptions& o) {
+    command->add_flag("--refresh", o.refresh,
+                      "Ask every user's mailbox again, even where folder ids are known");
+    command
+        ->add_option("--ews-concurrency", o.concurrency,
+                     "EWS requests in flight per Exchange server (default 8)")
+        ->check(CLI::Range(1, 256));
+  };
 
   CLI::App* plan = app.add_subcommand(
       "plan", "Show what would change to make live state match the spec (a dry run).");
@@ -59,6 +70,7 @@ void define(CLI::App& app, Parsed& p) {
                    "nexj.folder_link/jsmith...); repeatable")
       ->type_name("PREFIX");
   plan->add_flag("--no-color", p.plan.no_color, "Never color the output (NO_COLOR works too)");
+  exchange_options(plan, p.plan.exchange);
 
   CLI::App* apply = app.add_subcommand(
       "apply", "Make live state match the spec (or apply exactly a plan saved with plan -out).");
@@ -75,6 +87,7 @@ void define(CLI::App& app, Parsed& p) {
                    "Seconds to wait for another apply of the deployment (default 0)")
       ->check(CLI::Range(0, 86400));
   apply->add_flag("--no-color", p.apply.no_color, "Never color the output");
+  exchange_options(apply, p.apply.exchange);
 
   CLI::App* diff = app.add_subcommand(
       "diff", "Report drift: where live state differs from the spec (read-only).");
@@ -83,6 +96,7 @@ void define(CLI::App& app, Parsed& p) {
       ->type_name("PREFIX");
   diff->add_flag("--json", p.diff.json, "Print the drift as JSON (docs/plan-format.md)");
   diff->add_flag("--no-color", p.diff.no_color, "Never color the output");
+  exchange_options(diff, p.diff.exchange);
 
   CLI::App* unlock = app.add_subcommand(
       "force-unlock", "Remove the apply lock of a deployment whose holder is dead.");
@@ -96,6 +110,8 @@ void define(CLI::App& app, Parsed& p) {
   graph->add_option("--observed", p.graph.observed, "Observed live state (JSON)");
   graph->add_option("--only", p.graph.only, "Limit to addresses starting with PREFIX")
       ->type_name("PREFIX");
+
+  p.lab = define_lab(app);
 
   app.add_subcommand("version", "Print the version.");
   CLI::App* help = app.add_subcommand("help", "Show help for syncdeploy or one command.");
@@ -140,7 +156,14 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
     if (app.get_subcommands().empty()) {
       out << app.help();
     } else {
-      out << app.get_subcommands().front()->help("syncdeploy");
+      // `lab serve --help`: the innermost command's help, named by the commands above it.
+      const CLI::App* command = app.get_subcommands().front();
+      std::string prefix = "syncdeploy";
+      while (!command->get_subcommands().empty()) {
+        prefix += " " + command->get_name();
+        command = command->get_subcommands().front();
+      }
+      out << command->help(prefix);
     }
     return kExitOk;
   } catch (const CLI::CallForAllHelp&) {
@@ -169,8 +192,9 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
   if (name == "apply") return run_apply(p.apply, ctx);
   if (name == "diff") return run_diff(p.diff, ctx);
   if (name == "force-unlock") return run_force_unlock(p.unlock, ctx);
+  if (name == "lab") return run_lab(*p.lab, ctx);
   if (name == "version") {
-    out << "syncdeploy " << kVersion << " (spec version 1, JSON plan format 1.1)\n";
+    out << "syncdeploy " << kVersion << " (spec version 1, JSON plan format 1.2)\n";
     return kExitOk;
   }
   // help [command]

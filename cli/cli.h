@@ -19,6 +19,9 @@ enum ExitCode : int {
   kExitChanges = 2,  // changes pending or drift found (plan --detailed-exitcode, diff)
   kExitPartial = 3,  // apply: some actions failed or were skipped; the others were done
   kExitStale = 4,    // apply PLANFILE: steps refused because live state changed since the plan
+  // Some users cannot sync (no mailbox, or impersonation denied): their folder links are blocked
+  // and listed with the reason; everything else was planned (plan) or done (apply).
+  kExitUsersBlocked = 5,
 };
 
 struct Environment {

@@ -51,7 +51,12 @@ int finish(const ExecutionReport& report, const Plan& plan,
   if (!report.stopped.empty())
     ctx.err << "syncdeploy: error: the apply stopped: " << escape_controls(report.stopped) << "\n";
   if (refused) return kExitStale;
-  return report.complete() ? kExitOk : kExitPartial;
+  if (!report.complete()) return kExitPartial;
+  if (plan.summary.cannot_sync)
+    ctx.out << plan.summary.cannot_sync
+            << (plan.summary.cannot_sync == 1 ? " folder link was" : " folder links were")
+            << " not made because the user cannot sync (see the plan above).\n";
+  return exit_code_for(plan.summary, kExitOk);
 }
 
 // The spec a saved plan names, as written (relative to where the plan was made, which is where
@@ -152,6 +157,8 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
   std::vector<LiveSystem*> all = systems->all();
   DesiredState desired = build_desired_state(spec, input->fingerprints);
   ObservedState observed = observe_all(all, desired);
+  Status exchange = read_exchange(*input, secrets, desired, only, options.exchange, observed, ctx);
+  if (!exchange.ok()) return fail(exchange.errors());
   Plan plan = plan_against(*input, std::move(desired), std::move(observed), only);
 
   ExecutionRequest request;
@@ -192,7 +199,11 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
     return (*journal)->close_interrupted(ids, by);
   };
   if (request.to_do.empty() && request.refused.empty() && vanished.empty()) {
-    if (request.already_done.empty()) {
+    if (plan.summary.cannot_sync && !saved) {
+      // Nothing to do, but not "matches the spec": the blocked users are listed with why.
+      render_text(plan, TextStyle{use_color(options.no_color, ctx)}, ctx.out);
+      ctx.out << "Nothing else to do.\n";
+    } else if (request.already_done.empty()) {
       ctx.out << "No changes. Live state matches the spec (deployment '"
               << printable(plan.deployment) << "').\n";
     } else {
@@ -207,7 +218,7 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
       if (closed.ok()) closed = (*journal)->finish_run(*run, "done");
       if (!closed.ok()) return fail(closed.errors());
     }
-    return kExitOk;
+    return exit_code_for(plan.summary, kExitOk);
   }
 
   // 5. Show, confirm, execute. A saved plan was reviewed when it was made: it runs as it is

@@ -5,8 +5,8 @@ namespace sd::cli {
 
 // Read-only drift report: live state against the spec. Exit 0 in sync, 2 drift, 1 error.
 int run_diff(const DiffOptions& options, const Context& ctx) {
-  Result<Plan> plan =
-      compute_plan(options.spec, {}, options.only, LiveRead::FromFileOrLive, true, ctx);
+  Result<Plan> plan = compute_plan(options.spec, {}, options.only, LiveRead::FromFileOrLive, true,
+                                   ctx, options.exchange);
   if (!plan.ok()) {
     report(ctx, plan.errors());
     return kExitError;

@@ -9,7 +9,7 @@ namespace sd::cli {
 
 int run_plan(const PlanOptions& options, const Context& ctx) {
   Result<Plan> plan = compute_plan(options.spec, options.observed, options.only,
-                                   LiveRead::FromFileOrLive, true, ctx);
+                                   LiveRead::FromFileOrLive, true, ctx, options.exchange);
   if (!plan.ok()) {
     report(ctx, plan.errors());
     return kExitError;
@@ -39,6 +39,7 @@ int run_plan(const PlanOptions& options, const Context& ctx) {
   // Unknown and blocked actions also mean "live state does not match the spec".
   const PlanSummary& s = plan->summary;
   bool pending = s.has_changes() || s.unknown > 0 || s.blocked > 0;
+  if (s.cannot_sync > 0) return kExitUsersBlocked;  // said even without --detailed-exitcode
   return options.detailed_exitcode && pending ? kExitChanges : kExitOk;
 }
 

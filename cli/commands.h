@@ -3,6 +3,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,10 @@
 #include "compiler/error.h"
 #include "compiler/plan.h"
 #include "compiler/secrets.h"
+
+namespace CLI {
+class App;
+}
 
 namespace sd::cli {
 
@@ -30,6 +35,12 @@ struct ValidateOptions {
 
 enum class PlanFormat { Text, Json, Markdown };
 
+// How plan, diff and apply ask Exchange about the users' mailboxes.
+struct ExchangeReadOptions {
+  bool refresh = false;      // --refresh: ask every mailbox again, even where folder ids are known
+  unsigned concurrency = 8;  // --ews-concurrency: EWS requests in flight per server
+};
+
 struct PlanOptions {
   std::string spec;
   std::string observed;           // observed-state JSON; empty: read live state
@@ -38,6 +49,7 @@ struct PlanOptions {
   std::string out_file;  // -out: the JSON plan saved for review and a later apply
   bool detailed_exitcode = false;
   bool no_color = false;
+  ExchangeReadOptions exchange;
 };
 [[nodiscard]] int run_plan(const PlanOptions& options, const Context& ctx);
 
@@ -53,6 +65,7 @@ struct DiffOptions {
   std::vector<std::string> only;
   bool json = false;
   bool no_color = false;
+  ExchangeReadOptions exchange;
 };
 [[nodiscard]] int run_diff(const DiffOptions& options, const Context& ctx);
 
@@ -63,6 +76,7 @@ struct ApplyOptions {
   std::string journal;       // default: beside the store
   int64_t lock_timeout = 0;  // seconds to wait for another apply's lock
   bool no_color = false;
+  ExchangeReadOptions exchange;
 };
 [[nodiscard]] int run_apply(const ApplyOptions& options, const Context& ctx);
 
@@ -72,6 +86,11 @@ struct UnlockOptions {
   std::string journal;
 };
 [[nodiscard]] int run_force_unlock(const UnlockOptions& options, const Context& ctx);
+
+// `lab` and its subcommands (command_lab.cc): defined on `app`, run by run_lab.
+struct LabCommand;
+[[nodiscard]] std::shared_ptr<LabCommand> define_lab(CLI::App& app);
+[[nodiscard]] int run_lab(const LabCommand& command, const Context& ctx);
 
 // A loaded spec with its secrets read: what every command that plans starts from.
 struct LoadedInput {
@@ -87,12 +106,27 @@ struct LoadedInput {
 [[nodiscard]] Plan plan_against(const LoadedInput& input, DesiredState desired,
                                 ObservedState observed, const std::vector<std::string>& only);
 
+// What plan, diff and apply read beyond the live systems: the TLS preconditions, and the
+// mailboxes of the users whose folder links need ids (only those `only` selects), into
+// `observed`. Prints the EWS summary line (time spent throttled) to ctx.err when mailboxes were
+// asked. Errors: a malformed SYNCDEPLOY_CONNECT_TO; everything Exchange answers is observed.
+[[nodiscard]] Status read_exchange(const LoadedInput& input, const SecretValues& secrets,
+                                   const DesiredState& desired,
+                                   const std::vector<std::string>& only,
+                                   const ExchangeReadOptions& options, ObservedState& observed,
+                                   const Context& ctx);
+
 enum class LiveRead { Never, FromFileOrLive };
 // spec -> plan. Observed state: from `observed` (a file) when given; else, with
-// LiveRead::FromFileOrLive, read from the live systems (read-only); else nothing exists.
+// LiveRead::FromFileOrLive, read from the live systems (read-only) and Exchange; else nothing
+// exists.
 [[nodiscard]] Result<Plan> compute_plan(const std::string& spec, const std::string& observed,
                                         const std::vector<std::string>& only, LiveRead live,
-                                        bool read_secrets, const Context& ctx);
+                                        bool read_secrets, const Context& ctx,
+                                        const ExchangeReadOptions& exchange = {});
+
+// The exit code for users that cannot sync when nothing else went wrong (cli.h).
+[[nodiscard]] int exit_code_for(const PlanSummary& summary, int otherwise);
 
 // True when color may be used on stdout (a terminal, no --no-color, no NO_COLOR).
 [[nodiscard]] bool use_color(bool no_color, const Context& ctx);

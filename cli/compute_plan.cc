@@ -58,12 +58,17 @@ Plan plan_against(const LoadedInput& input, DesiredState desired, ObservedState 
   return plan;
 }
 
+int exit_code_for(const PlanSummary& summary, int otherwise) {
+  return otherwise == kExitOk && summary.cannot_sync > 0 ? kExitUsersBlocked : otherwise;
+}
+
 Result<Plan> compute_plan(const std::string& spec_path, const std::string& observed_path,
                           const std::vector<std::string>& only, LiveRead live, bool read_secrets,
-                          const Context& ctx) {
+                          const Context& ctx, const ExchangeReadOptions& exchange) {
   Status prefixes = check_prefixes(only);
   if (!prefixes.ok()) return prefixes.take_errors();
-  Result<LoadedInput> input = load_input(spec_path, read_secrets, nullptr, ctx);
+  SecretValues secrets;
+  Result<LoadedInput> input = load_input(spec_path, read_secrets, &secrets, ctx);
   if (!input.ok()) return input.take_errors();
 
   DesiredState desired = build_desired_state(input->loaded.spec, input->fingerprints);
@@ -80,6 +85,10 @@ Result<Plan> compute_plan(const std::string& spec_path, const std::string& obser
     if (!systems.ok()) return systems.take_errors();
     std::vector<LiveSystem*> all = systems->all();
     observed = observe_all(all, desired);
+    if (read_secrets) {
+      Status read = read_exchange(*input, secrets, desired, only, exchange, observed, ctx);
+      if (!read.ok()) return read.take_errors();
+    }
   }
   return plan_against(*input, std::move(desired), std::move(observed), only);
 }

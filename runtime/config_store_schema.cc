@@ -157,14 +157,14 @@ std::string_view returning(const StoreTable& t) {
 }
 
 // A link's folder_id names a folder of the mailbox it was resolved in: it is kept while the link
-// stays in that mailbox and cleared when the link moves to another target or address.
-std::string folder_id_kept(std::string_view t, std::string_view e) {
-  return "CASE WHEN target_id IS " + std::string(t) + " AND email IS " + std::string(e) +
-         " COLLATE NOCASE THEN folder_id ELSE NULL END";
+// stays with that address (another target reaches the same mailbox) and cleared when the link
+// moves to another address, unless the action sets the new mailbox's id itself.
+std::string folder_id_kept(std::string_view e) {
+  return "CASE WHEN email IS " + std::string(e) + " COLLATE NOCASE THEN folder_id ELSE NULL END";
 }
 
-std::string reset_folder_id(std::string_view t, std::string_view e) {
-  return "folder_id = " + folder_id_kept(t, e);
+std::string reset_folder_id(std::string_view e) {
+  return "folder_id = " + folder_id_kept(e);
 }
 
 }  // namespace
@@ -279,9 +279,8 @@ std::string store_upsert_sql(const StoreTable& t) {
     add(c.column, param(i + 1));
     // A link without a newly resolved folder id keeps its own only while it stays in the same
     // mailbox.
-    std::string keep = c.column == "folder_id"
-                           ? folder_id_kept("excluded.target_id", "excluded.email")
-                           : std::string(c.column);
+    std::string keep =
+        c.column == "folder_id" ? folder_id_kept("excluded.email") : std::string(c.column);
     updates.append(updates.empty() ? "" : ", ")
         .append(c.column)
         .append(" = coalesce(excluded.")
@@ -302,12 +301,12 @@ std::string store_upsert_sql(const StoreTable& t) {
 
 std::string store_update_sql(const StoreTable& t, uint32_t mask) {
   std::string sets;
-  bool moves_link = false, sets_folder_id = false;
+  bool moves_link = false, sets_folder_id = false;  // moves: to another address
   for (size_t i = 0; i < t.columns.size(); ++i) {
     const StoreColumn& c = t.columns[i];
     if (!(mask & (1u << i)) || c.kind == ColumnKind::List) continue;
     sets.append(sets.empty() ? "" : ", ").append(c.column).append(" = ").append(param(i + 1));
-    moves_link = moves_link || c.column == "target_id" || c.column == "email";
+    moves_link = moves_link || c.column == "email";
     sets_folder_id = sets_folder_id || c.column == "folder_id";
   }
   if (moves_link && !sets_folder_id) {
@@ -317,7 +316,7 @@ std::string store_update_sql(const StoreTable& t, uint32_t mask) {
         if (t.columns[i].column == name && (mask & (1u << i))) return param(i + 1);
       return std::string(name);
     };
-    sets.append(", ").append(reset_folder_id(col("target_id"), col("email")));
+    sets.append(", ").append(reset_folder_id(col("email")));
   }
   // Only the list changes: a no-op update still proves that the row exists.
   if (sets.empty())

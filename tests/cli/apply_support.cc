@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "runtime/sqlite_database.h"
+#include "tests/cli/lab_support.h"
 
 namespace sd::test {
 
@@ -46,15 +47,16 @@ void Workspace::write(const std::string& relative, std::string_view content) con
 }
 
 CliRun Workspace::run(const std::vector<std::string>& args) const {
-  return run_cli(args, kDemoSecrets);
+  return run_cli(args, RunningLab::shared().env_with(kDemoSecrets));
 }
 
 CliRun Workspace::run_with_checkpoints(const std::vector<std::string>& args,
                                        std::function<void(std::string_view)> reached) const {
   cli::Environment environment;
-  environment.get_env = [](const std::string& name) -> std::optional<std::string> {
-    auto it = kDemoSecrets.find(name);
-    return it == kDemoSecrets.end() ? std::nullopt : std::optional<std::string>(it->second);
+  const std::map<std::string, std::string> env = RunningLab::shared().env_with(kDemoSecrets);
+  environment.get_env = [env](const std::string& name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
   };
   environment.checkpoints.reached = std::move(reached);
   std::ostringstream out, err;
@@ -106,6 +108,14 @@ std::string dump_store(const std::string& path) {
     for (const std::string& row : rows_of(*db, select)) out << "  " << row << "\n";
   }
   return out.str();
+}
+
+std::string without_ews_summary(const std::string& err) {
+  std::string out;
+  std::istringstream in(err);
+  for (std::string line; std::getline(in, line);)
+    if (!line.starts_with("Exchange: asked ")) out += line + "\n";
+  return out;
 }
 
 void sql_exec(const std::string& path, const std::string& sql) {

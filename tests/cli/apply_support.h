@@ -44,6 +44,10 @@ class Workspace {
 // so that two stores compare as text.
 [[nodiscard]] std::string dump_store(const std::string& path);
 
+// `err` without the line that says what was asked over EWS ("Exchange: asked 3 mailboxes ..."):
+// its timing varies; tests that care about it read it themselves.
+[[nodiscard]] std::string without_ews_summary(const std::string& err);
+
 // Runs one SQL statement that returns no rows; fails the test on error.
 void sql_exec(const std::string& path, const std::string& sql);
 

@@ -1,0 +1,220 @@
+// `syncdeploy lab`: serve the Exchange lab, and change its state while it runs (the admin
+// commands write the SQLite state file; a running lab sees the change on its next request).
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <ostream>
+
+#include "cli/commands.h"
+#include "compiler/text_checks.h"
+#include "lab/lab_server.h"
+#include "runtime/atomic_file.h"
+
+namespace sd::cli {
+
+struct LabCommand {
+  CLI::App* serve = nullptr;
+  CLI::App* grant = nullptr;
+  CLI::App* revoke = nullptr;
+  CLI::App* throttling = nullptr;
+
+  std::string directory, state, cert_dir, bind = "127.0.0.1", port_file;
+  int port = 0;
+  unsigned threads = 2;
+  int64_t latency_ms = 0, busy_backoff_ms = 200;
+  double error_rate = 0, busy_rate = 0, http503_rate = 0, reset_rate = 0, stall_rate = 0;
+  uint64_t seed = 1;
+
+  std::string account;
+  bool all = false;
+  std::vector<std::string> mailboxes;
+  std::string throttling_mode;
+};
+
+namespace {
+
+void add_rate(CLI::App* app, const std::string& name, double& value, const std::string& what) {
+  app->add_option(name, value, what + " (a probability per request, 0 to 1; default 0)")
+      ->type_name("P")
+      ->check(CLI::Range(0.0, 1.0));
+}
+
+lab::LabOptions serve_options(const LabCommand& c) {
+  lab::LabOptions o;
+  o.state_file = c.state;
+  o.directory_file = c.directory;
+  o.cert_dir = c.cert_dir;
+  if (o.cert_dir.empty()) {
+    std::filesystem::path folder = std::filesystem::path(c.state).parent_path();
+    o.cert_dir =
+        (folder.empty() ? std::filesystem::path(".") : folder).append("lab-certs").string();
+  }
+  o.bind_address = c.bind;
+  o.port = static_cast<uint16_t>(c.port);
+  o.threads = c.threads;
+  o.faults.latency = std::chrono::milliseconds(c.latency_ms);
+  o.faults.error_rate = c.error_rate;
+  o.faults.busy_rate = c.busy_rate;
+  o.faults.busy_back_off = std::chrono::milliseconds(c.busy_backoff_ms);
+  o.faults.http503_rate = c.http503_rate;
+  o.faults.reset_rate = c.reset_rate;
+  o.faults.stall_rate = c.stall_rate;
+  o.faults.seed = c.seed;
+  return o;
+}
+
+// Serves until SIGINT or SIGTERM. The signals are blocked before the server's threads start,
+// so they inherit the mask and the signal is taken here by sigwait, never by a server thread.
+int serve(const LabCommand& c, const Context& ctx) {
+  sigset_t stop_signals, previous;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+  auto restore = [&] { pthread_sigmask(SIG_SETMASK, &previous, nullptr); };
+
+  Result<std::unique_ptr<lab::LabServer>> server = lab::LabServer::start(serve_options(c));
+  if (!server.ok()) {
+    restore();
+    report(ctx, server.errors());
+    return kExitError;
+  }
+  lab::LabServer& lab = **server;
+  if (!c.port_file.empty()) {
+    Status written = write_file_atomically(c.port_file, std::to_string(lab.port()) + "\n");
+    if (!written.ok()) {
+      lab.stop();
+      restore();
+      report(ctx, written.errors());
+      return kExitError;
+    }
+  }
+  // Scripts wait for this line: it goes out at once.
+  ctx.out << "lab: serving EWS at " << lab.ews_url() << " (CA file: " << lab.ca_file() << ")"
+          << std::endl;
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  lab.stop();
+  restore();
+  lab::LabStats stats = lab.stats();
+  ctx.err << "lab: stopped after " << stats.requests << " requests (" << stats.throttled
+          << " throttled, " << stats.faults << " faults injected)\n";
+  return kExitOk;
+}
+
+// The state file of an admin command: it must exist (admin commands never create one).
+Result<std::unique_ptr<lab::LabState>> open_state(const std::string& state) {
+  std::error_code ec;
+  if (!std::filesystem::exists(state, ec))
+    return make_error("no lab state here; 'syncdeploy lab serve --directory FILE --state " +
+                          printable(state) + "' creates it",
+                      Location{state});
+  return lab::LabState::open(state, "");
+}
+
+int admin(const LabCommand& c, const Context& ctx) {
+  Result<std::unique_ptr<lab::LabState>> state = open_state(c.state);
+  if (!state.ok()) {
+    report(ctx, state.errors());
+    return kExitError;
+  }
+  Status done = ok_status();
+  std::string said;
+  if (c.grant->parsed()) {
+    if (c.all == !c.mailboxes.empty()) {
+      ctx.err << "syncdeploy: error: lab grant-impersonation needs --all or --mailbox SMTP "
+                 "(one of them)\n";
+      return kExitError;
+    }
+    done = (*state)->set_impersonation(c.account, c.all, c.mailboxes);
+    std::string scope = "all mailboxes";
+    if (!c.all) {
+      scope.clear();
+      for (const std::string& m : c.mailboxes) scope += (scope.empty() ? "" : ", ") + printable(m);
+    }
+    said = "Granted " + printable(c.account) + " impersonation of " + scope + ".";
+  } else if (c.revoke->parsed()) {
+    done = (*state)->set_impersonation(c.account, false, {});
+    said = "Revoked impersonation from " + printable(c.account) + ".";
+  } else {
+    bool unlimited = c.throttling_mode == "unlimited";
+    done = (*state)->set_throttling_unlimited(c.account, unlimited);
+    said = "Throttling of " + printable(c.account) + ": " +
+           (unlimited ? "unlimited (never throttled)." : "the default policy.");
+  }
+  if (!done.ok()) {
+    report(ctx, done.errors());
+    return kExitError;
+  }
+  ctx.out << said << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+std::shared_ptr<LabCommand> define_lab(CLI::App& app) {
+  auto c = std::make_shared<LabCommand>();
+  CLI::App* lab = app.add_subcommand(
+      "lab", "Run the Exchange lab: an HTTPS server that speaks EWS like Exchange (for tests).");
+  lab->require_subcommand(1, 1);
+
+  c->serve = lab->add_subcommand("serve", "Serve EWS until SIGINT or SIGTERM.");
+  CLI::App* s = c->serve;
+  s->add_option("--directory", c->directory,
+                "Directory file (YAML: accounts, mailboxes); loaded into a new state")
+      ->type_name("FILE");
+  s->add_option("--state", c->state, "State file (SQLite); created when missing")
+      ->type_name("FILE")
+      ->required();
+  s->add_option("--cert-dir", c->cert_dir,
+                "Where the CA and server certificate are kept (default: lab-certs beside the "
+                "state file)")
+      ->type_name("DIR");
+  s->add_option("--bind", c->bind, "Address to listen on (default 127.0.0.1)")->type_name("ADDR");
+  s->add_option("--port", c->port, "Port (default 0: any free port)")->check(CLI::Range(0, 65535));
+  s->add_option("--port-file", c->port_file, "Also write the port to FILE")->type_name("FILE");
+  s->add_option("--threads", c->threads, "Server threads (default 2)")->check(CLI::Range(1, 256));
+  s->add_option("--latency-ms", c->latency_ms, "Delay added before every answer (default 0)")
+      ->check(CLI::Range(int64_t{0}, int64_t{600000}));
+  add_rate(s, "--error-rate", c->error_rate, "ErrorInternalServerError faults");
+  add_rate(s, "--busy-rate", c->busy_rate, "ErrorServerBusy faults");
+  s->add_option("--busy-backoff-ms", c->busy_backoff_ms,
+                "BackOffMilliseconds of injected ErrorServerBusy (default 200)")
+      ->check(CLI::Range(int64_t{0}, int64_t{3600000}));
+  add_rate(s, "--http503-rate", c->http503_rate, "HTTP 503 answers with Retry-After: 1");
+  add_rate(s, "--reset-rate", c->reset_rate, "Connections reset before answering");
+  add_rate(s, "--stall-rate", c->stall_rate, "Answers cut off halfway, the connection left open");
+  s->add_option("--seed", c->seed, "Seed of the fault decisions (default 1)");
+
+  c->grant = lab->add_subcommand("grant-impersonation",
+                                 "Let an account impersonate all mailboxes or the ones named.");
+  c->grant->add_option("--state", c->state, "State file")->type_name("FILE")->required();
+  c->grant->add_option("--account", c->account, "The account (UPN)")->type_name("UPN")->required();
+  CLI::Option* all = c->grant->add_flag("--all", c->all, "Every mailbox");
+  c->grant->add_option("--mailbox", c->mailboxes, "A mailbox; repeatable")
+      ->type_name("SMTP")
+      ->excludes(all);
+
+  c->revoke = lab->add_subcommand("revoke-impersonation", "Take all impersonation rights away.");
+  c->revoke->add_option("--state", c->state, "State file")->type_name("FILE")->required();
+  c->revoke->add_option("--account", c->account, "The account (UPN)")->type_name("UPN")->required();
+
+  c->throttling = lab->add_subcommand(
+      "throttling", "Lift throttling for an account (unlimited) or apply the default policy.");
+  c->throttling->add_option("--state", c->state, "State file")->type_name("FILE")->required();
+  c->throttling->add_option("--account", c->account, "The account (UPN)")
+      ->type_name("UPN")
+      ->required();
+  c->throttling->add_option("policy", c->throttling_mode, "unlimited or default")
+      ->required()
+      ->check(CLI::IsMember({"unlimited", "default"}));
+  return c;
+}
+
+int run_lab(const LabCommand& command, const Context& ctx) {
+  if (command.serve->parsed()) return serve(command, ctx);
+  return admin(command, ctx);
+}
+
+}  // namespace sd::cli

@@ -1,0 +1,92 @@
+#include "tests/cli/lab_support.h"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace sd::test {
+
+namespace {
+
+constexpr const char* kHosts[] = {"exch01.example.local", "crm.example.local",  "exch01.acme.local",
+                                  "exch02.acme.local",    "mail-west.acme.com", "crm.acme.local"};
+
+}  // namespace
+
+std::string examples_lab_directory() {
+  std::string out = "hostnames: [";
+  for (size_t i = 0; i < std::size(kHosts); ++i) out += (i ? ", " : "") + std::string(kHosts[i]);
+  out += R"(]
+accounts:
+  - {upn: nexj-sync@example.local, password: sync-pw, impersonation: all}
+  - {upn: nexj-sync@acme.local, password: sync-pw, impersonation: all}
+contacts: [partner@partner.example]
+mailboxes:
+  - {smtp: jsmith@example.com, name: John Smith}
+  - {smtp: mlee@example.com, name: Mary Lee}
+  - {smtp: m.lee@example.com, name: Mary Lee (new address)}
+  - {smtp: akumar@example.com, name: Anil Kumar}
+  - {smtp: jsmith@acme.com}
+  - {smtp: mlee@acme.com}
+  - {smtp: pwright@acme.com}
+)";
+  std::ifstream csv(std::string(SYNCDEPLOY_SOURCE_DIR) + "/examples/users/advisors.csv");
+  std::string line;
+  std::getline(csv, line);  // header
+  while (std::getline(csv, line)) {
+    size_t comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    std::string email = line.substr(comma + 1, line.find(',', comma + 1) - comma - 1);
+    out += "  - {smtp: " + email + "}\n";
+  }
+  return out;
+}
+
+RunningLab::RunningLab(const std::string& directory_yaml, lab::FaultOptions faults) {
+  char pattern[] = "/tmp/sd-lab-XXXXXX";
+  const char* made = ::mkdtemp(pattern);
+  REQUIRE(made);
+  dir_ = made;
+  std::ofstream(dir_ + "/directory.yaml") << directory_yaml;
+  lab::LabOptions options;
+  options.state_file = dir_ + "/lab-state.db";
+  options.directory_file = dir_ + "/directory.yaml";
+  options.cert_dir = dir_ + "/lab-certs";
+  options.faults = faults;
+  Result<std::unique_ptr<lab::LabServer>> started = lab::LabServer::start(options);
+  if (!started.ok()) FAIL(format_all(started.errors()));
+  server_ = std::move(started).value();
+}
+
+RunningLab::~RunningLab() {
+  if (server_) server_->stop();
+  server_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+RunningLab& RunningLab::shared() {
+  static RunningLab lab;
+  return lab;
+}
+
+std::map<std::string, std::string> RunningLab::env() const {
+  std::map<std::string, std::string> env;
+  const std::string lab = "127.0.0.1:" + std::to_string(server_->port());
+  std::string connect_to;
+  for (const char* host : kHosts)
+    connect_to += (connect_to.empty() ? "" : ",") + std::string(host) + ":443=" + lab;
+  env["SYNCDEPLOY_CONNECT_TO"] = connect_to;
+  env["SSL_CERT_FILE"] = server_->ca_file();
+  return env;
+}
+
+std::map<std::string, std::string> RunningLab::env_with(
+    const std::map<std::string, std::string>& extra) const {
+  std::map<std::string, std::string> out = env();
+  for (const auto& [name, value] : extra) out[name] = value;
+  return out;
+}
+
+}  // namespace sd::test

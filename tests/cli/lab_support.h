@@ -1,0 +1,45 @@
+// The Exchange lab in-process, for end-to-end tests: started in a temporary folder with a
+// directory file, serving on a free loopback port. Specs keep their real-looking host names:
+// env() maps them to the lab (SYNCDEPLOY_CONNECT_TO) and names its CA (SSL_CERT_FILE).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "lab/lab_server.h"
+
+namespace sd::test {
+
+// The mailboxes of both examples: the quickstart's users (@example.com) and acme-prod's
+// (@acme.com, its CSV included), one contact, and the service accounts nexj-sync@example.local
+// and nexj-sync@acme.local (password: the demo secret) allowed to impersonate all of them.
+// The certificate names every host of both examples.
+[[nodiscard]] std::string examples_lab_directory();
+
+class RunningLab {
+ public:
+  explicit RunningLab(const std::string& directory_yaml = examples_lab_directory(),
+                   lab::FaultOptions faults = {});
+  ~RunningLab();
+  RunningLab(const RunningLab&) = delete;
+  RunningLab& operator=(const RunningLab&) = delete;
+
+  // One lab per test process with examples_lab_directory(), started on first use.
+  static RunningLab& shared();
+
+  [[nodiscard]] lab::LabServer& server() { return *server_; }
+  [[nodiscard]] const std::string& dir() const { return dir_; }
+  // SYNCDEPLOY_CONNECT_TO (every host of the examples to the lab) and SSL_CERT_FILE (the lab's
+  // CA). No secrets: callers add their own.
+  [[nodiscard]] std::map<std::string, std::string> env() const;
+  // The same, with `env` added (its entries win).
+  [[nodiscard]] std::map<std::string, std::string> env_with(
+      const std::map<std::string, std::string>& env) const;
+
+ private:
+  std::string dir_;
+  std::unique_ptr<lab::LabServer> server_;
+};
+
+}  // namespace sd::test

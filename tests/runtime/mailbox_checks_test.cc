@@ -1,0 +1,160 @@
+// Which users are asked over EWS, and how their answers land in the observed state.
+#include "runtime/mailbox_checks.h"
+
+#include <catch2/catch.hpp>
+#include <mutex>
+
+using namespace sd;
+
+namespace {
+
+Resource link(const std::string& login, const std::string& folder, const std::string& email,
+              const std::string& target = "EXCH01") {
+  Resource r;
+  r.type = &types::kFolderLink;
+  r.name = login + "/" + folder;
+  r.values = {target, email, true, Unset{}};
+  return r;
+}
+
+ObservedResource live_link(const std::string& name, const std::string& email, Value folder_id,
+                           const std::string& target = "EXCH01") {
+  ObservedResource o;
+  o.type = &types::kFolderLink;
+  o.name = name;
+  o.values = {target, email, true, std::move(folder_id)};
+  return o;
+}
+
+std::vector<std::string> emails(const std::vector<MailboxToCheck>& users) {
+  std::vector<std::string> out;
+  for (const MailboxToCheck& u : users) out.push_back(u.email);
+  return out;
+}
+
+// Answers from a table; records what it was asked.
+class FakeEws : public EwsClient {
+ public:
+  std::map<std::string, MailboxFolders> answers;
+  std::vector<std::string> asked;
+  http::SchedulerStats scheduling;
+  std::mutex mutex;
+
+  MailboxFolders get_folders(const std::string& smtp,
+                             const std::vector<std::string>& folders) override {
+    std::lock_guard lock(mutex);
+    asked.push_back(smtp + ":" + std::to_string(folders.size()));
+    auto found = answers.find(smtp);
+    if (found != answers.end()) return found->second;
+    MailboxFolders ok;
+    ok.status = MailboxFolders::Status::Ok;
+    for (const std::string& f : folders) ok.folder_ids[f] = "id-" + smtp + "-" + f;
+    return ok;
+  }
+  Result<std::string> find_or_create_folder(const std::string&, const std::string&,
+                                            const std::string&) override {
+    return make_error("not used");
+  }
+  Result<std::vector<ews::ResolvedName>> resolve_names(const std::string&) override {
+    return make_error("not used");
+  }
+  http::SchedulerStats stats() const override { return scheduling; }
+};
+
+}  // namespace
+
+TEST_CASE("mailbox checks: only users whose links need a folder id are asked", "[mailboxes]") {
+  DesiredState d;
+  d.resources = {link("new", "calendar", "new@acme.com"),
+                 link("known", "calendar", "known@acme.com"),
+                 link("noid", "calendar", "noid@acme.com"),
+                 link("moved", "calendar", "moved@acme.com"),
+                 link("retarget", "calendar", "retarget@acme.com", "EXCH02"),
+                 link("known", "tasks", "known@acme.com")};
+  ObservedState o;
+  o.resources = {live_link("known/calendar", "KNOWN@acme.com", std::string("AAMk1")),
+                 live_link("known/tasks", "known@acme.com", std::string("AAMk2")),
+                 live_link("noid/calendar", "noid@acme.com", Unset{}),
+                 live_link("moved/calendar", "old-address@acme.com", std::string("AAMk3")),
+                 live_link("retarget/calendar", "retarget@acme.com", std::string("AAMk4"))};
+  o.index();
+  CHECK(emails(mailboxes_to_check(d, o, false)) ==
+        std::vector<std::string>{"new@acme.com", "noid@acme.com", "moved@acme.com",
+                                 "retarget@acme.com"});
+  std::vector<MailboxToCheck> all = mailboxes_to_check(d, o, true);
+  CHECK(emails(all) == std::vector<std::string>{"new@acme.com", "known@acme.com", "noid@acme.com",
+                                                "moved@acme.com", "retarget@acme.com"});
+  CHECK(all[1].folders == std::vector<std::string>{"calendar", "tasks"});
+  CHECK(all[4].target == "EXCH02");
+  const std::vector<std::string> only = {"nexj.folder_link/noid"};
+  CHECK(emails(mailboxes_to_check(d, o, true, only)) == std::vector<std::string>{"noid@acme.com"});
+}
+
+TEST_CASE("mailbox checks: answers become observations, per user", "[mailboxes]") {
+  auto fake = std::make_unique<FakeEws>();
+  FakeEws* ews = fake.get();
+  MailboxFolders none;
+  none.status = MailboxFolders::Status::NoMailbox;
+  none.reason = "no such mailbox (ErrorNonExistentMailbox)";
+  ews->answers["ghost@acme.com"] = none;
+  MailboxFolders broken;
+  broken.status = MailboxFolders::Status::Failed;
+  broken.reason = "bad credentials for nexj-sync@acme.local (HTTP 401)";
+  ews->answers["x@acme.com"] = broken;
+  ews->scheduling.throttled = 3;
+  ews->scheduling.throttled_time = std::chrono::milliseconds(1250);
+
+  std::vector<MailboxToCheck> users = {{"JSmith@acme.com", "EXCH01", {"calendar", "tasks"}},
+                                       {"ghost@acme.com", "EXCH01", {"calendar"}},
+                                       {"x@acme.com", "EXCH01", {"calendar"}},
+                                       {"far@acme.com", "EXCH09", {"calendar"}}};
+  std::map<std::string, EwsEndpoint> endpoints;
+  endpoints["EXCH01"].url = "https://exch01.acme.local/EWS/Exchange.asmx";
+  int opened = 0;
+  ObservedState o;
+  MailboxCheckReport report = check_mailboxes(
+      users, endpoints,
+      [&](const EwsEndpoint&) -> Result<std::unique_ptr<EwsClient>> {
+        ++opened;
+        return std::unique_ptr<EwsClient>(std::move(fake));
+      },
+      4, o);
+  CHECK(opened == 1);
+  CHECK(ews->asked.size() == 3);
+  REQUIRE(o.mailboxes.size() == 4);
+  const MailboxObservation& jsmith = o.mailboxes.at("jsmith@acme.com");
+  CHECK(jsmith.status == MailboxObservation::Status::Ok);
+  CHECK(jsmith.folder_ids.at("tasks") == "id-JSmith@acme.com-tasks");
+  CHECK(o.mailboxes.at("ghost@acme.com").status == MailboxObservation::Status::CannotSync);
+  CHECK(o.mailboxes.at("x@acme.com").status == MailboxObservation::Status::Unknown);
+  CHECK(o.mailboxes.at("x@acme.com").reason ==
+        "bad credentials for nexj-sync@acme.local (HTTP 401)");
+  CHECK(o.mailboxes.at("far@acme.com").reason ==
+        "target EXCH09 has no Exchange server in the spec");
+  CHECK(report.asked == 4);
+  CHECK(report.cannot_sync == 1);
+  CHECK(report.failed == 2);
+  report.elapsed = std::chrono::milliseconds(2310);
+  CHECK(report.summary() ==
+        "Exchange: asked 4 mailboxes on 1 server in 2.31 s; 1 cannot sync; 2 could not be "
+        "checked; throttled 3 times, 1.25 s spent throttled");
+}
+
+TEST_CASE("mailbox checks: an endpoint that cannot be opened fails its users only", "[mailboxes]") {
+  std::vector<MailboxToCheck> users = {{"a@acme.com", "EXCH01", {"calendar"}}};
+  std::map<std::string, EwsEndpoint> endpoints;
+  endpoints["EXCH01"].url = "https://exch01.acme.local/EWS/Exchange.asmx";
+  ObservedState o;
+  MailboxCheckReport report = check_mailboxes(
+      users, endpoints,
+      [](const EwsEndpoint&) -> Result<std::unique_ptr<EwsClient>> {
+        return make_error("cannot read CA file certs/x.pem: No such file or directory");
+      },
+      8, o);
+  CHECK(o.mailboxes.at("a@acme.com").status == MailboxObservation::Status::Unknown);
+  CHECK(o.mailboxes.at("a@acme.com").reason ==
+        "cannot read CA file certs/x.pem: No such file or directory");
+  report.elapsed = std::chrono::milliseconds(5);
+  CHECK(report.summary() ==
+        "Exchange: asked 1 mailbox on 1 server in 0.01 s; 1 could not be checked; not throttled");
+}
