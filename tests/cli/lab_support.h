@@ -20,7 +20,7 @@ namespace sd::test {
 class RunningLab {
  public:
   explicit RunningLab(const std::string& directory_yaml = examples_lab_directory(),
-                   lab::FaultOptions faults = {});
+                      lab::FaultOptions faults = {});
   ~RunningLab();
   RunningLab(const RunningLab&) = delete;
   RunningLab& operator=(const RunningLab&) = delete;
