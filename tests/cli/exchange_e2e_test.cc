@@ -1,0 +1,665 @@
+// plan and apply reading Exchange, end to end: the CLI in-process against labs of our own
+// (directory, faults, throttling), with exact reasons, exit codes, and the folder ids that land in
+// the store compared with what the lab holds.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "runtime/sqlite_database.h"
+#include "tests/cli/apply_support.h"
+#include "tests/cli/lab_support.h"
+
+using namespace sd::test;
+using nlohmann::json;
+
+namespace {
+
+const char* kStore = "state/nexj-config.db";
+const char* kEnvironmentFile = "env/quickstart.environment";
+const char* kAccount = "nexj-sync@example.local";
+const char* kNoMailbox = "no such mailbox (ErrorNonExistentMailbox)";
+const char* kDenied =
+    "the service account may not impersonate this mailbox (not in the impersonation scope, or the "
+    "role is not assigned) (ErrorImpersonateUserDenied)";
+
+// A lab directory for the quickstart's hosts: the service account (password: the demo secret)
+// with `account` fields added, the `mailboxes`, and `more` top-level YAML.
+std::string directory(const std::vector<std::string>& mailboxes,
+                      const std::string& account = "impersonation: all",
+                      const std::string& more = "") {
+  std::string out = "hostnames: [exch01.example.local, crm.example.local]\naccounts:\n  - {upn: " +
+                    std::string(kAccount) + ", password: sync-pw, " + account + "}\nmailboxes:\n";
+  for (const std::string& smtp : mailboxes) out += "  - {smtp: " + smtp + "}\n";
+  return out + more;
+}
+
+std::vector<std::string> numbered_users(size_t count) {
+  std::vector<std::string> out;
+  char login[16];
+  for (size_t i = 1; i <= count; ++i) {
+    std::snprintf(login, sizeof login, "u%04zu", i);
+    out.push_back(login);
+  }
+  return out;
+}
+
+std::vector<std::string> emails_of(const std::vector<std::string>& logins) {
+  std::vector<std::string> out;
+  for (const std::string& login : logins) out.push_back(login + "@example.com");
+  return out;
+}
+
+void replace_once(std::string& text, const std::string& from, const std::string& to) {
+  size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+}
+
+// The quickstart with its users replaced by a CSV of `logins` (default folders: calendar, tasks,
+// contacts), written into the workspace as users.csv.
+void use_csv_users(const Workspace& w, const std::vector<std::string>& logins) {
+  std::string csv = "login,email\n";
+  for (const std::string& login : logins) csv += login + "," + login + "@example.com\n";
+  w.write("users.csv", csv);
+  std::string spec = *read_text(w.spec());
+  size_t users = spec.find("\nusers:");
+  REQUIRE(users != std::string::npos);
+  spec.resize(users);
+  spec += "\nusers:\n  defaults: { target: EXCH01, folders: [calendar, tasks, contacts] }\n"
+          "  csv: users.csv\n";
+  w.write("quickstart.yaml", spec);
+}
+
+CliRun run(RunningLab& lab, const std::vector<std::string>& args,
+           const std::map<std::string, std::string>& more_env = {}) {
+  std::map<std::string, std::string> env = lab.env_with(kDemoSecrets);
+  for (const auto& [name, value] : more_env) env[name] = value;
+  return run_cli(args, env);
+}
+
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+std::vector<std::string> plan_args(const Workspace& w, const std::vector<std::string>& more = {}) {
+  return with({"plan", w.spec(), "--only", "nexj"}, more);
+}
+
+std::vector<std::string> apply_args(const Workspace& w, const std::vector<std::string>& more = {}) {
+  return with({"apply", w.spec(), "--only", "nexj", "--auto-approve"}, more);
+}
+
+json parse_plan(const CliRun& r) {
+  INFO(r.err);
+  json doc = json::parse(r.out, nullptr, false);
+  REQUIRE_FALSE(doc.is_discarded());
+  return doc;
+}
+
+// The folder links of a JSON plan by address.
+std::map<std::string, json> folder_links(const json& plan) {
+  std::map<std::string, json> out;
+  for (const json& a : plan["actions"])
+    if (a["type"] == "nexj.folder_link") out[a["address"].get<std::string>()] = a;
+  return out;
+}
+
+// The value a plan action sets `field` to; empty when it sets none.
+std::string after(const json& action, const std::string& field) {
+  for (const json& c : action["changes"])
+    if (c["field"] == field) return c["after"].get<std::string>();
+  return "";
+}
+
+std::string lab_folder_id(RunningLab& lab, const std::string& smtp, const std::string& folder) {
+  std::optional<sd::lab::LabFolder> found = lab.server().state().distinguished_folder(smtp, folder);
+  if (!found) FAIL("the lab has no " << folder << " folder for " << smtp);
+  return found->id;
+}
+
+// "login/folder email folder_id" for every row of sync_folder_link, sorted.
+std::vector<std::string> stored_links(const std::string& store) {
+  auto db = sd::open_sqlite(store, sd::SqlOpenMode::ReadOnly);
+  if (!db.ok()) FAIL(db.errors().front().format());
+  auto stmt = (*db)->prepare(
+      "SELECT login || '/' || folder || ' ' || email || ' ' || coalesce(folder_id, 'NULL') "
+      "FROM sync_folder_link ORDER BY login, folder");
+  if (!stmt.ok()) FAIL(stmt.errors().front().format());
+  std::vector<std::string> out;
+  while (true) {
+    auto row = (*stmt)->step();
+    if (!row.ok()) FAIL(row.errors().front().format());
+    if (!*row) break;
+    out.push_back((*stmt)->column_text(0));
+  }
+  return out;
+}
+
+std::string stored_link(RunningLab& lab, const std::string& login, const std::string& folder) {
+  const std::string smtp = login + "@example.com";
+  return login + "/" + folder + " " + smtp + " " + lab_folder_id(lab, smtp, folder);
+}
+
+// The one "Exchange: asked ..." line of stderr, or "" when there is none.
+std::string ews_summary(const std::string& err) {
+  std::string found;
+  std::istringstream in(err);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with("Exchange: asked ")) continue;
+    CHECK(found.empty());  // one line per command
+    found = line;
+  }
+  return found;
+}
+
+bool exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("exchange e2e: a user without a mailbox and one outside the impersonation scope",
+          "[e2e][exchange-e2e]") {
+  // akumar has no mailbox; mlee has one the account may not impersonate.
+  RunningLab lab(directory({"jsmith@example.com", "mlee@example.com"},
+                           "impersonation: [jsmith@example.com]"));
+  Workspace w("examples/quickstart.yaml");
+  const std::string akumar_reason = std::string("akumar@example.com cannot sync: ") + kNoMailbox;
+  const std::string mlee_reason = std::string("mlee@example.com cannot sync: ") + kDenied;
+
+  CliRun plan = run(lab, plan_args(w));
+  INFO(plan.out << plan.err);
+  CHECK(plan.code == 5);
+  CHECK(std::regex_match(ews_summary(plan.err),
+                         std::regex(R"(Exchange: asked 3 mailboxes on 1 server in \d+\.\d\d s; )"
+                                    R"(2 cannot sync; not throttled)")));
+  CHECK(contains(plan.out, "nexj.folder_link/akumar/calendar  " + akumar_reason + "\n"));
+  CHECK(contains(plan.out, "nexj.folder_link/akumar/tasks  " + akumar_reason + "\n"));
+  CHECK(contains(plan.out, "nexj.folder_link/mlee/calendar  " + mlee_reason + "\n"));
+
+  json doc = parse_plan(run(lab, plan_args(w, {"--json"})));
+  CHECK(doc["summary"]["cannotSync"] == 3);
+  CHECK(doc["summary"]["blocked"] == 3);
+  CHECK(doc["applyable"] == true);  // everything else can be made
+  std::map<std::string, json> links = folder_links(doc);
+  REQUIRE(links.size() == 6);
+  for (const char* folder : {"calendar", "tasks"}) {
+    const json& a = links["nexj.folder_link/akumar/" + std::string(folder)];
+    CHECK(a["action"] == "blocked");
+    CHECK(a["reason"] == akumar_reason);
+    CHECK(a["changes"].empty());
+  }
+  CHECK(links["nexj.folder_link/mlee/calendar"]["action"] == "blocked");
+  CHECK(links["nexj.folder_link/mlee/calendar"]["reason"] == mlee_reason);
+  for (const char* folder : {"calendar", "tasks", "contacts"}) {
+    const json& a = links["nexj.folder_link/jsmith/" + std::string(folder)];
+    CHECK(a["action"] == "create");
+    CHECK(after(a, "folderId") == lab_folder_id(lab, "jsmith@example.com", folder));
+  }
+
+  // apply makes everything else and says who was left out.
+  CliRun first = run(lab, apply_args(w));
+  INFO(first.out << first.err);
+  CHECK(first.code == 5);
+  CHECK(contains(first.out, "Apply complete: 9 done, 0 failed, 0 skipped.\n"));
+  CHECK(contains(first.out,
+                 "3 folder links were not made because the user cannot sync (see the plan "
+                 "above).\n"));
+  const std::vector<std::string> jsmith_only{stored_link(lab, "jsmith", "calendar"),
+                                             stored_link(lab, "jsmith", "contacts"),
+                                             stored_link(lab, "jsmith", "tasks")};
+  CHECK(stored_links(w.path(kStore)) == jsmith_only);
+
+  // Again: the blocked users are asked again, still blocked, and nothing is written.
+  const std::string store_before = dump_store(w.path(kStore));
+  const std::string environment_before = *read_text(w.path(kEnvironmentFile));
+  CliRun second = run(lab, apply_args(w));
+  INFO(second.out << second.err);
+  CHECK(second.code == 5);
+  CHECK(second.out.ends_with("Nothing else to do.\n"));
+  CHECK(contains(second.out, "nexj.folder_link/mlee/calendar  " + mlee_reason + "\n"));
+  CHECK(std::regex_match(ews_summary(second.err),
+                         std::regex(R"(Exchange: asked 2 mailboxes on 1 server in \d+\.\d\d s; )"
+                                    R"(2 cannot sync; not throttled)")));
+  CHECK(dump_store(w.path(kStore)) == store_before);
+  CHECK(*read_text(w.path(kEnvironmentFile)) == environment_before);
+
+  // Exchange is fixed (the next issue's cmdlets will do this): the links appear, with ids.
+  REQUIRE(lab.server().state().set_impersonation(kAccount, true, {}).ok());
+  REQUIRE(lab.server().state().add_mailbox("akumar@example.com", "Anil Kumar").ok());
+  CliRun fixed = run(lab, apply_args(w));
+  INFO(fixed.out << fixed.err);
+  CHECK(fixed.code == 0);
+  CHECK(contains(fixed.out, "Apply complete: 3 done, 0 failed, 0 skipped.\n"));
+  CHECK(stored_links(w.path(kStore)) ==
+        std::vector<std::string>{
+            stored_link(lab, "akumar", "calendar"), stored_link(lab, "akumar", "tasks"),
+            stored_link(lab, "jsmith", "calendar"), stored_link(lab, "jsmith", "contacts"),
+            stored_link(lab, "jsmith", "tasks"), stored_link(lab, "mlee", "calendar")});
+  CliRun settled = run(lab, apply_args(w));
+  CHECK(settled.code == 0);
+  CHECK(settled.out == "No changes. Live state matches the spec (deployment 'quickstart').\n");
+  CHECK(settled.err.empty());
+}
+
+TEST_CASE("exchange e2e: folder ids already stored are not fetched again; --refresh asks all",
+          "[e2e][exchange-e2e]") {
+  RunningLab lab(directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}));
+  Workspace w("examples/quickstart.yaml");
+  CliRun applied = run(lab, apply_args(w));
+  INFO(applied.out << applied.err);
+  REQUIRE(applied.code == 0);
+  const uint64_t after_apply = lab.server().stats().requests;
+  CHECK(after_apply == 3);  // one GetFolder per user
+
+  CliRun replan = run(lab, plan_args(w, {"--detailed-exitcode"}));
+  INFO(replan.out << replan.err);
+  CHECK(replan.code == 0);
+  CHECK(replan.err.empty());  // no "Exchange: asked" line
+  CHECK(lab.server().stats().requests == after_apply);
+
+  CliRun refreshed = run(lab, plan_args(w, {"--detailed-exitcode", "--refresh"}));
+  INFO(refreshed.out << refreshed.err);
+  CHECK(refreshed.code == 0);
+  CHECK(refreshed.out.starts_with("No changes."));
+  CHECK(std::regex_match(
+      refreshed.err,
+      std::regex(R"(Exchange: asked 3 mailboxes on 1 server in \d+\.\d\d s; not throttled\n)")));
+  CHECK(lab.server().stats().requests == after_apply + 3);
+
+  SECTION("a link whose id was lost is asked for again, that user only") {
+    sd::test::sql_exec(w.path(kStore),
+                       "UPDATE sync_folder_link SET folder_id = NULL WHERE login = 'mlee'");
+    const uint64_t before = lab.server().stats().requests;
+    CliRun plan = run(lab, plan_args(w, {"--json"}));
+    CHECK(std::regex_match(
+        plan.err,
+        std::regex(R"(Exchange: asked 1 mailbox on 1 server in \d+\.\d\d s; not throttled\n)")));
+    CHECK(lab.server().stats().requests == before + 1);
+    std::map<std::string, json> links = folder_links(parse_plan(plan));
+    const json& mlee = links["nexj.folder_link/mlee/calendar"];
+    CHECK(mlee["action"] == "update");
+    CHECK(after(mlee, "folderId") == lab_folder_id(lab, "mlee@example.com", "calendar"));
+    CHECK(run(lab, apply_args(w)).code == 0);
+    CHECK(stored_links(w.path(kStore))[5] == stored_link(lab, "mlee", "calendar"));
+  }
+  SECTION("a stale id is kept until --refresh finds the real one") {
+    sd::test::sql_exec(w.path(kStore),
+                       "UPDATE sync_folder_link SET folder_id = 'AAMkAstale' WHERE login = "
+                       "'jsmith' AND folder = 'tasks'");
+    CHECK(run(lab, plan_args(w, {"--detailed-exitcode"})).code == 0);
+    CliRun plan = run(lab, plan_args(w, {"--json", "--refresh"}));
+    std::map<std::string, json> links = folder_links(parse_plan(plan));
+    const json& tasks = links["nexj.folder_link/jsmith/tasks"];
+    CHECK(tasks["action"] == "update");
+    CHECK(after(tasks, "folderId") == lab_folder_id(lab, "jsmith@example.com", "tasks"));
+    CHECK(links["nexj.folder_link/jsmith/calendar"]["action"] == "no-op");
+    CHECK(run(lab, apply_args(w, {"--refresh"})).code == 0);
+    CHECK(contains(dump_store(w.path(kStore)), lab_folder_id(lab, "jsmith@example.com", "tasks")));
+    CHECK_FALSE(contains(dump_store(w.path(kStore)), "AAMkAstale"));
+  }
+}
+
+namespace {
+
+// Every folder link of `plan` is a create carrying the lab's folder id; returns how many.
+size_t check_all_ids(RunningLab& lab, const json& plan) {
+  size_t count = 0, wrong = 0;
+  for (const json& a : plan["actions"]) {
+    if (a["type"] != "nexj.folder_link") continue;
+    ++count;
+    const std::string name = a["name"].get<std::string>();
+    const std::string login = name.substr(0, name.find('/'));
+    const std::string folder = name.substr(name.find('/') + 1);
+    const std::string want = lab_folder_id(lab, login + "@example.com", folder);
+    if (a["action"] != "create" || after(a, "folderId") != want) {
+      if (++wrong <= 5) FAIL_CHECK(a.dump() << "\nwanted folderId " << want);
+    }
+  }
+  CHECK(wrong == 0);
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("exchange e2e: 1,000 users, every folder id resolved", "[e2e][exchange-e2e]") {
+  const std::vector<std::string> logins = numbered_users(1000);
+  RunningLab lab(directory(emails_of(logins), "impersonation: all, throttling: unlimited"));
+  Workspace w("examples/quickstart.yaml");
+  use_csv_users(w, logins);
+
+  CliRun plan = run(lab, plan_args(w, {"--json"}));
+  INFO(plan.err);
+  REQUIRE(plan.code == 0);
+  CHECK(std::regex_match(ews_summary(plan.err),
+                         std::regex(R"(Exchange: asked 1000 mailboxes on 1 server in \d+\.\d\d s; )"
+                                    R"(not throttled)")));
+  json doc = parse_plan(plan);
+  CHECK(check_all_ids(lab, doc) == 3000);
+  CHECK(doc["summary"]["create"] == 3006);  // 3,000 links, the channels, target and options
+  CHECK(lab.server().stats().requests == 1000);
+  CHECK(lab.server().stats().throttled == 0);
+}
+
+TEST_CASE("exchange e2e: 1,000 users under the default throttling policy", "[e2e][exchange-e2e]") {
+  const std::vector<std::string> logins = numbered_users(1000);
+  RunningLab lab(directory(emails_of(logins), "impersonation: all",
+                           "throttling: {maxConcurrency: 27, burst: 50, rechargePerSecond: 500}\n"));
+  Workspace w("examples/quickstart.yaml");
+  use_csv_users(w, logins);
+
+  CliRun plan = run(lab, plan_args(w, {"--json"}));
+  INFO(plan.err);
+  REQUIRE(plan.code == 0);
+  CHECK(check_all_ids(lab, parse_plan(plan)) == 3000);
+
+  const sd::lab::LabStats stats = lab.server().stats();
+  CHECK(stats.throttled > 0);
+  CHECK(stats.requests == 1000 + stats.throttled);  // each busy answer was retried once more
+  std::smatch m;
+  const std::string summary = ews_summary(plan.err);
+  REQUIRE(std::regex_match(summary, m,
+                           std::regex(R"(Exchange: asked 1000 mailboxes on 1 server in \d+\.\d\d )"
+                                      R"(s; throttled (\d+) times, (\d+\.\d\d) s spent throttled)")));
+  CHECK(std::stoull(m[1]) == stats.throttled);  // the client saw every busy answer
+  CHECK(std::stod(m[2]) > 0);
+}
+
+namespace {
+
+// The reason every link of a user whose mailbox check failed carries.
+std::string unknown_reason(const std::string& smtp, const std::string& why) {
+  return "could not be read: the mailbox " + smtp + " could not be checked: " + why;
+}
+
+struct FaultRun {
+  size_t resolved = 0, failed = 0;  // users
+};
+
+// Every link of `plan` either carries the lab's folder id or, with all the user's links, is
+// unknown with "gave up after 5 attempts: <why_prefix>...": never a wrong id.
+FaultRun check_ids_or_gave_up(RunningLab& lab, const json& plan,
+                              const std::vector<std::string>& logins,
+                              const std::string& why_prefix) {
+  std::map<std::string, json> links = folder_links(plan);
+  REQUIRE(links.size() == 3 * logins.size());
+  FaultRun out;
+  for (const std::string& login : logins) {
+    const std::string smtp = login + "@example.com";
+    const json& first = links["nexj.folder_link/" + login + "/calendar"];
+    const bool resolved = first["action"] == "create";
+    ++(resolved ? out.resolved : out.failed);
+    for (const char* folder : {"calendar", "tasks", "contacts"}) {
+      const json& a = links["nexj.folder_link/" + login + "/" + folder];
+      INFO(a.dump());
+      if (resolved) {
+        CHECK(a["action"] == "create");
+        CHECK(after(a, "folderId") == lab_folder_id(lab, smtp, folder));
+      } else {
+        CHECK(a["action"] == "unknown");
+        CHECK(a["reason"].get<std::string>().starts_with(
+            unknown_reason(smtp, "gave up after 5 attempts: " + why_prefix)));
+        CHECK(a["reason"] == first["reason"]);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("exchange e2e: injected faults at 30% end in the right ids or a clear reason",
+          "[e2e][exchange-e2e]") {
+  const std::vector<std::string> logins = numbered_users(32);
+  sd::lab::FaultOptions faults;
+  faults.seed = 4;
+  std::string why;            // how a user that gave up is explained
+  bool may_give_up = false;   // retries can run out (5 attempts at 30%: rarely)
+  bool counted = true;        // the lab counts the fault in stats().faults
+  SECTION("ErrorInternalServerError on HTTP 500") {
+    faults.error_rate = 0.3;
+    why = "the server failed internally (ErrorInternalServerError)";
+    may_give_up = true;
+  }
+  SECTION("ErrorServerBusy") {
+    faults.busy_rate = 0.3;
+    faults.busy_back_off = std::chrono::milliseconds(100);
+  }
+  SECTION("HTTP 503 with Retry-After") { faults.http503_rate = 0.3; }
+  SECTION("connection reset") {
+    faults.reset_rate = 0.3;
+    why = "exch01.example.local:443: ";
+    may_give_up = true;
+  }
+  SECTION("latency") {
+    faults.latency = std::chrono::milliseconds(40);
+    counted = false;
+  }
+  RunningLab lab(directory(emails_of(logins), "impersonation: all, throttling: unlimited"), faults);
+  Workspace w("examples/quickstart.yaml");
+  use_csv_users(w, logins);
+
+  CliRun plan = run(lab, plan_args(w, {"--json", "--ews-concurrency", "32"}));
+  INFO(plan.err);
+  REQUIRE(plan.code == 0);
+  FaultRun result = check_ids_or_gave_up(lab, parse_plan(plan), logins, why);
+  if (!may_give_up) CHECK(result.failed == 0);
+  if (counted) CHECK(lab.server().stats().faults > 0);  // the faults did happen
+  const std::string failed_part =
+      result.failed ? "; " + std::to_string(result.failed) + " could not be checked" : "";
+  CHECK(std::regex_match(ews_summary(plan.err),
+                         std::regex(R"(Exchange: asked 32 mailboxes on 1 server in \d+\.\d\d s)" +
+                                    failed_part + R"(; (not throttled|throttled \d+ times?, )" +
+                                    R"(\d+\.\d\d s spent throttled))")));
+}
+
+TEST_CASE("exchange e2e: every request failing leaves every user unknown; apply refuses",
+          "[e2e][exchange-e2e]") {
+  sd::lab::FaultOptions faults;
+  std::string why;
+  std::optional<uint64_t> requests;  // what the lab sees for the plan
+  SECTION("ErrorInternalServerError") {
+    faults.error_rate = 1.0;
+    why = "gave up after 5 attempts: the server failed internally (ErrorInternalServerError)";
+    requests = 3 * 5;  // 3 users, 5 attempts each
+  }
+  SECTION("connection reset") {
+    faults.reset_rate = 1.0;
+    why = "gave up after 5 attempts: exch01.example.local:443: ";
+  }
+  RunningLab lab(directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}),
+                 faults);
+  Workspace w("examples/quickstart.yaml");
+
+  CliRun plan = run(lab, plan_args(w, {"--json"}));
+  INFO(plan.out << plan.err);
+  CHECK(plan.code == 0);
+  CHECK(std::regex_match(ews_summary(plan.err),
+                         std::regex(R"(Exchange: asked 3 mailboxes on 1 server in \d+\.\d\d s; )"
+                                    R"(3 could not be checked; not throttled)")));
+  if (requests) CHECK(lab.server().stats().requests == *requests);
+  json doc = parse_plan(plan);
+  CHECK(doc["summary"]["unknown"] == 6);
+  CHECK(doc["applyable"] == false);
+  for (const auto& [address, a] : folder_links(doc)) {
+    INFO(address);
+    const std::string login = address.substr(17, address.rfind('/') - 17);
+    CHECK(a["action"] == "unknown");
+    CHECK(a["reason"].get<std::string>().starts_with(unknown_reason(login + "@example.com", why)));
+  }
+
+  CliRun apply = run(lab, apply_args(w));
+  INFO(apply.out << apply.err);
+  CHECK(apply.code == 1);
+  CHECK(contains(apply.out,
+                 "nexj.folder_link/jsmith/calendar  " + unknown_reason("jsmith@example.com", why)));
+  CHECK(contains(apply.err,
+                 "syncdeploy: error: cannot apply: 6 objects could not be read; nothing was changed "
+                 "(see the plan above)\n"));
+  CHECK_FALSE(exists(w.path(kStore)));
+  CHECK_FALSE(exists(w.path(kEnvironmentFile)));
+}
+
+namespace {
+
+// SYNCDEPLOY_CONNECT_TO sending each host of `hosts` to `lab`, and crm.example.local to `crm`.
+std::string connect_to(RunningLab& lab, const std::vector<std::string>& hosts,
+                       const std::string& crm) {
+  const std::string at = "127.0.0.1:" + std::to_string(lab.server().port());
+  std::string out = "crm.example.local:443=" + crm;
+  for (const std::string& host : hosts) out += "," + host + ":443=" + at;
+  return out;
+}
+
+const json& check_named(const json& plan, const std::string& name) {
+  for (const json& c : plan["checks"])
+    if (c["name"] == name) return c;
+  FAIL("no check " << name << " in " << plan["checks"].dump());
+  static json none;
+  return none;
+}
+
+}  // namespace
+
+TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
+  RunningLab lab(directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}));
+  Workspace w("examples/quickstart.yaml");
+  const std::string lab_address = "127.0.0.1:" + std::to_string(lab.server().port());
+
+  SECTION("nexj.url on a closed port: a failed check, and apply changes nothing") {
+    const std::map<std::string, std::string> env{
+        {"SYNCDEPLOY_CONNECT_TO", connect_to(lab, {"exch01.example.local"}, "127.0.0.1:1")}};
+    json doc = parse_plan(run(lab, plan_args(w, {"--json"}), env));
+    const json& nexj = check_named(doc, "TLS of nexj.url (crm.example.local)");
+    CHECK(nexj["status"] == "failed");
+    CHECK(nexj["detail"] == "crm.example.local:443: connection refused");
+    CHECK(check_named(doc, "TLS of EWS on exch01 (exch01.example.local)")["status"] == "ok");
+    CHECK(doc["applyable"] == false);
+    // The mailboxes were still read: the plan shows the ids it would use.
+    CHECK(after(folder_links(doc)["nexj.folder_link/mlee/calendar"], "folderId") ==
+          lab_folder_id(lab, "mlee@example.com", "calendar"));
+
+    CliRun apply = run(lab, apply_args(w), env);
+    INFO(apply.out << apply.err);
+    CHECK(apply.code == 1);
+    CHECK(contains(apply.out,
+                   "failed  TLS of nexj.url (crm.example.local): crm.example.local:443: "
+                   "connection refused\n"));
+    CHECK(contains(apply.err,
+                   "syncdeploy: error: cannot apply: 1 precondition failed; nothing was changed "
+                   "(see the plan above)\n"));
+    CHECK_FALSE(exists(w.path(kStore)));
+    CHECK_FALSE(exists(w.path(kEnvironmentFile)));
+  }
+  SECTION("a certificate that does not name the host") {
+    std::string spec = *read_text(w.spec());
+    replace_once(spec, "url: https://crm.example.local/nexj", "url: https://crm2.example.local/nexj");
+    w.write("quickstart.yaml", spec);
+    const std::map<std::string, std::string> env{
+        {"SYNCDEPLOY_CONNECT_TO",
+         connect_to(lab, {"exch01.example.local", "crm2.example.local"}, lab_address)}};
+    json doc = parse_plan(run(lab, plan_args(w, {"--json"}), env));
+    const json& nexj = check_named(doc, "TLS of nexj.url (crm2.example.local)");
+    CHECK(nexj["status"] == "failed");
+    CHECK(nexj["detail"] ==
+          "crm2.example.local:443: the certificate is for exch01.example.local, "
+          "crm.example.local, not crm2.example.local");
+    CHECK(run(lab, apply_args(w), env).code == 1);
+    CHECK_FALSE(exists(w.path(kStore)));
+  }
+  SECTION("exchange.caFile and nexj.caFile name the lab's CA: no SSL_CERT_FILE needed") {
+    std::filesystem::copy_file(lab.server().ca_file(), w.path("lab-ca.pem"));
+    std::string spec = *read_text(w.spec());
+    replace_once(spec, "  servers:\n", "  caFile: lab-ca.pem\n  servers:\n");
+    w.write("quickstart.yaml", spec);
+    std::map<std::string, std::string> env = lab.env_with(kDemoSecrets);
+    env.erase("SSL_CERT_FILE");
+
+    // exchange.caFile only: EWS verifies and the users resolve; NexJ has no CA to verify with.
+    CliRun plan = run_cli(plan_args(w, {"--json"}), env);
+    json doc = parse_plan(plan);
+    CHECK(check_named(doc, "TLS of EWS on exch01 (exch01.example.local)")["status"] == "ok");
+    const json& nexj = check_named(doc, "TLS of nexj.url (crm.example.local)");
+    CHECK(nexj["status"] == "failed");
+    CHECK(nexj["detail"] ==
+          "crm.example.local:443: certificate verify failed (unable to get local issuer "
+          "certificate)");
+    CHECK(after(folder_links(doc)["nexj.folder_link/akumar/tasks"], "folderId") ==
+          lab_folder_id(lab, "akumar@example.com", "tasks"));
+
+    replace_once(spec, "  environmentFile:", "  caFile: lab-ca.pem\n  environmentFile:");
+    w.write("quickstart.yaml", spec);
+    CliRun apply = run_cli(apply_args(w), env);
+    INFO(apply.out << apply.err);
+    CHECK(apply.code == 0);
+    CHECK(stored_links(w.path(kStore)).size() == 6);
+    CHECK(stored_links(w.path(kStore))[0] == stored_link(lab, "akumar", "calendar"));
+  }
+  SECTION("no CA at all: both checks fail verification and the users are unknown") {
+    std::map<std::string, std::string> env = lab.env_with(kDemoSecrets);
+    env.erase("SSL_CERT_FILE");
+    json doc = parse_plan(run_cli(plan_args(w, {"--json"}), env));
+    const std::string verify_failed =
+        "certificate verify failed (unable to get local issuer certificate)";
+    CHECK(check_named(doc, "TLS of nexj.url (crm.example.local)")["detail"] ==
+          "crm.example.local:443: " + verify_failed);
+    const json& ews = check_named(doc, "TLS of EWS on exch01 (exch01.example.local)");
+    CHECK(ews["status"] == "failed");
+    CHECK(ews["detail"] == "exch01.example.local:443: " + verify_failed);
+    for (const auto& [address, a] : folder_links(doc)) {
+      const std::string login = address.substr(17, address.rfind('/') - 17);
+      CHECK(a["action"] == "unknown");
+      CHECK(a["reason"] == unknown_reason(login + "@example.com",
+                                          "exch01.example.local:443: " + verify_failed));
+    }
+    CHECK(lab.server().stats().requests == 0);  // no request got past the handshake
+    CHECK(run_cli(apply_args(w), env).code == 1);
+    CHECK_FALSE(exists(w.path(kStore)));
+  }
+}
+
+TEST_CASE("exchange e2e: a wrong service account password", "[e2e][exchange-e2e]") {
+  const std::string bad_credentials = "bad credentials for nexj-sync@example.local (HTTP 401)";
+  const std::map<std::string, std::string> wrong{{"NEXJ_SYNC_PASSWORD", "not-the-password"}};
+  SECTION("one request, then the latch answers for the rest") {
+    RunningLab lab(directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}));
+    Workspace w("examples/quickstart.yaml");
+    CliRun plan = run(lab, plan_args(w, {"--json", "--ews-concurrency", "1"}), wrong);
+    INFO(plan.err);
+    CHECK(plan.code == 0);
+    CHECK(lab.server().stats().requests == 1);
+    std::map<std::string, json> links = folder_links(parse_plan(plan));
+    REQUIRE(links.size() == 6);
+    for (const auto& [address, a] : links) {
+      const std::string login = address.substr(17, address.rfind('/') - 17);
+      CHECK(a["action"] == "unknown");
+      CHECK(a["reason"] == unknown_reason(login + "@example.com", bad_credentials));
+    }
+    CliRun apply = run(lab, apply_args(w), wrong);
+    CHECK(apply.code == 1);
+    CHECK(contains(apply.err, "cannot apply: 6 objects could not be read"));
+    CHECK_FALSE(exists(w.path(kStore)));
+  }
+  SECTION("32 users: only the requests already in flight reach the server") {
+    const std::vector<std::string> logins = numbered_users(32);
+    RunningLab lab(directory(emails_of(logins)));
+    Workspace w("examples/quickstart.yaml");
+    use_csv_users(w, logins);
+    CliRun plan = run(lab, plan_args(w, {"--json"}), wrong);
+    CHECK(plan.code == 0);
+    CHECK(lab.server().stats().requests >= 1);
+    CHECK(lab.server().stats().requests <= 8);  // --ews-concurrency's default
+    json doc = parse_plan(plan);
+    CHECK(doc["summary"]["unknown"] == 96);
+    CHECK(std::regex_match(ews_summary(plan.err),
+                           std::regex(R"(Exchange: asked 32 mailboxes on 1 server in \d+\.\d\d )"
+                                      R"(s; 32 could not be checked; not throttled)")));
+  }
+}
