@@ -1,6 +1,7 @@
 // apply: lock, read live state, plan, confirm, execute with the journal, summarize.
 // With a saved plan (plan -out), exactly that plan runs: steps whose object changed since it
 // was made are refused by name (design decision 5).
+#include <algorithm>
 #include <filesystem>
 #include <istream>
 
@@ -157,7 +158,16 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
   std::vector<LiveSystem*> all = systems->all();
   DesiredState desired = build_desired_state(spec, input->fingerprints);
   ObservedState observed = observe_all(all, desired);
-  Status exchange = read_exchange(*input, secrets, desired, only, options.exchange, observed, ctx);
+  ExchangeReadOptions exchange_options = options.exchange;
+  if (saved) {
+    constexpr std::string_view kLink = "nexj.folder_link/";
+    for (const SavedAction& a : saved->actions)
+      if ((a.kind == ActionKind::Create || a.kind == ActionKind::Update) &&
+          a.address.starts_with(kLink))
+        exchange_options.always_ask.push_back(a.address.substr(kLink.size()));
+    std::sort(exchange_options.always_ask.begin(), exchange_options.always_ask.end());
+  }
+  Status exchange = read_exchange(*input, secrets, desired, only, exchange_options, observed, ctx);
   if (!exchange.ok()) return fail(exchange.errors());
   Plan plan = plan_against(*input, std::move(desired), std::move(observed), only);
 
@@ -166,6 +176,17 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
   request.plan_id = plan_id(plan);
   request.holder = lock->info().holder;  // the journal names the same holder as the lease
   std::vector<std::string> vanished;
+  // A failed precondition stops any apply, of a saved plan too: nothing is changed.
+  if (plan.summary.failed_checks) {
+    for (const PreconditionCheck& c : plan.observed.checks)
+      if (c.status == PreconditionCheck::Status::Failed)
+        ctx.err << "syncdeploy: error: precondition failed: " << printable(c.name) << ": "
+                << printable(c.detail) << "\n";
+    ctx.err << "syncdeploy: error: cannot apply: " << plan.summary.failed_checks
+            << (plan.summary.failed_checks == 1 ? " precondition" : " preconditions")
+            << " failed; nothing was changed\n";
+    return kExitError;
+  }
   if (saved) {
     Result<SavedPlanMatch> match = match_saved_plan(*saved, plan);
     if (!match.ok()) return fail(match.errors());

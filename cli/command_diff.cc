@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 #include "compiler/render.h"
+#include "compiler/text_checks.h"
 
 namespace sd::cli {
 
@@ -17,7 +18,13 @@ int run_diff(const DiffOptions& options, const Context& ctx) {
     render_drift_text(*plan, TextStyle{use_color(options.no_color, ctx)}, ctx.out);
   }
   const PlanSummary& s = plan->summary;
-  bool drift = s.has_changes() || s.unknown > 0 || s.blocked > 0;
+  // A failed precondition (a TLS check) is a deployment that does not work as specified.
+  if (s.failed_checks && !options.json)
+    for (const PreconditionCheck& c : plan->observed.checks)
+      if (c.status == PreconditionCheck::Status::Failed)
+        ctx.out << "Precondition failed: " << printable(c.name) << ": " << printable(c.detail)
+                << "\n";
+  bool drift = s.has_changes() || s.unknown > 0 || s.blocked > 0 || s.failed_checks > 0;
   return drift ? kExitChanges : kExitOk;
 }
 

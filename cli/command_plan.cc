@@ -39,7 +39,9 @@ int run_plan(const PlanOptions& options, const Context& ctx) {
   // Unknown and blocked actions also mean "live state does not match the spec".
   const PlanSummary& s = plan->summary;
   bool pending = s.has_changes() || s.unknown > 0 || s.blocked > 0;
-  if (s.cannot_sync > 0) return kExitUsersBlocked;  // said even without --detailed-exitcode
+  // Users who cannot sync are said even without --detailed-exitcode, when that is all that
+  // stands in the way; a plan that cannot be applied at all says so first.
+  if (s.cannot_sync > 0 && cannot_apply_reason(s).empty()) return kExitUsersBlocked;
   return options.detailed_exitcode && pending ? kExitChanges : kExitOk;
 }
 

@@ -39,6 +39,9 @@ enum class PlanFormat { Text, Json, Markdown };
 struct ExchangeReadOptions {
   bool refresh = false;      // --refresh: ask every mailbox again, even where folder ids are known
   unsigned concurrency = 8;  // --ews-concurrency: EWS requests in flight per server
+  // Folder links (login/folder, sorted) whose users are asked even when their ids are known:
+  // the links a saved plan changes, so that a plan made with --refresh is applied as made.
+  std::vector<std::string> always_ask;
 };
 
 struct PlanOptions {

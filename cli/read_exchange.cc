@@ -1,4 +1,6 @@
 // Reads the Exchange side a plan needs: TLS preconditions and the users' mailboxes.
+#include <set>
+
 #include "cli/commands.h"
 #include "compiler/selection.h"
 #include "runtime/mailbox_checks.h"
@@ -25,19 +27,26 @@ Status read_exchange(const LoadedInput& input, const SecretValues& secrets,
 
   if (!selects_type(only, types::kFolderLink)) return ok_status();
   observed.index();
-  std::vector<MailboxToCheck> users = mailboxes_to_check(desired, observed, options.refresh, only);
+  std::vector<MailboxToCheck> users =
+      mailboxes_to_check(desired, observed, options.refresh, only, options.always_ask);
   if (users.empty()) return ok_status();
   Result<std::map<std::string, EwsEndpoint>> endpoints =
       ews_endpoints(spec, input.spec_path, secrets, default_ca);
   if (!endpoints.ok()) return endpoints.take_errors();
+  std::set<std::string> servers;
   for (auto& [target, e] : *endpoints) {
     e.connect_to = connect_to;
     e.scheduling.concurrency = options.concurrency;
+    servers.insert(e.url);
+    // A server whose TLS check failed is not asked: every request would fail the same way,
+    // slowly (timeouts, retries), and its users are unknown for that reason.
+    for (const PreconditionCheck& c : observed.checks)
+      if (c.endpoint == e.url && c.status == PreconditionCheck::Status::Failed)
+        e.unusable = "the TLS check of " + c.name + " failed: " + c.detail;
   }
   MailboxCheckReport report = check_mailboxes(
       users, *endpoints, [](const EwsEndpoint& e) { return EwsClient::create(e); },
-      options.concurrency * static_cast<unsigned>(std::max<size_t>(1, endpoints->size())),
-      observed);
+      options.concurrency * static_cast<unsigned>(std::max<size_t>(1, servers.size())), observed);
   ctx.err << report.summary() << "\n";
   return ok_status();
 }

@@ -39,8 +39,9 @@ struct MailboxObservation {
 // A precondition the runtime checked before planning (a TLS probe of an endpoint).
 struct PreconditionCheck {
   enum class Status { Ok, Warning, Failed } status = Status::Ok;
-  std::string name;    // "TLS of nexj.url (crm.example.local:443)"
-  std::string detail;  // "certificate valid for 364 more days", or the error
+  std::string name;      // "TLS of nexj.url (crm.example.local)"
+  std::string detail;    // "verified; the certificate is valid for 365 more days", or the error
+  std::string endpoint;  // the URL probed (not rendered; the runtime skips endpoints that fail)
 };
 
 struct ObservedState {

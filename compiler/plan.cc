@@ -329,6 +329,26 @@ void attach_folder_ids(DesiredState& desired, const ObservedState& observed) {
   }
 }
 
+// A link moving to another address whose mailbox has the same folder id (an alias, a renamed
+// address) still states the id: the store clears a moved link's id unless the action sets it,
+// and a second apply must find nothing to do.
+void restate_folder_id_of_moved_link(const Plan& plan, const Resource& r, Action& a) {
+  static const int kEmail = field_index(types::kFolderLink, "email");
+  static const int kFolderId = field_index(types::kFolderLink, "folderId");
+  if (a.kind != ActionKind::Update || is_unset(r.values[kFolderId])) return;
+  bool moves = false, sets_id = false;
+  for (const FieldChange& c : a.changes) {
+    moves = moves || c.field == kEmail;
+    sets_id = sets_id || c.field == kFolderId;
+  }
+  if (!moves || sets_id) return;
+  const ObservedResource& live = plan.observed.resources[static_cast<size_t>(a.observed)];
+  static const Value kUnset{Unset{}};
+  const Value& before =
+      static_cast<size_t>(kFolderId) < live.values.size() ? live.values[kFolderId] : kUnset;
+  a.changes.push_back(FieldChange{static_cast<uint16_t>(kFolderId), before, r.values[kFolderId]});
+}
+
 // A link of a user whose mailbox cannot be used is not made: it is blocked with the reason (or
 // unknown when the check failed). Links already live and matching are left as they are.
 void block_links_of_unusable_mailboxes(const Plan& plan, Action& a) {
@@ -342,10 +362,12 @@ void block_links_of_unusable_mailboxes(const Plan& plan, Action& a) {
   if (m == plan.observed.mailboxes.end()) return;
   switch (m->second.status) {
     case MailboxObservation::Status::Ok:
+      restate_folder_id_of_moved_link(plan, r, a);
       return;
     case MailboxObservation::Status::CannotSync:
       a.kind = ActionKind::Blocked;
       a.reason = *address + " cannot sync: " + m->second.reason;
+      a.cannot_sync = true;
       break;
     case MailboxObservation::Status::Unknown:
       a.kind = ActionKind::Unknown;
@@ -414,7 +436,7 @@ Plan make_plan(DesiredState desired, ObservedState observed, const PlanOptions& 
         break;
       case ActionKind::Blocked:
         ++s.blocked;
-        s.cannot_sync += a.type == &types::kFolderLink;
+        s.cannot_sync += a.cannot_sync;
         break;
     }
     if (a.risky) ++s.risky;

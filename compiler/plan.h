@@ -40,6 +40,9 @@ struct Action {
   int32_t observed = -1;  // index into Plan::observed.resources, -1 if not listed
   std::vector<uint32_t> depends_on;  // indices into Plan::actions; always smaller than own
   bool risky = false;                // disable, or a change to a permission or policy: listed first
+  // Blocked because the user cannot sync (no mailbox, impersonation denied, a mailbox error):
+  // apply leaves it out and does the rest.
+  bool cannot_sync = false;
 
   [[nodiscard]] std::string address() const { return make_address(*type, name); }
 };

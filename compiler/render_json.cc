@@ -75,6 +75,10 @@ void write_action(JsonWriter& w, const Action& a, size_t index, const Fingerprin
   w.string(a.reason);
   w.key("risky");
   w.boolean(a.risky);
+  if (a.cannot_sync) {
+    w.key("cannotSync");
+    w.boolean(true);
+  }
   w.key("depends_on");
   w.begin_array();
   for (uint32_t d : a.depends_on) w.number(static_cast<uint64_t>(d));

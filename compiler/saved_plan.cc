@@ -16,9 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-// 1.2 only added checks and summary.cannotSync, which a saved plan does not need back.
 constexpr std::string_view kFormat = "1.2";
-constexpr std::string_view kFormatBefore = "1.1";
 constexpr size_t kMaxErrors = 20;  // a broken 300,000-action file must not print them all
 
 bool is_hex16(std::string_view s) {
@@ -46,7 +44,7 @@ bool keep_member(size_t depth, std::string_view key) {
            key == "only" || key == "actions";
   if (depth == 3)  // the members of an action (or deeper junk, which is not read either)
     return key == "index" || key == "address" || key == "action" || key == "observedFingerprint" ||
-           key == "fingerprint";
+           key == "cannotSync" || key == "fingerprint";
   return true;
 }
 
@@ -189,15 +187,21 @@ void Reader::document(const json& root, SavedPlan& out) {
     return;
   }
   const auto& format = version->get_ref<const std::string&>();
+  if (format == "1.1") {
+    fail("",
+         "plan format 1.1 predates folder ids resolved over EWS: its folder links can no longer "
+         "match; make the plan again with this syncdeploy");
+    return;
+  }
   if (format == "1.0") {
     fail("",
          "plan format 1.0 has no observed fingerprints; make the plan again with this "
          "syncdeploy");
     return;
   }
-  if (format != kFormat && format != kFormatBefore) {
+  if (format != kFormat) {
     fail("format_version", "plan format " + quoted(format) +
-                               " is not supported; this syncdeploy reads plan formats 1.1 and 1.2");
+                               " is not supported; this syncdeploy reads plan format 1.2");
     return;  // another format's members would only produce misleading errors
   }
   out.format = format;
@@ -316,6 +320,8 @@ void Reader::action(const json& j, size_t index, SavedPlan& out) {
   } else {
     good = false;
   }
+  if (auto flag = j.find("cannotSync"); flag != j.end() && flag->is_boolean())
+    a.cannot_sync = flag->get<bool>();
   if (good) out.actions.push_back(std::move(a));
 }
 

@@ -19,10 +19,11 @@ struct SavedAction {
   ActionKind kind;
   std::string observed_fingerprint;  // observed_fingerprint(): "absent", "unknown" or sha256:…
   std::string fingerprint;           // action_fingerprint()
+  bool cannot_sync = false;          // "cannotSync": blocked because the user cannot sync
 };
 
 struct SavedPlan {
-  std::string format;   // "1.1"
+  std::string format;   // "1.2"
   std::string plan_id;  // plan_id(); checked against the fingerprints when read
   std::string deployment;
   std::string spec_file;

@@ -20,7 +20,8 @@ Result<SavedPlanMatch> match_saved_plan(const SavedPlan& saved, const Plan& fres
                       "', the spec is for '" + fresh.deployment + "'");
   size_t undecided = 0;
   for (const SavedAction& a : saved.actions)
-    if (a.kind == ActionKind::Unknown || a.kind == ActionKind::Blocked) ++undecided;
+    if (a.kind == ActionKind::Unknown || (a.kind == ActionKind::Blocked && !a.cannot_sync))
+      ++undecided;
   if (undecided)
     return make_error("the saved plan has " + std::to_string(undecided) +
                       " actions it could not decide (unknown or blocked); it cannot be applied: "
@@ -45,6 +46,10 @@ Result<SavedPlanMatch> match_saved_plan(const SavedPlan& saved, const Plan& fres
     const Action& now = fresh.actions[i];
     if (now.kind == ActionKind::NoOp) {
       out.already_done.push_back(i);
+    } else if (now.kind == ActionKind::Blocked || now.kind == ActionKind::Unknown) {
+      out.refused.push_back(
+          {i, std::string(now.kind == ActionKind::Blocked ? "blocked now: " : "unknown now: ") +
+                  now.reason});
     } else if (observed_fingerprint(fresh, now) != s.observed_fingerprint) {
       out.refused.push_back({i, "changed since the plan was made"});
     } else if (action_fingerprint(fresh, now) != s.fingerprint) {

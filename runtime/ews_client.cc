@@ -31,10 +31,14 @@ std::string reason_for(const EwsError& error) {
 }
 
 // Codes that leave the mailbox unable to sync, as opposed to a failure of the run.
+// Errors about one mailbox: that user cannot sync, the others go on. (ErrorImpersonationDenied
+// and ErrorImpersonationFailed are about the account or the server: every mailbox fails alike.)
 std::optional<MailboxFolders::Status> mailbox_status(std::string_view code) {
   if (code == "ErrorNonExistentMailbox") return MailboxFolders::Status::NoMailbox;
-  if (code == "ErrorImpersonateUserDenied" || code == "ErrorImpersonationDenied")
-    return MailboxFolders::Status::Denied;
+  if (code == "ErrorImpersonateUserDenied") return MailboxFolders::Status::Denied;
+  if (code == "ErrorFolderNotFound" || code == "ErrorAccessDenied" ||
+      code == "ErrorMailboxMoveInProgress" || code == "ErrorMailboxStoreUnavailable")
+    return MailboxFolders::Status::Unusable;
   return std::nullopt;
 }
 
@@ -140,7 +144,9 @@ class ScheduledEwsClient final : public EwsClient {
       // Some servers report a mailbox-level problem in every message instead of a fault.
       if (std::optional<MailboxFolders::Status> status = mailbox_status(folder.error.code)) {
         result.status = *status;
-        result.reason = reason_for(folder.error);
+        result.reason = *status == MailboxFolders::Status::Unusable
+                            ? "folder " + folders[i] + ": " + reason_for(folder.error)
+                            : reason_for(folder.error);
       } else {
         result.status = MailboxFolders::Status::Failed;
         result.reason = "folder " + folders[i] + ": " + reason_for(folder.error);
@@ -245,9 +251,12 @@ class ScheduledEwsClient final : public EwsClient {
     return {http::Verdict::Done, {}, {}};
   }
 
-  // A fault's reason; a version the server does not accept is the same for every mailbox.
+  // A fault's reason; a version the server does not accept, or impersonation refused to the
+  // account as a whole, is the same for every mailbox.
   std::string fault_reason(const EwsError& fault) {
-    if (fault.code == "ErrorInvalidServerVersion") return latch(reason_for(fault));
+    if (fault.code == "ErrorInvalidServerVersion" || fault.code == "ErrorImpersonationDenied" ||
+        fault.code == "ErrorImpersonationFailed")
+      return latch(reason_for(fault));
     return reason_for(fault);
   }
 

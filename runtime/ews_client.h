@@ -25,6 +25,8 @@ struct EwsEndpoint {
   ExchangeVersion version = ExchangeVersion::Exchange2016;
   std::vector<http::ConnectTo> connect_to;
   http::SchedulerOptions scheduling;
+  // Why this endpoint is not to be asked at all (its TLS precondition failed); empty: ask.
+  std::string unusable;
   std::chrono::milliseconds connect_timeout{10'000}, read_timeout{60'000};
 };
 
@@ -33,8 +35,11 @@ struct MailboxFolders {
   enum class Status {
     Ok,         // the mailbox exists, impersonation works, every folder resolved
     NoMailbox,  // ErrorNonExistentMailbox: the user cannot sync
-    Denied,     // ErrorImpersonateUserDenied (and ErrorImpersonationDenied): cannot sync
-    Failed,     // anything else (transport, credentials, a malformed answer, a folder error)
+    Denied,     // ErrorImpersonateUserDenied: the user cannot sync
+    // The mailbox answered with an error about itself (a folder it lacks, a move in progress,
+    // access denied to it): this user cannot sync now; the others are not concerned.
+    Unusable,
+    Failed,  // anything else (transport, credentials, the server, a malformed answer)
   } status = Status::Failed;
   // When not Ok: one line, e.g. "no such mailbox (ErrorNonExistentMailbox)", "the service account
   // may not impersonate this mailbox ... (ErrorImpersonateUserDenied)", "bad credentials for

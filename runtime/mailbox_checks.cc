@@ -1,8 +1,10 @@
 #include "runtime/mailbox_checks.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
@@ -41,6 +43,7 @@ MailboxObservation observation_of(const MailboxFolders& answer) {
       break;
     case MailboxFolders::Status::NoMailbox:
     case MailboxFolders::Status::Denied:
+    case MailboxFolders::Status::Unusable:
       o.status = MailboxObservation::Status::CannotSync;
       break;
     case MailboxFolders::Status::Failed:
@@ -62,7 +65,8 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 
 std::vector<MailboxToCheck> mailboxes_to_check(const DesiredState& desired,
                                                const ObservedState& observed, bool refresh,
-                                               std::span<const std::string> only) {
+                                               std::span<const std::string> only,
+                                               std::span<const std::string> always_ask) {
   const int kTarget = field_index(types::kFolderLink, "target");
   const int kEmail = field_index(types::kFolderLink, "email");
   std::vector<MailboxToCheck> out;
@@ -83,6 +87,10 @@ std::vector<MailboxToCheck> mailboxes_to_check(const DesiredState& desired,
     }
     out[it->second].folders.push_back(r.name.substr(r.name.rfind('/') + 1));
     if (needed[it->second]) continue;
+    if (std::binary_search(always_ask.begin(), always_ask.end(), r.name)) {
+      needed[it->second] = 1;
+      continue;
+    }
     address.assign(types::kFolderLink.name).append("/").append(r.name);
     const ObservedResource* live = nullptr;
     Presence presence = observed.presence_of(types::kFolderLink, address, &live, &error);
@@ -164,7 +172,9 @@ MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
       continue;
     }
     auto [slot, added] = clients.try_emplace(e->second.url);
-    if (added) {
+    if (added && !e->second.unusable.empty()) {
+      slot->second.error = "not asked: " + e->second.unusable;
+    } else if (added) {
       Result<std::unique_ptr<EwsClient>> opened = open_client(e->second);
       if (opened.ok())
         slot->second.client = std::move(opened).value();
@@ -190,7 +200,11 @@ MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
   threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(users.size())));
   std::vector<std::thread> workers;
   workers.reserve(threads - 1);
-  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work);
+  try {
+    for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No more threads (a process limit): the ones started, and this one, share the work.
+  }
   work();
   for (std::thread& w : workers) w.join();
 

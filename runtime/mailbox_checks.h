@@ -28,10 +28,12 @@ struct MailboxToCheck {
 };
 
 // The users whose links need folder ids, in spec order, one entry per address, counting only the
-// links `only` selects (all with no prefixes). `observed` must be indexed. Pure.
+// links `only` selects (all with no prefixes). `always_ask`: link names (login/folder, sorted)
+// whose users are asked even when their ids are known (a saved plan made with --refresh changes
+// them). `observed` must be indexed. Pure.
 [[nodiscard]] std::vector<MailboxToCheck> mailboxes_to_check(
     const DesiredState& desired, const ObservedState& observed, bool refresh,
-    std::span<const std::string> only = {});
+    std::span<const std::string> only = {}, std::span<const std::string> always_ask = {});
 
 // The EWS endpoint of each target name, from the spec: the target's server's ewsUrl, the service
 // account's UPN and password (its secret's value), exchange.caFile (relative to the spec; else

@@ -17,6 +17,7 @@ struct Probe {
 
 PreconditionCheck run_probe(const Probe& p, const std::vector<http::ConnectTo>& connect_to) {
   PreconditionCheck check;
+  check.endpoint = p.url;
   Result<http::HttpsUrl> url = http::parse_https_url(p.url);
   check.name = p.name + " (" + (url.ok() ? url->authority() : p.url) + ")";
   if (!url.ok()) {

@@ -9,6 +9,7 @@
 #include "runtime/apply_lock.h"
 #include "runtime/sqlite_database.h"
 #include "tests/cli/apply_support.h"
+#include "tests/cli/lab_support.h"
 
 using namespace sd::test;
 
@@ -261,4 +262,39 @@ TEST_CASE("apply: a target renamed by hand does not block creating the spec's on
   CHECK(again.code == 0);
   CHECK(again.out.find("Apply complete:") != std::string::npos);
   CHECK(apply(w).out.starts_with("No changes."));
+}
+
+TEST_CASE("apply PLANFILE: users who cannot sync are left out, the rest is applied", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  std::string spec = *read_text(w.spec());
+  spec += "    - login: ghost\n      email: ghost@example.com\n";
+  w.write("quickstart.yaml", spec);
+  std::string plan_file = w.path("p.json");
+  CliRun planned = w.run({"plan", w.spec(), "--only", "nexj", "-out", plan_file});
+  CHECK(planned.code == 5);
+  CHECK(planned.out.find("  ! nexj.folder_link/ghost/calendar  ghost@example.com cannot sync: no "
+                         "such mailbox (ErrorNonExistentMailbox)\n") != std::string::npos);
+  CliRun applied = w.run({"apply", plan_file});
+  INFO(applied.out << applied.err);
+  CHECK(applied.code == 5);
+  CHECK(applied.out.find("Apply complete: 12 done, 0 failed, 0 skipped.") != std::string::npos);
+  CHECK(dump_store(w.path(kStore)).find("'ghost'") == std::string::npos);
+}
+
+TEST_CASE("apply PLANFILE: a precondition failing since the plan stops it", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  std::string plan_file = w.path("p.json");
+  REQUIRE(w.run({"plan", w.spec(), "--only", "nexj", "-out", plan_file}).code == 0);
+  // The NexJ server's port is closed now.
+  std::map<std::string, std::string> env = RunningLab::shared().env_with(kDemoSecrets);
+  // The first matching entry wins.
+  env["SYNCDEPLOY_CONNECT_TO"] =
+      "crm.example.local:443=127.0.0.1:1," + env["SYNCDEPLOY_CONNECT_TO"];
+  CliRun applied = run_cli({"apply", plan_file}, env);
+  CHECK(applied.code == 1);
+  CHECK(without_ews_summary(applied.err) ==
+        "syncdeploy: error: precondition failed: TLS of nexj.url (crm.example.local): "
+        "crm.example.local:443: connection refused\n"
+        "syncdeploy: error: cannot apply: 1 precondition failed; nothing was changed\n");
+  CHECK_FALSE(read_text(w.path(kStore)).has_value());
 }

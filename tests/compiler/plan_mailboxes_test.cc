@@ -139,14 +139,14 @@ TEST_CASE("preconditions: a failed check stops apply, a warning does not", "[pla
   DesiredState d;
   ObservedState o;
   o.checks.push_back({PreconditionCheck::Status::Warning, "TLS of nexj.url (crm:443)",
-                      "the certificate expires in 12 days: renew it"});
+                      "the certificate expires in 12 days: renew it", ""});
   Plan warned = make_plan(d, o, {});
   CHECK(warned.summary.warned_checks == 1);
   CHECK(cannot_apply_reason(warned.summary).empty());
   o.checks.push_back({PreconditionCheck::Status::Failed, "TLS of EWS on exch01 (exch01:443)",
-                      "exch01:443: connection refused"});
+                      "exch01:443: connection refused", ""});
   o.checks.push_back({PreconditionCheck::Status::Failed, "TLS of EWS on exch02 (exch02:443)",
-                      "exch02:443: connection refused"});
+                      "exch02:443: connection refused", ""});
   Plan failed = make_plan(d, o, {});
   CHECK(failed.summary.failed_checks == 2);
   CHECK(cannot_apply_reason(failed.summary) == "2 preconditions failed");

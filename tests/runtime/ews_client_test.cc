@@ -132,8 +132,10 @@ TEST_CASE("get_folders: ErrorNonExistentMailbox as a fault on HTTP 500 and on 20
   }
 }
 
-TEST_CASE("get_folders: ErrorImpersonateUserDenied and ErrorImpersonationDenied are Denied",
-          "[ews-client]") {
+TEST_CASE(
+    "get_folders: ErrorImpersonateUserDenied is this user's; ErrorImpersonationDenied is the "
+    "account's, for every mailbox",
+    "[ews-client]") {
   Rig r =
       rig({http_reply(
                500, exchange_fault(
@@ -146,10 +148,15 @@ TEST_CASE("get_folders: ErrorImpersonateUserDenied and ErrorImpersonationDenied 
         "the service account may not impersonate this mailbox (not in the impersonation scope, or "
         "the role is not assigned) (ErrorImpersonateUserDenied)");
   MailboxFolders through = r.client->get_folders("bob@example.local", kFolders);
-  CHECK(through.status == MailboxFolders::Status::Denied);
+  CHECK(through.status == MailboxFolders::Status::Failed);
   CHECK(through.reason ==
         "the service account may not impersonate users through this server "
         "(ErrorImpersonationDenied)");
+  // Latched: the next mailbox gets the same answer without a request.
+  MailboxFolders next = r.client->get_folders("carol@example.local", kFolders);
+  CHECK(next.status == MailboxFolders::Status::Failed);
+  CHECK(next.reason == through.reason);
+  CHECK(r.fake->requests().size() == 2);
 }
 
 TEST_CASE("get_folders: ErrorServerBusy waits BackOffMilliseconds, then succeeds", "[ews-client]") {
@@ -210,7 +217,7 @@ TEST_CASE("get_folders: retries run out with the last reason", "[ews-client]") {
   CHECK(r.fake->requests().size() == 3);
 }
 
-TEST_CASE("get_folders: a folder-level error fails the mailbox, naming the folder",
+TEST_CASE("get_folders: a folder the mailbox lacks makes it unusable, naming the folder",
           "[ews-client]") {
   Rig r = rig({http_reply(
       200, exchange_response("GetFolder",
@@ -220,7 +227,7 @@ TEST_CASE("get_folders: a folder-level error fails the mailbox, naming the folde
                                             "<m:Folders/>"),
                               folder_message("GetFolder", "t:ContactsFolder", "CON1")}))});
   MailboxFolders result = r.client->get_folders(kAlice, kFolders);
-  CHECK(result.status == MailboxFolders::Status::Failed);
+  CHECK(result.status == MailboxFolders::Status::Unusable);
   CHECK(result.reason == "folder tasks: no such folder (ErrorFolderNotFound)");
   CHECK(result.folder_ids.empty());
 }
