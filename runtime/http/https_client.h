@@ -79,7 +79,7 @@ class HttpsClient {
   virtual std::variant<Response, TransportError> send(Request request) = 0;
 
   [[nodiscard]] virtual const HttpsUrl& endpoint() const = 0;
-  // Connections opened so far (for tests of pooling) and currently idle in the pool.
+  // Connections opened so far (for tests of pooling).
   [[nodiscard]] virtual size_t connections_opened() const = 0;
 };
 

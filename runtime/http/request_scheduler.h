@@ -64,7 +64,6 @@ class RequestScheduler {
   [[nodiscard]] SchedulerStats stats() const;
 
  private:
-  // (members are the implementer's choice)
   HttpsClient& client_;
   SchedulerOptions options_;
   mutable std::mutex mutex_;
