@@ -36,14 +36,15 @@ std::vector<std::string> emails(const std::vector<MailboxToCheck>& users) {
 class FakeEws : public EwsClient {
  public:
   std::map<std::string, MailboxFolders> answers;
-  std::vector<std::string> asked;
+  // Owned by the test: check_mailboxes destroys the client before it returns.
+  std::shared_ptr<std::vector<std::string>> asked = std::make_shared<std::vector<std::string>>();
   http::SchedulerStats scheduling;
   std::mutex mutex;
 
   MailboxFolders get_folders(const std::string& smtp,
                              const std::vector<std::string>& folders) override {
     std::lock_guard lock(mutex);
-    asked.push_back(smtp + ":" + std::to_string(folders.size()));
+    asked->push_back(smtp + ":" + std::to_string(folders.size()));
     auto found = answers.find(smtp);
     if (found != answers.end()) return found->second;
     MailboxFolders ok;
@@ -92,7 +93,8 @@ TEST_CASE("mailbox checks: only users whose links need a folder id are asked", "
 
 TEST_CASE("mailbox checks: answers become observations, per user", "[mailboxes]") {
   auto fake = std::make_unique<FakeEws>();
-  FakeEws* ews = fake.get();
+  FakeEws* ews = fake.get();  // valid until check_mailboxes returns
+  std::shared_ptr<std::vector<std::string>> asked = ews->asked;
   MailboxFolders none;
   none.status = MailboxFolders::Status::NoMailbox;
   none.reason = "no such mailbox (ErrorNonExistentMailbox)";
@@ -120,7 +122,7 @@ TEST_CASE("mailbox checks: answers become observations, per user", "[mailboxes]"
       },
       4, o);
   CHECK(opened == 1);
-  CHECK(ews->asked.size() == 3);
+  CHECK(asked->size() == 3);
   REQUIRE(o.mailboxes.size() == 4);
   const MailboxObservation& jsmith = o.mailboxes.at("jsmith@acme.com");
   CHECK(jsmith.status == MailboxObservation::Status::Ok);
