@@ -8,13 +8,9 @@
 #include <vector>
 
 #include "lab/lab_state.h"
+#include "protocol/base64.h"
 
 namespace sd::lab {
-
-// Standard base64 with padding.
-[[nodiscard]] std::string base64_encode(std::string_view bytes);
-// Decodes standard base64 (padding optional); false on any other character.
-[[nodiscard]] bool base64_decode(std::string_view text, std::string& bytes);
 
 // The distinguished folders a new mailbox gets, msgfolderroot first (its parent is "").
 // `smtp` is the mailbox address (any case: ids use it in lower case).

@@ -217,7 +217,7 @@ Result<std::unique_ptr<HttpsClient>> HttpsClient::create(
     std::shared_ptr<const Credentials> credentials) {
   try {
     if (endpoint.host.empty()) return make_error("the URL has no host");
-    Result<std::shared_ptr<net::ssl::context>> tls = make_client_tls_context(options.ca_file);
+    Result<std::shared_ptr<net::ssl::context>> tls = make_client_tls_context(options.ca_file, options.client_certificate);
     if (!tls.ok()) return tls.take_errors();
     return std::unique_ptr<HttpsClient>(std::make_unique<PooledHttpsClient>(
         endpoint, std::move(options), std::move(credentials), std::move(tls).value()));

@@ -14,6 +14,7 @@
 
 #include "compiler/error.h"
 #include "runtime/http/https_url.h"
+#include "runtime/http/tls_context.h"
 
 namespace sd::http {
 
@@ -47,7 +48,8 @@ class Credentials {
                                                              std::string password);
 
 struct ClientOptions {
-  std::string ca_file;  // PEM; empty: the system roots
+  std::string ca_file;                   // PEM; empty: the system roots
+  ClientCertificate client_certificate;  // mutual TLS; empty: none
   std::vector<ConnectTo> connect_to;
   std::chrono::milliseconds connect_timeout{10'000};  // TCP connect plus TLS handshake
   std::chrono::milliseconds read_timeout{60'000};     // whole response, from the request's end
