@@ -1,0 +1,7 @@
+$ErrorActionPreference = 'Stop'
+Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn
+ConvertTo-Json -Compress -InputObject @(Get-Mailbox -Filter 'UserPrincipalName -eq ''nexj-sync@golden.local''' -ResultSize 'Unlimited' | Select-Object @{n='Name';e={[string]$_.Name}}, @{n='Alias';e={[string]$_.Alias}}, @{n='UserPrincipalName';e={[string]$_.UserPrincipalName}}, @{n='SamAccountName';e={[string]$_.SamAccountName}}, @{n='PrimarySmtpAddress';e={[string]$_.PrimarySmtpAddress}})
+ConvertTo-Json -Compress -InputObject @(Get-ExchangeServer | Select-Object @{n='Name';e={[string]$_.Name}}, @{n='DistinguishedName';e={[string]$_.DistinguishedName}})
+ConvertTo-Json -Compress -InputObject @(Get-ExchangeServer | ForEach-Object { Get-ADPermission -Identity $_.DistinguishedName -User 'GOLDEN\nexj-sync' } | Select-Object @{n='Identity';e={[string]$_.Identity}}, @{n='User';e={[string]$_.User}}, @{n='ExtendedRights';e={[string]$_.ExtendedRights}}, @{n='Deny';e={[string]$_.Deny}}, @{n='IsInherited';e={[string]$_.IsInherited}})
+ConvertTo-Json -Compress -InputObject @(Get-MailboxDatabase | Select-Object @{n='Name';e={[string]$_.Name}}, @{n='DistinguishedName';e={[string]$_.DistinguishedName}})
+ConvertTo-Json -Compress -InputObject @(Get-MailboxDatabase | ForEach-Object { Get-ADPermission -Identity $_.DistinguishedName -User 'GOLDEN\nexj-sync' } | Select-Object @{n='Identity';e={[string]$_.Identity}}, @{n='User';e={[string]$_.User}}, @{n='ExtendedRights';e={[string]$_.ExtendedRights}}, @{n='Deny';e={[string]$_.Deny}}, @{n='IsInherited';e={[string]$_.IsInherited}})
