@@ -10,7 +10,7 @@
 # Usage: bash bench/ews_resolve.sh [USERS] [CONCURRENCIES] [RUNS] [path/to/syncdeploy]
 #   defaults: 40000 "8 16" 7 build-release/syncdeploy
 #   environment: THROTTLED_USERS (default 2000), WRK_THREADS (default 2), WRK_SECONDS (default 3),
-#   LAB_THREADS (default 2: the lab's own default)
+#   LAB_THREADS (default 2: the lab's own default), PERF_RUNS (default 3; 0: no CPU profile)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-40000}
@@ -21,6 +21,7 @@ throttled_n=${THROTTLED_USERS:-2000}
 wrk_threads=${WRK_THREADS:-2}
 wrk_seconds=${WRK_SECONDS:-3}
 lab_threads=${LAB_THREADS:-2}
+perf_runs=${PERF_RUNS:-3}
 account=nexj-sync@example.local  # make_lab_users.py writes this account and its password
 
 for tool in wrk curl; do
@@ -166,6 +167,25 @@ for c in $concurrencies; do
     if [ $((run % 2)) -eq 1 ]; then run_syncdeploy "$c"; run_wrk "$c"; else run_wrk "$c"; run_syncdeploy "$c"; fi
   done
 done
+# Client CPU per mailbox in the EWS phase: `perf record` of the plan (all threads), counting the
+# samples between the first and the last sample of a worker thread (loading, planning and
+# rendering fall outside). Untimed runs: perf slows the client.
+if [ "$perf_runs" -gt 0 ] && command -v perf >/dev/null; then
+  echo "--- client CPU per mailbox, EWS phase (perf, $perf_runs runs per concurrency)"
+  for c in $concurrencies; do
+    for _ in $(seq "$perf_runs"); do
+      perf record -q -e cpu-clock -F 4999 -o "$dir/perf.data" -- "$bin" plan "$dir/spec.yaml" \
+        --only nexj.folder_link --refresh --ews-concurrency "$c" > /dev/null 2> "$dir/plan.err" ||
+        fail "syncdeploy plan under perf: $(head -c 600 "$dir/plan.err")"
+      perf script -i "$dir/perf.data" -F pid,tid,time 2>/dev/null | tr -d ':' | tr '/' ' ' |
+        awk -v hz=4999 -v n="$((n + 3))" -v c="$c" -v load="$(load)" '
+          { pid[NR] = $1; tid[NR] = $2; t[NR] = $3
+            if ($1 != $2) { if (first == "" || $3 < first) first = $3; if ($3 > last) last = $3 } }
+          END { for (i = 1; i <= NR; i++) if (t[i] >= first && t[i] <= last) k++
+                printf "  syncdeploy c=%-3s %.1f µs CPU/mailbox (load %s)\n", c, k / hz * 1e6 / n, load }'
+    done
+  done
+fi
 stop_lab
 grep -q '(0 throttled, 0 faults injected)' "$dir/lab.log" || fail "the lab throttled or injected faults"
 

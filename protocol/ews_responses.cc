@@ -138,6 +138,24 @@ Error wrong_count(std::string_view operation, size_t messages, size_t expected,
                     counted(messages, "message") + " for " + counted(expected, noun));
 }
 
+// When the count of messages is wrong: a throttled (else the first transient) Error among them.
+// A server that refuses a whole request may say so in one message; that error then stands for
+// the response, as a fault would, so that the caller backs off or retries instead of reading
+// the answer as malformed. Any other wrong count stays an error.
+std::optional<EwsError> request_level_error(const std::vector<pugi::xml_node>& messages) {
+  std::optional<EwsError> transient;
+  for (pugi::xml_node message : messages) {
+    if (std::string_view(message.attribute("ResponseClass").value()) != "Error") continue;
+    EwsError error{trimmed_text_of(child(message, kMessagesNs, "ResponseCode")),
+                   trimmed_text_of(child(message, kMessagesNs, "MessageText")),
+                   to_long(soap::message_xml_value(message, "BackOffMilliseconds"))};
+    const ErrorClass kind = classify(error.code);
+    if (kind == ErrorClass::Throttled) return error;
+    if (kind == ErrorClass::Transient && !transient) transient = std::move(error);
+  }
+  return transient;
+}
+
 // ResponseClass, ResponseCode, MessageText and BackOffMilliseconds of message `index` (1-based).
 struct MessageHead {
   std::string response_class;  // Success, Warning or Error
@@ -195,8 +213,10 @@ Result<Response<FolderResult>> parse_folder_messages(int http_status, std::strin
     response.fault = std::move(opened->fault);
     return response;
   }
-  if (opened->messages.size() != expected)
+  if (opened->messages.size() != expected) {
+    if ((response.fault = request_level_error(opened->messages))) return response;
     return wrong_count(operation, opened->messages.size(), expected, "folder");
+  }
   for (size_t i = 0; i < expected; ++i) {
     const pugi::xml_node message = opened->messages[i];
     auto head = read_head(message, i + 1, {"Folders"});
@@ -228,8 +248,10 @@ Result<Response<FolderResult>> read_find_folder(int http_status, std::string_vie
     response.fault = std::move(opened->fault);
     return response;
   }
-  if (opened->messages.size() != 1)
+  if (opened->messages.size() != 1) {
+    if ((response.fault = request_level_error(opened->messages))) return response;
     return wrong_count("FindFolder", opened->messages.size(), 1, "parent folder");
+  }
   const pugi::xml_node message = opened->messages.front();
   auto head = read_head(message, 1, {"RootFolder"});
   if (!head) return head.take_errors();
@@ -263,8 +285,10 @@ Result<Response<ResolvedName>> read_resolve_names(int http_status, std::string_v
     response.fault = std::move(opened->fault);
     return response;
   }
-  if (opened->messages.size() != 1)
+  if (opened->messages.size() != 1) {
+    if ((response.fault = request_level_error(opened->messages))) return response;
     return wrong_count("ResolveNames", opened->messages.size(), 1, "name");
+  }
   const pugi::xml_node message = opened->messages.front();
   auto head = read_head(message, 1, {"ResolutionSet"});
   if (!head) return head.take_errors();

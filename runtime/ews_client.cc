@@ -1,30 +1,13 @@
 #include "runtime/ews_client.h"
 
-#include <charconv>
 #include <mutex>
 #include <optional>
 #include <variant>
-
-#include "protocol/soap.h"
 
 namespace sd {
 namespace {
 
 using ews::EwsError;
-
-// BackOffMilliseconds; unreadable: none, and the scheduler's own backoff applies.
-std::optional<long> back_off_of(std::string_view text) {
-  long value = 0;
-  const auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (failure != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
-}
-
-std::string trimmed(std::string_view text) {
-  const size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  return std::string(text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1));
-}
 
 std::string reason_for(const EwsError& error) {
   return ews::explain(error) + " (" + error.code + ")";
@@ -50,32 +33,25 @@ bool is_tls_verification_failure(const http::TransportError& error) {
           error.message.find(": the certificate ") != std::string::npos);
 }
 
-// The error a response carries as a whole: its fault, else the first Error message that a retry
-// may fix (throttled first). Read by local name and namespace, whatever the operation.
-std::optional<EwsError> retryable_error(const soap::Envelope& envelope) {
-  if (std::optional<soap::Fault> fault = soap::read_fault(envelope.body)) {
-    EwsError error{fault->code, fault->message, std::nullopt};
-    if (auto back_off = fault->values.find("BackOffMilliseconds"); back_off != fault->values.end())
-      error.back_off_ms = back_off_of(back_off->second);
-    return error;
-  }
+// The error a parsed response carries as a whole, if a retry may fix it: its fault, else the
+// first item that failed throttled, else the first that failed transiently.
+template <class Item>
+std::optional<EwsError> retryable_error(const ews::Response<Item>& response) {
+  if (response.fault) return response.fault;
   std::optional<EwsError> transient;
-  const pugi::xml_node messages = soap::child(envelope.body, soap::kMessagesNs, "ResponseMessages");
-  for (pugi::xml_node message : messages.children()) {
-    if (std::string_view(message.attribute("ResponseClass").value()) != "Error") continue;
-    EwsError error{trimmed(soap::child(message, soap::kMessagesNs, "ResponseCode").child_value()),
-                   trimmed(soap::child(message, soap::kMessagesNs, "MessageText").child_value()),
-                   std::nullopt};
-    const ews::ErrorClass kind = ews::classify(error.code);
-    if (kind == ews::ErrorClass::Throttled) {
-      if (auto back_off = soap::message_xml_value(message, "BackOffMilliseconds"))
-        error.back_off_ms = back_off_of(*back_off);
-      return error;
-    }
-    if (kind == ews::ErrorClass::Transient && !transient) transient = error;
+  for (const Item& item : response.items) {
+    if (item.ok) continue;
+    const ews::ErrorClass kind = ews::classify(item.error.code);
+    if (kind == ews::ErrorClass::Throttled) return item.error;
+    if (kind == ews::ErrorClass::Transient && !transient) transient = item.error;
   }
   return transient;
 }
+
+// A response read once: its parse, or the reason there is none (transport, HTTP status, the
+// endpoint latch).
+template <class Item>
+using Answer = std::variant<Result<ews::Response<Item>>, std::string>;
 
 class ScheduledEwsClient final : public EwsClient {
  public:
@@ -119,13 +95,16 @@ class ScheduledEwsClient final : public EwsClient {
  private:
   MailboxFolders folders_of(const std::string& smtp, const std::vector<std::string>& folders) {
     MailboxFolders result;
-    auto answer = exchange(ews::get_folder_request({server_version_, smtp}, folders), smtp);
+    Answer<ews::FolderResult> answer = exchange<ews::FolderResult>(
+        ews::get_folder_request({server_version_, smtp}, folders), smtp,
+        [&](int status, std::string_view body) {
+          return ews::parse_get_folder_response(status, body, folders.size());
+        });
     if (auto* reason = std::get_if<std::string>(&answer)) {
       result.reason = std::move(*reason);
       return result;
     }
-    const http::Response& response = std::get<http::Response>(answer);
-    auto parsed = ews::parse_get_folder_response(response.status, response.body, folders.size());
+    auto& parsed = std::get<0>(answer);
     if (!parsed) {
       result.reason = malformed(parsed.errors());
       return result;
@@ -166,11 +145,11 @@ class ScheduledEwsClient final : public EwsClient {
     if (!found) return make_error(what + found.errors().front().message);
     if (*found) return **found;
 
-    auto answer =
-        exchange(ews::create_folder_request({server_version_, smtp}, parent, display_name), smtp);
+    Answer<ews::FolderResult> answer = exchange<ews::FolderResult>(
+        ews::create_folder_request({server_version_, smtp}, parent, display_name), smtp,
+        ews::parse_create_folder_response);
     if (auto* reason = std::get_if<std::string>(&answer)) return make_error(what + *reason);
-    const http::Response& response = std::get<http::Response>(answer);
-    auto created = ews::parse_create_folder_response(response.status, response.body);
+    auto& created = std::get<0>(answer);
     if (!created) return make_error(what + malformed(created.errors()));
     if (created->fault) return make_error(what + fault_reason(*created->fault));
     const ews::FolderResult& folder = created->items.front();
@@ -188,10 +167,11 @@ class ScheduledEwsClient final : public EwsClient {
 
   Result<std::vector<ews::ResolvedName>> resolve(const std::string& smtp) {
     const std::string what = "resolving " + smtp + ": ";
-    auto answer = exchange(ews::resolve_names_request({server_version_, ""}, smtp), "");
+    Answer<ews::ResolvedName> answer =
+        exchange<ews::ResolvedName>(ews::resolve_names_request({server_version_, ""}, smtp), "",
+                                    ews::parse_resolve_names_response);
     if (auto* reason = std::get_if<std::string>(&answer)) return make_error(what + *reason);
-    const http::Response& response = std::get<http::Response>(answer);
-    auto parsed = ews::parse_resolve_names_response(response.status, response.body);
+    auto& parsed = std::get<0>(answer);
     if (!parsed) return make_error(what + malformed(parsed.errors()));
     if (parsed->fault) return make_error(what + fault_reason(*parsed->fault));
     std::vector<ews::ResolvedName> names;
@@ -205,20 +185,29 @@ class ScheduledEwsClient final : public EwsClient {
     return names;
   }
 
-  // Sends one request through the scheduler. The response to parse, or the reason the call
-  // failed before there was one (transport, HTTP status, the endpoint latch).
-  std::variant<http::Response, std::string> exchange(std::string body, const std::string& anchor) {
+  // Sends one request through the scheduler and reads each response once, with `parse`: the
+  // scheduler gets the verdict drawn from it, the caller the parse of the final response.
+  template <class Item, class Parse>
+  Answer<Item> exchange(std::string body, const std::string& anchor, const Parse& parse) {
     if (std::optional<std::string> latched = latched_reason()) return *latched;
     http::Request request;
+    request.headers.reserve(2);
     request.headers.emplace_back("Content-Type", "text/xml; charset=utf-8");
     if (!anchor.empty()) request.headers.emplace_back("X-AnchorMailbox", anchor);
     request.body = std::move(body);
-    auto outcome = scheduler_.run(request, [this](const http::Response& r) { return classify(r); });
+    // Called on this thread, once per response; the last one is the final response's.
+    std::optional<Result<ews::Response<Item>>> parsed;
+    auto outcome = scheduler_.run(request, [&](const http::Response& response) {
+      if (response.status != 200 && response.status != 500)
+        return http::Verdict{http::Verdict::Done, {}, {}};
+      parsed.emplace(parse(response.status, response.body));
+      return verdict_of(response.status, *parsed);
+    });
     if (auto* error = std::get_if<http::TransportError>(&outcome)) {
       if (is_tls_verification_failure(*error)) latch(error->message);
       return error->message;
     }
-    http::Response& response = std::get<http::Response>(outcome);
+    const http::Response& response = std::get<http::Response>(outcome);
     if (response.status == 401)
       return latch("bad credentials for " + endpoint_.user + " (HTTP 401)");
     if (response.status == 403)
@@ -226,28 +215,30 @@ class ScheduledEwsClient final : public EwsClient {
                    " (HTTP 403): EWS may be disabled for it");
     if (response.status != 200 && response.status != 500)
       return "unexpected HTTP " + std::to_string(response.status) + " from " + endpoint_.url;
-    return std::move(response);
+    if (!parsed) parsed.emplace(parse(response.status, response.body));
+    return std::move(*parsed);
   }
 
-  // The scheduler's view of a response: throttled, worth a retry, or final.
-  http::Verdict classify(const http::Response& response) const {
-    if (response.status != 200 && response.status != 500) return {http::Verdict::Done, {}, {}};
-    auto envelope = soap::parse_envelope(response.body);
-    std::optional<EwsError> error = envelope ? retryable_error(**envelope) : std::nullopt;
-    if (error) {
-      const std::string why = reason_for(*error);
+  // The scheduler's view of a parsed response: throttled, worth a retry, or final.
+  template <class Item>
+  http::Verdict verdict_of(int status, const Result<ews::Response<Item>>& parsed) const {
+    // A fault always parses; an HTTP 500 that does not parse carries none.
+    if (!parsed)
+      return status == 500 ? http::Verdict{http::Verdict::Retry,
+                                           {},
+                                           "HTTP 500 without a SOAP fault from " + endpoint_.url}
+                           : http::Verdict{http::Verdict::Done, {}, {}};
+    if (std::optional<EwsError> error = retryable_error(*parsed)) {
       switch (ews::classify(error->code)) {
         case ews::ErrorClass::Throttled:
           return {http::Verdict::Throttled, http::milliseconds(error->back_off_ms.value_or(0)),
-                  why};
+                  reason_for(*error)};
         case ews::ErrorClass::Transient:
-          return {http::Verdict::Retry, {}, why};
+          return {http::Verdict::Retry, {}, reason_for(*error)};
         default:
-          return {http::Verdict::Done, {}, {}};
+          break;
       }
     }
-    if (response.status == 500 && !(envelope && soap::read_fault((*envelope)->body)))
-      return {http::Verdict::Retry, {}, "HTTP 500 without a SOAP fault from " + endpoint_.url};
     return {http::Verdict::Done, {}, {}};
   }
 
@@ -262,11 +253,11 @@ class ScheduledEwsClient final : public EwsClient {
 
   Result<std::optional<std::string>> find_folder(const std::string& smtp, const std::string& parent,
                                                  const std::string& display_name) {
-    auto answer =
-        exchange(ews::find_folder_request({server_version_, smtp}, parent, display_name), smtp);
+    Answer<ews::FolderResult> answer = exchange<ews::FolderResult>(
+        ews::find_folder_request({server_version_, smtp}, parent, display_name), smtp,
+        ews::parse_find_folder_response);
     if (auto* reason = std::get_if<std::string>(&answer)) return make_error(*reason);
-    const http::Response& response = std::get<http::Response>(answer);
-    auto parsed = ews::parse_find_folder_response(response.status, response.body);
+    auto& parsed = std::get<0>(answer);
     if (!parsed) return make_error(malformed(parsed.errors()));
     if (parsed->fault) return make_error(fault_reason(*parsed->fault));
     if (parsed->items.empty()) return std::optional<std::string>();

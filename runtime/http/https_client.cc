@@ -32,6 +32,11 @@ bool is_header_safe(std::string_view text) {
   return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
+struct WireRequest {
+  std::string text;   // request line, headers, blank line, body
+  bool head = false;  // HEAD: the response has no body
+};
+
 class BasicCredentials : public Credentials {
  public:
   BasicCredentials(std::string user, std::string password) {
@@ -67,9 +72,9 @@ class PooledHttpsClient : public HttpsClient {
 
   std::variant<Response, TransportError> send(Request request) override {
     try {
-      std::variant<BeastRequest, TransportError> message = build(std::move(request));
+      std::variant<WireRequest, TransportError> message = build(std::move(request));
       if (auto* error = std::get_if<TransportError>(&message)) return *error;
-      const BeastRequest& beast_request = std::get<BeastRequest>(message);
+      const WireRequest& wire = std::get<WireRequest>(message);
       bool fresh_only = false;
       for (;;) {
         std::unique_ptr<HttpsConnection> connection;
@@ -83,8 +88,8 @@ class PooledHttpsClient : public HttpsClient {
           if (auto* error = std::get_if<TransportError>(&opened)) return *error;
           connection = std::move(std::get<std::unique_ptr<HttpsConnection>>(opened));
         }
-        auto outcome =
-            connection->exchange(beast_request, options_.read_timeout, options_.max_response_bytes);
+        auto outcome = connection->exchange(wire.text, wire.head, options_.read_timeout,
+                                            options_.max_response_bytes);
         if (auto* response = std::get_if<Response>(&outcome)) {
           if (connection->reusable()) give_back(std::move(connection));
           return std::move(*response);
@@ -106,15 +111,23 @@ class PooledHttpsClient : public HttpsClient {
   size_t connections_opened() const override { return opened_.load(); }
 
  private:
-  std::variant<BeastRequest, TransportError> build(Request request) const {
+  // The request as it goes on the wire: written here in one string, which is cheaper than
+  // building Beast's header tree and serializing it per request.
+  std::variant<WireRequest, TransportError> build(Request request) const {
     if (credentials_) credentials_->authorize(request);
-    std::string target = request.target.empty() ? endpoint_.target : request.target;
+    const std::string& target = request.target.empty() ? endpoint_.target : request.target;
     if (!is_header_safe(target) || target.find(' ') != std::string::npos)
       return TransportError{where_ + "the request target has a space or a line break", false};
     bhttp::verb method = bhttp::string_to_verb(request.method);
     if (method == bhttp::verb::unknown)
       return TransportError{where_ + "unknown HTTP method \"" + request.method + "\"", false};
-    BeastRequest message{method, target, 11};
+    WireRequest wire;
+    wire.head = method == bhttp::verb::head;
+    std::string& text = wire.text;
+    text.reserve(256 + target.size() + request.body.size() + 64 * request.headers.size());
+    text.append(request.method).append(" ").append(target).append(" HTTP/1.1\r\n");
+    const std::string* authorization = nullptr;
+    bool has_user_agent = false;
     for (const auto& [name, value] : request.headers) {
       if (name.empty() || name.find_first_of(" \t:") != std::string::npos ||
           !is_header_safe(name) || !is_header_safe(value))
@@ -124,18 +137,23 @@ class PooledHttpsClient : public HttpsClient {
           equal_ignoring_case(name, "Connection") || equal_ignoring_case(name, "Transfer-Encoding"))
         continue;
       // Credentials come last and replace a caller's Authorization.
-      if (equal_ignoring_case(name, "Authorization"))
-        message.set(bhttp::field::authorization, value);
-      else
-        message.insert(name, value);
+      if (equal_ignoring_case(name, "Authorization")) {
+        authorization = &value;
+        continue;
+      }
+      has_user_agent = has_user_agent || equal_ignoring_case(name, "User-Agent");
+      text.append(name).append(": ").append(value).append("\r\n");
     }
-    message.set(bhttp::field::host, endpoint_.authority());
-    if (message.find(bhttp::field::user_agent) == message.end())
-      message.set(bhttp::field::user_agent, options_.user_agent);
-    message.set(bhttp::field::connection, "keep-alive");
-    message.body() = std::move(request.body);
-    message.prepare_payload();
-    return message;
+    if (authorization) text.append("Authorization: ").append(*authorization).append("\r\n");
+    text.append("Host: ").append(endpoint_.authority()).append("\r\n");
+    if (!has_user_agent) text.append("User-Agent: ").append(options_.user_agent).append("\r\n");
+    text.append("Connection: keep-alive\r\n");
+    // As Beast's prepare_payload: a length for any body, and for POST, PUT and OPTIONS always.
+    if (!request.body.empty() || method == bhttp::verb::post || method == bhttp::verb::put ||
+        method == bhttp::verb::options)
+      text.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
+    text.append("\r\n").append(request.body);
+    return wire;
   }
 
   std::unique_ptr<HttpsConnection> take_idle() {
@@ -217,7 +235,8 @@ Result<std::unique_ptr<HttpsClient>> HttpsClient::create(
     std::shared_ptr<const Credentials> credentials) {
   try {
     if (endpoint.host.empty()) return make_error("the URL has no host");
-    Result<std::shared_ptr<net::ssl::context>> tls = make_client_tls_context(options.ca_file, options.client_certificate);
+    Result<std::shared_ptr<net::ssl::context>> tls =
+        make_client_tls_context(options.ca_file, options.client_certificate);
     if (!tls.ok()) return tls.take_errors();
     return std::unique_ptr<HttpsClient>(std::make_unique<PooledHttpsClient>(
         endpoint, std::move(options), std::move(credentials), std::move(tls).value()));

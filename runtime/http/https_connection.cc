@@ -1,17 +1,28 @@
 #include "runtime/http/https_connection.h"
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
-#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
-#include <boost/asio/connect.hpp>
+#include <algorithm>
+#include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <cctype>
+#include <cerrno>
+#include <climits>
+#include <iterator>
 
 namespace sd::http {
 
@@ -92,10 +103,92 @@ struct LimitedBody {
 Response to_response(bhttp::response<LimitedBody>&& message) {
   Response response;
   response.status = static_cast<int>(message.result_int());
+  response.headers.reserve(static_cast<size_t>(std::distance(message.begin(), message.end())));
   for (const auto& field : message)
     response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   response.body = std::move(message.body().text);
   return response;
+}
+
+// A socket BIO of our own: it sends with MSG_NOSIGNAL, so that a server that went away is EPIPE
+// and not a SIGPIPE that ends the process (OpenSSL's socket BIO uses write()). Its data is the
+// connection's SocketState.
+HttpsConnection::SocketState& state_of(BIO* bio) {
+  return *static_cast<HttpsConnection::SocketState*>(BIO_get_data(bio));
+}
+
+// Keeps SO_RCVTIMEO or SO_SNDTIMEO (`option`, as set: `current`) within the deadline, so that a
+// blocking call cannot outlast it by more than 10 ms; raises it again when a new deadline is far
+// later. The flags for the send or recv: MSG_DONTWAIT when the timeout could not be set (the
+// caller's poll() waits then); nothing when the deadline has passed.
+std::optional<int> fit_timeout(HttpsConnection::SocketState& socket, int option,
+                               milliseconds& current) {
+  auto left = std::chrono::floor<milliseconds>(socket.deadline - std::chrono::steady_clock::now());
+  if (left <= milliseconds(0)) return std::nullopt;
+  if (current == milliseconds(0) || left + milliseconds(10) < current ||
+      left > current + milliseconds(100)) {
+    timeval value{static_cast<time_t>(left.count() / 1000),
+                  static_cast<suseconds_t>(left.count() % 1000 * 1000)};
+    if (::setsockopt(socket.fd, SOL_SOCKET, option, &value, sizeof value) != 0) {
+      current = milliseconds(0);
+      return MSG_DONTWAIT;
+    }
+    current = left;
+  }
+  return 0;
+}
+
+int socket_write(BIO* bio, const char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  HttpsConnection::SocketState& socket = state_of(bio);
+  std::optional<int> flags = fit_timeout(socket, SO_SNDTIMEO, socket.send_timeout);
+  if (!flags) {
+    BIO_set_retry_write(bio);  // the caller's poll() reports the timeout
+    return -1;
+  }
+  ssize_t n = ::send(socket.fd, data, static_cast<size_t>(size), MSG_NOSIGNAL | *flags);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    BIO_set_retry_write(bio);
+  return static_cast<int>(n);
+}
+
+int socket_read(BIO* bio, char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  HttpsConnection::SocketState& socket = state_of(bio);
+  std::optional<int> flags = fit_timeout(socket, SO_RCVTIMEO, socket.receive_timeout);
+  if (!flags) {
+    BIO_set_retry_read(bio);
+    return -1;
+  }
+  ssize_t n = ::recv(socket.fd, data, static_cast<size_t>(size), *flags);
+  if (n == 0) socket.eof = true;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_read(bio);
+  return static_cast<int>(n);
+}
+
+long socket_ctrl(BIO* bio, int command, long, void*) {
+  if (command == BIO_CTRL_FLUSH) return 1;
+  if (command == BIO_CTRL_EOF) return state_of(bio).eof ? 1 : 0;
+  return 0;
+}
+
+int socket_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+BIO_METHOD* socket_method() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "syncdeploy socket");
+    if (m) {
+      BIO_meth_set_write(m, socket_write);
+      BIO_meth_set_read(m, socket_read);
+      BIO_meth_set_ctrl(m, socket_ctrl);
+      BIO_meth_set_create(m, socket_create);
+    }
+    return m;
+  }();
+  return method;
 }
 
 }  // namespace
@@ -124,29 +217,109 @@ std::variant<std::vector<net::ip::tcp::endpoint>, TransportError> resolve_destin
 }
 
 HttpsConnection::HttpsConnection(net::ssl::context& tls, const std::string& host, uint16_t port)
-    : stream_(io_, tls), host_(host), where_(host + ":" + std::to_string(port) + ": ") {
-  prepared_ = prepare_verification(stream_.native_handle(), host_, &peer_);
+    : ssl_(SSL_new(tls.native_handle())),
+      host_(host),
+      where_(host + ":" + std::to_string(port) + ": ") {
+  prepared_ = ssl_ && prepare_verification(ssl_, host_, &peer_);
 }
 
-bool HttpsConnection::run_until(const Clock::time_point& deadline) {
-  io_.restart();
-  // The deadline is read on every turn: a handler may move it.
-  while (!io_.stopped()) {
-    if (Clock::now() >= deadline) {
-      // Time is up: the operations end with operation_aborted, and the connection with them.
-      error_code ignored;
-      stream_.next_layer().close(ignored);
-      io_.restart();
-      io_.run();
-      return false;
-    }
-    io_.run_one_until(deadline);
-  }
-  return true;
+HttpsConnection::~HttpsConnection() {
+  if (ssl_) SSL_free(ssl_);  // and its BIO
+  if (socket_.fd >= 0) ::close(socket_.fd);
 }
 
 TransportError HttpsConnection::error(const std::string& what, bool transient) const {
   return TransportError{where_ + what, transient};
+}
+
+error_code HttpsConnection::wait(short events) const {
+  for (;;) {
+    Clock::duration left = socket_.deadline - Clock::now();
+    if (left <= Clock::duration::zero()) return net::error::timed_out;
+    // Rounded up: a poll that returns early only loops.
+    auto ms = std::chrono::ceil<milliseconds>(left).count();
+    pollfd entry{socket_.fd, events, 0};
+    int ready = ::poll(&entry, 1, static_cast<int>(std::min<int64_t>(ms, INT_MAX)));
+    if (ready > 0) return {};  // readable, writable, or an error the next call reports
+    if (ready < 0 && errno != EINTR) return error_code(errno, boost::system::system_category());
+  }
+}
+
+template <class Call>
+int HttpsConnection::until_done(Call call, error_code& ec) {
+  for (;;) {
+    // The queue is per thread; a stale entry would name the wrong error.
+    if (ERR_peek_error() != 0) ERR_clear_error();
+    errno = 0;
+    int result = call();
+    int saved_errno = errno;
+    if (result > 0) {
+      ec = {};
+      return result;
+    }
+    int ssl_error = SSL_get_error(ssl_, result);
+    unsigned long queued = ERR_get_error();
+    switch (ssl_error) {
+      case SSL_ERROR_WANT_READ:
+        if ((ec = wait(POLLIN))) return result;
+        continue;
+      case SSL_ERROR_WANT_WRITE:
+        if ((ec = wait(POLLOUT))) return result;
+        continue;
+      case SSL_ERROR_ZERO_RETURN:  // close_notify
+        ec = net::error::eof;
+        return result;
+      case SSL_ERROR_SYSCALL:
+        if (queued)
+          ec = error_code(static_cast<int>(queued), net::error::get_ssl_category());
+        else if (saved_errno)
+          ec = error_code(saved_errno, boost::system::system_category());
+        else
+          ec = net::ssl::error::stream_truncated;
+        return result;
+      case SSL_ERROR_SSL:
+        ec = error_code(static_cast<int>(queued), net::error::get_ssl_category());
+        return result;
+      default:
+        ec = net::ssl::error::unexpected_result;
+        return result;
+    }
+  }
+}
+
+size_t HttpsConnection::read_some(void* data, size_t size, error_code& ec) {
+  int n = until_done(
+      [&] { return SSL_read(ssl_, data, static_cast<int>(std::min<size_t>(size, INT_MAX))); }, ec);
+  return n > 0 ? static_cast<size_t>(n) : 0;
+}
+
+error_code HttpsConnection::connect(const std::vector<net::ip::tcp::endpoint>& endpoints) {
+  error_code ec;
+  for (const net::ip::tcp::endpoint& endpoint : endpoints) {
+    int& fd = socket_.fd;
+    if (fd >= 0) ::close(fd);
+    fd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                  IPPROTO_TCP);
+    if (fd < 0) {
+      ec = error_code(errno, boost::system::system_category());
+      continue;
+    }
+    if (::connect(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0) return {};
+    if (errno != EINPROGRESS) {
+      ec = error_code(errno, boost::system::system_category());
+      continue;
+    }
+    if ((ec = wait(POLLOUT))) {
+      if (ec == net::error::timed_out) return ec;
+      continue;
+    }
+    int result = 0;
+    socklen_t length = sizeof result;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &result, &length) != 0) result = errno;
+    if (result == 0) return {};
+    ec = error_code(result, boost::system::system_category());
+  }
+  return ec;
 }
 
 std::optional<TransportError> HttpsConnection::open(
@@ -154,22 +327,33 @@ std::optional<TransportError> HttpsConnection::open(
   if (!prepared_) return error("cannot set up TLS verification for " + host_, false);
   if (endpoints.empty()) return error("no address to connect to", false);
   // One deadline for the TCP connect and the TLS handshake together.
-  Clock::time_point deadline = Clock::now() + timeout;
-  error_code ec;
-  net::async_connect(stream_.next_layer(), endpoints,
-                     [&](const error_code& e, const net::ip::tcp::endpoint&) { ec = e; });
-  if (!run_until(deadline)) return error("connect timed out after " + duration_text(timeout), true);
+  socket_.deadline = Clock::now() + timeout;
+  error_code ec = connect(endpoints);
+  if (ec == net::error::timed_out)
+    return error("connect timed out after " + duration_text(timeout), true);
   if (ec == net::error::connection_refused) return error("connection refused", true);
   if (ec) return error(lower_first(ec.message()), true);
-  error_code ignored;
-  stream_.next_layer().set_option(net::ip::tcp::no_delay(true), ignored);
+  int on = 1;
+  (void)::setsockopt(socket_.fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  // Blocking from here on: send and recv wait in the kernel, under the BIO's timeouts.
+  int flags = ::fcntl(socket_.fd, F_GETFL);
+  if (flags < 0 || ::fcntl(socket_.fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+    return error(lower_first(error_code(errno, boost::system::system_category()).message()), true);
 
-  stream_.async_handshake(net::ssl::stream_base::client, [&](const error_code& e) { ec = e; });
-  bool in_time = run_until(deadline);
-  if (std::optional<std::string> verify =
-          verification_failure(stream_.native_handle(), peer_, host_))
+  BIO_METHOD* method = socket_method();
+  BIO* bio = method ? BIO_new(method) : nullptr;
+  if (!bio) return error("cannot set up the TLS connection", false);
+  BIO_set_data(bio, &socket_);
+  SSL_set_bio(ssl_, bio, bio);  // the SSL owns it now
+  // Whole records in one recv rather than a header and then a body.
+  SSL_set_read_ahead(ssl_, 1);
+  SSL_set_connect_state(ssl_);
+
+  until_done([&] { return SSL_do_handshake(ssl_); }, ec);
+  if (std::optional<std::string> verify = verification_failure(ssl_, peer_, host_))
     return error(*verify, false);
-  if (!in_time) return error("connect timed out after " + duration_text(timeout), true);
+  if (ec == net::error::timed_out)
+    return error("connect timed out after " + duration_text(timeout), true);
   if (ec) {
     if (is_closed(ec)) return error("the connection closed during the TLS handshake", true);
     return error("TLS handshake failed: " + ec.message(), false);
@@ -179,36 +363,32 @@ std::optional<TransportError> HttpsConnection::open(
 }
 
 std::variant<Response, HttpsConnection::Failure> HttpsConnection::exchange(
-    const BeastRequest& request, milliseconds read_timeout, size_t max_body_bytes) {
+    std::string_view request, bool head, milliseconds read_timeout, size_t max_body_bytes) {
   reusable_ = false;
+  if (request.empty() || request.size() > INT_MAX)
+    return Failure{error("the request is empty or too large", false), false};
   bhttp::response_parser<LimitedBody> parser;
   parser.body_limit(boost::none);  // LimitedBody's own limit, which Beast 1.74 honours
   parser.get().body().limit = max_body_bytes;
   parser.header_limit(kMaxHeaderBytes);
-  if (request.method() == bhttp::verb::head) parser.skip(true);
+  if (head) parser.skip(true);
 
-  // Write and read in one run of the io_context. The deadline covers the write too, and moves
-  // to read_timeout after the write's end when the write took a noticeable time.
-  error_code write_error, ec;
-  bool written = false;
-  Clock::time_point deadline = Clock::now() + read_timeout;
-  bhttp::async_write(stream_, request, [&](const error_code& e, size_t) {
-    write_error = e;
-    if (e) return;
-    written = true;
-    Clock::time_point now = Clock::now();
-    if (now + read_timeout - deadline > milliseconds(10)) deadline = now + read_timeout;
-    bhttp::async_read(stream_, buffer_, parser, [&](const error_code& r, size_t) { ec = r; });
-  });
-  bool in_time = run_until(deadline);
-  if (!written) {
-    if (!in_time)
+  // One SSL_write: one TLS record, one send.
+  socket_.deadline = Clock::now() + read_timeout;
+  error_code ec;
+  until_done([&] { return SSL_write(ssl_, request.data(), static_cast<int>(request.size())); }, ec);
+  if (ec) {
+    if (ec == net::error::timed_out)
       return Failure{error("write timed out after " + duration_text(read_timeout), true), false};
-    if (is_closed(write_error))
+    if (is_closed(ec))
       return Failure{error("the connection closed before the request was sent", true), true};
-    return Failure{error(lower_first(write_error.message()), true), false};
+    return Failure{error(lower_first(ec.message()), true), false};
   }
-  if (!in_time) {
+
+  socket_.deadline = Clock::now() + read_timeout;
+  Reader reader(*this);
+  bhttp::read(reader, buffer_, parser, ec);
+  if (ec == net::error::timed_out) {
     buffer_.clear();
     return Failure{error("read timed out after " + duration_text(read_timeout), true), false};
   }
@@ -240,7 +420,8 @@ std::variant<Response, HttpsConnection::Failure> HttpsConnection::exchange(
     return Failure{error(lower_first(ec.message()), true), false};
   }
   // Bytes beyond the response mean the server and this client disagree on framing.
-  reusable_ = parser.get().keep_alive() && !parser.need_eof() && buffer_.size() == 0;
+  reusable_ = parser.get().keep_alive() && !parser.need_eof() && buffer_.size() == 0 &&
+              SSL_pending(ssl_) == 0;
   return to_response(parser.release());
 }
 

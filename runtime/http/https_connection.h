@@ -1,19 +1,22 @@
-// One TLS connection to an HTTPS server, used by one thread at a time. It owns its io_context so
-// that a blocking caller still gets timeouts: every step is an asynchronous operation, driven by
-// io_context::run_one_until(deadline); at the deadline the socket is closed. (No asio timer: a
-// timer costs two timerfd system calls per operation, and this is every request's path.)
+// One TLS connection to an HTTPS server, used by one thread at a time, with blocking calls that
+// still keep their deadlines. OpenSSL talks to the socket directly, through a BIO that sends with
+// MSG_NOSIGNAL and blocks in send/recv under SO_SNDTIMEO/SO_RCVTIMEO, which it keeps within the
+// time left (a setsockopt only when that shrinks by more than 10 ms: not per request). When a
+// send or recv gives up early, poll() waits out the rest of the deadline. A request costs one
+// send and one recv in the common case: no event loop, no timer, no second thread, no poll, no
+// copy through a BIO pair.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
+#include <openssl/ssl.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/system/error_code.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -21,8 +24,6 @@
 #include "runtime/http/tls_verification.h"
 
 namespace sd::http {
-
-using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
 // "300 ms", "10 s": how timeouts are named in errors.
 [[nodiscard]] std::string duration_text(std::chrono::milliseconds duration);
@@ -36,6 +37,7 @@ class HttpsConnection {
  public:
   // `host` and `port` are the URL's: the name verified, sent as SNI and used in errors.
   HttpsConnection(boost::asio::ssl::context& tls, const std::string& host, uint16_t port);
+  ~HttpsConnection();
   HttpsConnection(const HttpsConnection&) = delete;
   HttpsConnection& operator=(const HttpsConnection&) = delete;
 
@@ -51,9 +53,11 @@ class HttpsConnection {
     // kept-alive connection the server dropped while idle looks like.
     bool closed_unanswered = false;
   };
-  // Writes `request` and reads its response; the response must end within `read_timeout` of
-  // the request being sent, and its body be at most `max_body_bytes`.
-  [[nodiscard]] std::variant<Response, Failure> exchange(const BeastRequest& request,
+  // Writes `request` (a whole HTTP/1.1 request as it goes on the wire; `head`: its method is
+  // HEAD, so the response has no body) and reads its response; the write must end within
+  // `read_timeout`, and the response within `read_timeout` of the write's end; its body must
+  // be at most `max_body_bytes`.
+  [[nodiscard]] std::variant<Response, Failure> exchange(std::string_view request, bool head,
                                                          std::chrono::milliseconds read_timeout,
                                                          size_t max_body_bytes);
 
@@ -63,15 +67,45 @@ class HttpsConnection {
   // The server's certificate as the handshake saw it (for the TLS probe).
   [[nodiscard]] const PeerCertificate& peer() const { return peer_; }
 
+  // What the connection's BIO reads and writes (public for the BIO's functions only).
+  struct SocketState {
+    int fd = -1;
+    bool eof = false;  // recv returned 0: OpenSSL asks through BIO_CTRL_EOF
+    std::chrono::steady_clock::time_point deadline{};  // of the step under way
+    // SO_RCVTIMEO and SO_SNDTIMEO as set (0: not yet).
+    std::chrono::milliseconds receive_timeout{0}, send_timeout{0};
+  };
+
+  // Beast's SyncReadStream over the connection (public for Beast's concept checks only): reads
+  // what OpenSSL has decrypted, waiting for the socket until the connection's deadline.
+  class Reader {
+   public:
+    explicit Reader(HttpsConnection& connection) : connection_(connection) {}
+    template <class MutableBuffers>
+    size_t read_some(const MutableBuffers& buffers, boost::system::error_code& ec);
+    template <class MutableBuffers>
+    size_t read_some(const MutableBuffers& buffers);
+
+   private:
+    HttpsConnection& connection_;
+  };
+
  private:
   using Clock = std::chrono::steady_clock;
-  // Runs the io_context until its work is done (true) or `deadline` passes (false: the
-  // operations were cancelled and the socket closed). Handlers may move `deadline`.
-  [[nodiscard]] bool run_until(const Clock::time_point& deadline);
+  // Waits until the socket can be read (`events` POLLIN) or written (POLLOUT), at most until
+  // the deadline: no error, timed_out, or the poll's own error.
+  [[nodiscard]] boost::system::error_code wait(short events) const;
+  // Runs an OpenSSL call (SSL_do_handshake, SSL_read, SSL_write) until it succeeds, fails or
+  // the deadline passes; returns its result (> 0 on success) and sets `ec` otherwise.
+  template <class Call>
+  int until_done(Call call, boost::system::error_code& ec);
+  [[nodiscard]] size_t read_some(void* data, size_t size, boost::system::error_code& ec);
+  [[nodiscard]] boost::system::error_code connect(
+      const std::vector<boost::asio::ip::tcp::endpoint>& endpoints);
   [[nodiscard]] TransportError error(const std::string& what, bool transient) const;
 
-  boost::asio::io_context io_{1};
-  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
+  SSL* ssl_ = nullptr;
+  SocketState socket_;  // the socket, and the deadline its BIO keeps
   boost::beast::flat_buffer buffer_;
   PeerCertificate peer_;
   std::string host_;
@@ -79,5 +113,26 @@ class HttpsConnection {
   bool prepared_ = false;
   bool reusable_ = false;
 };
+
+template <class MutableBuffers>
+size_t HttpsConnection::Reader::read_some(const MutableBuffers& buffers,
+                                          boost::system::error_code& ec) {
+  // Beast reads into one contiguous buffer (a flat_buffer's prepare()); take the first.
+  for (auto it = boost::asio::buffer_sequence_begin(buffers);
+       it != boost::asio::buffer_sequence_end(buffers); ++it) {
+    boost::asio::mutable_buffer buffer = *it;
+    if (buffer.size() > 0) return connection_.read_some(buffer.data(), buffer.size(), ec);
+  }
+  ec = {};
+  return 0;
+}
+
+template <class MutableBuffers>
+size_t HttpsConnection::Reader::read_some(const MutableBuffers& buffers) {
+  boost::system::error_code ec;
+  size_t n = read_some(buffers, ec);
+  if (ec) throw boost::system::system_error(ec);
+  return n;
+}
 
 }  // namespace sd::http

@@ -110,7 +110,15 @@ std::variant<Response, TransportError> RequestScheduler::run(
         ++stats_.requests;
       }
       try {
-        outcome = client_.send(request);
+        // send() takes its request by value; the copy gets room for the Authorization header
+        // the client adds, so that adding it does not move every header again.
+        Request attempt;
+        attempt.headers.reserve(request.headers.size() + 1);
+        attempt.headers = request.headers;
+        attempt.method = request.method;
+        attempt.target = request.target;
+        attempt.body = request.body;
+        outcome = client_.send(std::move(attempt));
       } catch (const std::exception& e) {
         outcome = TransportError{where(client_) + e.what(), false};
       }

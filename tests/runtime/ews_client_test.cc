@@ -246,6 +246,27 @@ TEST_CASE("get_folders: a malformed body names the endpoint and the problem, unr
   CHECK(r.fake->requests().size() == 2);
 }
 
+TEST_CASE("get_folders: one Error message for three folders is retried only when retrying helps",
+          "[ews-client]") {
+  // The response is read once: the same parse gives the scheduler its verdict and the caller
+  // its answer. A throttled message stands for the whole response; any other is malformed.
+  Rig r = rig(
+      {http_reply(200, exchange_response("GetFolder",
+                                         {error_message("GetFolder", "ErrorServerBusy", "busy")})),
+       http_reply(200, three_folders()),
+       http_reply(200, exchange_response(
+                           "GetFolder", {error_message("GetFolder", "ErrorAccessDenied", "no")}))});
+  MailboxFolders busy_then_ok = r.client->get_folders(kAlice, kFolders);
+  CHECK(busy_then_ok.status == MailboxFolders::Status::Ok);
+  CHECK(busy_then_ok.folder_ids == kThreeIds);
+  CHECK(r.client->stats().throttled == 1);
+  MailboxFolders denied = r.client->get_folders(kAlice, kFolders);
+  CHECK(denied.status == MailboxFolders::Status::Failed);
+  CHECK(denied.reason == kUrl + ": the GetFolder response has 1 message for 3 folders");
+  CHECK(r.fake->requests().size() == 3);
+  CHECK(r.client->stats().retries == 0);
+}
+
 TEST_CASE("get_folders: HTTP 401 latches the endpoint; later calls send nothing", "[ews-client]") {
   Rig r = rig({http_reply(401, "", {{"WWW-Authenticate", "Basic realm=\"exch01\""}}),
                http_reply(200, three_folders())});

@@ -85,6 +85,34 @@ TEST_CASE("https client: TLS verified with the lab CA; the request as sent", "[h
   CHECK(seen[0].header("Authorization") == "Basic c3ZjOnBhOnNz");  // svc:pa:ss
 }
 
+TEST_CASE("https client: the headers the client decides, whatever the caller sent", "[http]") {
+  TlsTestServer server;
+  auto client = client_for(server.url(), lab_options(server), basic_credentials("svc", "pa:ss"));
+  Request request = post("");
+  request.headers.emplace_back("Authorization", "Bearer stale");
+  request.headers.emplace_back("Host", "elsewhere.example");
+  request.headers.emplace_back("Content-Length", "99");
+  request.headers.emplace_back("User-Agent", "probe/1");
+  REQUIRE(error_of(client->send(request)) == "(answered 200)");
+  Request get;
+  get.method = "GET";
+  get.target = "/status?x=1";
+  REQUIRE(error_of(client->send(get)) == "(answered 200)");
+
+  std::vector<test::ReceivedRequest> seen = server.received();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].header("Authorization") == "Basic c3ZjOnBhOnNz");  // the credentials win
+  CHECK(seen[0].header("Host") == "127.0.0.1:" + std::to_string(server.port()));
+  CHECK(seen[0].header("Content-Length") == "0");  // a POST always says its length
+  CHECK(seen[0].header("User-Agent") == "probe/1");
+  CHECK(seen[0].header("Connection") == "keep-alive");
+  CHECK(seen[1].method == "GET");
+  CHECK(seen[1].target == "/status?x=1");
+  CHECK(seen[1].header("Content-Length") == "");  // no body, no length
+  CHECK(seen[1].header("User-Agent") == "syncdeploy");
+  CHECK(client->connections_opened() == 1);
+}
+
 TEST_CASE("https client: without the CA file the lab's chain does not verify", "[http]") {
   TlsTestServer server;
   ClientOptions options = lab_options(server);
