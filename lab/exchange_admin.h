@@ -55,7 +55,7 @@ struct LabAdPermission {
   std::string extended_right;  // ms-Exch-EPI-Impersonation | ms-Exch-EPI-May-Impersonate
 };
 
-struct LabServer {
+struct LabExchangeServer {  // "LabServer" is the lab's HTTPS server (lab_server.h)
   std::string name, distinguished_name;
   bool client_access = true;
 };
@@ -87,11 +87,15 @@ class ExchangeAdmin {
   [[nodiscard]] virtual std::vector<LabManagementScope> management_scopes() const = 0;
   // Errors: a recipient filter the lab's OPATH parser refuses; New on an existing name.
   [[nodiscard]] virtual Status new_management_scope(const LabManagementScope& scope) = 0;
+  // Set: the scope named `scope.name` takes the filter and root given (pass the current values
+  // for what the cmdlet leaves out).
   [[nodiscard]] virtual Status set_management_scope(const LabManagementScope& scope) = 0;
 
   [[nodiscard]] virtual std::vector<LabRoleAssignment> role_assignments() const = 0;
   // Errors: an existing name; an unknown role, user or scope.
   [[nodiscard]] virtual Status new_role_assignment(const LabRoleAssignment& assignment) = 0;
+  // Set: the assignment named `assignment.name` takes its custom scope ("" = none) and enabled;
+  // role and user cannot change (they are ignored).
   [[nodiscard]] virtual Status set_role_assignment(const LabRoleAssignment& assignment) = 0;
   [[nodiscard]] virtual Status remove_role_assignment(const std::string& name) = 0;
 
@@ -99,13 +103,14 @@ class ExchangeAdmin {
   [[nodiscard]] virtual Status new_throttling_policy(const LabThrottlingPolicy& policy) = 0;
   // Sets the limits named in `policy.ews_limits`; the others are kept.
   [[nodiscard]] virtual Status set_throttling_policy(const LabThrottlingPolicy& policy) = 0;
-  // The policy associated with the user ("" = the default policy applies).
+  // The policy associated with the user ("" = the default policy applies). Setting "" removes
+  // the association.
   [[nodiscard]] virtual Result<std::string> throttling_association(
       const std::string& user_identity) const = 0;
   [[nodiscard]] virtual Status set_throttling_association(const std::string& user_identity,
                                                           const std::string& policy) = 0;
 
-  [[nodiscard]] virtual std::vector<LabServer> servers() const = 0;
+  [[nodiscard]] virtual std::vector<LabExchangeServer> servers() const = 0;
   [[nodiscard]] virtual std::vector<LabDatabase> databases() const = 0;
   [[nodiscard]] virtual std::vector<LabAdPermission> ad_permissions(
       const std::string& identity_dn) const = 0;

@@ -2,12 +2,14 @@
 // Error at the file:line:col of the offending value; all problems are reported, not the first.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "compiler/error.h"
+#include "lab/exchange_admin_rules.h"
 #include "lab/lab_state.h"
 
 namespace sd::lab {
@@ -20,12 +22,17 @@ struct DirectoryAccount {
   ImpersonationScope impersonation = ImpersonationScope::None;
   std::vector<std::string> impersonation_mailboxes;  // when List
   bool throttling_unlimited = false;
+  std::string alias;        // default: the UPN's local part
+  bool management = false;  // may use /wsman
 };
 
 struct DirectoryMailbox {
   std::string smtp;
-  std::string name;                  // default: the address's local part
-  std::vector<std::string> folders;  // extra folders under msgfolderroot
+  std::string name;                    // default: the address's local part
+  std::string alias;                   // default: the local part (made unique with a number)
+  std::vector<std::string> folders;    // extra folders under msgfolderroot
+  std::vector<std::string> member_of;  // group DNs
+  std::map<std::string, std::string> attributes;  // canonical attribute name -> value
 };
 
 struct LabDirectory {
@@ -34,7 +41,13 @@ struct LabDirectory {
   std::vector<DirectoryMailbox> mailboxes;
   std::vector<std::string> contacts;
   ThrottlingPolicy throttling;
+  // Version, domain, servers, databases and the initial admin objects (defaults filled in).
+  AdminObjects admin;
 };
+
+// The recipients a directory makes: every mailbox, then every account without one (in the
+// first database).
+[[nodiscard]] std::vector<LabRecipient> directory_recipients(const LabDirectory& directory);
 
 // Parses directory text; `file` names it in errors.
 [[nodiscard]] Result<LabDirectory> parse_directory(const std::string& file, std::string_view text);

@@ -1,55 +1,37 @@
-// LabState on LabStore: everything is served from an in-memory copy. Writes go to SQLite first,
-// then to the copy. Commits by other processes (admin commands) are noticed by refresh() through
-// PRAGMA data_version.
+// LabState, the EWS side and open() (the design: lab_state_impl.h).
 #include "lab/lab_state.h"
 
 #include <openssl/crypto.h>
 
 #include <filesystem>
-#include <mutex>
-#include <shared_mutex>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "compiler/text_checks.h"
 #include "lab/lab_directory.h"
-#include "lab/lab_store.h"
+#include "lab/lab_state_impl.h"
 #include "lab/mailbox_folders.h"
 
 namespace sd::lab {
-namespace {
 
-struct CachedAccount {
-  StoredAccount stored;
-  std::string local_part, domain_label;          // lower case, for DOMAIN\name logins
-  std::unordered_set<std::string> impersonable;  // lower case
-};
+void CachedMailbox::add(LabFolder folder) {
+  by_id.emplace(folder.id, folders.size());
+  if (!folder.distinguished.empty()) by_distinguished.emplace(folder.distinguished, folders.size());
+  folders.push_back(std::move(folder));
+}
 
-struct CachedMailbox {
-  std::string smtp, name;
-  std::vector<LabFolder> folders;
-  std::unordered_map<std::string, size_t> by_id, by_distinguished;
+const LabRecipient* LabCache::recipient(const std::string& smtp) const {
+  auto it = recipient_by_smtp.find(to_lower_ascii(smtp));
+  return it == recipient_by_smtp.end() ? nullptr : &recipients[it->second];
+}
 
-  void add(LabFolder folder) {
-    by_id.emplace(folder.id, folders.size());
-    if (!folder.distinguished.empty())
-      by_distinguished.emplace(folder.distinguished, folders.size());
-    folders.push_back(std::move(folder));
-  }
-};
-
-struct Cache {
-  std::vector<std::string> hostnames;
-  std::unordered_map<std::string, CachedAccount> accounts;   // by lower-case UPN
-  std::unordered_map<std::string, CachedMailbox> mailboxes;  // by lower-case address
-  std::unordered_set<std::string> contacts;                  // lower case
-  ThrottlingPolicy policy;
-};
-
-Cache build_cache(LabContents contents) {
-  Cache cache;
+LabCache build_cache(LabContents contents) {
+  LabCache cache;
   cache.hostnames = std::move(contents.hostnames);
   cache.policy = contents.throttling;
+  cache.admin = std::move(contents.admin);
+  cache.recipients = std::move(contents.recipients);
+  for (size_t i = 0; i < cache.recipients.size(); ++i)
+    cache.recipient_by_smtp.emplace(to_lower_ascii(cache.recipients[i].primary_smtp), i);
+  cache.scope_filters = compile_scope_filters(cache.admin);
   for (StoredAccount& a : contents.accounts) {
     CachedAccount cached;
     std::string upn = to_lower_ascii(a.upn);
@@ -58,6 +40,8 @@ Cache build_cache(LabContents contents) {
     cached.domain_label = upn.substr(at + 1, upn.find('.', at) - at - 1);
     for (const std::string& m : a.impersonation_mailboxes)
       cached.impersonable.insert(to_lower_ascii(m));
+    const LabRecipient* r = cache.recipient(upn);
+    cached.alias = r ? r->alias : cached.local_part;
     cached.stored = std::move(a);
     cache.accounts.emplace(std::move(upn), std::move(cached));
   }
@@ -72,206 +56,208 @@ Cache build_cache(LabContents contents) {
   return cache;
 }
 
+namespace {
+
 bool same_digest(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-class SqliteLabState : public LabState {
- public:
-  SqliteLabState(std::unique_ptr<LabStore> store, Cache cache, int64_t version)
-      : store_(std::move(store)), cache_(std::move(cache)), seen_version_(version) {}
-
-  std::vector<std::string> hostnames() const override {
-    std::shared_lock lock(cache_mutex_);
-    return cache_.hostnames;
-  }
-
-  // Never waits for the database: a thread that finds another one checking serves from the
-  // copy. A failed read keeps the copy.
-  void refresh() override {
-    std::unique_lock db(db_mutex_, std::try_to_lock);
-    if (!db.owns_lock()) return;
-    Result<int64_t> version = store_->data_version();
-    if (!version.ok() || *version == seen_version_) return;
-    (void)reload_locked();
-  }
-
-  std::optional<std::string> authenticate(const std::string& user,
-                                          const std::string& password) const override {
-    std::shared_lock lock(cache_mutex_);
-    const CachedAccount* account = nullptr;
-    if (size_t slash = user.find('\\'); slash != std::string::npos) {
-      // DOMAIN\name: the account with that local part; when several have it, the one whose
-      // domain's first label is DOMAIN.
-      std::string domain = to_lower_ascii(user.substr(0, slash));
-      std::string name = to_lower_ascii(user.substr(slash + 1));
-      std::vector<const CachedAccount*> named;
-      for (const auto& [upn, a] : cache_.accounts)
-        if (a.local_part == name) named.push_back(&a);
-      for (const CachedAccount* a : named)
-        if (named.size() == 1 || a->domain_label == domain) account = a;
-    } else if (auto it = cache_.accounts.find(to_lower_ascii(user)); it != cache_.accounts.end()) {
-      account = &it->second;
-    }
-    if (!account || !same_digest(password_hash(account->stored.password_salt, password),
-                                 account->stored.password_hash))
-      return std::nullopt;
-    return account->stored.upn;
-  }
-
-  bool has_mailbox(const std::string& smtp) const override {
-    std::shared_lock lock(cache_mutex_);
-    return cache_.mailboxes.contains(to_lower_ascii(smtp));
-  }
-
-  bool is_known_address(const std::string& smtp) const override {
-    std::string key = to_lower_ascii(smtp);
-    std::shared_lock lock(cache_mutex_);
-    return cache_.mailboxes.contains(key) || cache_.contacts.contains(key);
-  }
-
-  std::string display_name(const std::string& smtp) const override {
-    std::shared_lock lock(cache_mutex_);
-    auto it = cache_.mailboxes.find(to_lower_ascii(smtp));
-    return it == cache_.mailboxes.end() ? smtp : it->second.name;
-  }
-
-  bool may_impersonate(const std::string& account_upn, const std::string& smtp) const override {
-    std::shared_lock lock(cache_mutex_);
-    auto it = cache_.accounts.find(to_lower_ascii(account_upn));
-    if (it == cache_.accounts.end()) return false;
-    switch (it->second.stored.impersonation) {
-      case ImpersonationScope::All:
-        return true;
-      case ImpersonationScope::List:
-        return it->second.impersonable.contains(to_lower_ascii(smtp));
-      case ImpersonationScope::None:
-        break;
-    }
-    return false;
-  }
-
-  std::optional<ThrottlingPolicy> throttling_for(const std::string& account_upn) const override {
-    std::shared_lock lock(cache_mutex_);
-    auto it = cache_.accounts.find(to_lower_ascii(account_upn));
-    if (it != cache_.accounts.end() && it->second.stored.throttling_unlimited) return std::nullopt;
-    return cache_.policy;
-  }
-
-  std::optional<LabFolder> distinguished_folder(const std::string& smtp,
-                                                const std::string& id) const override {
-    std::shared_lock lock(cache_mutex_);
-    const CachedMailbox* m = mailbox(smtp);
-    if (!m) return std::nullopt;
-    auto it = m->by_distinguished.find(id);
-    if (it == m->by_distinguished.end()) return std::nullopt;
-    return m->folders[it->second];
-  }
-
-  std::optional<LabFolder> folder(const std::string& smtp,
-                                  const std::string& folder_id) const override {
-    std::shared_lock lock(cache_mutex_);
-    const CachedMailbox* m = mailbox(smtp);
-    if (!m) return std::nullopt;
-    auto it = m->by_id.find(folder_id);
-    if (it == m->by_id.end()) return std::nullopt;
-    return m->folders[it->second];
-  }
-
-  std::vector<LabFolder> child_folders(const std::string& smtp,
-                                       const std::string& parent_id) const override {
-    std::shared_lock lock(cache_mutex_);
-    std::vector<LabFolder> out;
-    if (const CachedMailbox* m = mailbox(smtp)) {
-      for (const LabFolder& f : m->folders)
-        if (f.parent_id == parent_id) out.push_back(f);
-    }
-    return out;
-  }
-
-  Result<LabFolder> create_folder(const std::string& smtp, const std::string& parent_id,
-                                  const std::string& display_name,
-                                  const std::string& folder_class) override {
-    std::lock_guard db(db_mutex_);
-    LabFolder created;
-    std::string mailbox_smtp;
-    {
-      std::shared_lock lock(cache_mutex_);
-      const CachedMailbox* m = mailbox(smtp);
-      if (!m) return make_error("ErrorNonExistentMailbox");
-      if (!m->by_id.contains(parent_id)) return make_error("ErrorParentFolderNotFound");
-      for (const LabFolder& f : m->folders)
-        if (f.parent_id == parent_id && iequals(f.display_name, display_name))
-          return make_error("ErrorFolderExists");
-      mailbox_smtp = m->smtp;
-      created = custom_folder(m->smtp, parent_id, display_name, folder_class);
-    }
-    Status written = store_->insert_folder(mailbox_smtp, created);
-    if (!written.ok()) return written.take_errors();
-    std::unique_lock lock(cache_mutex_);
-    if (auto it = cache_.mailboxes.find(to_lower_ascii(smtp)); it != cache_.mailboxes.end())
-      it->second.add(created);
-    return created;
-  }
-
-  Status set_impersonation(const std::string& account_upn, bool all,
-                           const std::vector<std::string>& mailboxes) override {
-    ImpersonationScope scope = all                 ? ImpersonationScope::All
-                               : mailboxes.empty() ? ImpersonationScope::None
-                                                   : ImpersonationScope::List;
-    return write([&] {
-      return store_->set_impersonation(account_upn, scope,
-                                       all ? std::vector<std::string>{} : mailboxes);
-    });
-  }
-
-  Status set_throttling_unlimited(const std::string& account_upn, bool unlimited) override {
-    return write([&] { return store_->set_throttling_unlimited(account_upn, unlimited); });
-  }
-
-  Status add_mailbox(const std::string& smtp, const std::string& name) override {
-    return write([&] { return store_->add_mailbox(smtp, name); });
-  }
-
-  Status remove_mailbox(const std::string& smtp) override {
-    return write([&] { return store_->remove_mailbox(smtp); });
-  }
-
- private:
-  const CachedMailbox* mailbox(const std::string& smtp) const {
-    auto it = cache_.mailboxes.find(to_lower_ascii(smtp));
-    return it == cache_.mailboxes.end() ? nullptr : &it->second;
-  }
-
-  // An admin write: to the database, then the whole copy is read again (writes are rare).
-  template <class F>
-  Status write(F&& change) {
-    std::lock_guard db(db_mutex_);
-    Status done = change();
-    if (!done.ok()) return done;
-    return reload_locked();
-  }
-
-  Status reload_locked() const {
-    Result<int64_t> version = store_->data_version();
-    if (!version.ok()) return version.take_errors();
-    Result<LabContents> contents = store_->load();
-    if (!contents.ok()) return contents.take_errors();
-    Cache fresh = build_cache(std::move(*contents));
-    seen_version_ = *version;
-    std::unique_lock lock(cache_mutex_);
-    cache_ = std::move(fresh);
-    return ok_status();
-  }
-
-  mutable std::mutex db_mutex_;  // guards store_ and seen_version_
-  std::unique_ptr<LabStore> store_;
-  mutable std::shared_mutex cache_mutex_;
-  mutable Cache cache_;  // replaced whole by refresh()
-  mutable int64_t seen_version_;
-};
-
 }  // namespace
+
+std::vector<std::string> SqliteLabState::hostnames() const {
+  std::shared_lock lock(cache_mutex_);
+  return cache_.hostnames;
+}
+
+// Waits for a thread that is checking already: with try_lock, a request that arrived just
+// after another process's commit could be served from the old copy while the other thread,
+// which had looked before the commit, found nothing new. The check is one PRAGMA.
+void SqliteLabState::refresh() {
+  std::lock_guard db(db_mutex_);
+  Result<int64_t> version = store_->data_version();
+  if (!version.ok() || *version == seen_version_) return;
+  (void)reload_locked();  // a failed read keeps the copy
+}
+
+std::optional<std::string> SqliteLabState::authenticate(const std::string& user,
+                                                        const std::string& password) const {
+  std::shared_lock lock(cache_mutex_);
+  const CachedAccount* account = nullptr;
+  if (size_t slash = user.find('\\'); slash != std::string::npos) {
+    // DOMAIN\name: the account with that local part or alias; when several have it, the one
+    // whose domain's first label is DOMAIN.
+    std::string domain = to_lower_ascii(user.substr(0, slash));
+    std::string name = to_lower_ascii(user.substr(slash + 1));
+    std::vector<const CachedAccount*> named;
+    for (const auto& [upn, a] : cache_.accounts)
+      if (a.local_part == name || to_lower_ascii(a.alias) == name) named.push_back(&a);
+    for (const CachedAccount* a : named)
+      if (named.size() == 1 || a->domain_label == domain) account = a;
+  } else if (auto it = cache_.accounts.find(to_lower_ascii(user)); it != cache_.accounts.end()) {
+    account = &it->second;
+  }
+  if (!account || !same_digest(password_hash(account->stored.password_salt, password),
+                               account->stored.password_hash))
+    return std::nullopt;
+  return account->stored.upn;
+}
+
+bool SqliteLabState::has_mailbox(const std::string& smtp) const {
+  std::shared_lock lock(cache_mutex_);
+  return cache_.mailboxes.contains(to_lower_ascii(smtp));
+}
+
+bool SqliteLabState::is_known_address(const std::string& smtp) const {
+  std::string key = to_lower_ascii(smtp);
+  std::shared_lock lock(cache_mutex_);
+  return cache_.mailboxes.contains(key) || cache_.contacts.contains(key);
+}
+
+std::string SqliteLabState::display_name(const std::string& smtp) const {
+  std::shared_lock lock(cache_mutex_);
+  auto it = cache_.mailboxes.find(to_lower_ascii(smtp));
+  return it == cache_.mailboxes.end() ? smtp : it->second.name;
+}
+
+bool SqliteLabState::may_impersonate(const std::string& account_upn,
+                                     const std::string& smtp) const {
+  std::shared_lock lock(cache_mutex_);
+  auto it = cache_.accounts.find(to_lower_ascii(account_upn));
+  if (it == cache_.accounts.end()) return false;
+  const CachedAccount& account = it->second;
+  switch (account.stored.impersonation) {
+    case ImpersonationScope::All:
+      return true;
+    case ImpersonationScope::List:
+      if (account.impersonable.contains(to_lower_ascii(smtp))) return true;
+      break;
+    case ImpersonationScope::None:
+      break;
+  }
+  const LabRecipient* target = cache_.recipient(smtp);
+  if (!target) return false;
+  return rbac_allows_impersonation(cache_.admin, cache_.scope_filters, account.alias, *target) ||
+         extended_rights_allow_impersonation(cache_.admin, account.alias, *target);
+}
+
+std::optional<ThrottlingPolicy> SqliteLabState::throttling_for(
+    const std::string& account_upn) const {
+  std::shared_lock lock(cache_mutex_);
+  auto it = cache_.accounts.find(to_lower_ascii(account_upn));
+  if (it == cache_.accounts.end()) return cache_.policy;
+  if (it->second.stored.throttling_unlimited) return std::nullopt;
+  return admin_throttling(cache_.admin, it->second.alias, cache_.policy);
+}
+
+std::optional<std::string> SqliteLabState::account_alias(const std::string& account_upn) const {
+  std::shared_lock lock(cache_mutex_);
+  auto it = cache_.accounts.find(to_lower_ascii(account_upn));
+  if (it == cache_.accounts.end()) return std::nullopt;
+  return it->second.alias;
+}
+
+bool SqliteLabState::may_manage(const std::string& account_upn) const {
+  std::shared_lock lock(cache_mutex_);
+  auto it = cache_.accounts.find(to_lower_ascii(account_upn));
+  return it != cache_.accounts.end() && it->second.stored.management;
+}
+
+std::optional<LabFolder> SqliteLabState::distinguished_folder(const std::string& smtp,
+                                                              const std::string& id) const {
+  std::shared_lock lock(cache_mutex_);
+  const CachedMailbox* m = mailbox(smtp);
+  if (!m) return std::nullopt;
+  auto it = m->by_distinguished.find(id);
+  if (it == m->by_distinguished.end()) return std::nullopt;
+  return m->folders[it->second];
+}
+
+std::optional<LabFolder> SqliteLabState::folder(const std::string& smtp,
+                                                const std::string& folder_id) const {
+  std::shared_lock lock(cache_mutex_);
+  const CachedMailbox* m = mailbox(smtp);
+  if (!m) return std::nullopt;
+  auto it = m->by_id.find(folder_id);
+  if (it == m->by_id.end()) return std::nullopt;
+  return m->folders[it->second];
+}
+
+std::vector<LabFolder> SqliteLabState::child_folders(const std::string& smtp,
+                                                     const std::string& parent_id) const {
+  std::shared_lock lock(cache_mutex_);
+  std::vector<LabFolder> out;
+  if (const CachedMailbox* m = mailbox(smtp)) {
+    for (const LabFolder& f : m->folders)
+      if (f.parent_id == parent_id) out.push_back(f);
+  }
+  return out;
+}
+
+Result<LabFolder> SqliteLabState::create_folder(const std::string& smtp,
+                                                const std::string& parent_id,
+                                                const std::string& display_name,
+                                                const std::string& folder_class) {
+  std::lock_guard db(db_mutex_);
+  LabFolder created;
+  std::string mailbox_smtp;
+  {
+    std::shared_lock lock(cache_mutex_);
+    const CachedMailbox* m = mailbox(smtp);
+    if (!m) return make_error("ErrorNonExistentMailbox");
+    if (!m->by_id.contains(parent_id)) return make_error("ErrorParentFolderNotFound");
+    for (const LabFolder& f : m->folders)
+      if (f.parent_id == parent_id && iequals(f.display_name, display_name))
+        return make_error("ErrorFolderExists");
+    mailbox_smtp = m->smtp;
+    created = custom_folder(m->smtp, parent_id, display_name, folder_class);
+  }
+  Status written = store_->insert_folder(mailbox_smtp, created);
+  if (!written.ok()) return written.take_errors();
+  std::unique_lock lock(cache_mutex_);
+  if (auto it = cache_.mailboxes.find(to_lower_ascii(smtp)); it != cache_.mailboxes.end())
+    it->second.add(created);
+  return created;
+}
+
+Status SqliteLabState::set_impersonation(const std::string& account_upn, bool all,
+                                         const std::vector<std::string>& mailboxes) {
+  ImpersonationScope scope = all                 ? ImpersonationScope::All
+                             : mailboxes.empty() ? ImpersonationScope::None
+                                                 : ImpersonationScope::List;
+  return write([&] {
+    return store_->set_impersonation(account_upn, scope,
+                                     all ? std::vector<std::string>{} : mailboxes);
+  });
+}
+
+Status SqliteLabState::set_throttling_unlimited(const std::string& account_upn, bool unlimited) {
+  return write([&] { return store_->set_throttling_unlimited(account_upn, unlimited); });
+}
+
+Status SqliteLabState::add_mailbox(const std::string& smtp, const std::string& name) {
+  return write([&] { return store_->add_mailbox(smtp, name); });
+}
+
+Status SqliteLabState::remove_mailbox(const std::string& smtp) {
+  return write([&] { return store_->remove_mailbox(smtp); });
+}
+
+const CachedMailbox* SqliteLabState::mailbox(const std::string& smtp) const {
+  auto it = cache_.mailboxes.find(to_lower_ascii(smtp));
+  return it == cache_.mailboxes.end() ? nullptr : &it->second;
+}
+
+Status SqliteLabState::reload_locked() const {
+  Result<int64_t> version = store_->data_version();
+  if (!version.ok()) return version.take_errors();
+  Result<LabContents> contents = store_->load();
+  if (!contents.ok()) return contents.take_errors();
+  LabCache fresh = build_cache(std::move(*contents));
+  seen_version_ = *version;
+  std::unique_lock lock(cache_mutex_);
+  cache_ = std::move(fresh);
+  return ok_status();
+}
 
 Result<std::unique_ptr<LabState>> LabState::open(const std::string& state_file,
                                                  const std::string& directory_file) {

@@ -5,15 +5,18 @@
 
 #include "compiler/digest.h"
 #include "compiler/text_checks.h"
+#include "lab/exchange_admin_rules.h"
 #include "lab/mailbox_folders.h"
 #include "runtime/sqlite_database.h"
 
 namespace sd::lab {
 namespace {
 
-// PRAGMA user_version of a lab state: "LAB" and schema version 1. A database with tables but
-// another user_version belongs to something else and is never touched.
-constexpr int64_t kSchemaVersion = 0x4c414201;
+// PRAGMA user_version of a lab state: "LAB" and the schema version (1: before the Exchange
+// admin model, migrated when opened; 2: now). A database with tables but another user_version
+// belongs to something else and is never touched.
+constexpr int64_t kSchemaV1 = 0x4c414201;
+constexpr int64_t kSchemaVersion = 0x4c414202;
 
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE lab_hostname (
@@ -114,14 +117,17 @@ Status LabStore::create_schema() {
     if (!row.ok()) return row.take_errors();
     int64_t version = (*q)->column_int(0), tables = (*q)->column_int(1);
     if (version == kSchemaVersion) return ok_status();
-    if (tables > 0 || version != 0)
+    if (version != kSchemaV1 && (tables > 0 || version != 0))
       return error("the file is not a lab state (it is a database of something else)");
-    Status created = db_->exec(kSchema);
-    if (!created.ok()) return created;
-    Status policy =
-        db_->exec("INSERT INTO lab_policy VALUES (1, 27, 200, 100); PRAGMA user_version = " +
-                  std::to_string(kSchemaVersion));
-    return policy;
+    if (version == 0) {
+      Status created = db_->exec(kSchema);
+      if (!created.ok()) return created;
+      Status policy = db_->exec("INSERT INTO lab_policy VALUES (1, 27, 200, 100)");
+      if (!policy.ok()) return policy;
+    }
+    Status migrated = migrate_to_v2();
+    if (!migrated.ok()) return migrated;
+    return db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   });
 }
 
@@ -220,8 +226,8 @@ Status LabStore::import_directory(const LabDirectory& d) {
     }
     Status policy =
         run("UPDATE lab_policy SET max_concurrency = ?, burst = ?, recharge_per_second = ?",
-            {std::to_string(d.throttling.max_concurrency), std::to_string(d.throttling.burst),
-             std::to_string(d.throttling.recharge_per_second)});
+            {std::to_string(d.throttling.max_concurrency.value_or(27)),
+             std::to_string(d.throttling.burst), std::to_string(d.throttling.recharge_per_second)});
     if (!policy.ok()) return policy;
     for (const DirectoryMailbox& m : d.mailboxes) {
       Status s = insert_mailbox(m.smtp, m.name, m.folders);
@@ -241,8 +247,11 @@ Status LabStore::import_directory(const LabDirectory& d) {
       if (!s.ok()) return s;
       s = write_impersonation(a.upn, a.impersonation, a.impersonation_mailboxes);
       if (!s.ok()) return s;
+      s = run("UPDATE lab_account SET management = ? WHERE upn = ?",
+              {a.management ? "1" : "0", a.upn});
+      if (!s.ok()) return s;
     }
-    return ok_status();
+    return write_directory_admin(d);
   });
 }
 
@@ -271,8 +280,8 @@ Result<LabContents> LabStore::load() {
         out.throttling.recharge_per_second = static_cast<unsigned>(s.column_int(2));
       }));
   steps.push_back(
-      query("SELECT upn, password_salt, password_hash, impersonation, throttling FROM lab_account "
-            "ORDER BY upn",
+      query("SELECT upn, password_salt, password_hash, impersonation, throttling, management "
+            "FROM lab_account ORDER BY upn",
             [&](SqlStatement& s) {
               StoredAccount a;
               a.upn = s.column_text(0);
@@ -283,6 +292,7 @@ Result<LabContents> LabStore::load() {
                                 : scope == "list" ? ImpersonationScope::List
                                                   : ImpersonationScope::None;
               a.throttling_unlimited = s.column_text(4) == "unlimited";
+              a.management = s.column_int(5) != 0;
               out.accounts.push_back(std::move(a));
             }));
   steps.push_back(
@@ -309,6 +319,7 @@ Result<LabContents> LabStore::load() {
       }));
   steps.push_back(query("SELECT smtp FROM lab_contact ORDER BY smtp",
                         [&](SqlStatement& s) { out.contacts.push_back(s.column_text(0)); }));
+  steps.push_back(load_admin(out));
   db_->rollback();
   for (Status& s : steps)
     if (!s.ok()) return s.take_errors();
@@ -342,7 +353,17 @@ Status LabStore::add_mailbox(const std::string& smtp, const std::string& name) {
         smtp);
     if (!known.ok()) return known.take_errors();
     if (*known) return error(fmt::format("the address {} is already in the lab", printable(smtp)));
-    return insert_mailbox(smtp, name, {});
+    Status inserted = insert_mailbox(smtp, name, {});
+    if (!inserted.ok()) return inserted;
+    Result<bool> account = exists("SELECT 1 FROM lab_recipient WHERE smtp = ?", smtp);
+    if (!account.ok()) return account.take_errors();
+    if (*account) return ok_status();  // an account's recipient: it now has its folders
+    Result<AdminObjects> admin = read_admin_objects();
+    if (!admin.ok()) return admin.take_errors();
+    Result<std::string> alias = unique_alias(smtp.substr(0, smtp.find('@')));
+    if (!alias.ok()) return alias.take_errors();
+    std::string database = admin->databases.empty() ? "DB01" : admin->databases[0].name;
+    return insert_recipient(make_recipient(name, *alias, smtp, smtp, database, admin->domain));
   });
 }
 
@@ -351,8 +372,51 @@ Status LabStore::remove_mailbox(const std::string& smtp) {
     Result<bool> known = exists("SELECT 1 FROM lab_mailbox WHERE smtp = ?", smtp);
     if (!known.ok()) return known.take_errors();
     if (!*known) return error(fmt::format("no mailbox {} in the lab", printable(smtp)));
-    return run("DELETE FROM lab_mailbox WHERE smtp = ?", {smtp});
+    Status removed = run("DELETE FROM lab_mailbox WHERE smtp = ?", {smtp});
+    if (!removed.ok()) return removed;
+    // An account stays a recipient; a mailbox alone is gone.
+    return run(
+        "DELETE FROM lab_recipient WHERE smtp = ?1 AND NOT EXISTS "
+        "(SELECT 1 FROM lab_account WHERE upn = ?1)",
+        {smtp});
   });
+}
+
+}  // namespace sd::lab
+
+namespace sd::lab {
+
+Status LabStore::new_mailbox(const std::string& name, const std::string& alias,
+                             const std::string& upn, const std::string& password) {
+  Status done = in_transaction([&]() -> Status {
+    Result<AdminObjects> admin = read_admin_objects();
+    if (!admin.ok()) return admin.take_errors();
+    Result<std::vector<LabRecipient>> recipients = read_recipients(*admin);
+    if (!recipients.ok()) return recipients.take_errors();
+    for (const LabRecipient& r : *recipients) {
+      if (iequals(r.name, name)) return make_error(already_exists_message(name));
+      if (iequals(r.alias, alias)) return make_error(already_exists_message(alias));
+      if (iequals(r.upn, upn) || iequals(r.primary_smtp, upn))
+        return make_error(already_exists_message(upn));
+    }
+    Result<bool> taken = exists(
+        "SELECT 1 FROM lab_mailbox WHERE smtp = ?1 UNION SELECT 1 FROM lab_contact WHERE smtp = ?1 "
+        "UNION SELECT 1 FROM lab_account WHERE upn = ?1",
+        upn);
+    if (!taken.ok()) return taken.take_errors();
+    if (*taken) return make_error(already_exists_message(upn));
+    std::string salt = random_hex(16);
+    Status s = run(
+        "INSERT INTO lab_account (upn, password_salt, password_hash, impersonation, throttling) "
+        "VALUES (?, ?, ?, 'none', 'default')",
+        {upn, salt, password_hash(salt, password)});
+    if (!s.ok()) return s;
+    s = insert_mailbox(upn, name, {});
+    if (!s.ok()) return s;
+    std::string database = admin->databases.empty() ? "DB01" : admin->databases[0].name;
+    return insert_recipient(make_recipient(name, alias, upn, upn, database, admin->domain));
+  });
+  return done;
 }
 
 }  // namespace sd::lab

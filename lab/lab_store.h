@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ struct StoredAccount {
   ImpersonationScope impersonation = ImpersonationScope::None;
   std::vector<std::string> impersonation_mailboxes;
   bool throttling_unlimited = false;
+  bool management = false;
 };
 
 struct StoredMailbox {
@@ -34,6 +36,8 @@ struct LabContents {
   std::vector<StoredMailbox> mailboxes;
   std::vector<std::string> contacts;
   ThrottlingPolicy throttling;
+  AdminObjects admin;                    // version, domain, servers, ... (exchange_admin_rules.h)
+  std::vector<LabRecipient> recipients;  // every mailbox's and account's, by address
 };
 
 // Salted SHA-256 (hex) of a password: the state file never holds the password itself.
@@ -60,9 +64,29 @@ class LabStore {
   [[nodiscard]] Status add_mailbox(const std::string& smtp, const std::string& name);
   [[nodiscard]] Status remove_mailbox(const std::string& smtp);
 
+  // Exchange admin (lab_store_admin.cc). `change` runs on the admin objects and recipients as
+  // committed now, inside the write transaction, and the objects are written back when it
+  // succeeds: concurrent admin commands never lose each other's changes. Its errors are
+  // returned as they are (PowerShell's messages, no location).
+  using AdminChange = std::function<Status(AdminObjects&, const std::vector<LabRecipient>&)>;
+  [[nodiscard]] Status update_admin(const AdminChange& change);
+  // An account that can log in, its recipient and its mailbox (with distinguished folders).
+  [[nodiscard]] Status new_mailbox(const std::string& name, const std::string& alias,
+                                   const std::string& upn, const std::string& password);
+
  private:
   explicit LabStore(std::unique_ptr<SqlDatabase> db) : db_(std::move(db)) {}
   [[nodiscard]] Status create_schema();
+  // Schema 1 (before the admin model) to 2: the admin tables, defaults from what is there.
+  [[nodiscard]] Status migrate_to_v2();
+  [[nodiscard]] Status write_directory_admin(const LabDirectory& directory);
+  [[nodiscard]] Status load_admin(LabContents& out);
+  [[nodiscard]] Result<AdminObjects> read_admin_objects();
+  [[nodiscard]] Result<std::vector<LabRecipient>> read_recipients(const AdminObjects& admin);
+  [[nodiscard]] Status write_admin_objects(const AdminObjects& admin);
+  [[nodiscard]] Status insert_recipient(const LabRecipient& recipient);
+  // `base`, or base2, base3, ... : the first alias no recipient has.
+  [[nodiscard]] Result<std::string> unique_alias(const std::string& base);
   [[nodiscard]] Status insert_mailbox(const std::string& smtp, const std::string& name,
                                       const std::vector<std::string>& extra_folders);
   [[nodiscard]] Status write_impersonation(const std::string& upn, ImpersonationScope scope,

@@ -45,18 +45,18 @@ Throttling::Ticket Throttling::admit(const std::string& account,
     budget.refilled = now;
   }
   budget.tokens = std::min(budget.tokens, burst);  // a policy made smaller since
-  if (budget.in_flight >= policy->max_concurrency) {
+  if (policy->max_concurrency && budget.in_flight >= *policy->max_concurrency) {
     ticket.verdict = Verdict::TooManyConcurrent;
     return ticket;
   }
-  if (budget.tokens < 1) {
+  if (policy->budget_limited && budget.tokens < 1) {
     ticket.verdict = Verdict::OverBudget;
     double seconds = (1 - budget.tokens) / policy->recharge_per_second;
     auto wait = std::chrono::milliseconds(static_cast<int64_t>(std::ceil(seconds * 1000)));
     ticket.back_off = std::max(kMinBackOff, wait);
     return ticket;
   }
-  budget.tokens -= 1;
+  if (policy->budget_limited) budget.tokens -= 1;
   ++budget.in_flight;
   ticket.owner_ = this;
   ticket.account_ = std::move(key);

@@ -2,7 +2,8 @@
 // requests in flight (EWSMaxConcurrency -> ErrorExceededConnectionCount) and a budget that
 // allows `burst` requests at once and refills at `recharge_per_second` (-> ErrorServerBusy with
 // BackOffMilliseconds: how long until the budget holds a request again, at least 50 ms).
-// An account whose policy is nullopt (throttling lifted) is never throttled. Thread-safe.
+// An account whose policy is nullopt (throttling lifted) is never throttled; a policy without
+// a concurrency limit, or with its budget lifted, skips that check. Thread-safe.
 #pragma once
 
 #include <chrono>

@@ -100,7 +100,7 @@ TEST_CASE("every problem of a directory file is reported, in file order", "[lab]
             "lab/directory.yaml:6:17: error: account throttling must be default or unlimited",
             "lab/directory.yaml:9:11: error: address JSMITH@example.com is listed twice",
             "lab/directory.yaml:10:5: error: unknown key 'colour' in mailboxes (expected smtp, "
-            "name, folders)",
+            "name, alias, folders, memberOf, attributes)",
             "lab/directory.yaml:11:12: error: contact is not an email address",
             "lab/directory.yaml:12:21: error: throttling burst must be a whole number from 1 to "
             "1000000000"});
@@ -135,8 +135,10 @@ TEST_CASE("directory files that are not mappings, empty or not YAML", "[lab]") {
   CHECK(error_lines("mailboxes: {smtp: a@example.com}\nfolders: 3\n") ==
         std::vector<std::string>{
             "lab/directory.yaml:1:12: error: mailboxes must be a list",
-            "lab/directory.yaml:2:1: error: unknown key 'folders' (expected hostnames, accounts, "
-            "mailboxes, contacts, throttling)"});
+            "lab/directory.yaml:2:1: error: unknown key 'folders' (expected version, domain, "
+            "hostnames, accounts, mailboxes, contacts, throttling, servers, databases, "
+            "managementScopes, roleAssignments, throttlingPolicies, throttlingAssociations, "
+            "adPermissions)"});
 }
 
 TEST_CASE("a missing directory file is an error naming it", "[lab]") {
@@ -154,6 +156,93 @@ TEST_CASE("mailbox folders must be distinct names", "[lab]") {
         std::vector<std::string>{
             "lab/directory.yaml:3:25: error: folder 'crm sync' is listed twice",
             "lab/directory.yaml:3:35: error: folder name must be non-empty text"});
+}
+
+}  // namespace
+}  // namespace sd::lab
+
+namespace sd::lab {
+namespace {
+
+TEST_CASE("directory admin keys: version, domain, aliases, servers and initial objects",
+          "[lab-admin]") {
+  Result<LabDirectory> d = parse_directory(
+      "d.yaml",
+      "version: Exchange2013\n"
+      "domain: Corp.Example\n"
+      "accounts:\n"
+      "  - {upn: svc@example.local, password: x, alias: nexj-svc, management: true}\n"
+      "mailboxes:\n"
+      "  - smtp: a@example.com\n"
+      "    memberOf: [\"CN=CRM,OU=Groups,DC=corp,DC=example\"]\n"
+      "    attributes: {city: Oslo, CustomAttribute1: 7}\n"
+      "  - smtp: a@example.org\n"
+      "servers: [{name: EX1}, {name: EX2, clientAccess: false}]\n"
+      "databases: [{name: MDB1}]\n"
+      "managementScopes: [{name: S, recipientFilter: \"City -eq 'Oslo'\"}]\n"
+      "roleAssignments: [{role: ApplicationImpersonation, user: nexj-svc, "
+      "customRecipientWriteScope: S}]\n"
+      "throttlingPolicies: [{name: P, ewsLimits: {EwsMaxBurst: Unlimited, EwsMaxConcurrency: 5}}]\n"
+      "throttlingAssociations: [{user: svc@example.local, policy: P}]\n"
+      "adPermissions: [{identity: EX1, user: nexj-svc, extendedRight: "
+      "ms-Exch-EPI-Impersonation}]\n");
+  REQUIRE(d.ok());
+  CHECK(d->admin.version == LabExchangeVersion::Exchange2013);
+  CHECK(d->admin.domain == "corp.example");
+  CHECK(d->accounts[0].alias == "nexj-svc");
+  CHECK(d->accounts[0].management);
+  CHECK(d->mailboxes[0].alias == "a");
+  CHECK(d->mailboxes[1].alias == "a2");  // made unique, as Exchange does
+  CHECK(d->mailboxes[0].attributes ==
+        std::map<std::string, std::string>{{"City", "Oslo"}, {"CustomAttribute1", "7"}});
+  REQUIRE(d->admin.servers.size() == 2);
+  CHECK_FALSE(d->admin.servers[1].client_access);
+  CHECK(d->admin.databases[0].distinguished_name.starts_with("CN=MDB1,CN=Databases,"));
+  REQUIRE(d->admin.assignments.size() == 1);
+  CHECK(d->admin.assignments[0].name == "ApplicationImpersonation-nexj-svc");
+  CHECK(d->admin.policies[0].ews_limits.at("EwsMaxConcurrency") == "5");
+  CHECK(d->admin.associations[0].user == "nexj-svc");
+  CHECK(d->admin.permissions[0].identity.starts_with("CN=EX1,CN=Servers,"));
+  std::vector<LabRecipient> recipients = directory_recipients(*d);
+  REQUIRE(recipients.size() == 3);  // two mailboxes, then the account
+  CHECK(recipients[0].database == "MDB1");
+  CHECK(recipients[2].distinguished_name == "CN=nexj-svc,CN=Users,DC=corp,DC=example");
+}
+
+TEST_CASE("directory admin keys: errors at file:line:col", "[lab-admin]") {
+  std::vector<std::string> lines = error_lines(
+      "version: Exchange2007\n"
+      "accounts:\n"
+      "  - {upn: svc@example.local, password: x, alias: \"bad alias\", management: yes}\n"
+      "mailboxes:\n"
+      "  - {smtp: a@example.com, attributes: {Colour: red}, memberOf: [plain]}\n"
+      "managementScopes: [{name: S, recipientFilter: \"City -eq\"}]\n"
+      "roleAssignments: [{role: Boss, user: svc}, {role: ApplicationImpersonation, user: nope}]\n"
+      "throttlingPolicies: [{name: P, ewsLimits: {EWSPercentTimeInCAS: 5}}]\n"
+      "throttlingAssociations: [{user: svc, policy: Q}]\n");
+  CHECK(lines ==
+        std::vector<std::string>{
+            "lab/directory.yaml:1:10: error: version must be Exchange2010, Exchange2013, "
+            "Exchange2016 or Exchange2019",
+            "lab/directory.yaml:3:50: error: account alias 'bad alias' has a character an "
+            "Exchange alias cannot have",
+            "lab/directory.yaml:3:75: error: account management must be true or false",
+            "lab/directory.yaml:5:40: error: 'Colour' is not a filterable attribute the lab knows "
+            "(for example City, Department, Company, Office, Title, CustomAttribute1)",
+            "lab/directory.yaml:5:65: error: memberOf entry must be a group's distinguished name "
+            "(CN=...)",
+            "lab/directory.yaml:6:20: error: Cannot bind parameter 'RecipientRestrictionFilter' to "
+            "the target. Exception setting \"RecipientRestrictionFilter\": \"Invalid filter "
+            "syntax. For a description of the filter parameter syntax see the command help. "
+            "\"City -eq\" at position 9.\"",
+            "lab/directory.yaml:7:19: error: The operation couldn't be performed because object "
+            "'Boss' couldn't be found on 'dc01.example.local'.",
+            "lab/directory.yaml:7:44: error: The operation couldn't be performed because object "
+            "'nope' couldn't be found on 'dc01.example.local'.",
+            "lab/directory.yaml:8:22: error: A parameter cannot be found that matches parameter "
+            "name 'EWSPercentTimeInCAS'.",
+            "lab/directory.yaml:9:26: error: The operation couldn't be performed because object "
+            "'Q' couldn't be found on 'dc01.example.local'."});
 }
 
 }  // namespace
