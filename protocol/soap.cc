@@ -59,12 +59,12 @@ std::string trimmed_text(pugi::xml_node node) {
 }
 
 // "s:Envelope", plus where it lives when that is not a namespace syncdeploy knows.
-std::string describe_root(pugi::xml_node root) {
+std::string describe_root(pugi::xml_node root, std::string_view envelope_ns) {
   std::string text = root.name();
   const std::string_view ns = namespace_of(root);
   if (ns.empty())
     text += " without a namespace";
-  else if (ns != kEnvelopeNs)
+  else if (ns != envelope_ns)
     text += " in namespace " + std::string(ns);
   return text;
 }
@@ -150,7 +150,12 @@ std::string envelope(std::string_view header_xml, std::string_view body_xml) {
   return out;
 }
 
-Result<std::unique_ptr<Envelope>> parse_envelope(std::string_view text, size_t max_bytes) {
+namespace {
+
+// SOAP 1.1 and 1.2 envelopes differ here only in the namespace and in whether a Body may be empty.
+Result<std::unique_ptr<Envelope>> parse_any_envelope(std::string_view text, size_t max_bytes,
+                                                     std::string_view envelope_ns,
+                                                     bool empty_body_allowed) {
   if (text.size() > max_bytes)
     return make_error("the response is too large (" + std::to_string(text.size()) +
                       " bytes; the limit is " + std::to_string(max_bytes) + ")");
@@ -162,11 +167,11 @@ Result<std::unique_ptr<Envelope>> parse_envelope(std::string_view text, size_t m
       return make_error(std::string("the response is not XML: ") + result.description() +
                         " at byte " + std::to_string(result.offset));
     const pugi::xml_node root = parsed->doc.document_element();
-    if (namespace_of(root) != kEnvelopeNs || local_name(root) != "Envelope")
-      return make_error("the response is not a SOAP envelope (root element " + describe_root(root) +
-                        ")");
-    parsed->header = child(root, kEnvelopeNs, "Header");
-    const pugi::xml_node body = child(root, kEnvelopeNs, "Body");
+    if (namespace_of(root) != envelope_ns || local_name(root) != "Envelope")
+      return make_error("the response is not a SOAP envelope (root element " +
+                        describe_root(root, envelope_ns) + ")");
+    parsed->header = child(root, envelope_ns, "Header");
+    const pugi::xml_node body = child(root, envelope_ns, "Body");
     if (!body) return make_error("the SOAP envelope has no Body");
     for (pugi::xml_node node : body.children()) {
       if (node.type() == pugi::node_element) {
@@ -174,11 +179,21 @@ Result<std::unique_ptr<Envelope>> parse_envelope(std::string_view text, size_t m
         break;
       }
     }
-    if (!parsed->body) return make_error("the SOAP Body is empty");
+    if (!parsed->body && !empty_body_allowed) return make_error("the SOAP Body is empty");
     return parsed;
   } catch (const std::exception& e) {  // allocation failure on a huge document
     return make_error(std::string("cannot read the response: ") + e.what());
   }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Envelope>> parse_envelope(std::string_view text, size_t max_bytes) {
+  return parse_any_envelope(text, max_bytes, kEnvelopeNs, false);
+}
+
+Result<std::unique_ptr<Envelope>> parse_envelope_12(std::string_view text, size_t max_bytes) {
+  return parse_any_envelope(text, max_bytes, kEnvelope12Ns, true);
 }
 
 std::string_view namespace_of(pugi::xml_node node) {

@@ -22,6 +22,8 @@ inline constexpr std::string_view kMessagesNs =
     "http://schemas.microsoft.com/exchange/services/2006/messages";
 inline constexpr std::string_view kErrorsNs =
     "http://schemas.microsoft.com/exchange/services/2006/errors";
+// SOAP 1.2, which WS-Management (WinRM) speaks (reference §4.1).
+inline constexpr std::string_view kEnvelope12Ns = "http://www.w3.org/2003/05/soap-envelope";
 
 // Escapes text for an XML element or a double-quoted attribute (& < > " '). Characters XML 1.0
 // cannot carry at all (controls other than tab, CR, LF) are replaced with U+FFFD, so a hostile
@@ -46,6 +48,10 @@ struct Envelope {
 // before parsing ("the response is too large (N bytes; the limit is M)").
 [[nodiscard]] Result<std::unique_ptr<Envelope>> parse_envelope(std::string_view text,
                                                                size_t max_bytes = 64u << 20);
+// The same for a SOAP 1.2 envelope (kEnvelope12Ns), with the same errors, except that an empty
+// Body is allowed (a WS-Management Delete and its response have one): `body` is then empty.
+[[nodiscard]] Result<std::unique_ptr<Envelope>> parse_envelope_12(std::string_view text,
+                                                                  size_t max_bytes = 64u << 20);
 
 // The namespace URI of `node` (resolving its prefix through its ancestors) and its local name.
 [[nodiscard]] std::string_view namespace_of(pugi::xml_node node);

@@ -43,8 +43,8 @@ class RemoteShell {
   virtual ~RemoteShell() = default;
   // Runs a PowerShell script to its end in the open shell (opened on first use, reused).
   // A non-zero exit code is a result, not an error; errors are transport and protocol
-  // failures, named with the endpoint ("WinRM https://exch01.example.local:5986/wsman: HTTP
-  // 401: the credentials for EXAMPLE\deploy-admin were refused").
+  // failures, named with the endpoint ("WinRM https://exch01.example.local:5986/wsman: the
+  // credentials for EXAMPLE\deploy-admin were refused (HTTP 401)").
   [[nodiscard]] virtual Result<CommandOutput> run_powershell(const std::string& script) = 0;
 };
 

@@ -1,0 +1,54 @@
+// Replays recorded WinRS traffic (tests/data/winrs-captures, from pypsrp) to the client: the
+// client's n-th request gets the recorded n-th response, and each request is compared with the
+// recorded n-th request by structure (Action, ResourceURI, ShellId selector, options, timeouts,
+// and the body's elements, attributes and text, Send streams decoded), not by bytes: message
+// ids, the To address and the session id differ from run to run.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/tls_test_server_support.h"
+#include "runtime/winrs_client.h"
+
+namespace sd::test {
+
+struct RecordedExchange {
+  std::string request, response;
+};
+
+// The messages of tests/data/winrs-captures/<file>.
+[[nodiscard]] std::vector<RecordedExchange> load_winrs_capture(const std::string& file);
+
+// A request as the comparison sees it: one line per element that matters, or "unreadable: ...".
+[[nodiscard]] std::string winrs_request_shape(std::string_view body);
+
+// The bytes of one stream in a recorded Receive response, read independently of the client's
+// parser (pugixml and base64 only).
+[[nodiscard]] std::string recorded_stream(std::string_view response, std::string_view name);
+
+class WinrsReplayServer {
+ public:
+  explicit WinrsReplayServer(const std::string& capture_file);
+
+  // Options for a session against the replay: https://exch01.example.local:5986/wsman routed to
+  // the server, Basic as "vagrant", the recording's OperationTimeout.
+  [[nodiscard]] WinrsOptions options() const;
+  [[nodiscard]] static std::string endpoint() { return "https://exch01.example.local:5986/wsman"; }
+
+  [[nodiscard]] const std::vector<RecordedExchange>& recording() const { return recording_; }
+  [[nodiscard]] unsigned requests() const { return server_.requests(); }
+  // One entry per request that differed from the recording (or went past its end).
+  [[nodiscard]] std::vector<std::string> mismatches() const;
+
+ private:
+  std::vector<RecordedExchange> recording_;
+  std::chrono::seconds operation_timeout_{20};
+  mutable std::mutex mutex_;
+  std::vector<std::string> mismatches_;
+  TlsTestServer server_;
+};
+
+}  // namespace sd::test
