@@ -30,6 +30,7 @@ struct Parsed {
   DiffOptions diff;
   ApplyOptions apply;
   UnlockOptions unlock;
+  ExportOptions export_;
   std::shared_ptr<LabCommand> lab;
   std::string help_topic;
   bool json = false, markdown = false;
@@ -104,6 +105,16 @@ void define(CLI::App& app, Parsed& p) {
   unlock->add_option("lock_id", p.unlock.lock_id, "The lock ID the error message gave")->required();
   unlock->add_option("--journal", p.unlock.journal, "Journal database (default: beside the store)");
 
+  CLI::App* exported = app.add_subcommand(
+      "export",
+      "Write the Exchange part of the plan as a PowerShell script to review and run by hand "
+      "(for sites that forbid remote execution).");
+  exported->add_option("spec", p.export_.spec, "Spec file (YAML)")->required();
+  exported->add_flag("--powershell", p.export_.powershell, "Export as PowerShell (required)");
+  exported->add_option("--observed", p.export_.observed,
+                       "Observed live state (JSON) instead of reading live systems");
+  exported->add_option("-o,--out", p.export_.out_file, "Write the script to FILE");
+
   CLI::App* graph =
       app.add_subcommand("graph", "Print the resources and their dependencies as Graphviz DOT.");
   graph->add_option("spec", p.graph.spec, "Spec file (YAML)")->required();
@@ -132,7 +143,7 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
 
   // Name the problem plainly; CLI11 would say "A subcommand is required" for both cases.
   constexpr const char* kCommands =
-      "commands: validate, plan, apply, diff, graph, force-unlock, version, help";
+      "commands: validate, plan, apply, diff, export, graph, force-unlock, version, help";
   if (raw_args.empty()) {
     err << "syncdeploy: error: no command given; " << kCommands << "\n";
     return kExitError;
@@ -191,6 +202,7 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
   if (name == "graph") return run_graph(p.graph, ctx);
   if (name == "apply") return run_apply(p.apply, ctx);
   if (name == "diff") return run_diff(p.diff, ctx);
+  if (name == "export") return run_export(p.export_, ctx);
   if (name == "force-unlock") return run_force_unlock(p.unlock, ctx);
   if (name == "lab") return run_lab(*p.lab, ctx);
   if (name == "version") {

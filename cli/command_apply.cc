@@ -83,6 +83,55 @@ Status check_journal_path(const LivePaths& paths) {
   return ok_status();
 }
 
+// The Exchange-management actions of `request` (steps 1 and 2), run before the mailboxes are
+// asked.
+ExecutionRequest exchange_part_of(const ExecutionRequest& request) {
+  const Plan& plan = *request.plan;
+  auto is_exchange = [&](uint32_t i) {
+    return plan.actions[i].type->name.starts_with("exchange.");
+  };
+  ExecutionRequest part = request;
+  part.to_do.clear();
+  part.refused.clear();
+  part.already_done.clear();
+  for (uint32_t i : request.to_do)
+    if (is_exchange(i)) part.to_do.push_back(i);
+  for (const RefusedAction& r : request.refused)
+    if (is_exchange(r.action)) part.refused.push_back(r);
+  for (uint32_t i : request.already_done)
+    if (is_exchange(i)) part.already_done.push_back(i);
+  return part;
+}
+
+// What is left to do once the Exchange side is done, from the plan made again with the
+// mailboxes asked: the saved plan's remaining steps, or every change of the new plan.
+Result<ExecutionRequest> remaining_request(const Plan& replanned,
+                                           const std::optional<SavedPlan>& saved,
+                                           const ExecutionRequest& first, const Context& ctx) {
+  ExecutionRequest rest;
+  rest.plan = &replanned;
+  rest.plan_id = first.plan_id;
+  rest.holder = first.holder;
+  if (saved) {
+    Result<SavedPlanMatch> match = match_saved_plan(*saved, replanned);
+    if (!match.ok()) return match.take_errors();
+    rest.to_do = std::move(match->to_do);
+    rest.refused = std::move(match->refused);
+    return rest;
+  }
+  if (std::string why = cannot_apply_reason(replanned.summary); !why.empty()) {
+    render_text(replanned, TextStyle{false}, ctx.out);
+    return make_error("cannot apply the rest: " + why +
+                      "; the Exchange side was changed, nothing else (see the plan above)");
+  }
+  for (uint32_t i = 0; i < replanned.actions.size(); ++i) {
+    ActionKind k = replanned.actions[i].kind;
+    if (k == ActionKind::Create || k == ActionKind::Update || k == ActionKind::Disable)
+      rest.to_do.push_back(i);
+  }
+  return rest;
+}
+
 }  // namespace
 
 int run_apply(const ApplyOptions& options, const Context& ctx) {
@@ -155,6 +204,9 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
   // 4. Read live state and plan.
   Result<LiveSystems> systems = open_live_systems(paths, checkpoints);
   if (!systems.ok()) return fail(systems.errors());
+  if (Status attached = attach_exchange_management(*systems, *input, secrets, only, ctx);
+      !attached.ok())
+    return fail(attached.errors());
   std::vector<LiveSystem*> all = systems->all();
   DesiredState desired = build_desired_state(spec, input->fingerprints);
   ObservedState observed = observe_all(all, desired);
@@ -272,11 +324,38 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
   ExecutionHooks hooks;
   hooks.checkpoints = checkpoints;
   hooks.renew_lock = [&] { return lock->renew(); };
+
+  // The mailboxes could not be asked before the Exchange side (service account,
+  // impersonation, throttling) is as the spec says: that part runs first, then the mailboxes
+  // are asked and the rest is planned again and run.
+  ExecutionReport exchange_part;
+  std::optional<Plan> replanned;
+  if (plan.observed.mailboxes_deferred) {
+    ExecutionRequest first = exchange_part_of(request);
+    Result<ExecutionReport> executed = execute_plan(first, all, secrets, **journal, hooks);
+    if (!executed.ok()) return fail(executed.errors());
+    if (!executed->complete()) return finish(*executed, plan, vanished, ctx);
+    exchange_part = std::move(executed).value();
+    ctx.out << "Exchange side done (" << exchange_part.done << " changed); asking Exchange for "
+            << "the users' mailboxes.\n";
+    DesiredState again = build_desired_state(spec, input->fingerprints);
+    ObservedState now = observe_all(all, again);
+    exchange_options.after_exchange_changes = true;
+    Status asked = read_exchange(*input, secrets, again, only, exchange_options, now, ctx);
+    if (!asked.ok()) return fail(asked.errors());
+    replanned = plan_against(*input, std::move(again), std::move(now), only);
+    Result<ExecutionRequest> rest = remaining_request(*replanned, saved, request, ctx);
+    if (!rest.ok()) return fail(rest.errors());
+    request = std::move(rest).value();
+  }
+  const Plan& executed_plan = replanned ? *replanned : plan;
   Result<ExecutionReport> executed = execute_plan(request, all, secrets, **journal, hooks);
   if (!executed.ok()) return fail(executed.errors());
   if (Status closed = close_interrupted(executed->run); !closed.ok())
     ctx.err << "syncdeploy: warning: " << escape_controls(closed.errors().front().message) << "\n";
-  int code = finish(*executed, plan, vanished, ctx);
+  executed->done += exchange_part.done;
+  executed->already_done += exchange_part.already_done;
+  int code = finish(*executed, executed_plan, vanished, ctx);
   if (Status released = lock->release(); !released.ok())
     ctx.err << "syncdeploy: warning: " << escape_controls(released.errors().front().message)
             << "\n";

@@ -9,7 +9,9 @@
 #include "cli/commands.h"
 #include "compiler/text_checks.h"
 #include "lab/lab_server.h"
+#include "lab/powershell_host.h"
 #include "runtime/atomic_file.h"
+#include "runtime/winrs_client.h"
 
 namespace sd::cli {
 
@@ -18,6 +20,7 @@ struct LabCommand {
   CLI::App* grant = nullptr;
   CLI::App* revoke = nullptr;
   CLI::App* throttling = nullptr;
+  CLI::App* powershell = nullptr;
 
   std::string directory, state, cert_dir, bind = "127.0.0.1", port_file;
   int port = 0;
@@ -30,6 +33,7 @@ struct LabCommand {
   bool all = false;
   std::vector<std::string> mailboxes;
   std::string throttling_mode;
+  std::string script;
 };
 
 namespace {
@@ -113,12 +117,28 @@ Result<std::unique_ptr<lab::LabState>> open_state(const std::string& state) {
   return lab::LabState::open(state, "");
 }
 
+// The lab's Exchange Management Shell, run locally on the state file (what an Exchange admin
+// would do at the server's console): the script goes through the same interpreter as /wsman.
+int powershell(lab::LabState& state, const LabCommand& c, const Context& ctx) {
+  lab::ShellCommandResult result = lab::run_shell_command(
+      state, "admin", "powershell", {"-NoProfile", "-NonInteractive", "-Command", "-"},
+      "$ErrorActionPreference = 'Stop'\nAdd-PSSnapin " +
+          std::string(state.version() == lab::LabExchangeVersion::Exchange2010
+                          ? "Microsoft.Exchange.Management.PowerShell.E2010"
+                          : "Microsoft.Exchange.Management.PowerShell.SnapIn") +
+          "\n" + c.script + "\n");
+  ctx.out << result.stdout_bytes;
+  if (result.exit_code != 0) ctx.err << decode_clixml(result.stderr_bytes);
+  return result.exit_code == 0 ? kExitOk : kExitError;
+}
+
 int admin(const LabCommand& c, const Context& ctx) {
   Result<std::unique_ptr<lab::LabState>> state = open_state(c.state);
   if (!state.ok()) {
     report(ctx, state.errors());
     return kExitError;
   }
+  if (c.powershell->parsed()) return powershell(**state, c, ctx);
   Status done = ok_status();
   std::string said;
   if (c.grant->parsed()) {
@@ -209,6 +229,17 @@ std::shared_ptr<LabCommand> define_lab(CLI::App& app) {
   c->throttling->add_option("policy", c->throttling_mode, "unlimited or default")
       ->required()
       ->check(CLI::IsMember({"unlimited", "default"}));
+
+  c->powershell = lab->add_subcommand(
+      "powershell",
+      "Run Exchange cmdlets on the lab's state, as an admin at the server would (the subset of "
+      "docs/powershell-subset.md).");
+  c->powershell->add_option("--state", c->state, "State file")->type_name("FILE")->required();
+  c->powershell
+      ->add_option(
+          "-c,--command", c->script,
+          "The script, e.g. \"Set-ManagementRoleAssignment -Identity 'x' -Enabled $false\"")
+      ->required();
   return c;
 }
 

@@ -17,6 +17,10 @@ namespace CLI {
 class App;
 }
 
+namespace sd {
+struct LiveSystems;
+}
+
 namespace sd::cli {
 
 struct Context {
@@ -42,6 +46,8 @@ struct ExchangeReadOptions {
   // Folder links (login/folder, sorted) whose users are asked even when their ids are known:
   // the links a saved plan changes, so that a plan made with --refresh is applied as made.
   std::vector<std::string> always_ask;
+  // Set by apply once it has made the Exchange-side changes: the mailboxes are asked now.
+  bool after_exchange_changes = false;
 };
 
 struct PlanOptions {
@@ -83,6 +89,15 @@ struct ApplyOptions {
 };
 [[nodiscard]] int run_apply(const ApplyOptions& options, const Context& ctx);
 
+struct ExportOptions {
+  std::string spec;
+  std::string observed;  // observed-state JSON; empty: read live state
+  bool powershell = false;
+  std::string out_file;  // empty: standard output
+};
+// `export --powershell`: the Exchange part of the plan as a script to review and run by hand.
+[[nodiscard]] int run_export(const ExportOptions& options, const Context& ctx);
+
 struct UnlockOptions {
   std::string spec;
   std::string lock_id;
@@ -108,6 +123,14 @@ struct LoadedInput {
 // The plan of `desired` (built from `input`) against `observed`, limited to `only`.
 [[nodiscard]] Plan plan_against(const LoadedInput& input, DesiredState desired,
                                 ObservedState observed, const std::vector<std::string>& only);
+
+// Adds Exchange management (WinRM to exchange.management.url) to `systems`, with the
+// management password from `secrets`, when `only` selects an exchange.* type. Nothing is
+// opened until it is read. Not for Exchange Online. Errors: a malformed SYNCDEPLOY_CONNECT_TO.
+[[nodiscard]] Status attach_exchange_management(LiveSystems& systems, const LoadedInput& input,
+                                                const SecretValues& secrets,
+                                                const std::vector<std::string>& only,
+                                                const Context& ctx);
 
 // What plan, diff and apply read beyond the live systems: the TLS preconditions, and the
 // mailboxes of the users whose folder links need ids (only those `only` selects), into

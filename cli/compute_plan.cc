@@ -83,6 +83,10 @@ Result<Plan> compute_plan(const std::string& spec_path, const std::string& obser
     LivePaths paths = live_paths(input->loaded.spec, spec_path);
     Result<LiveSystems> systems = open_live_systems(paths);
     if (!systems.ok()) return systems.take_errors();
+    if (read_secrets) {
+      Status attached = attach_exchange_management(*systems, *input, secrets, only, ctx);
+      if (!attached.ok()) return attached.take_errors();
+    }
     std::vector<LiveSystem*> all = systems->all();
     observed = observe_all(all, desired);
     if (read_secrets) {

@@ -1,31 +1,98 @@
-// Reads the Exchange side a plan needs: TLS preconditions and the users' mailboxes.
+// Reads the Exchange side a plan needs: Exchange management (over WinRM), TLS preconditions
+// and the users' mailboxes.
 #include <set>
 
 #include "cli/commands.h"
 #include "compiler/selection.h"
+#include "runtime/exchange_management.h"
+#include "runtime/live_systems.h"
 #include "runtime/mailbox_checks.h"
 #include "runtime/precondition_checks.h"
 
 namespace sd::cli {
+namespace {
+
+struct Connection {
+  std::vector<http::ConnectTo> connect_to;
+  std::string default_ca;
+};
+
+Result<Connection> connection_of(const Context& ctx) {
+  Connection c;
+  if (std::optional<std::string> text = ctx.env.get_env("SYNCDEPLOY_CONNECT_TO");
+      text && !text->empty()) {
+    Result<std::vector<http::ConnectTo>> parsed = http::parse_connect_to(*text);
+    if (!parsed.ok()) return parsed.take_errors();
+    c.connect_to = std::move(parsed).value();
+  }
+  // OpenSSL reads SSL_CERT_FILE for its default roots; it is read here through the CLI's
+  // environment instead, so that it is explicit (and injectable in tests).
+  c.default_ca = ctx.env.get_env("SSL_CERT_FILE").value_or("");
+  return c;
+}
+
+// Whether the plan will change what decides if mailboxes can be impersonated, or how fast
+// they may be asked: the service account, impersonation, throttling. Then the mailboxes are
+// asked at apply time, after those changes, not now (their answers would be stale).
+bool exchange_changes_pending(const DesiredState& desired, const ObservedState& observed,
+                              const std::vector<std::string>& only) {
+  // A plan limited to the NexJ side (--only nexj) leaves Exchange as it is: ask now.
+  if (!only.empty() && !selects_type(only, types::kServiceAccount) &&
+      !selects_type(only, types::kRoleAssignment) && !selects_type(only, types::kAdPermission) &&
+      !selects_type(only, types::kThrottlingAssociation))
+    return false;
+  static const std::vector<std::string> kExchange = {"exchange"};
+  Plan plan = make_plan(select_desired(desired, kExchange), select_observed(observed, kExchange),
+                        sd::PlanOptions{});
+  for (const Action& a : plan.actions)
+    if (a.kind == ActionKind::Create || a.kind == ActionKind::Update) return true;
+  return false;
+}
+
+}  // namespace
+
+Status attach_exchange_management(LiveSystems& systems, const LoadedInput& input,
+                                  const SecretValues& secrets, const std::vector<std::string>& only,
+                                  const Context& ctx) {
+  const Spec& spec = input.loaded.spec;
+  // A plan limited to the NexJ side does not open a remote shell.
+  bool selected = false;
+  for (const ResourceType* type : all_resource_types())
+    selected = selected || (type->name.starts_with("exchange.") && selects_type(only, *type));
+  if (!selected) return ok_status();
+  // Exchange Online has no WinRM remote shell (remote PowerShell was retired there).
+  if (spec.exchange.version == ExchangeVersion::ExchangeOnline) return ok_status();
+  if (spec.exchange.management.url.empty()) return ok_status();
+  Result<Connection> c = connection_of(ctx);
+  if (!c.ok()) return c.take_errors();
+  systems.exchange = std::make_unique<ExchangeManagement>(
+      spec.exchange.management.url, spec.exchange.version,
+      winrs_shell_factory(spec, input.spec_path, secrets, c->connect_to, c->default_ca));
+  return ok_status();
+}
 
 Status read_exchange(const LoadedInput& input, const SecretValues& secrets,
                      const DesiredState& desired, const std::vector<std::string>& only,
                      const ExchangeReadOptions& options, ObservedState& observed,
                      const Context& ctx) {
-  std::vector<http::ConnectTo> connect_to;
-  if (std::optional<std::string> text = ctx.env.get_env("SYNCDEPLOY_CONNECT_TO");
-      text && !text->empty()) {
-    Result<std::vector<http::ConnectTo>> parsed = http::parse_connect_to(*text);
-    if (!parsed.ok()) return parsed.take_errors();
-    connect_to = std::move(parsed).value();
-  }
-  // OpenSSL reads SSL_CERT_FILE for its default roots; it is read here through the CLI's
-  // environment instead, so that it is explicit (and injectable in tests).
-  const std::string default_ca = ctx.env.get_env("SSL_CERT_FILE").value_or("");
+  Result<Connection> connection = connection_of(ctx);
+  if (!connection.ok()) return connection.take_errors();
+  const std::vector<http::ConnectTo>& connect_to = connection->connect_to;
+  const std::string& default_ca = connection->default_ca;
   const Spec& spec = input.loaded.spec;
   observed.checks = check_preconditions(spec, input.spec_path, connect_to, default_ca);
 
   if (!selects_type(only, types::kFolderLink)) return ok_status();
+  if (!options.after_exchange_changes && exchange_changes_pending(desired, observed, only)) {
+    PreconditionCheck deferred;
+    deferred.name = "EWS mailboxes";
+    deferred.detail =
+        "asked during apply, once the service account, impersonation and throttling changes "
+        "above are made";
+    observed.checks.push_back(std::move(deferred));
+    observed.mailboxes_deferred = true;
+    return ok_status();
+  }
   observed.index();
   std::vector<MailboxToCheck> users =
       mailboxes_to_check(desired, observed, options.refresh, only, options.always_ask);

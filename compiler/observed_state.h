@@ -50,6 +50,9 @@ struct ObservedState {
   // folder ids are known from an earlier apply): nothing is decided about them here.
   std::unordered_map<std::string, MailboxObservation> mailboxes;
   std::vector<PreconditionCheck> checks;
+  // The mailboxes were not asked because the plan changes the service account, impersonation
+  // or throttling: apply asks them once those changes are made (cli/read_exchange.cc).
+  bool mailboxes_deferred = false;
   // Types whose read failed as a whole: every object of that type is Unknown with this error.
   std::map<std::string, std::string, std::less<>> failed_types;
   // Types that were not read at all (e.g. no runtime for them yet). Their objects are Unknown.

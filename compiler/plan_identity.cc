@@ -125,8 +125,18 @@ std::string action_fingerprint(const Action& action, std::string_view observed) 
     sha.add_part("");
   }
   sha.add_part(action.name);
-  sha.add_part(std::to_string(action.changes.size()));
+  // A folder link's folder id is Exchange's answer, not a choice a reviewer makes; it may only
+  // be known at apply time (asked after impersonation is granted), so it is not part of what
+  // a saved plan promises.
+  auto promised = [&](const FieldChange& c) {
+    return !(action.type == &types::kFolderLink && c.field < action.type->fields.size() &&
+             action.type->fields[c.field].name == "folderId");
+  };
+  size_t count = 0;
+  for (const FieldChange& c : action.changes) count += promised(c) ? 1 : 0;
+  sha.add_part(std::to_string(count));
   for (const FieldChange& c : action.changes) {
+    if (!promised(c)) continue;
     if (action.type && c.field < action.type->fields.size())
       sha.add_part(action.type->fields[c.field].name);
     else

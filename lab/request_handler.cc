@@ -2,6 +2,7 @@
 
 #include "compiler/text_checks.h"
 #include "lab/mailbox_folders.h"
+#include "lab/powershell_host.h"
 
 namespace sd::lab {
 namespace {
@@ -10,10 +11,9 @@ HttpAnswer plain_answer(int status, std::string_view text) {
   return HttpAnswer{status, {{"Content-Type", "text/plain; charset=utf-8"}}, std::string(text)};
 }
 
-// IIS compares paths without case.
-bool is_ews_path(std::string_view target) {
-  std::string_view path = target.substr(0, target.find('?'));
-  return iequals(path, kEwsPath);
+// IIS (and WinRM's listener) compare paths without case.
+bool is_path(std::string_view target, std::string_view path) {
+  return iequals(target.substr(0, target.find('?')), path);
 }
 
 }  // namespace
@@ -42,12 +42,62 @@ bool parse_basic_authorization(std::string_view header, std::string& user, std::
   return true;
 }
 
+RequestHandler::RequestHandler(LabState& state, const FaultOptions& faults)
+    : state_(state), service_(state), faults_(faults) {
+  winrs_ = WinrsHost::create([this](const std::string& user, const std::string& command,
+                                    const std::vector<std::string>& arguments,
+                                    const std::string& stdin_data) {
+    state_.refresh();
+    return run_shell_command(state_, user, command, arguments, stdin_data);
+  });
+}
+
+Decision RequestHandler::handle_wsman(std::string_view method, std::string_view authorization,
+                                      std::string_view body) {
+  Decision decision;
+  if (method != "POST") {
+    decision.answer = plain_answer(405, "405 Method Not Allowed: WS-Management takes POST.\n");
+    decision.answer.headers.emplace_back("Allow", "POST");
+    return decision;
+  }
+  state_.refresh();
+  std::string user, password;
+  std::optional<std::string> account;
+  if (parse_basic_authorization(authorization, user, password))
+    account = state_.authenticate(user, password);
+  // WinRM answers an account without the rights to a remote shell as it answers a wrong
+  // password: 401.
+  if (!account || !state_.may_manage(*account)) {
+    decision.answer = unauthorized_answer();
+    return decision;
+  }
+  switch (faults_.next()) {
+    case FaultKind::Reset:
+      counters_.faults.fetch_add(1, std::memory_order_relaxed);
+      decision.action = Decision::Action::Reset;
+      return decision;
+    case FaultKind::Http503:
+      counters_.faults.fetch_add(1, std::memory_order_relaxed);
+      decision.answer = plain_answer(503, "503 Service Unavailable\n");
+      decision.answer.headers.emplace_back("Retry-After", "1");
+      return decision;
+    default:
+      break;  // EWS's faults (busy, internal error, stall) are EWS answers
+  }
+  WinrsReply reply = winrs_->handle(state_.account_alias(*account).value_or(*account), body);
+  decision.answer =
+      HttpAnswer{reply.status, {{"Content-Type", reply.content_type}}, std::move(reply.body)};
+  return decision;
+}
+
 Decision RequestHandler::handle(std::string_view method, std::string_view target,
                                 std::string_view authorization, std::string_view body) {
   counters_.requests.fetch_add(1, std::memory_order_relaxed);
   Decision decision;
-  if (!is_ews_path(target)) {
-    decision.answer = plain_answer(404, "404 Not Found: EWS is at /EWS/Exchange.asmx.\n");
+  if (is_path(target, kWsmanPath)) return handle_wsman(method, authorization, body);
+  if (!is_path(target, kEwsPath)) {
+    decision.answer =
+        plain_answer(404, "404 Not Found: EWS is at /EWS/Exchange.asmx, WinRM at /wsman.\n");
     return decision;
   }
   if (method != "POST") {

@@ -1,5 +1,6 @@
 // What the lab's server does with one HTTP request, apart from the network: the endpoint and
-// method, HTTP Basic authentication, throttling, injected faults, then the EWS service. The
+// method, HTTP Basic authentication, throttling, injected faults, then the EWS service (or, at
+// /wsman, the WinRS host running the lab's PowerShell). The
 // server (lab_server.cc) only reads requests and carries out the decision. Thread-safe.
 #pragma once
 
@@ -12,10 +13,13 @@
 #include "lab/faults.h"
 #include "lab/lab_server.h"
 #include "lab/throttling.h"
+#include "lab/winrs_host.h"
 
 namespace sd::lab {
 
 inline constexpr std::string_view kEwsPath = "/EWS/Exchange.asmx";
+// WinRM (WS-Management) for the Exchange Management Shell: docs/powershell-subset.md.
+inline constexpr std::string_view kWsmanPath = "/wsman";
 
 struct LabCounters {
   std::atomic<uint64_t> requests{0}, throttled{0}, faults{0};
@@ -35,8 +39,7 @@ struct Decision {
 
 class RequestHandler {
  public:
-  RequestHandler(LabState& state, const FaultOptions& faults)
-      : state_(state), service_(state), faults_(faults) {}
+  RequestHandler(LabState& state, const FaultOptions& faults);
 
   // `target` is the request target (path and query); `authorization` the header's value.
   [[nodiscard]] Decision handle(std::string_view method, std::string_view target,
@@ -46,8 +49,13 @@ class RequestHandler {
   [[nodiscard]] Throttling& throttling() { return throttling_; }
 
  private:
+  // /wsman: authenticated accounts with management rights run the lab's PowerShell.
+  [[nodiscard]] Decision handle_wsman(std::string_view method, std::string_view authorization,
+                                      std::string_view body);
+
   LabState& state_;
   EwsService service_;
+  std::unique_ptr<WinrsHost> winrs_;
   Throttling throttling_;
   FaultInjector faults_;
   LabCounters counters_;

@@ -29,6 +29,7 @@ std::vector<LiveSystem*> LiveSystems::all() const {
   std::vector<LiveSystem*> out;
   if (environment) out.push_back(environment.get());
   if (store) out.push_back(store.get());
+  if (exchange) out.push_back(exchange.get());
   return out;
 }
 

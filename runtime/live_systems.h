@@ -29,6 +29,9 @@ class ConfigStore;
 struct LiveSystems {
   std::unique_ptr<EnvironmentFile> environment;
   std::unique_ptr<ConfigStore> store;
+  // Exchange management (runtime/exchange_management.h), when the command read the secrets
+  // it needs; without it, the exchange.* types are not read (kExchangeNotRead).
+  std::unique_ptr<LiveSystem> exchange;
   LiveSystems();
   LiveSystems(LiveSystems&&) noexcept;
   ~LiveSystems();
@@ -50,10 +53,9 @@ struct LiveSystems {
 [[nodiscard]] Status prepare_for_writing(LiveSystems& systems, const LivePaths& paths,
                                          const Checkpoints& checkpoints = {});
 
-// What the Exchange-side objects say until syncdeploy reads Exchange management.
+// What the Exchange-side objects say when Exchange management was not read.
 inline constexpr const char* kExchangeNotRead =
-    "this version of syncdeploy does not read Exchange management yet (limit the "
-    "plan to the NexJ side with --only nexj)";
+    "Exchange management was not read (limit the plan to the NexJ side with --only nexj)";
 
 // Observes every system; types no system manages are marked failed with kExchangeNotRead, so
 // that their objects are Unknown, never absent.

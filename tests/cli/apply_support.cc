@@ -90,6 +90,11 @@ std::vector<std::string> rows_of(SqlDatabase& db, const std::string& sql) {
 
 }  // namespace
 
+std::vector<std::string> query_rows(const std::string& path, const std::string& sql) {
+  auto db = open_existing(path);
+  return rows_of(*db, sql);
+}
+
 std::string dump_store(const std::string& path) {
   auto db = open_existing(path);
   std::ostringstream out;

@@ -44,6 +44,9 @@ class Workspace {
 // so that two stores compare as text.
 [[nodiscard]] std::string dump_store(const std::string& path);
 
+// The first column of every row `sql` returns from the SQLite file at `path`, as text.
+[[nodiscard]] std::vector<std::string> query_rows(const std::string& path, const std::string& sql);
+
 // `err` without the line that says what was asked over EWS ("Exchange: asked 3 mailboxes ..."):
 // its timing varies; tests that care about it read it themselves.
 [[nodiscard]] std::string without_ews_summary(const std::string& err);

@@ -203,10 +203,18 @@ TEST_CASE("apply: asks on a terminal, refuses to guess without one", "[apply]") 
   // Nothing was written: no store, no environment file.
   CHECK_FALSE(read_text(w.path(kEnvironment)).has_value());
 
-  // Unknown Exchange-side objects block a full apply, with the reason.
-  CliRun full = w.run({"apply", w.spec(), "--auto-approve"});
+  // Unknown Exchange-side objects (WinRM refuses the admin's password) block a full apply,
+  // with the reason.
+  std::map<std::string, std::string> secrets = kDemoSecrets;
+  secrets["EXCH_ADMIN_PASSWORD"] = "wrong";
+  CliRun full =
+      run_cli({"apply", w.spec(), "--auto-approve"}, RunningLab::shared().env_with(secrets));
   CHECK(full.code == 1);
+  CHECK(full.out.find("  ? exchange.service_account/nexj-sync  could not be read: WinRM "
+                      "https://exch01.example.local:5986/wsman: the credentials for "
+                      "EXAMPLE\\deploy-admin were refused (HTTP 401)\n") != std::string::npos);
   CHECK(full.err.find("objects could not be read; nothing was changed") != std::string::npos);
+  CHECK_FALSE(read_text(w.path(kEnvironment)).has_value());
 }
 
 TEST_CASE("apply PLANFILE: a plan partly live already is completed, not refused", "[apply]") {

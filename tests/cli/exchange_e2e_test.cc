@@ -123,20 +123,9 @@ std::string lab_folder_id(RunningLab& lab, const std::string& smtp, const std::s
 
 // "login/folder email folder_id" for every row of sync_folder_link, sorted.
 std::vector<std::string> stored_links(const std::string& store) {
-  auto db = sd::open_sqlite(store, sd::SqlOpenMode::ReadOnly);
-  if (!db.ok()) FAIL(db.errors().front().format());
-  auto stmt = (*db)->prepare(
-      "SELECT login || '/' || folder || ' ' || email || ' ' || coalesce(folder_id, 'NULL') "
-      "FROM sync_folder_link ORDER BY login, folder");
-  if (!stmt.ok()) FAIL(stmt.errors().front().format());
-  std::vector<std::string> out;
-  while (true) {
-    auto row = (*stmt)->step();
-    if (!row.ok()) FAIL(row.errors().front().format());
-    if (!*row) break;
-    out.push_back((*stmt)->column_text(0));
-  }
-  return out;
+  return query_rows(store,
+                    "SELECT login || '/' || folder || ' ' || email || ' ' || "
+                    "coalesce(folder_id, 'NULL') FROM sync_folder_link ORDER BY login, folder");
 }
 
 std::string stored_link(RunningLab& lab, const std::string& login, const std::string& folder) {

@@ -21,6 +21,7 @@ std::string examples_lab_directory() {
 accounts:
   - {upn: nexj-sync@example.local, password: sync-pw, impersonation: all}
   - {upn: nexj-sync@acme.local, password: sync-pw, impersonation: all}
+  - {upn: deploy-admin@example.local, password: admin-pw, management: true}
 contacts: [partner@partner.example]
 mailboxes:
   - {smtp: jsmith@example.com, name: John Smith}
@@ -75,8 +76,10 @@ std::map<std::string, std::string> RunningLab::env() const {
   std::map<std::string, std::string> env;
   const std::string lab = "127.0.0.1:" + std::to_string(server_->port());
   std::string connect_to;
+  // EWS on 443, WinRM on 5986: the lab serves both.
   for (const char* host : kHosts)
-    connect_to += (connect_to.empty() ? "" : ",") + std::string(host) + ":443=" + lab;
+    for (const char* port : {":443=", ":5986="})
+      connect_to += (connect_to.empty() ? "" : ",") + std::string(host) + port + lab;
   env["SYNCDEPLOY_CONNECT_TO"] = connect_to;
   env["SSL_CERT_FILE"] = server_->ca_file();
   return env;

@@ -13,7 +13,9 @@ namespace sd::test {
 
 // The mailboxes of both examples: the quickstart's users (@example.com) and acme-prod's
 // (@acme.com, its CSV included), one contact, and the service accounts nexj-sync@example.local
-// and nexj-sync@acme.local (password: the demo secret) allowed to impersonate all of them.
+// and nexj-sync@acme.local (password: the demo secret) allowed to impersonate all of them, and
+// the admin account deploy-admin (EXAMPLE\deploy-admin, ACME\deploy-admin) that may use WinRM.
+// No Exchange admin objects: plans show steps 1 and 2 to be made.
 // The certificate names every host of both examples.
 [[nodiscard]] std::string examples_lab_directory();
 

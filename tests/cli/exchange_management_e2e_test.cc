@@ -1,0 +1,251 @@
+// Exchange management as code, end to end: the CLI in-process against a lab that starts with no
+// service account, no impersonation and no throttling policy. One apply makes all seven steps
+// (Exchange over WinRM first, then NexJ, then the folder links with ids the new impersonation
+// lets EWS give); the next plan has nothing to do; changes made in the lab behind the tool's
+// back show in diff; throttling lifted by apply is seen by EWS.
+#include <catch2/catch.hpp>
+#include <regex>
+#include <sstream>
+
+#include "lab/lab_state.h"
+#include "runtime/sqlite_database.h"
+#include "tests/cli/apply_support.h"
+#include "tests/cli/lab_support.h"
+
+using namespace sd::test;
+
+namespace {
+
+// The quickstart's hosts, its admin account (EXAMPLE\deploy-admin, the demo's
+// EXCH_ADMIN_PASSWORD) and mailboxes; nothing else: no service account, no grants, the default
+// throttling policy of `throttling` (top-level YAML).
+std::string fresh_directory(const std::vector<std::string>& mailboxes, const std::string& more = "",
+                            const std::string& accounts = "") {
+  std::string out =
+      "hostnames: [exch01.example.local, crm.example.local]\n"
+      "accounts:\n"
+      "  - {upn: deploy-admin@example.local, password: admin-pw, management: true}\n" +
+      accounts + "mailboxes:\n";
+  for (const std::string& smtp : mailboxes) out += "  - {smtp: " + smtp + "}\n";
+  return out + more;
+}
+
+std::string quickstart_directory(const std::string& more = "") {
+  return fresh_directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}, more);
+}
+
+CliRun run(RunningLab& lab, const std::vector<std::string>& args) {
+  return run_cli(args, lab.env_with(kDemoSecrets));
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// "login/folder email folder_id" for every row of sync_folder_link, sorted.
+std::vector<std::string> stored_links(const std::string& store) {
+  return query_rows(store,
+                    "SELECT login || '/' || folder || ' ' || email || ' ' || "
+                    "coalesce(folder_id, 'NULL') FROM sync_folder_link ORDER BY login, folder");
+}
+
+std::string lab_link(RunningLab& lab, const std::string& login, const std::string& folder) {
+  const std::string smtp = login + "@example.com";
+  std::optional<sd::lab::LabFolder> found = lab.server().state().distinguished_folder(smtp, folder);
+  if (!found) FAIL("the lab has no " << folder << " folder for " << smtp);
+  return login + "/" + folder + " " + smtp + " " + found->id;
+}
+
+// The one "Exchange: asked ..." line of stderr, or "".
+std::string ews_summary(const std::string& err) {
+  std::istringstream in(err);
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("Exchange: asked ")) return line;
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "exchange management e2e: one apply of the quickstart on a fresh lab makes all seven "
+    "steps; the next plan has nothing to do",
+    "[e2e][exchange-management-e2e]") {
+  RunningLab lab(quickstart_directory());
+  Workspace w("examples/quickstart.yaml");
+
+  CliRun plan = run(lab, {"plan", w.spec()});
+  INFO(plan.out << plan.err);
+  REQUIRE(plan.code == 0);
+  CHECK(contains(plan.out,
+                 "Plan for deployment quickstart: 16 to create, 0 to update, 0 to "
+                 "disable, 0 unchanged\n"));
+  CHECK(contains(plan.out,
+                 "  ok      EWS mailboxes: asked during apply, once the service account, "
+                 "impersonation and throttling changes above are made\n"));
+  for (const char* address :
+       {"exchange.service_account/nexj-sync  (step 1, create: does not exist)",
+        "exchange.role_assignment/nexj-sync-ApplicationImpersonation  (step 1, create: does not "
+        "exist)",
+        "exchange.throttling_policy/NexJSyncPolicy  (step 2, create: does not exist)",
+        "exchange.throttling_association/nexj-sync  (step 2, create: does not exist)"})
+    CHECK(contains(plan.out, std::string("  + ") + address + "\n"));
+  CHECK(ews_summary(plan.err).empty());  // no mailbox was asked: impersonation is not there yet
+
+  CliRun apply = run(lab, {"apply", w.spec(), "--auto-approve"});
+  INFO(apply.out << apply.err);
+  REQUIRE(apply.code == 0);
+  CHECK(contains(apply.out,
+                 "Exchange side done (4 changed); asking Exchange for the users' mailboxes.\n"));
+  CHECK(contains(apply.out, "Apply complete: 16 done, 0 failed, 0 skipped.\n"));
+  CHECK(std::regex_search(ews_summary(apply.err),
+                          std::regex(R"(^Exchange: asked 3 mailboxes on 1 server in )")));
+
+  // Exchange: the account logs in, holds the role, and the policy is associated.
+  sd::lab::LabState& state = lab.server().state();
+  CHECK(state.authenticate("nexj-sync@example.local", "sync-pw") ==
+        std::optional<std::string>("nexj-sync@example.local"));
+  std::vector<sd::lab::LabRoleAssignment> assignments = state.role_assignments();
+  REQUIRE(assignments.size() == 1);
+  CHECK(assignments[0].name == "nexj-sync-ApplicationImpersonation");
+  CHECK(assignments[0].role == "ApplicationImpersonation");
+  CHECK(assignments[0].user == "nexj-sync");
+  CHECK(assignments[0].custom_recipient_write_scope.empty());
+  CHECK(assignments[0].enabled);
+  auto association = state.throttling_association("nexj-sync");
+  REQUIRE(association.ok());
+  CHECK(*association == "NexJSyncPolicy");
+  // NexJ: the links carry the ids EWS gave once impersonation was granted.
+  CHECK(stored_links(w.path("state/nexj-config.db")) ==
+        std::vector<std::string>{
+            lab_link(lab, "akumar", "calendar"), lab_link(lab, "akumar", "tasks"),
+            lab_link(lab, "jsmith", "calendar"), lab_link(lab, "jsmith", "contacts"),
+            lab_link(lab, "jsmith", "tasks"), lab_link(lab, "mlee", "calendar")});
+
+  CliRun again = run(lab, {"plan", w.spec(), "--detailed-exitcode"});
+  INFO(again.out << again.err);
+  CHECK(again.code == 0);
+  CHECK(contains(again.out, "No changes. quickstart matches the spec (16 objects checked).\n"));
+}
+
+TEST_CASE(
+    "exchange management e2e: changes made in the lab behind the tool's back show in diff, "
+    "and apply puts them back",
+    "[e2e][exchange-management-e2e]") {
+  RunningLab lab(quickstart_directory());
+  Workspace w("examples/quickstart.yaml");
+  REQUIRE(run(lab, {"apply", w.spec(), "--auto-approve"}).code == 0);
+
+  sd::lab::LabState& state = lab.server().state();
+  sd::lab::LabThrottlingPolicy burst;
+  burst.name = "NexJSyncPolicy";
+  burst.ews_limits = {{"EwsMaxBurst", "300000"}};
+  REQUIRE(state.set_throttling_policy(burst).ok());
+  sd::lab::LabRoleAssignment disabled = state.role_assignments().at(0);
+  disabled.enabled = false;
+  REQUIRE(state.set_role_assignment(disabled).ok());
+
+  CliRun diff = run(lab, {"diff", w.spec()});
+  INFO(diff.out << diff.err);
+  CHECK(diff.code == 2);
+  CHECK(contains(diff.out, "exchange.role_assignment/nexj-sync-ApplicationImpersonation"));
+  CHECK(contains(diff.out, "enabled: live false, spec true"));
+  CHECK(contains(diff.out, "exchange.throttling_policy/NexJSyncPolicy"));
+  CHECK(contains(diff.out, "ewsMaxBurst: live 300000, spec unlimited"));
+
+  CliRun repair = run(lab, {"apply", w.spec(), "--auto-approve"});
+  INFO(repair.out << repair.err);
+  CHECK(repair.code == 0);
+  CHECK(contains(repair.out, "Apply complete: 2 done, 0 failed, 0 skipped.\n"));
+  CHECK(state.role_assignments().at(0).enabled);
+  CHECK(run(lab, {"diff", w.spec()}).code == 0);
+}
+
+TEST_CASE(
+    "exchange management e2e: a filter with quotes and a subexpression reaches Exchange "
+    "exactly as written, and limits impersonation",
+    "[e2e][exchange-management-e2e]") {
+  // jsmith is a member of the group the scope's filter names; mlee is not.
+  RunningLab lab(fresh_directory(
+      {},
+      "  - {smtp: jsmith@example.com, memberOf: [\"CN=O'Brien $(Remove-Mailbox jsmith) "
+      "Users,OU=Groups,DC=example,DC=local\"]}\n  - {smtp: mlee@example.com}\n  - {smtp: "
+      "akumar@example.com}\n"));
+  Workspace w("examples/quickstart.yaml");
+  std::string spec = *read_text(w.spec());
+  const std::string from =
+      "  impersonation:                            # step 1: "
+      "ApplicationImpersonation for the whole organization\n    method: rbac\n";
+  size_t at = spec.find(from);
+  REQUIRE(at != std::string::npos);
+  spec.replace(at, from.size(),
+               "  impersonation:\n    method: rbac\n    scope:\n      name: NexJ Synced Users\n"
+               "      recipientFilter: \"MemberOfGroup -eq 'CN=O''Brien $(Remove-Mailbox "
+               "jsmith) Users,OU=Groups,DC=example,DC=local'\"\n");
+  w.write("quickstart.yaml", spec);
+
+  CliRun apply = run(lab, {"apply", w.spec(), "--auto-approve"});
+  INFO(apply.out << apply.err);
+  // mlee and akumar are outside the scope: their links are left out (exit 5), jsmith's made.
+  CHECK(apply.code == 5);
+  sd::lab::LabState& state = lab.server().state();
+  std::vector<sd::lab::LabManagementScope> scopes = state.management_scopes();
+  REQUIRE(scopes.size() == 1);
+  CHECK(scopes[0].name == "NexJ Synced Users");
+  CHECK(scopes[0].recipient_filter ==
+        "MemberOfGroup -eq 'CN=O''Brien $(Remove-Mailbox jsmith) Users,OU=Groups,DC=example,"
+        "DC=local'");
+  CHECK(state.has_mailbox("jsmith@example.com"));  // nothing but the cmdlets ran
+  CHECK(state.may_impersonate("nexj-sync@example.local", "jsmith@example.com"));
+  CHECK_FALSE(state.may_impersonate("nexj-sync@example.local", "mlee@example.com"));
+  CHECK(stored_links(w.path("state/nexj-config.db")) ==
+        std::vector<std::string>{lab_link(lab, "jsmith", "calendar"),
+                                 lab_link(lab, "jsmith", "contacts"),
+                                 lab_link(lab, "jsmith", "tasks")});
+}
+
+TEST_CASE(
+    "exchange management e2e: throttling lifted by apply is seen by EWS: the same "
+    "1,000-user refresh needs no backoff after apply where it needed it before",
+    "[e2e][exchange-management-e2e]") {
+  std::vector<std::string> mailboxes;
+  std::string csv = "login,email\n";
+  char login[16];
+  for (int i = 1; i <= 1000; ++i) {
+    std::snprintf(login, sizeof login, "u%04d", i);
+    mailboxes.push_back(std::string(login) + "@example.com");
+    csv += std::string(login) + "," + login + "@example.com\n";
+  }
+  // The account exists and may impersonate everyone; only the throttling policy is missing.
+  RunningLab lab(
+      fresh_directory(mailboxes,
+                      "throttling: {maxConcurrency: 27, burst: 100, rechargePerSecond: 400}\n"
+                      "roleAssignments: [{name: nexj-sync-ApplicationImpersonation, role: "
+                      "ApplicationImpersonation, user: nexj-sync}]\n",
+                      "  - {upn: nexj-sync@example.local, password: sync-pw}\n"));
+  Workspace w("examples/quickstart.yaml");
+  w.write("users.csv", csv);
+  std::string spec = *read_text(w.spec());
+  spec.resize(spec.find("\nusers:"));
+  spec += "\nusers:\n  defaults: { target: EXCH01, folders: [calendar] }\n  csv: users.csv\n";
+  w.write("quickstart.yaml", spec);
+  const std::regex throttled(R"(^Exchange: asked 1000 mailboxes on 1 server in \d+\.\d\d s; )"
+                             R"(throttled \d+ times, \d+\.\d\d s spent throttled$)");
+  const std::regex not_throttled(
+      R"(^Exchange: asked 1000 mailboxes on 1 server in \d+\.\d\d s; not throttled$)");
+
+  // Before: the NexJ side alone, every mailbox asked under the lab's default policy.
+  CliRun before = run(lab, {"plan", w.spec(), "--only", "nexj", "--refresh"});
+  INFO(before.out << before.err);
+  CHECK(before.code == 0);
+  CHECK(std::regex_match(ews_summary(before.err), throttled));
+
+  CliRun apply = run(lab, {"apply", w.spec(), "--auto-approve"});
+  INFO(apply.out << apply.err);
+  REQUIRE(apply.code == 0);
+  CHECK(std::regex_match(ews_summary(apply.err), not_throttled));
+
+  CliRun after = run(lab, {"plan", w.spec(), "--only", "nexj", "--refresh"});
+  INFO(after.out << after.err);
+  CHECK(after.code == 0);
+  CHECK(std::regex_match(ews_summary(after.err), not_throttled));
+}
