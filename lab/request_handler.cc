@@ -16,6 +16,13 @@ bool is_path(std::string_view target, std::string_view path) {
   return iequals(target.substr(0, target.find('?')), path);
 }
 
+HttpAnswer post_only(std::string_view service) {
+  HttpAnswer answer =
+      plain_answer(405, "405 Method Not Allowed: " + std::string(service) + " takes POST.\n");
+  answer.headers.emplace_back("Allow", "POST");
+  return answer;
+}
+
 }  // namespace
 
 HttpAnswer unauthorized_answer() {
@@ -52,19 +59,21 @@ RequestHandler::RequestHandler(LabState& state, const FaultOptions& faults)
   });
 }
 
+std::optional<std::string> RequestHandler::authenticated(std::string_view authorization) {
+  state_.refresh();
+  std::string user, password;
+  if (!parse_basic_authorization(authorization, user, password)) return std::nullopt;
+  return state_.authenticate(user, password);
+}
+
 Decision RequestHandler::handle_wsman(std::string_view method, std::string_view authorization,
                                       std::string_view body) {
   Decision decision;
   if (method != "POST") {
-    decision.answer = plain_answer(405, "405 Method Not Allowed: WS-Management takes POST.\n");
-    decision.answer.headers.emplace_back("Allow", "POST");
+    decision.answer = post_only("WS-Management");
     return decision;
   }
-  state_.refresh();
-  std::string user, password;
-  std::optional<std::string> account;
-  if (parse_basic_authorization(authorization, user, password))
-    account = state_.authenticate(user, password);
+  std::optional<std::string> account = authenticated(authorization);
   // WinRM answers an account without the rights to a remote shell as it answers a wrong
   // password: 401.
   if (!account || !state_.may_manage(*account)) {
@@ -101,15 +110,10 @@ Decision RequestHandler::handle(std::string_view method, std::string_view target
     return decision;
   }
   if (method != "POST") {
-    decision.answer = plain_answer(405, "405 Method Not Allowed: EWS takes POST.\n");
-    decision.answer.headers.emplace_back("Allow", "POST");
+    decision.answer = post_only("EWS");
     return decision;
   }
-  state_.refresh();
-  std::string user, password;
-  std::optional<std::string> account;
-  if (parse_basic_authorization(authorization, user, password))
-    account = state_.authenticate(user, password);
+  std::optional<std::string> account = authenticated(authorization);
   if (!account) {
     decision.answer = unauthorized_answer();
     return decision;

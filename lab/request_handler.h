@@ -49,6 +49,8 @@ class RequestHandler {
   [[nodiscard]] Throttling& throttling() { return throttling_; }
 
  private:
+  // The account an HTTP Basic Authorization value logs in as (after picking up state changes).
+  [[nodiscard]] std::optional<std::string> authenticated(std::string_view authorization);
   // /wsman: authenticated accounts with management rights run the lab's PowerShell.
   [[nodiscard]] Decision handle_wsman(std::string_view method, std::string_view authorization,
                                       std::string_view body);
