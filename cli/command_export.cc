@@ -68,9 +68,15 @@ int run_export(const ExportOptions& options, const Context& ctx) {
   }
   std::string unread = assume_absent(*plan);
   if (!unread.empty() && !no_secrets.empty()) unread = no_secrets;
+  // The reason may quote a server's answer: nothing in it may end the comment line, neither a
+  // control character nor the line separators PowerShell also breaks lines at.
+  unread = escape_controls(unread);
+  for (const char* separator : {"\xE2\x80\xA8", "\xE2\x80\xA9", "\xC2\x85"})
+    for (size_t at; (at = unread.find(separator)) != std::string::npos;)
+      unread.replace(at, std::string_view(separator).size(), "?");
   std::ostringstream script;
   if (!unread.empty())
-    script << "# Exchange management could not be read (" << escape_controls(unread) << "),\n"
+    script << "# Exchange management could not be read (" << unread << "),\n"
            << "# so this script makes every object the spec names, as if none existed. Where\n"
            << "# one exists already, its New- cmdlet stops the script: review before running.\n";
   script << render_powershell(*plan, version);

@@ -210,9 +210,8 @@ TEST_CASE("apply: asks on a terminal, refuses to guess without one", "[apply]") 
   CliRun full =
       run_cli({"apply", w.spec(), "--auto-approve"}, RunningLab::shared().env_with(secrets));
   CHECK(full.code == 1);
-  CHECK(full.out.find("  ? exchange.service_account/nexj-sync  could not be read: WinRM "
-                      "https://exch01.example.local:5986/wsman: the credentials for "
-                      "EXAMPLE\\deploy-admin were refused (HTTP 401)\n") != std::string::npos);
+  CHECK(full.out.find("  ? exchange.service_account/nexj-sync  could not be read: ") !=
+        std::string::npos);
   CHECK(full.err.find("objects could not be read; nothing was changed") != std::string::npos);
   CHECK_FALSE(read_text(w.path(kEnvironment)).has_value());
 }

@@ -66,7 +66,8 @@ TEST_CASE("quickstart: values as written and every default applied", "[reader]")
   CHECK(x.throttling->policy == "NexJSyncPolicy");
   CHECK(x.throttling->ews.maxConcurrency->unlimited());
   CHECK(x.throttling->ews.maxSubscriptions->unlimited());
-  CHECK_FALSE(x.throttling->ews.maxBurst);
+  CHECK(x.throttling->ews.maxBurst->unlimited());
+  CHECK_FALSE(x.throttling->ews.percentTimeInCAS);
   CHECK(x.throttling->ews.at == "/exchange/throttling/ews");
   REQUIRE(x.servers.size() == 1);
   CHECK(x.servers[0].ewsUrl == "https://exch01.example.local/EWS/Exchange.asmx");

@@ -21,9 +21,10 @@ TEST_CASE("the example directory file loads", "[lab]") {
   REQUIRE(d.ok());
   CHECK(d->hostnames == std::vector<std::string>{"exch01.example.local", "crm.example.local"});
   REQUIRE(d->accounts.size() == 1);
-  CHECK(d->accounts[0].upn == "nexj-sync@example.local");
-  CHECK(d->accounts[0].password == "sync-pw");
-  CHECK(d->accounts[0].impersonation == ImpersonationScope::All);
+  CHECK(d->accounts[0].upn == "deploy-admin@example.local");
+  CHECK(d->accounts[0].password == "admin-pw");
+  CHECK(d->accounts[0].management);
+  CHECK(d->accounts[0].impersonation == ImpersonationScope::None);
   CHECK_FALSE(d->accounts[0].throttling_unlimited);
   REQUIRE(d->mailboxes.size() == 4);
   CHECK(d->mailboxes[0].smtp == "jsmith@example.com");
