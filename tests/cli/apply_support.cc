@@ -90,6 +90,20 @@ std::vector<std::string> rows_of(SqlDatabase& db, const std::string& sql) {
 
 }  // namespace
 
+void use_csv_users(const Workspace& w, const std::vector<std::string>& logins,
+                   const std::string& folders) {
+  std::string csv = "login,email\n";
+  for (const std::string& login : logins) csv += login + "," + login + "@example.com\n";
+  w.write("users.csv", csv);
+  std::string spec = *read_text(w.spec());
+  size_t users = spec.find("\nusers:");
+  REQUIRE(users != std::string::npos);
+  spec.resize(users);
+  spec +=
+      "\nusers:\n  defaults: { target: EXCH01, folders: [" + folders + "] }\n  csv: users.csv\n";
+  w.write(std::filesystem::path(w.spec()).filename().string(), spec);
+}
+
 std::vector<std::string> query_rows(const std::string& path, const std::string& sql) {
   auto db = open_existing(path);
   return rows_of(*db, sql);

@@ -44,6 +44,11 @@ class Workspace {
 // so that two stores compare as text.
 [[nodiscard]] std::string dump_store(const std::string& path);
 
+// Replaces the spec's users with a CSV of `logins` (emails <login>@example.com), written into
+// the workspace as users.csv, every user with the folders `folders` (YAML flow list items).
+void use_csv_users(const Workspace& w, const std::vector<std::string>& logins,
+                   const std::string& folders = "calendar, tasks, contacts");
+
 // The first column of every row `sql` returns from the SQLite file at `path`, as text.
 [[nodiscard]] std::vector<std::string> query_rows(const std::string& path, const std::string& sql);
 

@@ -57,22 +57,6 @@ void replace_once(std::string& text, const std::string& from, const std::string&
   text.replace(at, from.size(), to);
 }
 
-// The quickstart with its users replaced by a CSV of `logins` (default folders: calendar, tasks,
-// contacts), written into the workspace as users.csv.
-void use_csv_users(const Workspace& w, const std::vector<std::string>& logins) {
-  std::string csv = "login,email\n";
-  for (const std::string& login : logins) csv += login + "," + login + "@example.com\n";
-  w.write("users.csv", csv);
-  std::string spec = *read_text(w.spec());
-  size_t users = spec.find("\nusers:");
-  REQUIRE(users != std::string::npos);
-  spec.resize(users);
-  spec +=
-      "\nusers:\n  defaults: { target: EXCH01, folders: [calendar, tasks, contacts] }\n"
-      "  csv: users.csv\n";
-  w.write("quickstart.yaml", spec);
-}
-
 CliRun run(RunningLab& lab, const std::vector<std::string>& args,
            const std::map<std::string, std::string>& more_env = {}) {
   std::map<std::string, std::string> env = lab.env_with(kDemoSecrets);

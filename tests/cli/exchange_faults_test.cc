@@ -49,22 +49,6 @@ std::vector<std::string> emails_of(const std::vector<std::string>& logins) {
   return out;
 }
 
-// The quickstart with its users replaced by a CSV of `logins` (folders: calendar, tasks,
-// contacts).
-void use_csv_users(const Workspace& w, const std::vector<std::string>& logins) {
-  std::string csv = "login,email\n";
-  for (const std::string& login : logins) csv += login + "," + login + "@example.com\n";
-  w.write("users.csv", csv);
-  std::string spec = *read_text(w.spec());
-  size_t users = spec.find("\nusers:");
-  REQUIRE(users != std::string::npos);
-  spec.resize(users);
-  spec +=
-      "\nusers:\n  defaults: { target: EXCH01, folders: [calendar, tasks, contacts] }\n"
-      "  csv: users.csv\n";
-  w.write("quickstart.yaml", spec);
-}
-
 CliRun run(RunningLab& lab, const std::vector<std::string>& args) {
   return run_cli(args, lab.env_with(kDemoSecrets));
 }

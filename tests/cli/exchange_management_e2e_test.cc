@@ -207,13 +207,12 @@ TEST_CASE(
     "exchange management e2e: throttling lifted by apply is seen by EWS: the same "
     "1,000-user refresh needs no backoff after apply where it needed it before",
     "[e2e][exchange-management-e2e]") {
-  std::vector<std::string> mailboxes;
-  std::string csv = "login,email\n";
+  std::vector<std::string> logins, mailboxes;
   char login[16];
   for (int i = 1; i <= 1000; ++i) {
     std::snprintf(login, sizeof login, "u%04d", i);
+    logins.push_back(login);
     mailboxes.push_back(std::string(login) + "@example.com");
-    csv += std::string(login) + "," + login + "@example.com\n";
   }
   // The account exists and may impersonate everyone; only the throttling policy is missing.
   RunningLab lab(
@@ -223,11 +222,7 @@ TEST_CASE(
                       "ApplicationImpersonation, user: nexj-sync}]\n",
                       "  - {upn: nexj-sync@example.local, password: sync-pw}\n"));
   Workspace w("examples/quickstart.yaml");
-  w.write("users.csv", csv);
-  std::string spec = *read_text(w.spec());
-  spec.resize(spec.find("\nusers:"));
-  spec += "\nusers:\n  defaults: { target: EXCH01, folders: [calendar] }\n  csv: users.csv\n";
-  w.write("quickstart.yaml", spec);
+  use_csv_users(w, logins, "calendar");
   const std::regex throttled(R"(^Exchange: asked 1000 mailboxes on 1 server in \d+\.\d\d s; )"
                              R"(throttled \d+ times, \d+\.\d\d s spent throttled$)");
   const std::regex not_throttled(
