@@ -350,7 +350,8 @@ void restate_folder_id_of_moved_link(const Plan& plan, const Resource& r, Action
 }
 
 // A link of a user whose mailbox cannot be used is not made: it is blocked with the reason (or
-// unknown when the check failed). Links already live and matching are left as they are.
+// unknown when the check failed). Links already live and matching are left as they are; a link
+// whose mailbox is asked during apply is marked so.
 void block_links_of_unusable_mailboxes(const Plan& plan, Action& a) {
   if (a.type != &types::kFolderLink || a.desired < 0) return;
   if (a.kind != ActionKind::Create && a.kind != ActionKind::Update) return;
@@ -359,7 +360,10 @@ void block_links_of_unusable_mailboxes(const Plan& plan, Action& a) {
       std::get_if<std::string>(&r.values[field_index(types::kFolderLink, "email")]);
   if (!address) return;
   auto m = plan.observed.mailboxes.find(to_lower_ascii(*address));
-  if (m == plan.observed.mailboxes.end()) return;
+  if (m == plan.observed.mailboxes.end()) {
+    a.folder_id_at_apply = plan.observed.mailboxes_deferred;
+    return;
+  }
   switch (m->second.status) {
     case MailboxObservation::Status::Ok:
       restate_folder_id_of_moved_link(plan, r, a);

@@ -43,6 +43,10 @@ struct Action {
   // Blocked because the user cannot sync (no mailbox, impersonation denied, a mailbox error):
   // apply leaves it out and does the rest.
   bool cannot_sync = false;
+  // A folder link made or changed by a plan that asks the mailboxes during apply (the plan
+  // changes the service account, impersonation or throttling first): its folder id is filled
+  // in then, so it is not part of what the plan shows or promises (plan_identity.h).
+  bool folder_id_at_apply = false;
 
   [[nodiscard]] std::string address() const { return make_address(*type, name); }
 };

@@ -116,6 +116,11 @@ std::string action_fingerprint(const Plan& plan, const Action& action) {
 }
 
 std::string action_fingerprint(const Action& action, std::string_view observed) {
+  return action_fingerprint(action, observed, action.folder_id_at_apply);
+}
+
+std::string action_fingerprint(const Action& action, std::string_view observed,
+                               bool folder_id_at_apply) {
   Digest sha;
   sha.add_part("action 1");
   sha.add_part(to_string(action.kind));
@@ -125,11 +130,11 @@ std::string action_fingerprint(const Action& action, std::string_view observed) 
     sha.add_part("");
   }
   sha.add_part(action.name);
-  // A folder link's folder id is Exchange's answer, not a choice a reviewer makes; it may only
-  // be known at apply time (asked after impersonation is granted), so it is not part of what
-  // a saved plan promises.
+  // A folder id asked during apply is Exchange's answer, not a reviewed choice: it is left out,
+  // and that it was left out is part of the promise.
   auto promised = [&](const FieldChange& c) {
-    return !(action.type == &types::kFolderLink && c.field < action.type->fields.size() &&
+    return !(folder_id_at_apply && action.type == &types::kFolderLink &&
+             c.field < action.type->fields.size() &&
              action.type->fields[c.field].name == "folderId");
   };
   size_t count = 0;
@@ -144,6 +149,7 @@ std::string action_fingerprint(const Action& action, std::string_view observed) 
     add_value(sha, c.after);
   }
   sha.add_part(observed);
+  if (folder_id_at_apply) sha.add_part("folderId at apply");
   return short_digest(sha);
 }
 

@@ -11,7 +11,7 @@
 namespace sd {
 namespace {
 
-constexpr std::string_view kFormatVersion = "1.2";
+constexpr std::string_view kFormatVersion = "1.3";
 
 struct Fingerprints {
   std::string observed, action;
@@ -77,6 +77,10 @@ void write_action(JsonWriter& w, const Action& a, size_t index, const Fingerprin
   w.boolean(a.risky);
   if (a.cannot_sync) {
     w.key("cannotSync");
+    w.boolean(true);
+  }
+  if (a.folder_id_at_apply) {
+    w.key("folderIdAtApply");
     w.boolean(true);
   }
   w.key("depends_on");

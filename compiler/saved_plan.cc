@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kFormat = "1.2";
+constexpr std::string_view kFormat = "1.3";
 constexpr size_t kMaxErrors = 20;  // a broken 300,000-action file must not print them all
 
 bool is_hex16(std::string_view s) {
@@ -44,7 +44,7 @@ bool keep_member(size_t depth, std::string_view key) {
            key == "only" || key == "actions";
   if (depth == 3)  // the members of an action (or deeper junk, which is not read either)
     return key == "index" || key == "address" || key == "action" || key == "observedFingerprint" ||
-           key == "cannotSync" || key == "fingerprint";
+           key == "cannotSync" || key == "fingerprint" || key == "folderIdAtApply";
   return true;
 }
 
@@ -187,6 +187,14 @@ void Reader::document(const json& root, SavedPlan& out) {
     return;
   }
   const auto& format = version->get_ref<const std::string&>();
+  if (format == "1.2") {
+    // 1.2 plans did not say which folder ids were asked during apply; some versions left every
+    // folder id out of the fingerprints, others none: neither can be trusted to match.
+    fail("",
+         "plan format 1.2 does not say which folder ids are asked during apply: its folder links "
+         "cannot be matched safely; make the plan again with this syncdeploy");
+    return;
+  }
   if (format == "1.1") {
     fail("",
          "plan format 1.1 predates folder ids resolved over EWS: its folder links can no longer "
@@ -201,7 +209,7 @@ void Reader::document(const json& root, SavedPlan& out) {
   }
   if (format != kFormat) {
     fail("format_version", "plan format " + quoted(format) +
-                               " is not supported; this syncdeploy reads plan format 1.2");
+                               " is not supported; this syncdeploy reads plan format 1.3");
     return;  // another format's members would only produce misleading errors
   }
   out.format = format;
@@ -322,6 +330,14 @@ void Reader::action(const json& j, size_t index, SavedPlan& out) {
   }
   if (auto flag = j.find("cannotSync"); flag != j.end() && flag->is_boolean())
     a.cannot_sync = flag->get<bool>();
+  if (auto flag = j.find("folderIdAtApply"); flag != j.end()) {
+    if (flag->is_boolean() && a.address.starts_with("nexj.folder_link/")) {
+      a.folder_id_at_apply = flag->get<bool>();
+    } else {
+      fail(path + ".folderIdAtApply", "expected true or false on a nexj.folder_link action");
+      good = false;
+    }
+  }
   if (good) out.actions.push_back(std::move(a));
 }
 
@@ -344,6 +360,31 @@ Result<SavedPlan> parse_saved_plan(const std::string& file, std::string_view tex
     // Anything nlohmann or allocation throws is still an error, not a crash.
     return make_error(std::string("cannot read the plan: ") + e.what(), Location{file, 0, 0});
   }
+}
+
+SavedPlan saved_plan_of(const Plan& plan) {
+  SavedPlan out;
+  out.format = kFormat;
+  out.plan_id = plan_id(plan);
+  out.deployment = plan.deployment;
+  out.spec_file = plan.spec_file;
+  out.spec_digest = plan.spec_digest;
+  out.only = plan.only;
+  out.actions.reserve(plan.actions.size());
+  for (uint32_t i = 0; i < plan.actions.size(); ++i) {
+    const Action& a = plan.actions[i];
+    if (!a.type) continue;  // a plan bug; the JSON plan does not list it either
+    SavedAction s{i,
+                  a.address(),
+                  a.kind,
+                  observed_fingerprint(plan, a),
+                  "",
+                  a.cannot_sync,
+                  a.folder_id_at_apply};
+    s.fingerprint = action_fingerprint(a, s.observed_fingerprint);
+    out.actions.push_back(std::move(s));
+  }
+  return out;
 }
 
 bool looks_like_saved_plan(std::string_view text) {

@@ -20,10 +20,11 @@ struct SavedAction {
   std::string observed_fingerprint;  // observed_fingerprint(): "absent", "unknown" or sha256:…
   std::string fingerprint;           // action_fingerprint()
   bool cannot_sync = false;          // "cannotSync": blocked because the user cannot sync
+  bool folder_id_at_apply = false;   // "folderIdAtApply": its folder id is asked during apply
 };
 
 struct SavedPlan {
-  std::string format;   // "1.2"
+  std::string format;   // "1.3"
   std::string plan_id;  // plan_id(); checked against the fingerprints when read
   std::string deployment;
   std::string spec_file;
@@ -32,7 +33,7 @@ struct SavedPlan {
   std::vector<SavedAction> actions;
 };
 
-// Reads a JSON plan of format 1.1 (docs/plan-format.md). Errors name `file` and the JSON path
+// Reads a JSON plan of format 1.3 (docs/plan-format.md). Errors name `file` and the JSON path
 // ("actions[3].action: ..."); any input, however broken, gives errors and never a crash.
 [[nodiscard]] Result<SavedPlan> parse_saved_plan(const std::string& file, std::string_view text);
 
@@ -40,5 +41,9 @@ struct SavedPlan {
 // has a "format_version" key near the start. Tells a plan file from a YAML spec on the command
 // line; parse_saved_plan() decides whether it is a good one.
 [[nodiscard]] bool looks_like_saved_plan(std::string_view text);
+
+// What apply keeps of a plan it showed and was told to go ahead with: the same as reading
+// back its JSON form, without the round trip.
+[[nodiscard]] SavedPlan saved_plan_of(const Plan& plan);
 
 }  // namespace sd

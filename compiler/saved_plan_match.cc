@@ -46,15 +46,21 @@ Result<SavedPlanMatch> match_saved_plan(const SavedPlan& saved, const Plan& fres
     const Action& now = fresh.actions[i];
     if (now.kind == ActionKind::NoOp) {
       out.already_done.push_back(i);
+    } else if (s.folder_id_at_apply && now.kind == ActionKind::Blocked && now.cannot_sync) {
+      out.cannot_sync.push_back(i);  // the plan could not know: its mailboxes were not asked
     } else if (now.kind == ActionKind::Blocked || now.kind == ActionKind::Unknown) {
       out.refused.push_back(
           {i, std::string(now.kind == ActionKind::Blocked ? "blocked now: " : "unknown now: ") +
                   now.reason});
     } else if (observed_fingerprint(fresh, now) != s.observed_fingerprint) {
       out.refused.push_back({i, "changed since the plan was made"});
-    } else if (action_fingerprint(fresh, now) != s.fingerprint) {
+    } else if (action_fingerprint(now, s.observed_fingerprint, s.folder_id_at_apply) !=
+               s.fingerprint) {
       out.refused.push_back(
-          {i, "the change now differs from the saved plan's (a secret changed since?)"});
+          {i, now.type == &types::kFolderLink
+                  ? "the change now differs from the saved plan's (Exchange gave another "
+                    "folder id?)"
+                  : "the change now differs from the saved plan's (a secret changed since?)"});
     } else {
       out.to_do.push_back(i);
     }
@@ -64,6 +70,7 @@ Result<SavedPlanMatch> match_saved_plan(const SavedPlan& saved, const Plan& fres
     if (!planned[i] && is_change(fresh.actions[i].kind)) ++out.not_in_plan;
   std::sort(out.to_do.begin(), out.to_do.end());
   std::sort(out.already_done.begin(), out.already_done.end());
+  std::sort(out.cannot_sync.begin(), out.cannot_sync.end());
   std::sort(out.refused.begin(), out.refused.end(),
             [](const RefusedAction& a, const RefusedAction& b) { return a.action < b.action; });
   return out;

@@ -51,7 +51,7 @@ TEST_CASE("CLI golden cases", "[golden]") {
       if (run.code != 1 && std::find(argv.begin(), argv.end(), "--json") != argv.end()) {
         nlohmann::json doc = nlohmann::json::parse(run.out);
         CHECK(schema_violations("schema/plan.schema.json", doc) == std::vector<std::string>{});
-        CHECK(doc["format_version"] == "1.2");
+        CHECK(doc["format_version"] == "1.3");
       }
     }
   }

@@ -83,7 +83,7 @@ std::string mutate(const std::string& text, std::mt19937& rng) {
                                                     "\xff",
                                                     "\"\"",
                                                     "99999999999999999999999",
-                                                    "{\"format_version\":\"1.2\"}"};
+                                                    "{\"format_version\":\"1.3\"}"};
   std::string s = text;
   int edits = 1 + static_cast<int>(rng() % 4);
   for (int e = 0; e < edits && !s.empty(); ++e) {
@@ -112,7 +112,7 @@ TEST_CASE("saved plan: reads back what render_json wrote", "[saved_plan]") {
   Result<SavedPlan> r = parse_saved_plan("plan.json", json_of(p));
   REQUIRE(r.ok());
   const SavedPlan& s = r.value();
-  CHECK(s.format == "1.2");
+  CHECK(s.format == "1.3");
   CHECK(s.plan_id == plan_id(p));
   CHECK(s.deployment == "acme-prod");
   CHECK(s.spec_file == "acme-prod.yaml");
@@ -146,16 +146,19 @@ TEST_CASE("saved plan: reads back what render_json wrote", "[saved_plan]") {
 }
 
 TEST_CASE("saved plan: format versions", "[saved_plan]") {
-  CHECK(errors_of(edited("\"format_version\":\"1.2\"", "\"format_version\":\"1.1\"")) ==
+  CHECK(errors_of(edited("\"format_version\":\"1.3\"", "\"format_version\":\"1.2\"")) ==
+        "plan.json: error: plan format 1.2 does not say which folder ids are asked during apply: "
+        "its folder links cannot be matched safely; make the plan again with this syncdeploy\n");
+  CHECK(errors_of(edited("\"format_version\":\"1.3\"", "\"format_version\":\"1.1\"")) ==
         "plan.json: error: plan format 1.1 predates folder ids resolved over EWS: its folder links "
         "can no longer match; make the plan again with this syncdeploy\n");
-  CHECK(errors_of(edited("\"format_version\":\"1.2\"", "\"format_version\":\"1.0\"")) ==
+  CHECK(errors_of(edited("\"format_version\":\"1.3\"", "\"format_version\":\"1.0\"")) ==
         "plan.json: error: plan format 1.0 has no observed fingerprints; make the plan again "
         "with this syncdeploy\n");
-  CHECK(errors_of(edited("\"format_version\":\"1.2\"", "\"format_version\":\"2.0\"")) ==
+  CHECK(errors_of(edited("\"format_version\":\"1.3\"", "\"format_version\":\"2.0\"")) ==
         "plan.json: error: format_version: plan format \"2.0\" is not supported; this "
-        "syncdeploy reads plan format 1.2\n");
-  CHECK(errors_of(edited("\"format_version\":\"1.2\"", "\"format_version\":1.1")) ==
+        "syncdeploy reads plan format 1.3\n");
+  CHECK(errors_of(edited("\"format_version\":\"1.3\"", "\"format_version\":1.1")) ==
         "plan.json: error: format_version: expected a string, found a fractional number\n");
   CHECK(errors_of(R"({"deployment": "x"})") ==
         "plan.json: error: format_version is missing: not a syncdeploy plan\n");
@@ -199,7 +202,7 @@ TEST_CASE("saved plan: errors name the JSON path", "[saved_plan]") {
         "plan.json: error: spec.file: expected a string, found null\n");
   CHECK(errors_of(edited("\"planId\":\"", "\"planId\":\"x")) ==
         "plan.json: error: planId: expected 16 hex digits, found \"x" + plan_id(sample()) + "\"\n");
-  CHECK(errors_of(R"({"format_version": "1.2"})") ==
+  CHECK(errors_of(R"({"format_version": "1.3"})") ==
         "plan.json: error: planId: missing\n"
         "plan.json: error: deployment: missing\n"
         "plan.json: error: spec: missing\n"
@@ -236,7 +239,7 @@ TEST_CASE("saved plan: a file edited after it was made is refused", "[saved_plan
 }
 
 TEST_CASE("saved plan: many bad actions stop at 20 errors", "[saved_plan]") {
-  std::string text = R"({"format_version":"1.2","planId":"0123456789abcdef","deployment":"d",)"
+  std::string text = R"({"format_version":"1.3","planId":"0123456789abcdef","deployment":"d",)"
                      R"("spec":{"file":"f","digest":""},"only":[],"actions":[)";
   for (int i = 0; i < 100; ++i) text += i ? ",1" : "1";
   text += "]}";
