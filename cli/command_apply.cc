@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <istream>
+#include <iterator>
+#include <optional>
 
 #include "cli/commands.h"
 #include "compiler/desired_state.h"
@@ -83,52 +85,92 @@ Status check_journal_path(const LivePaths& paths) {
   return ok_status();
 }
 
+bool is_exchange_action(const Plan& plan, uint32_t i) {
+  return plan.actions[i].type->name.starts_with("exchange.");
+}
+
 // The Exchange-management actions of `request` (steps 1 and 2), run before the mailboxes are
 // asked.
 ExecutionRequest exchange_part_of(const ExecutionRequest& request) {
   const Plan& plan = *request.plan;
-  auto is_exchange = [&](uint32_t i) {
-    return plan.actions[i].type->name.starts_with("exchange.");
-  };
+  auto is_exchange = [&](uint32_t i) { return is_exchange_action(plan, i); };
   ExecutionRequest part = request;
   part.to_do.clear();
   part.refused.clear();
   part.already_done.clear();
-  for (uint32_t i : request.to_do)
-    if (is_exchange(i)) part.to_do.push_back(i);
+  std::copy_if(request.to_do.begin(), request.to_do.end(), std::back_inserter(part.to_do),
+               is_exchange);
+  std::copy_if(request.already_done.begin(), request.already_done.end(),
+               std::back_inserter(part.already_done), is_exchange);
   for (const RefusedAction& r : request.refused)
     if (is_exchange(r.action)) part.refused.push_back(r);
-  for (uint32_t i : request.already_done)
-    if (is_exchange(i)) part.already_done.push_back(i);
   return part;
 }
 
-// What is left to do once the Exchange side is done, from the plan made again with the
-// mailboxes asked: the saved plan's remaining steps, or every change of the new plan.
-Result<ExecutionRequest> remaining_request(const Plan& replanned,
-                                           const std::optional<SavedPlan>& saved,
-                                           const ExecutionRequest& first, const Context& ctx) {
+// When the rest cannot run after the Exchange side: the report of the Exchange side, with the
+// other actions of `request` counted as skipped and the reason as why the apply stopped.
+ExecutionReport stopped_after_exchange(ExecutionReport report, const ExecutionRequest& request,
+                                       std::string why) {
+  for (uint32_t i : request.to_do) {
+    if (is_exchange_action(*request.plan, i)) continue;
+    report.actions.push_back({i, Outcome::Skipped, "not run: the Exchange side came first"});
+    ++report.skipped;
+  }
+  std::sort(report.actions.begin(), report.actions.end(),
+            [](const ExecutedAction& a, const ExecutedAction& b) { return a.action < b.action; });
+  if (report.stopped.empty()) report.stopped = std::move(why);
+  return report;
+}
+
+// What is left once the Exchange side is done: the steps of the plan that was reviewed (saved,
+// or shown and confirmed) other than Exchange's, matched with the plan made again now that
+// the mailboxes were asked. A link's folder id is the one thing that plan could not show.
+// Errors say why the rest cannot run; the Exchange side stays as it was changed.
+Result<ExecutionRequest> nexj_part_after_exchange(const Plan& replanned, const SavedPlan& reviewed,
+                                                  const ExecutionRequest& first,
+                                                  std::vector<std::string>& vanished,
+                                                  const Context& ctx) {
+  if (replanned.summary.failed_checks) {
+    for (const PreconditionCheck& c : replanned.observed.checks)
+      if (c.status == PreconditionCheck::Status::Failed)
+        return make_error("precondition failed when checked again: " + printable(c.name) + ": " +
+                          printable(c.detail));
+  }
+  // What the Exchange side just changed must now read as the spec says.
+  const Plan& before = *first.plan;
+  for (uint32_t i : first.to_do) {
+    std::string address = before.actions[i].address();
+    for (uint32_t j = 0; j < replanned.actions.size(); ++j) {
+      const Action& now = replanned.actions[j];
+      if (!is_exchange_action(replanned, j) || now.kind == ActionKind::NoOp ||
+          now.address() != address)
+        continue;
+      return make_error(address +
+                        (now.kind == ActionKind::Unknown ? " could not be read again after "
+                                                         : " still differs after ") +
+                        "it was changed: " + now.reason);
+    }
+  }
+  Result<SavedPlanMatch> match = match_saved_plan(reviewed, replanned);
+  if (!match.ok()) return match.take_errors();
+  auto nexj = [&](uint32_t i) { return !is_exchange_action(replanned, i); };
   ExecutionRequest rest;
   rest.plan = &replanned;
   rest.plan_id = first.plan_id;
   rest.holder = first.holder;
-  if (saved) {
-    Result<SavedPlanMatch> match = match_saved_plan(*saved, replanned);
-    if (!match.ok()) return match.take_errors();
-    rest.to_do = std::move(match->to_do);
-    rest.refused = std::move(match->refused);
-    return rest;
-  }
-  if (std::string why = cannot_apply_reason(replanned.summary); !why.empty()) {
-    render_text(replanned, TextStyle{false}, ctx.out);
-    return make_error("cannot apply the rest: " + why +
-                      "; the Exchange side was changed, nothing else (see the plan above)");
-  }
-  for (uint32_t i = 0; i < replanned.actions.size(); ++i) {
-    ActionKind k = replanned.actions[i].kind;
-    if (k == ActionKind::Create || k == ActionKind::Update || k == ActionKind::Disable)
-      rest.to_do.push_back(i);
-  }
+  std::copy_if(match->to_do.begin(), match->to_do.end(), std::back_inserter(rest.to_do), nexj);
+  std::copy_if(match->already_done.begin(), match->already_done.end(),
+               std::back_inserter(rest.already_done), nexj);
+  for (RefusedAction& r : match->refused)
+    if (nexj(r.action)) rest.refused.push_back(std::move(r));
+  // The saved steps that vanished are decided again here, but for Exchange's (they ran).
+  std::erase_if(vanished, [](const std::string& a) { return !a.starts_with("exchange."); });
+  for (std::string& address : match->vanished)
+    if (!address.starts_with("exchange.")) vanished.push_back(std::move(address));
+  if (match->not_in_plan)
+    ctx.out << "Note: " << match->not_in_plan
+            << " changes found now are not in the plan and are left alone; run plan again for "
+               "them.\n";
   return rest;
 }
 
@@ -321,20 +363,36 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
     return fail(writable.errors());
   all = systems->all();
 
+  auto finish_and_release = [&](const ExecutionReport& report, const Plan& shown,
+                                const std::vector<std::string>& refused_vanished) {
+    int code = finish(report, shown, refused_vanished, ctx);
+    if (Status released = lock->release(); !released.ok())
+      ctx.err << "syncdeploy: warning: " << escape_controls(released.errors().front().message)
+              << "\n";
+    return code;
+  };
   ExecutionHooks hooks;
   hooks.checkpoints = checkpoints;
   hooks.renew_lock = [&] { return lock->renew(); };
 
   // The mailboxes could not be asked before the Exchange side (service account,
   // impersonation, throttling) is as the spec says: that part runs first, then the mailboxes
-  // are asked and the rest is planned again and run.
+  // are asked, the plan is made again, and the reviewed plan's other steps run against it.
   ExecutionReport exchange_part;
   std::optional<Plan> replanned;
   if (plan.observed.mailboxes_deferred) {
     ExecutionRequest first = exchange_part_of(request);
     Result<ExecutionReport> executed = execute_plan(first, all, secrets, **journal, hooks);
     if (!executed.ok()) return fail(executed.errors());
-    if (!executed->complete()) return finish(*executed, plan, vanished, ctx);
+    if (Status closed = close_interrupted(executed->run); !closed.ok())
+      ctx.err << "syncdeploy: warning: " << escape_controls(closed.errors().front().message)
+              << "\n";
+    if (!executed->complete()) {
+      ExecutionReport report = stopped_after_exchange(
+          std::move(executed).value(), request,
+          "the Exchange side did not complete, so the users' mailboxes were not asked");
+      return finish_and_release(report, plan, vanished);
+    }
     exchange_part = std::move(executed).value();
     ctx.out << "Exchange side done (" << exchange_part.done << " changed); asking Exchange for "
             << "the users' mailboxes.\n";
@@ -342,10 +400,21 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
     ObservedState now = observe_all(all, again);
     exchange_options.after_exchange_changes = true;
     Status asked = read_exchange(*input, secrets, again, only, exchange_options, now, ctx);
-    if (!asked.ok()) return fail(asked.errors());
+    // Asking many mailboxes takes a while: the lease must still be ours before writing again.
+    if (asked.ok()) asked = lock->renew();
+    if (!asked.ok()) {
+      ExecutionReport report =
+          stopped_after_exchange(exchange_part, request, asked.errors().front().message);
+      return finish_and_release(report, plan, vanished);
+    }
     replanned = plan_against(*input, std::move(again), std::move(now), only);
-    Result<ExecutionRequest> rest = remaining_request(*replanned, saved, request, ctx);
-    if (!rest.ok()) return fail(rest.errors());
+    Result<ExecutionRequest> rest = nexj_part_after_exchange(
+        *replanned, saved ? *saved : saved_plan_of(plan), request, vanished, ctx);
+    if (!rest.ok()) {
+      ExecutionReport report =
+          stopped_after_exchange(exchange_part, request, rest.errors().front().message);
+      return finish_and_release(report, plan, vanished);
+    }
     request = std::move(rest).value();
   }
   const Plan& executed_plan = replanned ? *replanned : plan;
@@ -355,11 +424,7 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
     ctx.err << "syncdeploy: warning: " << escape_controls(closed.errors().front().message) << "\n";
   executed->done += exchange_part.done;
   executed->already_done += exchange_part.already_done;
-  int code = finish(*executed, executed_plan, vanished, ctx);
-  if (Status released = lock->release(); !released.ok())
-    ctx.err << "syncdeploy: warning: " << escape_controls(released.errors().front().message)
-            << "\n";
-  return code;
+  return finish_and_release(*executed, executed_plan, vanished);
 }
 
 }  // namespace sd::cli

@@ -32,20 +32,18 @@ Result<Connection> connection_of(const Context& ctx) {
 }
 
 // Whether the plan will change what decides if mailboxes can be impersonated, or how fast
-// they may be asked: the service account, impersonation, throttling. Then the mailboxes are
-// asked at apply time, after those changes, not now (their answers would be stale).
+// they may be asked: the service account, impersonation, throttling (any Exchange object the
+// selection takes in). Then the mailboxes are asked at apply time, after those changes, not
+// now (their answers would be stale).
 bool exchange_changes_pending(const DesiredState& desired, const ObservedState& observed,
                               const std::vector<std::string>& only) {
-  // A plan limited to the NexJ side (--only nexj) leaves Exchange as it is: ask now.
-  if (!only.empty() && !selects_type(only, types::kServiceAccount) &&
-      !selects_type(only, types::kRoleAssignment) && !selects_type(only, types::kAdPermission) &&
-      !selects_type(only, types::kThrottlingAssociation))
-    return false;
   static const std::vector<std::string> kExchange = {"exchange"};
   Plan plan = make_plan(select_desired(desired, kExchange), select_observed(observed, kExchange),
                         sd::PlanOptions{});
   for (const Action& a : plan.actions)
-    if (a.kind == ActionKind::Create || a.kind == ActionKind::Update) return true;
+    if ((a.kind == ActionKind::Create || a.kind == ActionKind::Update) &&
+        selects(only, *a.type, a.name))
+      return true;
   return false;
 }
 

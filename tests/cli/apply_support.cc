@@ -52,8 +52,14 @@ CliRun Workspace::run(const std::vector<std::string>& args) const {
 
 CliRun Workspace::run_with_checkpoints(const std::vector<std::string>& args,
                                        std::function<void(std::string_view)> reached) const {
+  return run_cli_with_checkpoints(args, RunningLab::shared().env_with(kDemoSecrets),
+                                  std::move(reached));
+}
+
+CliRun run_cli_with_checkpoints(const std::vector<std::string>& args,
+                                const std::map<std::string, std::string>& env,
+                                std::function<void(std::string_view)> reached) {
   cli::Environment environment;
-  const std::map<std::string, std::string> env = RunningLab::shared().env_with(kDemoSecrets);
   environment.get_env = [env](const std::string& name) -> std::optional<std::string> {
     auto it = env.find(name);
     return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);

@@ -40,6 +40,11 @@ class Workspace {
   std::string spec_;
 };
 
+// run_cli() with `env` as the whole environment and `reached` called at every apply checkpoint.
+[[nodiscard]] CliRun run_cli_with_checkpoints(const std::vector<std::string>& args,
+                                              const std::map<std::string, std::string>& env,
+                                              std::function<void(std::string_view)> reached);
+
 // Every table of the SQLite file at `path`, sorted, one line per row ("table: a | b | NULL"),
 // so that two stores compare as text.
 [[nodiscard]] std::string dump_store(const std::string& path);

@@ -4,6 +4,7 @@
 // lets EWS give); the next plan has nothing to do; changes made in the lab behind the tool's
 // back show in diff; throttling lifted by apply is seen by EWS.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <regex>
 #include <sstream>
 
@@ -243,4 +244,126 @@ TEST_CASE(
   INFO(after.out << after.err);
   CHECK(after.code == 0);
   CHECK(std::regex_match(ews_summary(after.err), not_throttled));
+}
+
+TEST_CASE(
+    "exchange management e2e: a plan saved before impersonation exists applies all seven "
+    "steps; its links get the folder ids Exchange gives during apply",
+    "[e2e][exchange-management-e2e]") {
+  RunningLab lab(quickstart_directory());
+  Workspace w("examples/quickstart.yaml");
+  const std::string plan_file = w.path("plan.json");
+  CliRun plan = run(lab, {"plan", w.spec(), "-out", plan_file});
+  INFO(plan.out << plan.err);
+  REQUIRE(plan.code == 0);
+  std::string saved = *read_text(plan_file);
+  size_t marked = 0;
+  for (size_t at = saved.find("\"folderIdAtApply\":true"); at != std::string::npos;
+       at = saved.find("\"folderIdAtApply\":true", at + 1))
+    ++marked;
+  CHECK(marked == 6);  // the six links, and nothing else
+
+  CliRun apply = run(lab, {"apply", plan_file});
+  INFO(apply.out << apply.err);
+  REQUIRE(apply.code == 0);
+  CHECK(contains(apply.out,
+                 "Exchange side done (4 changed); asking Exchange for the users' mailboxes.\n"));
+  CHECK(contains(apply.out, "Apply complete: 16 done, 0 failed, 0 skipped.\n"));
+  CHECK(stored_links(w.path("state/nexj-config.db")) ==
+        std::vector<std::string>{
+            lab_link(lab, "akumar", "calendar"), lab_link(lab, "akumar", "tasks"),
+            lab_link(lab, "jsmith", "calendar"), lab_link(lab, "jsmith", "contacts"),
+            lab_link(lab, "jsmith", "tasks"), lab_link(lab, "mlee", "calendar")});
+  CHECK(run(lab, {"plan", w.spec(), "--detailed-exitcode"}).code == 0);
+}
+
+TEST_CASE(
+    "exchange management e2e: an Exchange step that still differs once it ran stops the apply "
+    "before the NexJ side, with the summary (exit 3); the next apply finishes",
+    "[e2e][exchange-management-e2e]") {
+  RunningLab lab(quickstart_directory());
+  Workspace w("examples/quickstart.yaml");
+  sd::lab::LabState& state = lab.server().state();
+  // As if Exchange had not caught up (replication) or someone undid it at once: the role
+  // assignment reads disabled right after the Exchange batch made it.
+  bool undone = false;
+  CliRun apply = run_cli_with_checkpoints({"apply", w.spec(), "--auto-approve"},
+                                          lab.env_with(kDemoSecrets), [&](std::string_view where) {
+                                            if (where != "batch applied" || undone) return;
+                                            std::vector<sd::lab::LabRoleAssignment> made =
+                                                state.role_assignments();
+                                            if (made.empty())
+                                              return;  // the batch that makes it is yet to come
+                                            made[0].enabled = false;
+                                            REQUIRE(state.set_role_assignment(made[0]).ok());
+                                            undone = true;
+                                          });
+  INFO(apply.out << apply.err);
+  CHECK(apply.code == 3);
+  CHECK(contains(apply.out, "Apply incomplete: 4 done, 0 failed, 12 skipped.\n"));
+  CHECK(contains(apply.out,
+                 "  skipped  nexj.folder_link/jsmith/calendar: not run: the Exchange side came "
+                 "first\n"));
+  CHECK(without_ews_summary(apply.err) ==
+        "syncdeploy: error: the apply stopped: "
+        "exchange.role_assignment/nexj-sync-ApplicationImpersonation still differs after it was "
+        "changed: 1 field differs: enabled\n");
+  CHECK(state.role_assignments().at(0).name == "nexj-sync-ApplicationImpersonation");
+  CHECK(stored_links(w.path("state/nexj-config.db")).empty());  // nothing of the NexJ side
+
+  CliRun again = run(lab, {"apply", w.spec(), "--auto-approve"});
+  INFO(again.out << again.err);
+  CHECK(again.code == 0);
+  CHECK(contains(again.out, "Apply complete: 13 done, 0 failed, 0 skipped.\n"));
+  CHECK(stored_links(w.path("state/nexj-config.db")).size() == 6);
+}
+
+TEST_CASE(
+    "exchange management e2e: a precondition that fails when checked again after the Exchange "
+    "side stops the rest (exit 3)",
+    "[e2e][exchange-management-e2e]") {
+  RunningLab lab(quickstart_directory());
+  Workspace w("examples/quickstart.yaml");
+  // The CA the tool trusts is a copy that the test replaces mid-apply with the lab's server
+  // certificate alone (not a CA): from then on no TLS check of the lab's hosts can verify.
+  const std::string ca = w.path("trusted-ca.pem");
+  std::filesystem::copy_file(lab.server().ca_file(), ca);
+  const std::string chain = *read_text(lab.dir() + "/lab-certs/lab-server.pem");
+  const std::string kEnd = "-----END CERTIFICATE-----\n";
+  REQUIRE(chain.find(kEnd) != std::string::npos);
+  const std::string leaf = chain.substr(0, chain.find(kEnd) + kEnd.size());
+  std::map<std::string, std::string> env = lab.env_with(kDemoSecrets);
+  env["SSL_CERT_FILE"] = ca;
+  bool replaced = false;
+  CliRun apply = run_cli_with_checkpoints({"apply", w.spec(), "--auto-approve"}, env,
+                                          [&](std::string_view where) {
+                                            if (where != "batch applied" || replaced) return;
+                                            w.write("trusted-ca.pem", leaf);
+                                            replaced = true;
+                                          });
+  INFO(apply.out << apply.err);
+  CHECK(apply.code == 3);
+  CHECK(contains(apply.out, "Apply incomplete: 4 done, 0 failed, 12 skipped.\n"));
+  CHECK(contains(apply.err,
+                 "syncdeploy: error: the apply stopped: precondition failed when checked again: "
+                 "TLS of nexj.url (crm.example.local): "));
+  CHECK(stored_links(w.path("state/nexj-config.db")).empty());
+}
+
+TEST_CASE(
+    "exchange management e2e: a selection that changes only a throttling policy still asks "
+    "the mailboxes during apply, after it",
+    "[e2e][exchange-management-e2e]") {
+  RunningLab lab(quickstart_directory());
+  Workspace w("examples/quickstart.yaml");
+  for (const char* kind : {"exchange.throttling_policy", "exchange.management_scope"}) {
+    CliRun plan = run(lab, {"plan", w.spec(), "--only", kind, "--only", "nexj.folder_link"});
+    INFO(kind << "\n" << plan.out << plan.err);
+    CHECK(plan.code == 0);
+    // The quickstart names no scope: then nothing of Exchange changes, and the mailboxes are
+    // asked now (the service account does not exist yet, so they cannot be checked).
+    const bool policy = std::string(kind) == "exchange.throttling_policy";
+    CHECK(contains(plan.out, "EWS mailboxes: asked during apply") == policy);
+    CHECK(ews_summary(plan.err).empty() == policy);
+  }
 }
