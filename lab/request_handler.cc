@@ -50,7 +50,7 @@ bool parse_basic_authorization(std::string_view header, std::string& user, std::
 }
 
 RequestHandler::RequestHandler(LabState& state, const FaultOptions& faults)
-    : state_(state), service_(state), faults_(faults) {
+    : state_(state), service_(state), faults_(faults), wsman_faults_(faults) {
   winrs_ = WinrsHost::create([this](const std::string& user, const std::string& command,
                                     const std::vector<std::string>& arguments,
                                     const std::string& stdin_data) {
@@ -80,7 +80,7 @@ Decision RequestHandler::handle_wsman(std::string_view method, std::string_view 
     decision.answer = unauthorized_answer();
     return decision;
   }
-  switch (faults_.next()) {
+  switch (wsman_faults_.next()) {
     case FaultKind::Reset:
       counters_.faults.fetch_add(1, std::memory_order_relaxed);
       decision.action = Decision::Action::Reset;

@@ -60,6 +60,9 @@ class RequestHandler {
   std::unique_ptr<WinrsHost> winrs_;
   Throttling throttling_;
   FaultInjector faults_;
+  // WinRM draws from its own sequence, so that the EWS faults a seed gives do not depend on how
+  // many WinRM requests came first.
+  FaultInjector wsman_faults_;
   LabCounters counters_;
 };
 

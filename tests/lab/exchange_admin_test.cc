@@ -409,5 +409,36 @@ TEST_CASE("EWS: an associated all-Unlimited policy lifts the throttling the defa
   CHECK(half->burst == 1);
 }
 
+TEST_CASE("faults: WinRM requests do not move the EWS fault sequence a seed gives", "[lab-admin]") {
+  test::ScratchDir dir;
+  std::unique_ptr<LabState> state =
+      open_state(dir,
+                 "hostnames: [exch01.example.local]\naccounts:\n  - {upn: admin@example.local, "
+                 "password: apw, management: true}\n"
+                 "mailboxes:\n  - {smtp: jsmith@example.com}\nthrottling: {maxConcurrency: 27, "
+                 "burst: 1000, rechargePerSecond: 1000}\n");
+  FaultOptions faults;
+  faults.error_rate = 0.5;
+  faults.seed = 7;
+  const std::string body = ews::get_folder_request({"Exchange2013_SP1", ""}, {"calendar"});
+  const std::string admin = "Basic " + base64_encode("admin@example.local:apw");
+  // Which of 16 EWS requests get the injected fault, with `wsman` WinRM requests between each.
+  auto faulted = [&](int wsman) {
+    RequestHandler handler(*state, faults);
+    std::string out;
+    for (int i = 0; i < 16; ++i) {
+      for (int k = 0; k < wsman; ++k) (void)handler.handle("POST", kWsmanPath, admin, "<x/>");
+      Decision d = handler.handle("POST", kEwsPath, admin, body);
+      out += d.answer.body.find("ErrorInternalServerError") != std::string::npos ? 'F' : '.';
+    }
+    return out;
+  };
+  const std::string alone = faulted(0);
+  CHECK(alone.find('F') != std::string::npos);
+  CHECK(alone.find('.') != std::string::npos);
+  CHECK(faulted(1) == alone);
+  CHECK(faulted(3) == alone);
+}
+
 }  // namespace
 }  // namespace sd::lab
