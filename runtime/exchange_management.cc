@@ -44,6 +44,10 @@ std::string script_error(const CommandOutput& output) {
     line.erase(0, first);
     // PowerShell's error record: the message, then where ("At line:") and the context lines.
     if (line.starts_with("At line:") || line.starts_with("+ ")) break;
+    // Other streams written as text before it (a warning a cmdlet gave) are not the error.
+    if (message.empty() && (line.starts_with("WARNING:") || line.starts_with("VERBOSE:") ||
+                            line.starts_with("DEBUG:")))
+      continue;
     if (!message.empty()) message += ' ';
     message += line;
   }

@@ -170,6 +170,12 @@ TEST_CASE("exchange management: the error of a failed script", "[exchange-manage
                             "New-Mailbox : The object 'x'\r\n already exists.\r\nAt line:3 "
                             "char:1\r\n")) == "New-Mailbox : The object 'x' already exists.");
   CHECK(script_error(output("", 3, "")) == "the script ended with exit code 3");
+  // A warning written before the error record is not taken for it.
+  CHECK(script_error(output("", 1,
+                            "WARNING: The command completed successfully but no settings of "
+                            "'x' have been modified.\r\nSet-ThrottlingPolicy : Access is "
+                            "denied.\r\nAt line:1 char:1\r\n")) ==
+        "Set-ThrottlingPolicy : Access is denied.");
 }
 
 }  // namespace sd
