@@ -1,13 +1,17 @@
 #include "runtime/http/https_client.h"
 
 #include <openssl/evp.h>
+#include <poll.h>
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <cctype>
+#include <cerrno>
+#include <climits>
 #include <mutex>
+#include <system_error>
 
 #include "runtime/http/https_connection.h"
 #include "runtime/http/tls_context.h"
@@ -105,6 +109,92 @@ class PooledHttpsClient : public HttpsClient {
     } catch (const std::exception& e) {
       return TransportError{where_ + e.what(), false};
     }
+  }
+
+  void send_many(unsigned connections, const NextRequest& next, const RequestDone& done) override {
+    // A request on its way on one connection.
+    struct Slot {
+      std::unique_ptr<HttpsConnection> connection;
+      size_t k = 0;
+      bool busy = false;
+    };
+    std::vector<Slot> slots(std::max(1u, connections));
+    std::vector<pollfd> ready;
+    std::vector<size_t> polled;  // the slot of each entry of `ready`
+    bool sending = true;
+    size_t k = 0;
+    auto finish = [&](Slot& slot, std::variant<Response, TransportError> outcome) {
+      slot.busy = false;
+      if (!slot.connection->reusable()) slot.connection.reset();
+      if (!done(slot.k, std::move(outcome))) sending = false;
+    };
+    try {
+      for (;;) {
+        // Every free connection takes the next request.
+        for (Slot& slot : slots) {
+          if (!sending || slot.busy) continue;
+          std::optional<Request> request = next(k);
+          if (!request) {
+            sending = false;
+            break;
+          }
+          slot.k = k++;
+          std::variant<WireRequest, TransportError> wire = build(std::move(*request));
+          if (auto* error = std::get_if<TransportError>(&wire)) {
+            if (!done(slot.k, *error)) sending = false;
+            continue;
+          }
+          if (!slot.connection) slot.connection = take_idle();
+          if (!slot.connection) {
+            std::variant<std::unique_ptr<HttpsConnection>, TransportError> opened = open();
+            if (auto* error = std::get_if<TransportError>(&opened)) {
+              if (!done(slot.k, *error)) sending = false;
+              continue;
+            }
+            slot.connection = std::move(std::get<std::unique_ptr<HttpsConnection>>(opened));
+          }
+          const WireRequest& w = std::get<WireRequest>(wire);
+          std::optional<HttpsConnection::Failure> failed = slot.connection->start(
+              w.text, w.head, options_.read_timeout, options_.max_response_bytes);
+          slot.busy = true;
+          if (failed) finish(slot, failed->error);
+        }
+        // Wait for any answer, at most until the earliest deadline.
+        ready.clear();
+        polled.clear();
+        auto first_deadline = std::chrono::steady_clock::time_point::max();
+        for (size_t i = 0; i < slots.size(); ++i) {
+          if (!slots[i].busy) continue;
+          ready.push_back({slots[i].connection->fd(), POLLIN, 0});
+          polled.push_back(i);
+          first_deadline = std::min(first_deadline, slots[i].connection->deadline());
+        }
+        if (ready.empty()) break;
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(first_deadline -
+                                                                 std::chrono::steady_clock::now());
+        int timeout = static_cast<int>(std::clamp<int64_t>(left.count(), 0, INT_MAX));
+        if (::poll(ready.data(), ready.size(), timeout) < 0 && errno != EINTR)
+          throw std::system_error(errno, std::generic_category(), "poll");
+        const auto now = std::chrono::steady_clock::now();
+        for (size_t j = 0; j < ready.size(); ++j) {
+          Slot& slot = slots[polled[j]];
+          if (ready[j].revents == 0 && now < slot.connection->deadline()) continue;
+          auto outcome = slot.connection->read_available();
+          if (std::holds_alternative<HttpsConnection::Pending>(outcome)) continue;
+          if (auto* response = std::get_if<Response>(&outcome))
+            finish(slot, std::move(*response));
+          else
+            finish(slot, std::get<HttpsConnection::Failure>(outcome).error);
+        }
+      }
+    } catch (const std::exception& e) {
+      // Whatever was in flight ends here, with the reason.
+      for (Slot& slot : slots)
+        if (slot.busy) (void)done(slot.k, TransportError{where_ + e.what(), false});
+      return;
+    }
+    for (Slot& slot : slots)
+      if (slot.connection) give_back(std::move(slot.connection));
   }
 
   const HttpsUrl& endpoint() const override { return endpoint_; }
@@ -219,6 +309,13 @@ class PooledHttpsClient : public HttpsClient {
 };
 
 }  // namespace
+
+void HttpsClient::send_many(unsigned, const NextRequest& next, const RequestDone& done) {
+  for (size_t k = 0;; ++k) {
+    std::optional<Request> request = next(k);
+    if (!request || !done(k, send(std::move(*request)))) return;
+  }
+}
 
 std::string Response::header(std::string_view name) const {
   for (const auto& [key, value] : headers)

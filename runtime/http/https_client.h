@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -79,6 +81,17 @@ class HttpsClient {
   // transparently, if nothing of the request had been answered. Host, Content-Length,
   // User-Agent, Connection: keep-alive and Authorization are set here.
   virtual std::variant<Response, TransportError> send(Request request) = 0;
+
+  // Many requests from the calling thread, one in flight on each of up to `connections`
+  // connections at once, waiting on all of them together (poll): what a load generator does,
+  // with no thread and no context switch per request. `next` gives request k (k = 0, 1, ...)
+  // or nothing when there are no more; `done` gets request k's response or transport error
+  // and returns false to send no more (those in flight are still read). No retries and no
+  // reopen here: a caller that wants them sends the request again with send(). This default
+  // sends one at a time with send() (test transports).
+  using NextRequest = std::function<std::optional<Request>(size_t k)>;
+  using RequestDone = std::function<bool(size_t k, std::variant<Response, TransportError>)>;
+  virtual void send_many(unsigned connections, const NextRequest& next, const RequestDone& done);
 
   [[nodiscard]] virtual const HttpsUrl& endpoint() const = 0;
   // Connections opened so far (for tests of pooling).

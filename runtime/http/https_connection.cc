@@ -155,7 +155,8 @@ int socket_write(BIO* bio, const char* data, int size) {
 int socket_read(BIO* bio, char* data, int size) {
   BIO_clear_retry_flags(bio);
   HttpsConnection::SocketState& socket = state_of(bio);
-  std::optional<int> flags = fit_timeout(socket, SO_RCVTIMEO, socket.receive_timeout);
+  std::optional<int> flags =
+      socket.dont_wait ? MSG_DONTWAIT : fit_timeout(socket, SO_RCVTIMEO, socket.receive_timeout);
   if (!flags) {
     BIO_set_retry_read(bio);
     return -1;
@@ -192,6 +193,12 @@ BIO_METHOD* socket_method() {
 }
 
 }  // namespace
+
+struct HttpsConnection::Exchange {
+  bhttp::response_parser<LimitedBody> parser;
+  milliseconds read_timeout{0};
+  size_t max_body_bytes = 0;
+};
 
 std::string duration_text(milliseconds duration) {
   if (duration.count() % 1000 == 0) return std::to_string(duration.count() / 1000) + " s";
@@ -246,7 +253,7 @@ error_code HttpsConnection::wait(short events) const {
 }
 
 template <class Call>
-int HttpsConnection::until_done(Call call, error_code& ec) {
+int HttpsConnection::until_done(Call call, error_code& ec, bool wait) {
   for (;;) {
     // The queue is per thread; a stale entry would name the wrong error.
     if (ERR_peek_error() != 0) ERR_clear_error();
@@ -261,10 +268,14 @@ int HttpsConnection::until_done(Call call, error_code& ec) {
     unsigned long queued = ERR_get_error();
     switch (ssl_error) {
       case SSL_ERROR_WANT_READ:
-        if ((ec = wait(POLLIN))) return result;
+        if (!wait) {
+          ec = net::error::would_block;
+          return result;
+        }
+        if ((ec = this->wait(POLLIN))) return result;
         continue;
       case SSL_ERROR_WANT_WRITE:
-        if ((ec = wait(POLLOUT))) return result;
+        if ((ec = this->wait(POLLOUT))) return result;
         continue;
       case SSL_ERROR_ZERO_RETURN:  // close_notify
         ec = net::error::eof;
@@ -362,15 +373,20 @@ std::optional<TransportError> HttpsConnection::open(
   return std::nullopt;
 }
 
-std::variant<Response, HttpsConnection::Failure> HttpsConnection::exchange(
-    std::string_view request, bool head, milliseconds read_timeout, size_t max_body_bytes) {
+std::optional<HttpsConnection::Failure> HttpsConnection::start(std::string_view request, bool head,
+                                                               milliseconds read_timeout,
+                                                               size_t max_body_bytes) {
   reusable_ = false;
   if (request.empty() || request.size() > INT_MAX)
     return Failure{error("the request is empty or too large", false), false};
-  bhttp::response_parser<LimitedBody> parser;
+  current_ = std::make_unique<Exchange>();
+  current_->read_timeout = read_timeout;
+  current_->max_body_bytes = max_body_bytes;
+  bhttp::response_parser<LimitedBody>& parser = current_->parser;
   parser.body_limit(boost::none);  // LimitedBody's own limit, which Beast 1.74 honours
   parser.get().body().limit = max_body_bytes;
   parser.header_limit(kMaxHeaderBytes);
+  parser.eager(true);
   if (head) parser.skip(true);
 
   // One SSL_write: one TLS record, one send.
@@ -378,16 +394,69 @@ std::variant<Response, HttpsConnection::Failure> HttpsConnection::exchange(
   error_code ec;
   until_done([&] { return SSL_write(ssl_, request.data(), static_cast<int>(request.size())); }, ec);
   if (ec) {
+    current_.reset();
     if (ec == net::error::timed_out)
       return Failure{error("write timed out after " + duration_text(read_timeout), true), false};
     if (is_closed(ec))
       return Failure{error("the connection closed before the request was sent", true), true};
     return Failure{error(lower_first(ec.message()), true), false};
   }
-
   socket_.deadline = Clock::now() + read_timeout;
+  return std::nullopt;
+}
+
+std::variant<Response, HttpsConnection::Failure> HttpsConnection::exchange(
+    std::string_view request, bool head, milliseconds read_timeout, size_t max_body_bytes) {
+  if (std::optional<Failure> failed = start(request, head, read_timeout, max_body_bytes))
+    return std::move(*failed);
+  error_code ec;
   Reader reader(*this);
-  bhttp::read(reader, buffer_, parser, ec);
+  bhttp::read(reader, buffer_, current_->parser, ec);
+  return outcome(ec);
+}
+
+std::variant<HttpsConnection::Pending, Response, HttpsConnection::Failure>
+HttpsConnection::read_available() {
+  if (!current_) return Failure{error("no request is under way", false), false};
+  if (Clock::now() >= socket_.deadline) {
+    std::variant<Response, Failure> timed_out = outcome(net::error::timed_out);
+    return std::get<Failure>(std::move(timed_out));
+  }
+  bhttp::response_parser<LimitedBody>& parser = current_->parser;
+  error_code ec;
+  for (;;) {
+    if (buffer_.size() > 0) {
+      size_t used = parser.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more) {
+        ec = {};
+      } else if (ec || parser.is_done()) {
+        break;
+      } else if (used > 0) {
+        continue;
+      }
+    }
+    // What has arrived, without waiting: the caller polls the socket.
+    const size_t room = std::clamp<size_t>(buffer_.capacity() - buffer_.size(), 4096, 65536);
+    auto space = buffer_.prepare(room);
+    socket_.dont_wait = true;
+    int n = until_done([&] { return SSL_read(ssl_, space.data(), static_cast<int>(space.size())); },
+                       ec, false);
+    socket_.dont_wait = false;
+    if (ec == net::error::would_block) return Pending{};
+    if (ec) break;
+    buffer_.commit(static_cast<size_t>(n));
+  }
+  std::variant<Response, Failure> done = outcome(ec);
+  if (auto* response = std::get_if<Response>(&done)) return std::move(*response);
+  return std::get<Failure>(std::move(done));
+}
+
+std::variant<Response, HttpsConnection::Failure> HttpsConnection::outcome(error_code ec) {
+  std::unique_ptr<Exchange> current = std::move(current_);
+  bhttp::response_parser<LimitedBody>& parser = current->parser;
+  const milliseconds read_timeout = current->read_timeout;
+  const size_t max_body_bytes = current->max_body_bytes;
   if (ec == net::error::timed_out) {
     buffer_.clear();
     return Failure{error("read timed out after " + duration_text(read_timeout), true), false};

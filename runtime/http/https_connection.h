@@ -14,6 +14,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/system/error_code.hpp>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,18 @@ class HttpsConnection {
                                                          std::chrono::milliseconds read_timeout,
                                                          size_t max_body_bytes);
 
+  // exchange() in two halves, for a caller that waits on many connections at once (poll() on
+  // fd()): start() writes the request (blocking, as exchange() does) and read_available() reads
+  // what has arrived without waiting, until the response is complete. Errors, limits and
+  // timeouts (against deadline()) are exchange()'s, word for word.
+  struct Pending {};
+  [[nodiscard]] std::optional<Failure> start(std::string_view request, bool head,
+                                             std::chrono::milliseconds read_timeout,
+                                             size_t max_body_bytes);
+  [[nodiscard]] std::variant<Pending, Response, Failure> read_available();
+  [[nodiscard]] int fd() const { return socket_.fd; }
+  [[nodiscard]] std::chrono::steady_clock::time_point deadline() const { return socket_.deadline; }
+
   // After a complete exchange: whether the server keeps the connection open for another.
   [[nodiscard]] bool reusable() const { return reusable_; }
 
@@ -70,7 +83,8 @@ class HttpsConnection {
   // What the connection's BIO reads and writes (public for the BIO's functions only).
   struct SocketState {
     int fd = -1;
-    bool eof = false;  // recv returned 0: OpenSSL asks through BIO_CTRL_EOF
+    bool eof = false;        // recv returned 0: OpenSSL asks through BIO_CTRL_EOF
+    bool dont_wait = false;  // read_available(): recv with MSG_DONTWAIT
     std::chrono::steady_clock::time_point deadline{};  // of the step under way
     // SO_RCVTIMEO and SO_SNDTIMEO as set (0: not yet).
     std::chrono::milliseconds receive_timeout{0}, send_timeout{0};
@@ -97,13 +111,18 @@ class HttpsConnection {
   [[nodiscard]] boost::system::error_code wait(short events) const;
   // Runs an OpenSSL call (SSL_do_handshake, SSL_read, SSL_write) until it succeeds, fails or
   // the deadline passes; returns its result (> 0 on success) and sets `ec` otherwise.
+  // With `wait` false, a call that wants to read returns at once with would_block.
   template <class Call>
-  int until_done(Call call, boost::system::error_code& ec);
+  int until_done(Call call, boost::system::error_code& ec, bool wait = true);
+  // exchange()'s outcome once reading ended with `ec`, for the response `parser_` holds.
+  [[nodiscard]] std::variant<Response, Failure> outcome(boost::system::error_code ec);
   [[nodiscard]] size_t read_some(void* data, size_t size, boost::system::error_code& ec);
   [[nodiscard]] boost::system::error_code connect(
       const std::vector<boost::asio::ip::tcp::endpoint>& endpoints);
   [[nodiscard]] TransportError error(const std::string& what, bool transient) const;
 
+  struct Exchange;                     // the response parser and limits of the exchange under way
+  std::unique_ptr<Exchange> current_;  // set by start() and exchange()
   SSL* ssl_ = nullptr;
   SocketState socket_;  // the socket, and the deadline its BIO keeps
   boost::beast::flat_buffer buffer_;
