@@ -1,7 +1,9 @@
 #include "runtime/ews_client.h"
 
+#include <atomic>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <variant>
 
 namespace sd {
@@ -48,6 +50,13 @@ std::optional<EwsError> retryable_error(const ews::Response<Item>& response) {
   return transient;
 }
 
+// Reads a GetFolder response for `count` folders.
+auto folder_parser(size_t count) {
+  return [count](int status, std::string_view body) {
+    return ews::parse_get_folder_response(status, body, count);
+  };
+}
+
 // A response read once: its parse, or the reason there is none (transport, HTTP status, the
 // endpoint latch).
 template <class Item>
@@ -90,16 +99,119 @@ class ScheduledEwsClient final : public EwsClient {
     }
   }
 
-  http::SchedulerStats stats() const override { return scheduler_.stats(); }
+  void get_folders_many(std::span<const MailboxQuestion> questions, unsigned connections,
+                        std::vector<std::optional<MailboxFolders>>& answers) override {
+    answers.resize(questions.size());
+    try {
+      // One first, alone: an answer that holds for every mailbox (bad credentials, a TLS
+      // failure) is then given once, as get_folders() gives it.
+      ManyRun run;
+      run.questions = questions;
+      run.answers = &answers;
+      run.end = std::min<size_t>(1, questions.size());
+      many(run, 1);
+      if (answers.empty() || !answers[0] || latched_reason()) return;
+      // Then the rest, every connection busy. One thread is enough: it waits on all of them
+      // at once (and on two cores over loopback a second one only takes the server's CPU).
+      run.end = questions.size();
+      many(run, connections);
+    } catch (const std::exception&) {
+      // Whatever is left unanswered is asked again through get_folders().
+    }
+  }
+
+  http::SchedulerStats stats() const override {
+    http::SchedulerStats s = scheduler_.stats();
+    s.requests += fast_requests_.load(std::memory_order_relaxed);
+    return s;
+  }
 
  private:
   MailboxFolders folders_of(const std::string& smtp, const std::vector<std::string>& folders) {
-    MailboxFolders result;
-    Answer<ews::FolderResult> answer = exchange<ews::FolderResult>(
-        ews::get_folder_request({server_version_, smtp}, folders), smtp,
-        [&](int status, std::string_view body) {
-          return ews::parse_get_folder_response(status, body, folders.size());
+    std::optional<std::variant<http::Response, http::TransportError>> answered;
+    {
+      std::lock_guard lock(handed_over_mutex_);
+      if (auto it = handed_over_.find(question_key(smtp, folders)); it != handed_over_.end()) {
+        answered = std::move(it->second);
+        handed_over_.erase(it);
+      }
+    }
+    return folders_from(
+        exchange<ews::FolderResult>(ews::get_folder_request({server_version_, smtp}, folders), smtp,
+                                    folder_parser(folders.size()), std::move(answered)),
+        folders);
+  }
+
+  // What the answer was to: the mailbox and its folders.
+  static std::string question_key(const std::string& smtp,
+                                  const std::vector<std::string>& folders) {
+    std::string key = smtp;
+    for (const std::string& folder : folders) key.append("\n").append(folder);
+    return key;
+  }
+
+  // One run of many(): `cursor` is the next question, `stop` ends the sending.
+  struct ManyRun {
+    std::span<const MailboxQuestion> questions;
+    size_t end = 0;
+    size_t cursor = 0;
+    bool stop = false;
+    std::vector<std::optional<MailboxFolders>>* answers = nullptr;
+  };
+
+  // The fast path (EwsClient::get_folders_many): send_many() with the requests folders_of()
+  // would send. Only answers the scheduler would take as they are (verdict Done, or a transport
+  // error that is not transient) are kept; the first other one stops the sending.
+  void many(ManyRun& run, unsigned connections) {
+    std::vector<size_t> taken;  // the question of each request sent, by k
+    std::vector<std::optional<MailboxFolders>>& answers = *run.answers;
+    client_->send_many(
+        connections,
+        [&](size_t k) -> std::optional<http::Request> {
+          if (run.stop || latched_reason()) return std::nullopt;
+          if (run.cursor >= run.end) return std::nullopt;
+          const size_t i = run.cursor++;
+          if (taken.size() <= k) taken.resize(k + 1);
+          taken[k] = i;
+          const MailboxQuestion& q = run.questions[i];
+          return request_for(ews::get_folder_request({server_version_, *q.smtp}, *q.folders),
+                             *q.smtp);
+        },
+        [&](size_t k, std::variant<http::Response, http::TransportError> outcome) {
+          const size_t i = taken[k];
+          const MailboxQuestion& q = run.questions[i];
+          // An answer the scheduler would not take as it is goes to get_folders() for this
+          // mailbox, as its first attempt; nothing more is sent this way.
+          auto hand_over = [&] {
+            std::lock_guard lock(handed_over_mutex_);
+            handed_over_.insert_or_assign(question_key(*q.smtp, *q.folders), std::move(outcome));
+            run.stop = true;
+            return false;
+          };
+          if (auto* error = std::get_if<http::TransportError>(&outcome)) {
+            if (error->transient) return hand_over();
+            fast_requests_.fetch_add(1, std::memory_order_relaxed);
+            answers[i] = folders_from(transport_failure(*error), *q.folders);
+            return true;
+          }
+          http::Response& response = std::get<http::Response>(outcome);
+          if (response.status == 503) return hand_over();
+          auto parse = folder_parser(q.folders->size());
+          std::optional<Result<ews::Response<ews::FolderResult>>> parsed;
+          if (response.status == 200 || response.status == 500) {
+            parsed.emplace(parse(response.status, response.body));
+            if (verdict_of(response.status, *parsed).kind != http::Verdict::Done)
+              return hand_over();
+          }
+          fast_requests_.fetch_add(1, std::memory_order_relaxed);
+          answers[i] = folders_from(final_answer(response, std::move(parsed), parse), *q.folders);
+          return true;
         });
+  }
+
+  MailboxFolders folders_from(Answer<ews::FolderResult> answer,
+                              const std::vector<std::string>& folders) {
+    MailboxFolders result;
     if (auto* reason = std::get_if<std::string>(&answer)) {
       result.reason = std::move(*reason);
       return result;
@@ -188,26 +300,44 @@ class ScheduledEwsClient final : public EwsClient {
   // Sends one request through the scheduler and reads each response once, with `parse`: the
   // scheduler gets the verdict drawn from it, the caller the parse of the final response.
   template <class Item, class Parse>
-  Answer<Item> exchange(std::string body, const std::string& anchor, const Parse& parse) {
+  Answer<Item> exchange(
+      std::string body, const std::string& anchor, const Parse& parse,
+      std::optional<std::variant<http::Response, http::TransportError>> answered = {}) {
     if (std::optional<std::string> latched = latched_reason()) return *latched;
+    http::Request request = request_for(std::move(body), anchor);
+    // Called on this thread, once per response; the last one is the final response's.
+    std::optional<Result<ews::Response<Item>>> parsed;
+    auto outcome = scheduler_.run(
+        request,
+        [&](const http::Response& response) {
+          if (response.status != 200 && response.status != 500)
+            return http::Verdict{http::Verdict::Done, {}, {}};
+          parsed.emplace(parse(response.status, response.body));
+          return verdict_of(response.status, *parsed);
+        },
+        std::move(answered));
+    if (auto* error = std::get_if<http::TransportError>(&outcome)) return transport_failure(*error);
+    return final_answer(std::get<http::Response>(outcome), std::move(parsed), parse);
+  }
+
+  static http::Request request_for(std::string body, const std::string& anchor) {
     http::Request request;
     request.headers.reserve(2);
     request.headers.emplace_back("Content-Type", "text/xml; charset=utf-8");
     if (!anchor.empty()) request.headers.emplace_back("X-AnchorMailbox", anchor);
     request.body = std::move(body);
-    // Called on this thread, once per response; the last one is the final response's.
-    std::optional<Result<ews::Response<Item>>> parsed;
-    auto outcome = scheduler_.run(request, [&](const http::Response& response) {
-      if (response.status != 200 && response.status != 500)
-        return http::Verdict{http::Verdict::Done, {}, {}};
-      parsed.emplace(parse(response.status, response.body));
-      return verdict_of(response.status, *parsed);
-    });
-    if (auto* error = std::get_if<http::TransportError>(&outcome)) {
-      if (is_tls_verification_failure(*error)) latch(error->message);
-      return error->message;
-    }
-    const http::Response& response = std::get<http::Response>(outcome);
+    return request;
+  }
+
+  std::string transport_failure(const http::TransportError& error) {
+    if (is_tls_verification_failure(error)) latch(error.message);
+    return error.message;
+  }
+
+  // What the final response means: the statuses that hold for every mailbox latch the endpoint.
+  template <class Item, class Parse>
+  Answer<Item> final_answer(const http::Response& response,
+                            std::optional<Result<ews::Response<Item>>> parsed, const Parse& parse) {
     if (response.status == 401)
       return latch("bad credentials for " + endpoint_.user + " (HTTP 401)");
     if (response.status == 403)
@@ -287,7 +417,12 @@ class ScheduledEwsClient final : public EwsClient {
   http::RequestScheduler scheduler_;
   std::string server_version_;
   mutable std::mutex latch_mutex_;
-  std::optional<std::string> latched_;  // once set, every later call fails with it, unsent
+  std::optional<std::string> latched_;      // once set, every later call fails with it, unsent
+  std::atomic<uint64_t> fast_requests_{0};  // sent by get_folders_many(), answered at once
+  // Answers get_folders_many() got that need the scheduler, by question_key(), for
+  // get_folders().
+  std::mutex handed_over_mutex_;
+  std::unordered_map<std::string, std::variant<http::Response, http::TransportError>> handed_over_;
 };
 
 }  // namespace

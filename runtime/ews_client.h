@@ -6,6 +6,8 @@
 
 #include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,12 @@ struct MailboxFolders {
   std::map<std::string, std::string> folder_ids;  // distinguished id -> FolderId Id
 };
 
+// One mailbox to ask about: its address and the distinguished folders (both outlive the call).
+struct MailboxQuestion {
+  const std::string* smtp = nullptr;
+  const std::vector<std::string>* folders = nullptr;
+};
+
 class EwsClient {
  public:
   [[nodiscard]] static Result<std::unique_ptr<EwsClient>> create(const EwsEndpoint& endpoint);
@@ -62,6 +70,19 @@ class EwsClient {
   // with the same reason instead of asking again.
   [[nodiscard]] virtual MailboxFolders get_folders(const std::string& smtp,
                                                    const std::vector<std::string>& folders) = 0;
+
+  // The fast way through many mailboxes: from the calling thread, over up to `connections`
+  // connections at once (HttpsClient::send_many), with no thread per request. answers[i] is set
+  // for each question whose first answer was final, exactly as get_folders() would have
+  // returned it. At the first answer that needs the scheduler (throttled, a transient error
+  // or transport failure) it stops asking; the questions left unanswered are for get_folders(),
+  // which waits, backs off and retries. The first question is asked alone, so that an answer
+  // that holds for every mailbox (bad credentials) is given once. This default answers none.
+  virtual void get_folders_many(std::span<const MailboxQuestion> questions, unsigned connections,
+                                std::vector<std::optional<MailboxFolders>>& answers) {
+    (void)connections;
+    answers.resize(questions.size());
+  }
 
   // FindFolder by display name under `parent`, then CreateFolder when there is none (a folder
   // created by someone else in between, ErrorFolderExists, is found again). Returns the id.

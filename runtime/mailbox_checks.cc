@@ -161,6 +161,8 @@ MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
   struct Client {
     std::unique_ptr<EwsClient> client;
     std::string error;
+    unsigned connections = 1;
+    std::vector<size_t> users;  // the indices of its users
   };
   std::map<std::string, Client> clients;
   std::vector<const Client*> client_of(users.size(), nullptr);
@@ -172,6 +174,8 @@ MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
       continue;
     }
     auto [slot, added] = clients.try_emplace(e->second.url);
+    slot->second.connections = std::max(1u, e->second.scheduling.concurrency);
+    slot->second.users.push_back(i);
     if (added && !e->second.unusable.empty()) {
       slot->second.error = "not asked: " + e->second.unusable;
     } else if (added) {
@@ -184,10 +188,37 @@ MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
     client_of[i] = &slot->second;
   }
 
+  // First the fast way: each server's mailboxes from one thread, many connections at once.
+  // What that leaves unanswered (throttling, faults) goes the careful way below.
   std::vector<MailboxFolders> answers(users.size());
+  std::vector<uint8_t> answered(users.size(), 0);
+  auto ask_many = [&](Client& c) {
+    std::vector<MailboxQuestion> questions;
+    questions.reserve(c.users.size());
+    for (size_t i : c.users) questions.push_back({&users[i].email, &users[i].folders});
+    std::vector<std::optional<MailboxFolders>> found;
+    c.client->get_folders_many(questions, c.connections, found);
+    for (size_t j = 0; j < found.size() && j < c.users.size(); ++j) {
+      if (!found[j]) continue;
+      answers[c.users[j]] = std::move(*found[j]);
+      answered[c.users[j]] = 1;
+    }
+  };
+  std::vector<std::thread> fast;
+  for (auto& [url, c] : clients) {
+    if (!c.client) continue;
+    try {
+      fast.emplace_back(ask_many, std::ref(c));
+    } catch (const std::system_error&) {
+      ask_many(c);  // no more threads: on this one
+    }
+  }
+  for (std::thread& t : fast) t.join();
+
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next++; i < users.size(); i = next++) {
+      if (answered[i]) continue;
       const Client* c = client_of[i];
       if (!c || !c->client) {
         answers[i].status = MailboxFolders::Status::Failed;
@@ -197,7 +228,9 @@ MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
       answers[i] = c->client->get_folders(users[i].email, users[i].folders);
     }
   };
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(users.size())));
+  const size_t left =
+      users.size() - static_cast<size_t>(std::count(answered.begin(), answered.end(), 1));
+  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(left)));
   std::vector<std::thread> workers;
   workers.reserve(threads - 1);
   try {

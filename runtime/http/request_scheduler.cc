@@ -67,8 +67,48 @@ SchedulerStats RequestScheduler::stats() const {
   return stats_;
 }
 
+std::variant<Response, TransportError> RequestScheduler::send_when_allowed(const Request& request) {
+  {
+    // A free slot, and no pause in force: both are re-checked after every wake-up, since a
+    // pause may begin or grow while waiting.
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      Clock::time_point now = Clock::now();
+      if (now < paused_until_)
+        slot_free_.wait_until(lock, paused_until_);
+      else if (in_flight_ >= options_.concurrency)
+        slot_free_.wait(lock);
+      else
+        break;
+    }
+    ++in_flight_;
+    ++stats_.requests;
+  }
+  std::variant<Response, TransportError> outcome;
+  try {
+    // send() takes its request by value; the copy gets room for the Authorization header the
+    // client adds, so that adding it does not move every header again.
+    Request attempt;
+    attempt.headers.reserve(request.headers.size() + 1);
+    attempt.headers = request.headers;
+    attempt.method = request.method;
+    attempt.target = request.target;
+    attempt.body = request.body;
+    outcome = client_.send(std::move(attempt));
+  } catch (const std::exception& e) {
+    outcome = TransportError{where(client_) + e.what(), false};
+  }
+  {
+    std::lock_guard lock(mutex_);
+    --in_flight_;
+  }
+  slot_free_.notify_all();
+  return outcome;
+}
+
 std::variant<Response, TransportError> RequestScheduler::run(
-    const Request& request, const std::function<Verdict(const Response&)>& classify) {
+    const Request& request, const std::function<Verdict(const Response&)>& classify,
+    std::optional<std::variant<Response, TransportError>> answered) {
   unsigned attempts = 0;           // sends that ended in Retry or a transient transport error
   unsigned throttled_count = 0;    // of this request, for the backoff when no delay is given
   milliseconds throttled_wait{0};  // of this request, against max_throttled_wait
@@ -93,40 +133,14 @@ std::variant<Response, TransportError> RequestScheduler::run(
   try {
     for (;;) {
       std::variant<Response, TransportError> outcome;
-      {
-        // A free slot, and no pause in force: both are re-checked after every wake-up, since a
-        // pause may begin or grow while waiting.
-        std::unique_lock lock(mutex_);
-        for (;;) {
-          Clock::time_point now = Clock::now();
-          if (now < paused_until_)
-            slot_free_.wait_until(lock, paused_until_);
-          else if (in_flight_ >= options_.concurrency)
-            slot_free_.wait(lock);
-          else
-            break;
-        }
-        ++in_flight_;
-        ++stats_.requests;
-      }
-      try {
-        // send() takes its request by value; the copy gets room for the Authorization header
-        // the client adds, so that adding it does not move every header again.
-        Request attempt;
-        attempt.headers.reserve(request.headers.size() + 1);
-        attempt.headers = request.headers;
-        attempt.method = request.method;
-        attempt.target = request.target;
-        attempt.body = request.body;
-        outcome = client_.send(std::move(attempt));
-      } catch (const std::exception& e) {
-        outcome = TransportError{where(client_) + e.what(), false};
-      }
-      {
+      if (answered) {
+        outcome = std::move(*answered);
+        answered.reset();
         std::lock_guard lock(mutex_);
-        --in_flight_;
+        ++stats_.requests;
+      } else {
+        outcome = send_when_allowed(request);
       }
-      slot_free_.notify_all();
 
       Verdict verdict;
       if (auto* error = std::get_if<TransportError>(&outcome)) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <variant>
@@ -58,12 +59,19 @@ class RequestScheduler {
   // Retry-After (seconds or an HTTP date; missing: backoff) before `classify` sees it.
   // Returns the final response, or the transport error; when retries run out, a TransportError
   // "gave up after 5 attempts: <last why or transport error>" (transient = false).
+  // `answered`: an answer the caller already got to this request, sent its own way (e.g.
+  // HttpsClient::send_many): it is taken as this run's first attempt, counted and handled as
+  // if this run had sent it (a pause, a backoff, then the next attempt).
   std::variant<Response, TransportError> run(
-      const Request& request, const std::function<Verdict(const Response&)>& classify);
+      const Request& request, const std::function<Verdict(const Response&)>& classify,
+      std::optional<std::variant<Response, TransportError>> answered = std::nullopt);
 
   [[nodiscard]] SchedulerStats stats() const;
 
  private:
+  // Waits for a free slot and for any pause to end, then sends one attempt.
+  std::variant<Response, TransportError> send_when_allowed(const Request& request);
+
   HttpsClient& client_;
   SchedulerOptions options_;
   mutable std::mutex mutex_;

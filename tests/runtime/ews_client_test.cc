@@ -322,6 +322,87 @@ TEST_CASE("get_folders: other failures do not latch", "[ews-client]") {
   CHECK(r.fake->requests().size() == 3);
 }
 
+// get_folders_many(): the fast path. The scripted transport answers send_many() through its
+// default (one request after another), so the script's order is the requests' order.
+namespace {
+
+const std::vector<std::string> kThree = {"a@example.local", "b@example.local", "c@example.local"};
+
+std::vector<std::optional<MailboxFolders>> ask_many(EwsClient& client,
+                                                    const std::vector<std::string>& smtps) {
+  std::vector<MailboxQuestion> questions;
+  for (const std::string& smtp : smtps) questions.push_back({&smtp, &kFolders});
+  std::vector<std::optional<MailboxFolders>> answers;
+  client.get_folders_many(questions, 8, answers);
+  REQUIRE(answers.size() == smtps.size());
+  return answers;
+}
+
+}  // namespace
+
+TEST_CASE("get_folders_many: final answers at once, each as get_folders() gives it",
+          "[ews-client]") {
+  Rig r = rig({http_reply(200, three_folders()),
+               http_reply(500, exchange_fault("ErrorNonExistentMailbox", "No mailbox.")),
+               http_reply(200, three_folders())});
+  auto answers = ask_many(*r.client, kThree);
+  REQUIRE(answers[0]);
+  CHECK(answers[0]->status == MailboxFolders::Status::Ok);
+  CHECK(answers[0]->folder_ids == kThreeIds);
+  REQUIRE(answers[1]);
+  CHECK(answers[1]->status == MailboxFolders::Status::NoMailbox);
+  CHECK(answers[1]->reason == "no such mailbox (ErrorNonExistentMailbox)");
+  REQUIRE(answers[2]);
+  CHECK(answers[2]->status == MailboxFolders::Status::Ok);
+  const std::vector<http::Request> sent = r.fake->requests();
+  REQUIRE(sent.size() == 3);
+  for (size_t i = 0; i < 3; ++i) CHECK(header_of(sent[i], "X-AnchorMailbox") == kThree[i]);
+  CHECK(r.client->stats().requests == 3);
+}
+
+TEST_CASE("get_folders_many: a throttled answer stops it, and is get_folders()'s first attempt",
+          "[ews-client]") {
+  Rig r = rig({http_reply(200, three_folders()),
+               http_reply(500, exchange_fault("ErrorServerBusy", "Try again later.", 20)),
+               http_reply(200, three_folders()), http_reply(200, three_folders())});
+  auto answers = ask_many(*r.client, kThree);
+  CHECK(answers[0]);
+  CHECK_FALSE(answers[1]);
+  CHECK_FALSE(answers[2]);  // not sent: the server asked to wait
+  CHECK(r.fake->requests().size() == 2);
+
+  // b's busy answer counts as its first attempt: the scheduler waits, then sends once more.
+  MailboxFolders b = r.client->get_folders(kThree[1], kFolders);
+  CHECK(b.status == MailboxFolders::Status::Ok);
+  CHECK(r.fake->requests().size() == 3);
+  const http::SchedulerStats stats = r.client->stats();
+  CHECK(stats.throttled == 1);
+  CHECK(stats.throttled_time >= std::chrono::milliseconds(15));
+  CHECK(r.client->get_folders(kThree[2], kFolders).status == MailboxFolders::Status::Ok);
+  CHECK(r.client->stats().requests == 4);
+}
+
+TEST_CASE("get_folders_many: a transient failure's retries count the one it had", "[ews-client]") {
+  EwsEndpoint endpoint = lab_endpoint();
+  endpoint.scheduling.max_attempts = 3;
+  Rig r = rig({http_reply(500, ""), http_reply(500, ""), http_reply(500, "")}, endpoint);
+  auto answers = ask_many(*r.client, {kAlice});
+  CHECK_FALSE(answers[0]);
+  MailboxFolders result = r.client->get_folders(kAlice, kFolders);
+  CHECK(result.reason == "gave up after 3 attempts: HTTP 500 without a SOAP fault from " + kUrl);
+  CHECK(r.fake->requests().size() == 3);
+}
+
+TEST_CASE("get_folders_many: bad credentials are asked once, alone, and latch", "[ews-client]") {
+  Rig r = rig({http_reply(401, ""), http_reply(200, three_folders())});
+  auto answers = ask_many(*r.client, kThree);
+  REQUIRE(answers[0]);
+  CHECK(answers[0]->reason == "bad credentials for nexj-sync@example.local (HTTP 401)");
+  CHECK_FALSE(answers[1]);
+  CHECK(r.client->get_folders(kThree[1], kFolders).reason == answers[0]->reason);
+  CHECK(r.fake->requests().size() == 1);
+}
+
 TEST_CASE("find_or_create_folder: an existing folder is found, not created", "[ews-client]") {
   Rig r = rig({http_reply(
       200, exchange_response("FindFolder", {find_folder_message({"FOUND1"}, "CRM Sync")}))});
