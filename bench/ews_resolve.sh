@@ -44,6 +44,14 @@ trap 'exit 130' INT TERM HUP PIPE  # through the EXIT trap: the lab must not out
 fail() { echo "ews_resolve.sh: $*" >&2; exit 1; }
 
 load() { cut -d' ' -f1 /proc/loadavg; }  # the 1-minute load average
+# The machine's CPU ticks (busy, idle) and context switches so far, for the share of the two
+# cores a run kept busy and the context switches per request.
+machine() { awk '/^cpu / { printf "%d %d ", $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 } /^ctxt/ { print $2 }' /proc/stat; }
+busy_share() {  # BEFORE AFTER (machine's output): "85% busy, 3.1 cs/request" for N requests
+  awk -v b="$1" -v a="$2" -v n="$3" 'BEGIN { split(b, x, " "); split(a, y, " ")
+    busy = y[1] - x[1]; idle = y[2] - x[2]
+    printf "%.0f%% busy, %.1f cs/request", 100 * busy / (busy + idle), (y[3] - x[3]) / n }'
+}
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 best() { sort -g | tail -1; }
@@ -103,27 +111,32 @@ throttled_time() {  # "...; throttled K times, S s spent throttled" -> "S s"; el
 }
 
 run_syncdeploy() {  # CONCURRENCY; appends the rate to $dir/sd-C
-  local before load_now line r lab_ms cpu
+  local before load_now line r lab_ms cpu m0 m1
   sleep 1  # let the previous run's process exit and its sockets close
   load_now=$(load)
   before=$(cpu_ms "$lab_pid")
+  m0=$(machine)
   line=$(resolve "$1")
+  m1=$(machine)
   lab_ms=$(($(cpu_ms "$lab_pid") - before))
   r=$(rate "$line")
   cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$dir/plan.cpu")
   echo "$r" >> "$dir/sd-$1"
   echo "$load_now" >> "$dir/load-$1"
-  printf '  syncdeploy c=%-3s %6s mailboxes/s  (load %s; lab %s µs CPU/request; whole plan %s s CPU)\n' \
-    "$1" "$r" "$load_now" "$(awk -v m="$lab_ms" -v n="$((n + 3))" 'BEGIN { printf "%.0f", m * 1000 / n }')" "$cpu"
+  printf '  syncdeploy c=%-3s %6s mailboxes/s  (load %s; lab %s µs CPU/request; whole plan %s s CPU; %s)\n' \
+    "$1" "$r" "$load_now" "$(awk -v m="$lab_ms" -v n="$((n + 3))" 'BEGIN { printf "%.0f", m * 1000 / n }')" "$cpu" \
+    "$(busy_share "$m0" "$m1" "$((n + 3))")"
   echo "      $line"
 }
 run_wrk() {  # CONCURRENCY; appends the rate to $dir/wrk-C
-  local before load_now w count lab_ms cpu
+  local before load_now w count lab_ms cpu m0 m1
   sleep 1
   load_now=$(load)
   before=$(cpu_ms "$lab_pid")
+  m0=$(machine)
   /usr/bin/time -f '%U %S' -o "$dir/wrk.cpu" wrk -t"$wrk_threads" -c"$1" -d"${wrk_seconds}s" \
     -s "$dir/getfolder.lua" "https://127.0.0.1:$port/EWS/Exchange.asmx" > "$dir/wrk.txt"
+  m1=$(machine)
   lab_ms=$(($(cpu_ms "$lab_pid") - before))
   if grep -qE 'Non-2xx|Socket errors' "$dir/wrk.txt"; then fail "wrk saw errors: $(cat "$dir/wrk.txt")"; fi
   w=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$dir/wrk.txt")
@@ -132,9 +145,9 @@ run_wrk() {  # CONCURRENCY; appends the rate to $dir/wrk-C
   cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$dir/wrk.cpu")
   echo "$w" >> "$dir/wrk-$1"
   echo "$load_now" >> "$dir/load-$1"
-  printf '  wrk        c=%-3s %6s requests/s   (load %s; lab %s µs CPU/request; wrk %s µs CPU/request)\n' \
+  printf '  wrk        c=%-3s %6s requests/s   (load %s; lab %s µs CPU/request; wrk %s µs CPU/request; %s)\n' \
     "$1" "$w" "$load_now" "$(awk -v m="$lab_ms" -v n="$count" 'BEGIN { printf "%.0f", m * 1000 / n }')" \
-    "$(awk -v c="$cpu" -v n="$count" 'BEGIN { printf "%.0f", c * 1e6 / n }')"
+    "$(awk -v c="$cpu" -v n="$count" 'BEGIN { printf "%.0f", c * 1e6 / n }')" "$(busy_share "$m0" "$m1" "$count")"
 }
 
 echo "users: $((n + 3)) (each with 3 folders), concurrency: $concurrencies, runs: $runs," \

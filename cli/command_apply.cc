@@ -6,6 +6,7 @@
 #include <istream>
 #include <iterator>
 #include <optional>
+#include <unordered_map>
 
 #include "cli/commands.h"
 #include "compiler/desired_state.h"
@@ -116,6 +117,11 @@ ExecutionReport stopped_after_exchange(ExecutionReport report, const ExecutionRe
     report.actions.push_back({i, Outcome::Skipped, "not run: the Exchange side came first"});
     ++report.skipped;
   }
+  for (const RefusedAction& r : request.refused) {
+    if (is_exchange_action(*request.plan, r.action)) continue;  // in the Exchange part's report
+    report.actions.push_back({r.action, Outcome::Refused, r.reason});
+    ++report.refused;
+  }
   std::sort(report.actions.begin(), report.actions.end(),
             [](const ExecutedAction& a, const ExecutedAction& b) { return a.action < b.action; });
   if (report.stopped.empty()) report.stopped = std::move(why);
@@ -137,20 +143,34 @@ Result<ExecutionRequest> nexj_part_after_exchange(const Plan& replanned, const S
                           printable(c.detail));
   }
   // What the Exchange side just changed must now read as the spec says.
+  std::unordered_map<std::string, uint32_t> exchange_now;
+  for (uint32_t j = 0; j < replanned.actions.size(); ++j)
+    if (is_exchange_action(replanned, j)) exchange_now.emplace(replanned.actions[j].address(), j);
   const Plan& before = *first.plan;
   for (uint32_t i : first.to_do) {
-    std::string address = before.actions[i].address();
-    for (uint32_t j = 0; j < replanned.actions.size(); ++j) {
-      const Action& now = replanned.actions[j];
-      if (!is_exchange_action(replanned, j) || now.kind == ActionKind::NoOp ||
-          now.address() != address)
-        continue;
-      return make_error(address +
-                        (now.kind == ActionKind::Unknown ? " could not be read again after "
-                                                         : " still differs after ") +
-                        "it was changed: " + now.reason);
-    }
+    if (!is_exchange_action(before, i)) continue;
+    auto found = exchange_now.find(before.actions[i].address());
+    if (found == exchange_now.end()) continue;
+    const Action& now = replanned.actions[found->second];
+    if (now.kind == ActionKind::NoOp) continue;
+    return make_error(found->first +
+                      (now.kind == ActionKind::Unknown ? " could not be read again after "
+                                                       : " still differs after ") +
+                      "it was changed: " + now.reason);
   }
+  // Nor is the rest applied half-read: a mailbox that could not be asked (Exchange not caught
+  // up with the new rights yet, a transport failure) stops it, to be finished by the next apply.
+  size_t unknown = 0;
+  const Action* first_unknown = nullptr;
+  for (const Action& a : replanned.actions) {
+    if (a.kind != ActionKind::Unknown || a.type->name.starts_with("exchange.")) continue;
+    if (!first_unknown) first_unknown = &a;
+    ++unknown;
+  }
+  if (first_unknown)
+    return make_error(first_unknown->address() + " " + first_unknown->reason +
+                      (unknown > 1 ? " (and " + std::to_string(unknown - 1) + " more)" : "") +
+                      "; apply again once Exchange answers");
   Result<SavedPlanMatch> match = match_saved_plan(reviewed, replanned);
   if (!match.ok()) return match.take_errors();
   auto nexj = [&](uint32_t i) { return !is_exchange_action(replanned, i); };
@@ -307,11 +327,14 @@ int run_apply(const ApplyOptions& options, const Context& ctx) {
     }
   }
 
+  // Once, by the first run of this apply that gets that far (a two-phase apply has two).
   auto close_interrupted = [&](int64_t by) {
     std::vector<int64_t> ids;
     for (const InterruptedRun& r : *interrupted) ids.push_back(r.id);
     if (ids.empty()) return ok_status();
-    return (*journal)->close_interrupted(ids, by);
+    Status closed = (*journal)->close_interrupted(ids, by);
+    if (closed.ok()) interrupted->clear();
+    return closed;
   };
   if (request.to_do.empty() && request.refused.empty() && vanished.empty()) {
     if (plan.summary.cannot_sync && !saved) {

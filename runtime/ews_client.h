@@ -77,7 +77,8 @@ class EwsClient {
   // returned it. At the first answer that needs the scheduler (throttled, a transient error
   // or transport failure) it stops asking; the questions left unanswered are for get_folders(),
   // which waits, backs off and retries. The first question is asked alone, so that an answer
-  // that holds for every mailbox (bad credentials) is given once. This default answers none.
+  // that holds for every mailbox (bad credentials) is given once. It sends outside the
+  // scheduler's budget: nothing else may use this client meanwhile. This default answers none.
   virtual void get_folders_many(std::span<const MailboxQuestion> questions, unsigned connections,
                                 std::vector<std::optional<MailboxFolders>>& answers) {
     (void)connections;

@@ -174,7 +174,8 @@ MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
       continue;
     }
     auto [slot, added] = clients.try_emplace(e->second.url);
-    slot->second.connections = std::max(1u, e->second.scheduling.concurrency);
+    // As the scheduler: the first target's settings for a server that several share.
+    if (added) slot->second.connections = std::max(1u, e->second.scheduling.concurrency);
     slot->second.users.push_back(i);
     if (added && !e->second.unusable.empty()) {
       slot->second.error = "not asked: " + e->second.unusable;

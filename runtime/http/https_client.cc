@@ -123,6 +123,8 @@ class PooledHttpsClient : public HttpsClient {
     std::vector<size_t> polled;  // the slot of each entry of `ready`
     bool sending = true;
     size_t k = 0;
+    constexpr size_t kNone = SIZE_MAX;
+    size_t in_hand = kNone;  // a request taken from next() and not yet under way
     auto finish = [&](Slot& slot, std::variant<Response, TransportError> outcome) {
       slot.busy = false;
       if (!slot.connection->reusable()) slot.connection.reset();
@@ -138,9 +140,11 @@ class PooledHttpsClient : public HttpsClient {
             sending = false;
             break;
           }
+          in_hand = k;
           slot.k = k++;
           std::variant<WireRequest, TransportError> wire = build(std::move(*request));
           if (auto* error = std::get_if<TransportError>(&wire)) {
+            in_hand = kNone;
             if (!done(slot.k, *error)) sending = false;
             continue;
           }
@@ -148,6 +152,7 @@ class PooledHttpsClient : public HttpsClient {
           if (!slot.connection) {
             std::variant<std::unique_ptr<HttpsConnection>, TransportError> opened = open();
             if (auto* error = std::get_if<TransportError>(&opened)) {
+              in_hand = kNone;
               if (!done(slot.k, *error)) sending = false;
               continue;
             }
@@ -157,6 +162,7 @@ class PooledHttpsClient : public HttpsClient {
           std::optional<HttpsConnection::Failure> failed = slot.connection->start(
               w.text, w.head, options_.read_timeout, options_.max_response_bytes);
           slot.busy = true;
+          in_hand = kNone;
           if (failed) finish(slot, failed->error);
         }
         // Wait for any answer, at most until the earliest deadline.
@@ -169,7 +175,10 @@ class PooledHttpsClient : public HttpsClient {
           polled.push_back(i);
           first_deadline = std::min(first_deadline, slots[i].connection->deadline());
         }
-        if (ready.empty()) break;
+        if (ready.empty()) {
+          if (!sending) break;
+          continue;  // every free connection failed to start: the next requests are taken
+        }
         auto left = std::chrono::ceil<std::chrono::milliseconds>(first_deadline -
                                                                  std::chrono::steady_clock::now());
         int timeout = static_cast<int>(std::clamp<int64_t>(left.count(), 0, INT_MAX));
@@ -188,9 +197,11 @@ class PooledHttpsClient : public HttpsClient {
         }
       }
     } catch (const std::exception& e) {
-      // Whatever was in flight ends here, with the reason.
+      // Whatever was taken and not answered ends here, with the reason; it may be sent again.
+      const TransportError error{where_ + e.what(), true};
+      if (in_hand != kNone) (void)done(in_hand, error);
       for (Slot& slot : slots)
-        if (slot.busy) (void)done(slot.k, TransportError{where_ + e.what(), false});
+        if (slot.busy && slot.k != in_hand) (void)done(slot.k, error);
       return;
     }
     for (Slot& slot : slots)

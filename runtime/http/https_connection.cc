@@ -418,10 +418,6 @@ std::variant<Response, HttpsConnection::Failure> HttpsConnection::exchange(
 std::variant<HttpsConnection::Pending, Response, HttpsConnection::Failure>
 HttpsConnection::read_available() {
   if (!current_) return Failure{error("no request is under way", false), false};
-  if (Clock::now() >= socket_.deadline) {
-    std::variant<Response, Failure> timed_out = outcome(net::error::timed_out);
-    return std::get<Failure>(std::move(timed_out));
-  }
   bhttp::response_parser<LimitedBody>& parser = current_->parser;
   error_code ec;
   for (;;) {
@@ -443,7 +439,11 @@ HttpsConnection::read_available() {
     int n = until_done([&] { return SSL_read(ssl_, space.data(), static_cast<int>(space.size())); },
                        ec, false);
     socket_.dont_wait = false;
-    if (ec == net::error::would_block) return Pending{};
+    if (ec == net::error::would_block) {
+      // What had arrived is read; only then may the deadline end the wait.
+      if (Clock::now() < socket_.deadline) return Pending{};
+      ec = net::error::timed_out;
+    }
     if (ec) break;
     buffer_.commit(static_cast<size_t>(n));
   }

@@ -135,3 +135,19 @@ TEST_CASE("send_many: a response over the limit is an error, the others are answ
                                      ": the response is larger than 1048576 bytes");
   CHECK(body_or_error(out[1]) == "ok");
 }
+
+TEST_CASE("send_many: when no connection can be opened, every request still gets its answer",
+          "[http]") {
+  std::unique_ptr<HttpsClient> client;
+  uint16_t port = 0;
+  {
+    TlsTestServer server;  // gone at the end of the block: its port refuses connections
+    client = client_for(server);
+    port = server.port();
+  }
+  std::map<size_t, Outcome> out = send_numbered(*client, 2, 5);
+  REQUIRE(out.size() == 5);
+  for (const auto& [k, outcome] : out)
+    CHECK(body_or_error(outcome) ==
+          "error: 127.0.0.1:" + std::to_string(port) + ": connection refused");
+}
