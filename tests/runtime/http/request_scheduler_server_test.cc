@@ -14,17 +14,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-std::unique_ptr<HttpsClient> client_for(const TlsTestServer& server) {
-  Result<HttpsUrl> url = parse_https_url(server.url());
-  REQUIRE(url.ok());
-  ClientOptions options;
-  options.ca_file = server.certificates().ca_file;
-  options.read_timeout = milliseconds(5000);
-  Result<std::unique_ptr<HttpsClient>> client = HttpsClient::create(*url, options, nullptr);
-  REQUIRE(client.ok());
-  return std::move(client).value();
-}
-
 Verdict done(const Response&) {
   return Verdict{};
 }
@@ -39,7 +28,7 @@ TEST_CASE("scheduler over HTTPS: 503 Retry-After: 1 is honoured, then the answer
     answer.body = "after the pause";
     return answer;
   });
-  auto client = client_for(server);
+  auto client = test::client_of(server);
   RequestScheduler scheduler(*client, SchedulerOptions{});
   std::variant<Response, TransportError> outcome = scheduler.run(Request{}, done);
   REQUIRE(std::holds_alternative<Response>(outcome));
@@ -58,7 +47,7 @@ TEST_CASE("scheduler over HTTPS: the concurrency budget holds with 16 threads", 
     answer.delay = milliseconds(10);
     return answer;
   });
-  auto client = client_for(server);
+  auto client = test::client_of(server);
   SchedulerOptions options;
   options.concurrency = 4;
   RequestScheduler scheduler(*client, options);

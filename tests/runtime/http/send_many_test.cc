@@ -19,15 +19,10 @@ using Outcome = std::variant<Response, TransportError>;
 std::unique_ptr<HttpsClient> client_for(const TlsTestServer& server,
                                         milliseconds read_timeout = milliseconds(5000),
                                         size_t max_response_bytes = 64u << 20) {
-  Result<HttpsUrl> url = parse_https_url(server.url());
-  REQUIRE(url.ok());
   ClientOptions options;
-  options.ca_file = server.certificates().ca_file;
   options.read_timeout = read_timeout;
   options.max_response_bytes = max_response_bytes;
-  Result<std::unique_ptr<HttpsClient>> client = HttpsClient::create(*url, options, nullptr);
-  REQUIRE(client.ok());
-  return std::move(client).value();
+  return test::client_of(server, options);
 }
 
 Request numbered(size_t k) {

@@ -189,4 +189,17 @@ uint16_t unused_port() {
   return acceptor.local_endpoint().port();
 }
 
+std::unique_ptr<http::HttpsClient> client_of(const TlsTestServer& server,
+                                             http::ClientOptions options) {
+  Result<http::HttpsUrl> url = http::parse_https_url(server.url());
+  if (!url.ok()) throw std::runtime_error(url.errors().front().message);
+  if (options.ca_file.empty()) options.ca_file = server.certificates().ca_file;
+  if (options.read_timeout == http::ClientOptions{}.read_timeout)
+    options.read_timeout = std::chrono::milliseconds(5000);
+  Result<std::unique_ptr<http::HttpsClient>> client =
+      http::HttpsClient::create(*url, std::move(options), nullptr);
+  if (!client.ok()) throw std::runtime_error(client.errors().front().message);
+  return std::move(client).value();
+}
+
 }  // namespace sd::test

@@ -96,4 +96,9 @@ class TlsTestServer {
 // A port on 127.0.0.1 that nothing listens on (it was free a moment ago).
 [[nodiscard]] uint16_t unused_port();
 
+// The one HTTPS client for `server`, trusting its CA; `options` as given otherwise (a read
+// timeout of 5 s unless set).
+[[nodiscard]] std::unique_ptr<http::HttpsClient> client_of(const TlsTestServer& server,
+                                                           http::ClientOptions options = {});
+
 }  // namespace sd::test
