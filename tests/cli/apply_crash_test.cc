@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "tests/cli/apply_support.h"
 
@@ -33,6 +35,11 @@ std::vector<std::string> apply_args(const Workspace& w) {
 // Runs apply in a child process that kills itself at the `kill_at`-th checkpoint (1-based).
 // Returns true if it was killed, false if the apply finished first.
 bool apply_killed_at(const Workspace& w, int kill_at) {
+  // The Exchange lab serves from threads of this process. Right after an apply ends (killed or
+  // not) they are still closing its connections and freeing memory; a fork at that moment can
+  // leave the child a lock no thread of its own will release (libasan's allocator has no fork
+  // handler), and the child hangs. Let them finish first.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
