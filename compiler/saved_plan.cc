@@ -365,12 +365,13 @@ Result<SavedPlan> parse_saved_plan(const std::string& file, std::string_view tex
 SavedPlan saved_plan_of(const Plan& plan) {
   SavedPlan out;
   out.format = kFormat;
-  out.plan_id = plan_id(plan);
   out.deployment = plan.deployment;
   out.spec_file = plan.spec_file;
   out.spec_digest = plan.spec_digest;
   out.only = plan.only;
   out.actions.reserve(plan.actions.size());
+  std::vector<std::string> fingerprints;  // computed once, for the actions and the plan id
+  fingerprints.reserve(plan.actions.size());
   for (uint32_t i = 0; i < plan.actions.size(); ++i) {
     const Action& a = plan.actions[i];
     if (!a.type) continue;  // a plan bug; the JSON plan does not list it either
@@ -382,8 +383,10 @@ SavedPlan saved_plan_of(const Plan& plan) {
                   a.cannot_sync,
                   a.folder_id_at_apply};
     s.fingerprint = action_fingerprint(a, s.observed_fingerprint);
+    fingerprints.push_back(s.fingerprint);
     out.actions.push_back(std::move(s));
   }
+  out.plan_id = plan_id_of(plan.spec_digest, plan.only, fingerprints);  // as plan_id(plan)
   return out;
 }
 
