@@ -35,8 +35,16 @@ Result<Connection> connection_of(const Context& ctx) {
 // they may be asked: the service account, impersonation, throttling (any Exchange object the
 // selection takes in). Then the mailboxes are asked at apply time, after those changes, not
 // now (their answers would be stale).
+// Whether the selection takes in any Exchange-management object (steps 1 and 2).
+bool selects_exchange(const std::vector<std::string>& only) {
+  for (const ResourceType* type : all_resource_types())
+    if (type->name.starts_with("exchange.") && selects_type(only, *type)) return true;
+  return false;
+}
+
 bool exchange_changes_pending(const DesiredState& desired, const ObservedState& observed,
                               const std::vector<std::string>& only) {
+  if (!selects_exchange(only)) return false;  // e.g. --only nexj: Exchange stays as it is
   static const std::vector<std::string> kExchange = {"exchange"};
   Plan plan = make_plan(select_desired(desired, kExchange), select_observed(observed, kExchange),
                         sd::PlanOptions{});
@@ -54,10 +62,7 @@ Status attach_exchange_management(LiveSystems& systems, const LoadedInput& input
                                   const Context& ctx) {
   const Spec& spec = input.loaded.spec;
   // A plan limited to the NexJ side does not open a remote shell.
-  bool selected = false;
-  for (const ResourceType* type : all_resource_types())
-    selected = selected || (type->name.starts_with("exchange.") && selects_type(only, *type));
-  if (!selected) return ok_status();
+  if (!selects_exchange(only)) return ok_status();
   // Exchange Online has no WinRM remote shell (remote PowerShell was retired there).
   if (spec.exchange.version == ExchangeVersion::ExchangeOnline) return ok_status();
   if (spec.exchange.management.url.empty()) return ok_status();
