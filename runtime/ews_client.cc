@@ -195,14 +195,12 @@ class ScheduledEwsClient final : public EwsClient {
             return true;
           }
           http::Response& response = std::get<http::Response>(outcome);
-          if (response.status == 503) return hand_over();
           auto parse = folder_parser(q.folders->size());
           std::optional<Result<ews::Response<ews::FolderResult>>> parsed;
-          if (response.status == 200 || response.status == 500) {
-            parsed.emplace(parse(response.status, response.body));
-            if (verdict_of(response.status, *parsed).kind != http::Verdict::Done)
-              return hand_over();
-          }
+          // 503 is the scheduler's own throttled answer, before any classifier sees it.
+          if (response.status == 503 ||
+              classify(response, parse, parsed).kind != http::Verdict::Done)
+            return hand_over();
           fast_requests_.fetch_add(1, std::memory_order_relaxed);
           answers[i] = folders_from(final_answer(response, std::move(parsed), parse), *q.folders);
           return true;
@@ -308,13 +306,7 @@ class ScheduledEwsClient final : public EwsClient {
     // Called on this thread, once per response; the last one is the final response's.
     std::optional<Result<ews::Response<Item>>> parsed;
     auto outcome = scheduler_.run(
-        request,
-        [&](const http::Response& response) {
-          if (response.status != 200 && response.status != 500)
-            return http::Verdict{http::Verdict::Done, {}, {}};
-          parsed.emplace(parse(response.status, response.body));
-          return verdict_of(response.status, *parsed);
-        },
+        request, [&](const http::Response& response) { return classify(response, parse, parsed); },
         std::move(answered));
     if (auto* error = std::get_if<http::TransportError>(&outcome)) return transport_failure(*error);
     return final_answer(std::get<http::Response>(outcome), std::move(parsed), parse);
@@ -347,6 +339,17 @@ class ScheduledEwsClient final : public EwsClient {
       return "unexpected HTTP " + std::to_string(response.status) + " from " + endpoint_.url;
     if (!parsed) parsed.emplace(parse(response.status, response.body));
     return std::move(*parsed);
+  }
+
+  // The scheduler's classifier: the verdict on a response, which is parsed into `parsed` when
+  // it can carry EWS messages (HTTP 200 or 500); other statuses are final as they are.
+  template <class Item, class Parse>
+  http::Verdict classify(const http::Response& response, const Parse& parse,
+                         std::optional<Result<ews::Response<Item>>>& parsed) const {
+    if (response.status != 200 && response.status != 500)
+      return http::Verdict{http::Verdict::Done, {}, {}};
+    parsed.emplace(parse(response.status, response.body));
+    return verdict_of(response.status, *parsed);
   }
 
   // The scheduler's view of a parsed response: throttled, worth a retry, or final.
