@@ -162,8 +162,9 @@ Result<ExecutionRequest> nexj_part_after_exchange(const Plan& replanned, const S
   // up with the new rights yet, a transport failure) stops it, to be finished by the next apply.
   size_t unknown = 0;
   const Action* first_unknown = nullptr;
-  for (const Action& a : replanned.actions) {
-    if (a.kind != ActionKind::Unknown || a.type->name.starts_with("exchange.")) continue;
+  for (uint32_t j = 0; j < replanned.actions.size(); ++j) {
+    const Action& a = replanned.actions[j];
+    if (a.kind != ActionKind::Unknown || is_exchange_action(replanned, j)) continue;
     if (!first_unknown) first_unknown = &a;
     ++unknown;
   }

@@ -125,6 +125,11 @@ class PooledHttpsClient : public HttpsClient {
     size_t k = 0;
     constexpr size_t kNone = SIZE_MAX;
     size_t in_hand = kNone;  // a request taken from next() and not yet under way
+    // A request that failed before it was under way.
+    auto unsent = [&](size_t failed, const TransportError& error) {
+      in_hand = kNone;
+      if (!done(failed, error)) sending = false;
+    };
     auto finish = [&](Slot& slot, std::variant<Response, TransportError> outcome) {
       slot.busy = false;
       if (!slot.connection->reusable()) slot.connection.reset();
@@ -144,16 +149,14 @@ class PooledHttpsClient : public HttpsClient {
           slot.k = k++;
           std::variant<WireRequest, TransportError> wire = build(std::move(*request));
           if (auto* error = std::get_if<TransportError>(&wire)) {
-            in_hand = kNone;
-            if (!done(slot.k, *error)) sending = false;
+            unsent(slot.k, *error);
             continue;
           }
           if (!slot.connection) slot.connection = take_idle();
           if (!slot.connection) {
             std::variant<std::unique_ptr<HttpsConnection>, TransportError> opened = open();
             if (auto* error = std::get_if<TransportError>(&opened)) {
-              in_hand = kNone;
-              if (!done(slot.k, *error)) sending = false;
+              unsent(slot.k, *error);
               continue;
             }
             slot.connection = std::move(std::get<std::unique_ptr<HttpsConnection>>(opened));
