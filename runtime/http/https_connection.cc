@@ -59,7 +59,7 @@ bool is_closed(const error_code& ec) {
 
 // A string body with a size limit checked by the body itself. Beast 1.74's parser loses its own
 // body_limit error for a Content-Length response when body bytes follow the header in the same
-// read (the eager parse loop clears the error), and then reads any size.
+// read (the eager parse loop clears the error), and then reads any size; so both are set.
 struct LimitedBody {
   struct value_type {
     std::string text;
@@ -383,7 +383,11 @@ std::optional<HttpsConnection::Failure> HttpsConnection::start(std::string_view 
   current_->read_timeout = read_timeout;
   current_->max_body_bytes = max_body_bytes;
   bhttp::response_parser<LimitedBody>& parser = current_->parser;
-  parser.body_limit(boost::none);  // LimitedBody's own limit, which Beast 1.74 honours
+  // Both limits. Beast 1.74 compares a Content-Length with its limit as an optional, so with
+  // no limit (boost::none) every length is "too large"; the error only surfaces when the header
+  // arrives alone (in the same read as the body, the eager loop clears it). LimitedBody checks
+  // again as the body comes, where Beast loses the error.
+  parser.body_limit(static_cast<uint64_t>(max_body_bytes));
   parser.get().body().limit = max_body_bytes;
   parser.header_limit(kMaxHeaderBytes);
   parser.eager(true);

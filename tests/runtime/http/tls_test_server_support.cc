@@ -143,6 +143,19 @@ void TlsTestServer::serve(tcp::socket socket) {
       TestAnswer answer = answer_for(received);
       if (answer.delay.count() > 0) std::this_thread::sleep_for(answer.delay);
 
+      if (answer.kind == TestAnswer::Pieces) {
+        --in_flight_;
+        // One write per piece: a TLS record each, the gap letting the client read it alone.
+        for (size_t i = 0; i < answer.pieces.size() && !ec; ++i) {
+          if (i > 0) std::this_thread::sleep_for(answer.gap);
+          net::write(stream, net::buffer(answer.pieces[i]), ec);
+        }
+        if (answer.close_after_pieces) {
+          ::SSL_shutdown(stream.native_handle());  // close_notify, without waiting for the reply
+          break;
+        }
+        continue;
+      }
       if (answer.kind == TestAnswer::HalfThenStall || answer.kind == TestAnswer::HalfThenClose) {
         std::string half = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(10, 'x');
         net::write(stream, net::buffer(half), ec);

@@ -31,6 +31,8 @@ struct TestAnswer {
     CloseAfterAnswer,    // a keep-alive answer, then the connection closes (an idle timeout)
     NoKeepAlive,         // the answer says Connection: close, and the connection closes
     HugeBody,            // a body of huge_bytes
+    Pieces,              // `pieces` written as they are, each its own TLS record, `gap` apart;
+                         // then the connection closes if `close_after_pieces`
   } kind = Normal;
   int status = 200;
   http::Headers headers;
@@ -39,6 +41,9 @@ struct TestAnswer {
   size_t huge_bytes = 2u << 20;
   bool chunked = false;                // Transfer-Encoding: chunked instead of Content-Length
   std::chrono::milliseconds delay{0};  // before answering: lets concurrent requests overlap
+  std::vector<std::string> pieces;     // Pieces: the raw response, split where the test says
+  std::chrono::milliseconds gap{2};
+  bool close_after_pieces = false;
 };
 
 struct ReceivedRequest {
