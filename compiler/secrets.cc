@@ -1,9 +1,10 @@
 #include "compiler/secrets.h"
 
-#include <openssl/evp.h>
+#include <mutex>
+#include <unordered_map>
 
-#include <cstdio>
-#include <cstdlib>
+#include "compiler/digest.h"
+#include "compiler/pbkdf2.h"
 
 namespace sd {
 
@@ -29,19 +30,12 @@ std::optional<SecretRef> parse_secret_ref(std::string_view text) {
   return ref;
 }
 
-std::string secret_fingerprint(std::string_view value, std::string_view deployment) {
-  constexpr int kRounds = 100'000;
-  // The label keeps these apart from any other use of the same password and deployment name.
-  std::string salt = "syncdeploy secret fingerprint v1\n" + std::string(deployment);
+namespace {
+
+std::string compute_fingerprint(std::string_view value, std::string_view salt) {
+  constexpr unsigned kRounds = 100'000;
   unsigned char key[8] = {};
-  if (PKCS5_PBKDF2_HMAC(value.data(), static_cast<int>(value.size()),
-                        reinterpret_cast<const unsigned char*>(salt.data()),
-                        static_cast<int>(salt.size()), kRounds, EVP_sha256(), sizeof key,
-                        key) != 1) {
-    // Only a broken OpenSSL fails here; a made-up fingerprint would hide a secret's change.
-    std::fprintf(stderr, "syncdeploy: internal error: PBKDF2 failed\n");
-    std::abort();
-  }
+  pbkdf2_hmac_sha256(value, salt, kRounds, key, sizeof key);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "sha256:";
   for (unsigned char b : key) {
@@ -49,6 +43,34 @@ std::string secret_fingerprint(std::string_view value, std::string_view deployme
     out += kHex[b & 15];
   }
   return out;
+}
+
+// Fingerprints already computed by this process. One apply fingerprints the same password
+// several times (the spec's value, the value each live system holds, again after the Exchange
+// side), each 100,000 rounds. Keyed by a SHA-256 of salt and value, so no second copy of a
+// secret is kept; the function stays pure: the same inputs give the same output.
+struct FingerprintCache {
+  static constexpr size_t kMaxEntries = 1024;
+  std::mutex mutex;
+  std::unordered_map<std::string, std::string> by_input;
+};
+
+}  // namespace
+
+std::string secret_fingerprint(std::string_view value, std::string_view deployment) {
+  // The label keeps these apart from any other use of the same password and deployment name.
+  const std::string salt = "syncdeploy secret fingerprint v1\n" + std::string(deployment);
+  static FingerprintCache cache;
+  const std::string key = sha256_hex({salt, value});
+  {
+    std::lock_guard lock(cache.mutex);
+    if (auto it = cache.by_input.find(key); it != cache.by_input.end()) return it->second;
+  }
+  std::string fingerprint = compute_fingerprint(value, salt);
+  std::lock_guard lock(cache.mutex);
+  if (cache.by_input.size() >= FingerprintCache::kMaxEntries) cache.by_input.clear();
+  cache.by_input.emplace(key, fingerprint);
+  return fingerprint;
 }
 
 namespace {
