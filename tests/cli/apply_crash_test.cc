@@ -2,15 +2,17 @@
 // twice and nothing lost: the live state then equals that of a run never interrupted. The
 // checkpoints are the places where a crash matters (around the journal's records, inside the
 // store's transaction, between the environment file's backup and its rename).
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <chrono>
-#include <thread>
 
 #include "tests/cli/apply_support.h"
+#include "tests/cli/lab_support.h"
+
+extern char** environ;
 
 using namespace sd::test;
 
@@ -32,29 +34,42 @@ std::vector<std::string> apply_args(const Workspace& w) {
   return {"apply", w.spec(), "--only", "nexj", "--auto-approve"};
 }
 
-// Runs apply in a child process that kills itself at the `kill_at`-th checkpoint (1-based).
-// Returns true if it was killed, false if the apply finished first.
+// Runs apply in a new process (tests/crash/crash_apply.cc, started with posix_spawn, so that
+// nothing of this process's threads is inherited) that kills itself at the `kill_at`-th
+// checkpoint (1-based). Returns true if it was killed, false if the apply finished first.
 bool apply_killed_at(const Workspace& w, int kill_at) {
-  // The Exchange lab serves from threads of this process. Right after an apply ends (killed or
-  // not) they are still closing its connections and freeing memory; a fork at that moment can
-  // leave the child a lock no thread of its own will release (libasan's allocator has no fork
-  // handler), and the child hangs. Let them finish first.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    int reached = 0;
-    CliRun run = w.run_with_checkpoints(apply_args(w), [&](std::string_view) {
-      if (++reached == kill_at) ::raise(SIGKILL);
-    });
-    ::_exit(run.code);
-  }
+  std::vector<std::string> args = {SYNCDEPLOY_CRASH_APPLY, std::to_string(kill_at)};
+  for (std::string& a : apply_args(w)) args.push_back(std::move(a));
+  std::vector<std::string> env;
+  for (const auto& [name, value] : RunningLab::shared().env_with(kDemoSecrets))
+    env.push_back(name + "=" + value);
+  // The sanitizers' settings, if any, as the test process has them.
+  for (char** e = environ; *e; ++e)
+    if (std::string_view(*e).find("SAN_OPTIONS=") != std::string_view::npos) env.push_back(*e);
+  std::vector<char*> argv, envp;
+  for (std::string& a : args) argv.push_back(a.data());
+  for (std::string& e : env) envp.push_back(e.data());
+  argv.push_back(nullptr);
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t files;
+  REQUIRE(::posix_spawn_file_actions_init(&files) == 0);
+  // What the child prints goes to a file of the workspace, shown if it fails.
+  const std::string log = w.path("crash_apply.log");
+  REQUIRE(::posix_spawn_file_actions_addopen(&files, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                             0600) == 0);
+  REQUIRE(::posix_spawn_file_actions_adddup2(&files, 1, 2) == 0);
+  pid_t child = -1;
+  int spawned = ::posix_spawn(&child, argv[0], &files, nullptr, argv.data(), envp.data());
+  ::posix_spawn_file_actions_destroy(&files);
+  REQUIRE(spawned == 0);
   int status = 0;
   REQUIRE(::waitpid(child, &status, 0) == child);
   if (WIFSIGNALED(status)) {
     REQUIRE(WTERMSIG(status) == SIGKILL);
     return true;
   }
+  INFO(read_text(log).value_or("(no output)"));
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
   return false;
