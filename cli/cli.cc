@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <ostream>
 
+#include "base/process_env.h"
+#include "base/text_checks.h"
 #include "cli/commands.h"
-#include "compiler/text_checks.h"
-#include "runtime/process_env.h"
 
 namespace sd::cli {
 namespace {

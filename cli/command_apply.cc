@@ -8,20 +8,20 @@
 #include <optional>
 #include <unordered_map>
 
+#include "base/disk_files.h"
+#include "base/source_files.h"
+#include "base/sqlite_database.h"
+#include "base/text_checks.h"
 #include "cli/commands.h"
-#include "compiler/desired_state.h"
-#include "compiler/plan_identity.h"
-#include "compiler/render.h"
-#include "compiler/saved_plan.h"
-#include "compiler/saved_plan_match.h"
-#include "compiler/selection.h"
-#include "compiler/source_files.h"
-#include "compiler/text_checks.h"
+#include "plan/desired_state.h"
+#include "plan/plan_identity.h"
+#include "plan/saved_plan.h"
+#include "plan/saved_plan_match.h"
+#include "plan/selection.h"
+#include "render/render.h"
 #include "runtime/apply_executor.h"
 #include "runtime/apply_lock.h"
-#include "runtime/disk_files.h"
 #include "runtime/live_systems.h"
-#include "runtime/sqlite_database.h"
 
 namespace sd::cli {
 namespace {

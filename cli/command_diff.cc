@@ -1,6 +1,6 @@
+#include "base/text_checks.h"
 #include "cli/commands.h"
-#include "compiler/render.h"
-#include "compiler/text_checks.h"
+#include "render/render.h"
 
 namespace sd::cli {
 

@@ -3,10 +3,10 @@
 // (compiler/exchange_scripts.h), so the reviewed script is what apply would have run.
 #include <sstream>
 
+#include "base/atomic_file.h"
+#include "base/text_checks.h"
 #include "cli/commands.h"
-#include "compiler/exchange_scripts.h"
-#include "compiler/text_checks.h"
-#include "runtime/atomic_file.h"
+#include "exchange/exchange_scripts.h"
 
 namespace sd::cli {
 namespace {

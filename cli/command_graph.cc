@@ -1,5 +1,5 @@
 #include "cli/commands.h"
-#include "compiler/render.h"
+#include "render/render.h"
 
 namespace sd::cli {
 

@@ -6,12 +6,12 @@
 #include <filesystem>
 #include <ostream>
 
+#include "base/atomic_file.h"
+#include "base/text_checks.h"
 #include "cli/commands.h"
-#include "compiler/text_checks.h"
-#include "lab/lab_server.h"
-#include "lab/powershell_host.h"
-#include "runtime/atomic_file.h"
-#include "runtime/winrs_client.h"
+#include "lab/server/lab_server.h"
+#include "lab/server/powershell_host.h"
+#include "runtime/exchange/winrs_client.h"
 
 namespace sd::cli {
 

@@ -1,9 +1,9 @@
 #include <sstream>
 
+#include "base/atomic_file.h"
+#include "base/text_checks.h"
 #include "cli/commands.h"
-#include "compiler/render.h"
-#include "compiler/text_checks.h"
-#include "runtime/atomic_file.h"
+#include "render/render.h"
 
 namespace sd::cli {
 

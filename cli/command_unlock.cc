@@ -1,10 +1,10 @@
 #include <filesystem>
 
+#include "base/sqlite_database.h"
+#include "base/text_checks.h"
 #include "cli/commands.h"
-#include "compiler/text_checks.h"
 #include "runtime/apply_lock.h"
 #include "runtime/live_systems.h"
-#include "runtime/sqlite_database.h"
 
 namespace sd::cli {
 

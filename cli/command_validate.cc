@@ -1,9 +1,9 @@
 #include <ostream>
 
+#include "base/disk_files.h"
+#include "base/text_checks.h"
 #include "cli/commands.h"
-#include "compiler/compile.h"
-#include "compiler/text_checks.h"
-#include "runtime/disk_files.h"
+#include "spec/load_spec.h"
 
 namespace sd::cli {
 

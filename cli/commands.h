@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "cli/cli.h"
-#include "compiler/compile.h"
-#include "compiler/error.h"
-#include "compiler/plan.h"
-#include "compiler/secrets.h"
+#include "plan/plan.h"
+#include "spec/load_spec.h"
+#include "spec/secrets.h"
 
 namespace CLI {
 class App;

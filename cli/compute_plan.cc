@@ -1,8 +1,8 @@
+#include "base/disk_files.h"
 #include "cli/commands.h"
-#include "compiler/desired_state.h"
-#include "compiler/observed_state.h"
-#include "compiler/selection.h"
-#include "runtime/disk_files.h"
+#include "plan/desired_state.h"
+#include "plan/observed_state.h"
+#include "plan/selection.h"
 #include "runtime/live_systems.h"
 #include "runtime/local_secret_source.h"
 

@@ -3,11 +3,11 @@
 #include <set>
 
 #include "cli/commands.h"
-#include "compiler/selection.h"
-#include "runtime/exchange_management.h"
+#include "plan/selection.h"
+#include "runtime/exchange/exchange_management.h"
+#include "runtime/exchange/mailbox_checks.h"
+#include "runtime/exchange/precondition_checks.h"
 #include "runtime/live_systems.h"
-#include "runtime/mailbox_checks.h"
-#include "runtime/precondition_checks.h"
 
 namespace sd::cli {
 namespace {

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/error.h"
-#include "compiler/spec.h"
+#include "base/error.h"
+#include "base/exchange_version.h"
 
 namespace sd::ews {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "compiler/error.h"
+#include "base/error.h"
 
 namespace sd {
 

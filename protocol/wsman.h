@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "compiler/error.h"
+#include "base/error.h"
 
 namespace sd::wsman {
 

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "compiler/plan.h"
-#include "compiler/saved_plan_match.h"
-#include "compiler/secrets.h"
+#include "plan/plan.h"
+#include "plan/saved_plan_match.h"
 #include "runtime/checkpoints.h"
 #include "runtime/journal.h"
 #include "runtime/live_system.h"
+#include "spec/secrets.h"
 
 namespace sd {
 

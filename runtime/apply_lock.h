@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "compiler/error.h"
+#include "base/error.h"
+#include "base/sql.h"
 #include "runtime/journal.h"
-#include "runtime/sql.h"
 
 namespace sd {
 

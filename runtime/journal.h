@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/error.h"
-#include "runtime/sql.h"
+#include "base/error.h"
+#include "base/sql.h"
 
 namespace sd {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "compiler/plan.h"
-#include "compiler/secrets.h"
+#include "plan/plan.h"
+#include "spec/secrets.h"
 
 namespace sd {
 

@@ -2,10 +2,10 @@
 
 #include <filesystem>
 
-#include "compiler/source_files.h"
-#include "runtime/config_store.h"
-#include "runtime/environment_file.h"
+#include "base/source_files.h"
 #include "runtime/journal.h"
+#include "runtime/nexj/config_store.h"
+#include "runtime/nexj/environment_file.h"
 
 namespace sd {
 

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "compiler/observed_state.h"
-#include "compiler/spec.h"
+#include "plan/observed_state.h"
 #include "runtime/checkpoints.h"
 #include "runtime/live_system.h"
+#include "spec/spec.h"
 
 namespace sd {
 

@@ -1,7 +1,7 @@
 #include "runtime/local_secret_source.h"
 
-#include "runtime/disk_files.h"
-#include "runtime/process_env.h"
+#include "base/disk_files.h"
+#include "base/process_env.h"
 
 namespace sd {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "compiler/secrets.h"
+#include "spec/secrets.h"
 
 namespace sd {
 

@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "compiler/error.h"
+#include "base/error.h"
 #include "runtime/http/https_url.h"
 #include "runtime/http/tls_context.h"
 

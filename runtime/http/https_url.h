@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/error.h"
+#include "base/error.h"
 
 namespace sd::http {
 

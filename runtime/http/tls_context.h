@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "compiler/error.h"
+#include "base/error.h"
 
 namespace sd::http {
 

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/sqlite_database.h"
 #include "cli/cli.h"
-#include "runtime/sqlite_database.h"
 #include "tests/cli/lab_support.h"
 
 namespace sd::test {

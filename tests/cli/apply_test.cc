@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 #include <regex>
 
+#include "base/sqlite_database.h"
 #include "runtime/apply_lock.h"
-#include "runtime/sqlite_database.h"
 #include "tests/cli/apply_support.h"
 #include "tests/cli/lab_support.h"
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "runtime/sqlite_database.h"
+#include "base/sqlite_database.h"
 #include "tests/cli/apply_support.h"
 #include "tests/cli/lab_support.h"
 

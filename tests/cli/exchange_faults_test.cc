@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "runtime/exchange/mailbox_checks.h"
 #include "runtime/http/https_url.h"
-#include "runtime/mailbox_checks.h"
 #include "tests/cli/apply_support.h"
 #include "tests/cli/lab_support.h"
 

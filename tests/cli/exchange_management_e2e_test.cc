@@ -8,8 +8,8 @@
 #include <regex>
 #include <sstream>
 
-#include "lab/lab_state.h"
-#include "runtime/sqlite_database.h"
+#include "base/sqlite_database.h"
+#include "lab/state/lab_state.h"
 #include "tests/cli/apply_support.h"
 #include "tests/cli/lab_support.h"
 

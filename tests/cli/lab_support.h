@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "lab/lab_server.h"
+#include "lab/server/lab_server.h"
 
 namespace sd::test {
 

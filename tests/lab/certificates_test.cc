@@ -1,4 +1,4 @@
-#include "lab/certificates.h"
+#include "lab/server/certificates.h"
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>

@@ -1,6 +1,6 @@
 // The lab's EWS answers, read two ways: element by element with pugixml (the exact shape real
 // servers send), and with the client's own parsers (protocol/ews_messages.h).
-#include "lab/ews_service.h"
+#include "lab/ews/ews_service.h"
 
 #include <catch2/catch.hpp>
 #include <pugixml.hpp>

@@ -2,12 +2,12 @@
 // persistence, migration of an older state file, and the effects on the lab's EWS.
 #include <catch2/catch.hpp>
 
-#include "lab/ews_service.h"
-#include "lab/lab_state.h"
-#include "lab/request_handler.h"
+#include "base/sqlite_database.h"
+#include "lab/ews/ews_service.h"
+#include "lab/server/request_handler.h"
+#include "lab/state/lab_state.h"
 #include "protocol/base64.h"
 #include "protocol/ews_messages.h"
-#include "runtime/sqlite_database.h"
 #include "tests/lab/lab_support.h"
 
 namespace sd::lab {

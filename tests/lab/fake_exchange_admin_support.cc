@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "lab/powershell_values.h"
+#include "lab/powershell/powershell_values.h"
 
 namespace sd::test {
 

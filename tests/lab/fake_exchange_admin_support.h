@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "lab/exchange_admin.h"
+#include "lab/exchange/exchange_admin.h"
 
 namespace sd::test {
 

@@ -1,4 +1,4 @@
-#include "lab/faults.h"
+#include "lab/server/faults.h"
 
 #include <catch2/catch.hpp>
 #include <map>

@@ -1,4 +1,4 @@
-#include "lab/lab_directory.h"
+#include "lab/state/lab_directory.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // The lab served in-process on a free port and spoken to over real HTTPS with the project's
 // own client, verifying the lab's CA.
-#include "lab/lab_server.h"
+#include "lab/server/lab_server.h"
 
 #include <catch2/catch.hpp>
 #include <chrono>

@@ -1,10 +1,10 @@
-#include "lab/lab_state.h"
+#include "lab/state/lab_state.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/sqlite_database.h"
+#include "base/sqlite_database.h"
 #include "tests/lab/lab_support.h"
 
 namespace sd::lab {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "lab/lab_state.h"
+#include "lab/state/lab_state.h"
 
 namespace sd::test {
 

@@ -1,4 +1,4 @@
-#include "lab/opath_filter.h"
+#include "lab/exchange/opath_filter.h"
 
 #include <catch2/catch.hpp>
 

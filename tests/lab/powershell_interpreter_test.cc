@@ -1,8 +1,8 @@
-#include "lab/powershell_interpreter.h"
+#include "lab/powershell/powershell_interpreter.h"
 
 #include <catch2/catch.hpp>
 
-#include "lab/powershell_host.h"
+#include "lab/server/powershell_host.h"
 #include "protocol/powershell_command.h"
 #include "tests/lab/fake_exchange_admin_support.h"
 

@@ -1,8 +1,8 @@
-#include "lab/powershell_parser.h"
+#include "lab/powershell/powershell_parser.h"
 
 #include <catch2/catch.hpp>
 
-#include "lab/powershell_error_record.h"
+#include "lab/powershell/powershell_error_record.h"
 
 namespace sd::lab {
 namespace {

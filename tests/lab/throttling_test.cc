@@ -1,4 +1,4 @@
-#include "lab/throttling.h"
+#include "lab/ews/throttling.h"
 
 #include <catch2/catch.hpp>
 

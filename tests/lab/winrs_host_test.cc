@@ -1,6 +1,6 @@
 // The real WinRS client (open_winrs, WinrsSession) against the lab's WinrsHost served over TLS,
 // with a fake command runner.
-#include "lab/winrs_host.h"
+#include "lab/server/winrs_host.h"
 
 #include <catch2/catch.hpp>
 #include <mutex>
@@ -9,7 +9,7 @@
 #include "protocol/base64.h"
 #include "protocol/powershell_command.h"
 #include "protocol/wsman.h"
-#include "runtime/winrs_session.h"
+#include "runtime/exchange/winrs_session.h"
 
 using namespace sd;
 using sd::test::TestAnswer;

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "runtime/winrs_client.h"
+#include "runtime/exchange/winrs_client.h"
 
 using namespace sd;
 using namespace sd::wsman;

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <set>
 
-#include "runtime/sqlite_database.h"
+#include "base/sqlite_database.h"
 
 namespace sd {
 namespace {

@@ -11,7 +11,7 @@
 #include <regex>
 #include <thread>
 
-#include "runtime/sqlite_database.h"
+#include "base/sqlite_database.h"
 
 using namespace sd;
 

@@ -1,4 +1,4 @@
-#include "runtime/config_store.h"
+#include "runtime/nexj/config_store.h"
 
 #include <unistd.h>
 
@@ -10,11 +10,11 @@
 #include <iostream>
 #include <sstream>
 
-#include "compiler/compile.h"
-#include "compiler/desired_state.h"
-#include "compiler/source_files.h"
-#include "runtime/config_store_schema.h"
-#include "runtime/sqlite_database.h"
+#include "base/source_files.h"
+#include "base/sqlite_database.h"
+#include "plan/desired_state.h"
+#include "runtime/nexj/config_store_schema.h"
+#include "spec/load_spec.h"
 
 using namespace sd;
 

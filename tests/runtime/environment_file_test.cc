@@ -1,6 +1,6 @@
 // The environment file as a live system: observe -> make_plan -> apply -> observe converges,
 // and every byte the spec does not manage survives.
-#include "runtime/environment_file.h"
+#include "runtime/nexj/environment_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,9 +12,9 @@
 #include <sstream>
 #include <utility>
 
-#include "compiler/compile.h"
-#include "compiler/desired_state.h"
-#include "runtime/disk_files.h"
+#include "base/disk_files.h"
+#include "plan/desired_state.h"
+#include "spec/load_spec.h"
 
 using namespace sd;
 

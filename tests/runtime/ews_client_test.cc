@@ -1,4 +1,4 @@
-#include "runtime/ews_client.h"
+#include "runtime/exchange/ews_client.h"
 
 #include <catch2/catch.hpp>
 #include <mutex>

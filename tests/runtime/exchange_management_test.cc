@@ -1,12 +1,12 @@
 // Exchange management as a live system, with a scripted remote shell: what a failed connection,
 // a script that stops half way, and a failed action become.
-#include "runtime/exchange_management.h"
+#include "runtime/exchange/exchange_management.h"
 
 #include <catch2/catch.hpp>
 #include <deque>
 
-#include "compiler/desired_state.h"
-#include "compiler/exchange_scripts.h"
+#include "exchange/exchange_scripts.h"
+#include "plan/desired_state.h"
 
 namespace sd {
 namespace {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <numeric>
 
-#include "runtime/sqlite_database.h"
+#include "base/sqlite_database.h"
 
 using namespace sd;
 

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/atomic_file.h"
-#include "runtime/disk_files.h"
+#include "base/atomic_file.h"
+#include "base/disk_files.h"
 #include "runtime/local_secret_source.h"
 
 using namespace sd;

@@ -1,5 +1,5 @@
 // Which users are asked over EWS, and how their answers land in the observed state.
-#include "runtime/mailbox_checks.h"
+#include "runtime/exchange/mailbox_checks.h"
 
 #include <catch2/catch.hpp>
 #include <mutex>

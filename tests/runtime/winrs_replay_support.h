@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "http/tls_test_server_support.h"
-#include "runtime/winrs_client.h"
+#include "runtime/exchange/winrs_client.h"
 
 namespace sd::test {
 

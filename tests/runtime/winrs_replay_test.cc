@@ -3,7 +3,7 @@
 // one, and the decoded output, exit codes and faults asserted exactly.
 #include <catch2/catch.hpp>
 
-#include "runtime/winrs_session.h"
+#include "runtime/exchange/winrs_session.h"
 #include "winrs_replay_support.h"
 
 using namespace sd;

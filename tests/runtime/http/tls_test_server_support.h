@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "lab/certificates.h"
+#include "lab/server/certificates.h"
 #include "runtime/http/https_client.h"
 
 namespace sd::test {

@@ -1,0 +1,18 @@
+// SqlDatabase on SQLite (the embedded default store and the journal).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/sql.h"
+
+namespace sd {
+
+// Opens `path`. Waits up to `busy_timeout_ms` for another writer. Rollback-journal mode with
+// synchronous=FULL: a commit is on disk when commit() returns, and a process killed at any
+// point leaves the last committed state. Errors: cannot open, not a database, read-only.
+[[nodiscard]] Result<std::unique_ptr<SqlDatabase>> open_sqlite(const std::string& path,
+                                                               SqlOpenMode mode,
+                                                               int busy_timeout_ms = 5000);
+
+}  // namespace sd

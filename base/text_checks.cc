@@ -1,0 +1,165 @@
+#include "base/text_checks.h"
+
+#include <fmt/format.h>
+
+namespace sd {
+
+namespace {
+
+// Code points that must never reach a terminal or a review page as themselves: C1 controls
+// (U+009B starts an escape sequence on some terminals) and the bidirectional overrides and
+// isolates that can make a line read differently from what it holds ("Trojan Source").
+bool is_dangerous_code_point(uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C;
+}
+
+}  // namespace
+
+size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  cp = c & (0x7F >> len);
+  for (size_t k = 1; k < len; ++k) {
+    unsigned char cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+namespace {
+
+// Copies the code point at text[i] (not ASCII) to `out`, escaped when it is dangerous or not
+// UTF-8 at all. Returns the index after it.
+size_t append_non_ascii(std::string& out, std::string_view text, size_t i) {
+  uint32_t cp = 0;
+  size_t len = decode_utf8(text, i, cp);
+  if (len == 0) {  // a byte that is not UTF-8: show it, do not pass it on
+    out += fmt::format("\\x{:02X}", static_cast<unsigned char>(text[i]));
+    return i + 1;
+  }
+  if (is_dangerous_code_point(cp)) {
+    out += fmt::format("\\u{{{:04X}}}", cp);
+  } else {
+    out.append(text.substr(i, len));
+  }
+  return i + len;
+}
+
+}  // namespace
+
+std::optional<InvalidUtf8> find_invalid_utf8(std::string_view text) {
+  uint32_t line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    uint32_t cp = c;
+    size_t len = c < 0x80 ? 1 : decode_utf8(text, i, cp);
+    if (len == 0) return InvalidUtf8{line, column, c};
+    if (c == '\n') {
+      ++line, column = 1;
+    } else {
+      column += static_cast<uint32_t>(len);
+    }
+    i += len;
+  }
+  return std::nullopt;
+}
+
+std::string printable(std::string_view value, size_t max_chars) {
+  std::string out;
+  size_t chars = 0;
+  for (size_t i = 0; i < value.size();) {
+    if (chars == max_chars) {
+      out += "…";
+      break;
+    }
+    ++chars;
+    unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        default:
+          if (c < 0x20 || c == 0x7F) {
+            out += fmt::format("\\x{:02X}", c);
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      ++i;
+      continue;
+    }
+    i = append_non_ascii(out, value, i);
+  }
+  return out;
+}
+
+std::string escape_controls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7F) {
+        out += c == '\n' ? std::string("\\n") : fmt::format("\\x{:02X}", c);
+      } else {
+        out += static_cast<char>(c);
+      }
+      ++i;
+      continue;
+    }
+    i = append_non_ascii(out, text, i);
+  }
+  return out;
+}
+
+bool has_control_character(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) return true;
+    uint32_t cp = 0;
+    if (c >= 0x80 && decode_utf8(text, i, cp) == 2 && cp <= 0x9F) return true;
+  }
+  return false;
+}
+
+std::string quoted(std::string_view value, size_t max_chars) {
+  return '"' + printable(value, max_chars) + '"';
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string to_lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+}  // namespace sd

@@ -1,0 +1,158 @@
+// The read queries of the Exchange side, in the one order both the script and its reader use.
+#include "exchange/exchange_queries.h"
+
+#include "exchange/powershell.h"
+
+namespace sd::exchange {
+namespace {
+
+constexpr LimitParameter kLimits[] = {
+    {"ewsMaxConcurrency", "EwsMaxConcurrency", "EWSMaxConcurrency"},
+    {"ewsMaxSubscriptions", "EwsMaxSubscriptions", "EWSMaxSubscriptions"},
+    {"ewsMaxBurst", "EwsMaxBurst", ""},
+    {"ewsRechargeRate", "EwsRechargeRate", ""},
+    {"ewsCutoffBalance", "EwsCutoffBalance", ""},
+    {"ewsPercentTimeInAD", "", "EWSPercentTimeInAD"},
+    {"ewsPercentTimeInCAS", "", "EWSPercentTimeInCAS"},
+    {"ewsPercentTimeInMailboxRPC", "", "EWSPercentTimeInMailboxRPC"},
+    {"ewsFastSearchTimeoutInSeconds", "", "EWSFastSearchTimeoutInSeconds"},
+    {"ewsFindCountLimit", "", "EWSFindCountLimit"},
+};
+
+ExchangeQuery make(QueryKind kind, const ResourceType& type, std::string label,
+                   std::vector<std::string> properties, const ps::Query& q,
+                   uint32_t resource = UINT32_MAX, bool needs_account = false) {
+  ExchangeQuery out{kind, &type, resource,     std::move(label), std::move(properties),
+                    {},   {},    needs_account};
+  ps::Query full = q;
+  full.properties = out.properties;
+  Result<std::string> line = ps::render_query(full);
+  if (line)
+    out.line = std::move(line.value());
+  else
+    out.error = line.errors().front().message;
+  return out;
+}
+
+ExchangeQuery account_query(const Resource& r, uint32_t index) {
+  // The UPN when the spec gives one in that form (or the identity is one); otherwise the alias
+  // of the identity (or of a DOMAIN\name upn).
+  std::string upn = string_field(r, "upn");
+  const std::string& name = upn.empty() ? r.name : upn;
+  Result<std::string> filter = name.find('@') != std::string::npos
+                                   ? ps::opath_equals("UserPrincipalName", name)
+                                   : ps::opath_equals("Alias", alias_of(name));
+  ps::Query q;
+  if (filter)
+    q.source = {"Get-Mailbox", {ps::arg("Filter", *filter), ps::arg("ResultSize", "Unlimited")}};
+  ExchangeQuery out = make(
+      QueryKind::Account, types::kServiceAccount, "Get-Mailbox",
+      {"Name", "Alias", "UserPrincipalName", "SamAccountName", "PrimarySmtpAddress"}, q, index);
+  if (!filter) {
+    out.line.clear();
+    out.error = filter.errors().front().message;
+  }
+  return out;
+}
+
+void add_permission_queries(const Resource& r, uint32_t index, std::vector<ExchangeQuery>& out) {
+  const bool servers = applies_to_servers(string_field(r, "appliesTo"));
+  const std::string noun = servers ? "Get-ExchangeServer" : "Get-MailboxDatabase";
+  ps::Query targets;
+  targets.source = {noun, {}};
+  out.push_back(make(QueryKind::PermissionTargets, types::kAdPermission, noun,
+                     {"Name", "DistinguishedName"}, targets, index, true));
+  ps::Query permissions;
+  permissions.source = {noun, {}};
+  permissions.for_each =
+      ps::Cmdlet{"Get-ADPermission",
+                 {ps::Argument{"Identity", ps::PipelineProperty{"DistinguishedName"}},
+                  ps::arg("User", string_field(r, "user"))}};
+  out.push_back(make(QueryKind::Permissions, types::kAdPermission,
+                     servers ? "Get-ADPermission on every Exchange server"
+                             : "Get-ADPermission on every mailbox database",
+                     {"Identity", "User", "ExtendedRights", "Deny", "IsInherited"}, permissions,
+                     index, true));
+}
+
+}  // namespace
+
+std::span<const LimitParameter> limit_parameters() {
+  return kLimits;
+}
+
+std::string_view limit_parameter(const LimitParameter& p, ExchangeVersion version) {
+  return version == ExchangeVersion::Exchange2010 ? p.on2010 : p.on2013;
+}
+
+bool applies_to_servers(std::string_view applies_to) {
+  return applies_to == "client access servers";
+}
+
+std::string_view extended_right_for(std::string_view applies_to) {
+  if (applies_to == "client access servers") return "ms-Exch-EPI-Impersonation";
+  if (applies_to == "mailbox databases") return "ms-Exch-EPI-May-Impersonate";
+  return {};
+}
+
+std::string_view alias_of(std::string_view identity) {
+  if (size_t slash = identity.rfind('\\'); slash != std::string_view::npos)
+    return identity.substr(slash + 1);
+  if (size_t at = identity.find('@'); at != std::string_view::npos) return identity.substr(0, at);
+  return identity;
+}
+
+std::string string_field(const Resource& r, std::string_view name) {
+  int i = field_index(*r.type, name);
+  if (i < 0 || static_cast<size_t>(i) >= r.values.size()) return {};
+  const auto* s = std::get_if<std::string>(&r.values[static_cast<size_t>(i)]);
+  return s ? *s : std::string();
+}
+
+std::vector<ExchangeQuery> exchange_queries(const DesiredState& desired, ExchangeVersion version) {
+  std::vector<ExchangeQuery> out;
+  auto has = [&](const ResourceType& type) {
+    for (const Resource& r : desired.resources)
+      if (r.type == &type) return true;
+    return false;
+  };
+  const auto& resources = desired.resources;
+  for (uint32_t i = 0; i < resources.size(); ++i)
+    if (resources[i].type == &types::kServiceAccount) out.push_back(account_query(resources[i], i));
+  if (has(types::kManagementScope)) {
+    ps::Query q;
+    q.source = {"Get-ManagementScope", {}};
+    out.push_back(make(QueryKind::Scopes, types::kManagementScope, "Get-ManagementScope",
+                       {"Name", "RecipientFilter", "RecipientRoot"}, q));
+  }
+  if (has(types::kRoleAssignment)) {
+    ps::Query q;
+    q.source = {"Get-ManagementRoleAssignment", {ps::arg("Role", "ApplicationImpersonation")}};
+    out.push_back(
+        make(QueryKind::RoleAssignments, types::kRoleAssignment, "Get-ManagementRoleAssignment",
+             {"Name", "Role", "RoleAssigneeName", "CustomRecipientWriteScope", "Enabled"}, q));
+  }
+  if (has(types::kThrottlingPolicy)) {
+    ps::Query q;
+    q.source = {"Get-ThrottlingPolicy", {}};
+    std::vector<std::string> properties{"Name"};
+    for (const LimitParameter& p : kLimits)
+      if (std::string_view name = limit_parameter(p, version); !name.empty())
+        properties.emplace_back(name);
+    out.push_back(make(QueryKind::Policies, types::kThrottlingPolicy, "Get-ThrottlingPolicy",
+                       std::move(properties), q));
+  }
+  for (uint32_t i = 0; i < resources.size(); ++i)
+    if (resources[i].type == &types::kAdPermission) add_permission_queries(resources[i], i, out);
+  for (uint32_t i = 0; i < resources.size(); ++i) {
+    if (resources[i].type != &types::kThrottlingAssociation) continue;
+    ps::Query q;
+    q.source = {"Get-ThrottlingPolicyAssociation", {ps::arg("Identity", resources[i].name)}};
+    out.push_back(make(QueryKind::Association, types::kThrottlingAssociation,
+                       "Get-ThrottlingPolicyAssociation", {"Name", "ThrottlingPolicyId"}, q, i,
+                       true));
+  }
+  return out;
+}
+
+}  // namespace sd::exchange

@@ -1,0 +1,64 @@
+// The Exchange lab: an HTTPS server that speaks EWS at /EWS/Exchange.asmx the way Exchange does,
+// backed by mailboxes and folders kept in SQLite. `syncdeploy lab serve` runs it; tests start it
+// in-process. Facts it follows: ../shared/reference/exchange-protocols.md §2.2, §3.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "lab/state/lab_state.h"
+
+namespace sd::lab {
+
+// Faults injected into EWS answers, each a probability per request in 0..1 (from flags).
+struct FaultOptions {
+  std::chrono::milliseconds latency{0};  // added before every answer
+  double error_rate = 0;                 // ErrorInternalServerError fault on HTTP 500
+  double busy_rate = 0;  // ErrorServerBusy fault with BackOffMilliseconds = busy_back_off
+  std::chrono::milliseconds busy_back_off{200};
+  double http503_rate = 0;  // HTTP 503 with Retry-After: 1
+  double reset_rate = 0;    // the connection is closed (RST) before any answer
+  double stall_rate = 0;    // half the answer is sent, then nothing until the client gives up
+  uint64_t seed = 1;
+};
+
+struct LabOptions {
+  std::string state_file;      // SQLite; created from `directory_file` when it does not exist
+  std::string directory_file;  // YAML (lab_state.h); loaded into a new or empty state
+  std::string cert_dir;        // where certificates.h puts the CA and server certificate
+  std::string bind_address = "127.0.0.1";
+  uint16_t port = 0;  // 0: any free port
+  unsigned threads = 2;
+  FaultOptions faults;
+  // Requests whose body or headers are larger are refused with 413 / 431.
+  size_t max_request_bytes = 1u << 20;
+};
+
+struct LabStats {
+  uint64_t requests = 0;
+  uint64_t throttled = 0;  // ErrorServerBusy answers from the throttling budget
+  uint64_t faults = 0;     // injected
+};
+
+class LabServer {
+ public:
+  // Opens the state, ensures the certificates, binds and starts serving on background threads.
+  // Errors: the directory file's (file:line:col), the state file's, a port in use.
+  [[nodiscard]] static Result<std::unique_ptr<LabServer>> start(LabOptions options);
+  virtual ~LabServer() = default;  // stops and joins
+
+  [[nodiscard]] virtual uint16_t port() const = 0;
+  [[nodiscard]] virtual std::string ca_file() const = 0;
+  // "https://127.0.0.1:PORT/EWS/Exchange.asmx"
+  [[nodiscard]] virtual std::string ews_url() const = 0;
+  [[nodiscard]] virtual LabStats stats() const = 0;
+  // The live state (for admin commands and tests while serving); thread-safe.
+  [[nodiscard]] virtual LabState& state() = 0;
+  virtual void stop() = 0;
+};
+
+}  // namespace sd::lab

@@ -1,0 +1,107 @@
+#include "lab/server/powershell_host.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "lab/powershell/powershell_error_record.h"
+#include "lab/powershell/powershell_interpreter.h"
+#include "protocol/powershell_command.h"
+
+namespace sd::lab {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+ShellCommandResult cmd_not_recognized(const std::string& command) {
+  return {"",
+          "'" + command +
+              "' is not recognized as an internal or external command,\r\noperable program or "
+              "batch file.\r\n",
+          1};
+}
+
+// powershell.exe's own complaint about its command line (it prints it plainly, not as CLIXML).
+ShellCommandResult bad_command_line(const std::string& message) {
+  return {"", message + "\r\n", 1};
+}
+
+// How powershell.exe takes its script: -EncodedCommand <b64>, or -Command - with stdin.
+struct ScriptSource {
+  std::string script;
+  std::string error;  // powershell.exe's complaint when the command line is not usable
+};
+
+ScriptSource script_from(const std::vector<std::string>& arguments, const std::string& stdin_data) {
+  bool no_profile = false;
+  bool non_interactive = false;
+  std::optional<std::string> encoded;
+  bool from_stdin = false;
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    std::string flag = lower(arguments[i]);
+    if (!flag.empty() && flag[0] == '/') flag[0] = '-';
+    if (flag == "-noprofile") {
+      no_profile = true;
+    } else if (flag == "-noninteractive") {
+      non_interactive = true;
+    } else if (flag == "-encodedcommand" || flag == "-enc" || flag == "-e") {
+      if (i + 1 >= arguments.size()) {
+        return {"", "Missing argument for parameter " + arguments[i] + "."};
+      }
+      encoded = arguments[++i];
+    } else if (flag == "-command" || flag == "-c") {
+      if (i + 1 >= arguments.size() || arguments[i + 1] != "-" || i + 2 != arguments.size()) {
+        return {"",
+                "The lab's powershell runs a script only from -EncodedCommand or "
+                "-Command - (stdin)."};
+      }
+      from_stdin = true;
+      ++i;
+    } else {
+      return {"", "The lab's powershell does not take the argument '" + arguments[i] + "'."};
+    }
+  }
+  if (!no_profile || !non_interactive) {
+    return {"", "The lab's powershell runs only with -NoProfile -NonInteractive."};
+  }
+  if (encoded && from_stdin) return {"", "Use either -EncodedCommand or -Command -, not both."};
+  if (encoded) {
+    Result<std::string> decoded = decode_powershell_command(*encoded);
+    if (!decoded.ok()) {
+      return {"",
+              "Cannot process the command because the value specified with "
+              "-EncodedCommand is not properly encoded. The value must be Base64 encoded."};
+    }
+    return {*decoded, ""};
+  }
+  if (from_stdin) return {stdin_data, ""};
+  return {"", "The lab's powershell needs -EncodedCommand or -Command -."};
+}
+
+}  // namespace
+
+ShellCommandResult run_shell_command(ExchangeAdmin& admin, const std::string& /*user*/,
+                                     const std::string& command,
+                                     const std::vector<std::string>& arguments,
+                                     const std::string& stdin_data) {
+  // `user` is not consulted: the snap-in runs with the caller's Windows rights, unfiltered
+  // by RBAC (reference §4.1), and the lab's WinRM already authenticated the caller.
+  std::string program = lower(command);
+  if (program != "powershell" && program != "powershell.exe") return cmd_not_recognized(command);
+  ScriptSource source = script_from(arguments, stdin_data);
+  if (!source.error.empty()) return bad_command_line(source.error);
+
+  PsRunResult run = run_powershell(admin, source.script);
+  ShellCommandResult result;
+  for (const std::string& line : run.output_lines) result.stdout_bytes += line + "\r\n";
+  if (run.error) {
+    result.stderr_bytes = clixml_error_stream(error_record_lines(*run.error, source.script));
+    result.exit_code = 1;
+  }
+  return result;
+}
+
+}  // namespace sd::lab

@@ -1,0 +1,167 @@
+#include "lab/server/request_handler.h"
+
+#include "base/text_checks.h"
+#include "lab/server/powershell_host.h"
+#include "lab/state/mailbox_folders.h"
+
+namespace sd::lab {
+namespace {
+
+HttpAnswer plain_answer(int status, std::string_view text) {
+  return HttpAnswer{status, {{"Content-Type", "text/plain; charset=utf-8"}}, std::string(text)};
+}
+
+// IIS (and WinRM's listener) compare paths without case.
+bool is_path(std::string_view target, std::string_view path) {
+  return iequals(target.substr(0, target.find('?')), path);
+}
+
+HttpAnswer post_only(std::string_view service) {
+  HttpAnswer answer =
+      plain_answer(405, "405 Method Not Allowed: " + std::string(service) + " takes POST.\n");
+  answer.headers.emplace_back("Allow", "POST");
+  return answer;
+}
+
+}  // namespace
+
+HttpAnswer unauthorized_answer() {
+  HttpAnswer answer =
+      plain_answer(401, "401 Unauthorized: log in with HTTP Basic as a lab account.\n");
+  answer.headers.emplace_back("WWW-Authenticate", "Basic realm=\"lab\"");
+  answer.headers.emplace_back("WWW-Authenticate", "Negotiate");
+  answer.headers.emplace_back("WWW-Authenticate", "NTLM");
+  return answer;
+}
+
+bool parse_basic_authorization(std::string_view header, std::string& user, std::string& password) {
+  size_t space = header.find(' ');
+  if (space == std::string_view::npos || !iequals(header.substr(0, space), "Basic")) return false;
+  std::string_view encoded = header.substr(space + 1);
+  while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
+  while (!encoded.empty() && encoded.back() == ' ') encoded.remove_suffix(1);
+  std::string decoded;
+  if (!base64_decode(encoded, decoded)) return false;
+  size_t colon = decoded.find(':');
+  if (colon == std::string::npos) return false;
+  user = decoded.substr(0, colon);
+  password = decoded.substr(colon + 1);
+  return true;
+}
+
+RequestHandler::RequestHandler(LabState& state, const FaultOptions& faults)
+    : state_(state), service_(state), faults_(faults), wsman_faults_(faults) {
+  winrs_ = WinrsHost::create([this](const std::string& user, const std::string& command,
+                                    const std::vector<std::string>& arguments,
+                                    const std::string& stdin_data) {
+    state_.refresh();
+    return run_shell_command(state_, user, command, arguments, stdin_data);
+  });
+}
+
+std::optional<std::string> RequestHandler::authenticated(std::string_view authorization) {
+  state_.refresh();
+  std::string user, password;
+  if (!parse_basic_authorization(authorization, user, password)) return std::nullopt;
+  return state_.authenticate(user, password);
+}
+
+Decision RequestHandler::handle_wsman(std::string_view method, std::string_view authorization,
+                                      std::string_view body) {
+  Decision decision;
+  if (method != "POST") {
+    decision.answer = post_only("WS-Management");
+    return decision;
+  }
+  std::optional<std::string> account = authenticated(authorization);
+  // WinRM answers an account without the rights to a remote shell as it answers a wrong
+  // password: 401.
+  if (!account || !state_.may_manage(*account)) {
+    decision.answer = unauthorized_answer();
+    return decision;
+  }
+  switch (wsman_faults_.next()) {
+    case FaultKind::Reset:
+      counters_.faults.fetch_add(1, std::memory_order_relaxed);
+      decision.action = Decision::Action::Reset;
+      return decision;
+    case FaultKind::Http503:
+      counters_.faults.fetch_add(1, std::memory_order_relaxed);
+      decision.answer = plain_answer(503, "503 Service Unavailable\n");
+      decision.answer.headers.emplace_back("Retry-After", "1");
+      return decision;
+    default:
+      break;  // EWS's faults (busy, internal error, stall) are EWS answers
+  }
+  WinrsReply reply = winrs_->handle(state_.account_alias(*account).value_or(*account), body);
+  decision.answer =
+      HttpAnswer{reply.status, {{"Content-Type", reply.content_type}}, std::move(reply.body)};
+  return decision;
+}
+
+Decision RequestHandler::handle(std::string_view method, std::string_view target,
+                                std::string_view authorization, std::string_view body) {
+  counters_.requests.fetch_add(1, std::memory_order_relaxed);
+  Decision decision;
+  if (is_path(target, kWsmanPath)) return handle_wsman(method, authorization, body);
+  if (!is_path(target, kEwsPath)) {
+    decision.answer =
+        plain_answer(404, "404 Not Found: EWS is at /EWS/Exchange.asmx, WinRM at /wsman.\n");
+    return decision;
+  }
+  if (method != "POST") {
+    decision.answer = post_only("EWS");
+    return decision;
+  }
+  std::optional<std::string> account = authenticated(authorization);
+  if (!account) {
+    decision.answer = unauthorized_answer();
+    return decision;
+  }
+
+  decision.ticket = throttling_.admit(*account, state_.throttling_for(*account));
+  if (decision.ticket.verdict != Throttling::Verdict::Admitted) {
+    counters_.throttled.fetch_add(1, std::memory_order_relaxed);
+    decision.answer = decision.ticket.verdict == Throttling::Verdict::OverBudget
+                          ? server_busy_answer(decision.ticket.back_off.count())
+                          : connection_count_answer();
+    return decision;
+  }
+
+  const FaultOptions& options = faults_.options();
+  decision.delay = options.latency;
+  FaultKind fault = faults_.next();
+  if (fault != FaultKind::None) counters_.faults.fetch_add(1, std::memory_order_relaxed);
+  switch (fault) {
+    case FaultKind::Reset:
+      decision.action = Decision::Action::Reset;
+      return decision;
+    case FaultKind::Http503:
+      decision.answer = plain_answer(503, "503 Service Unavailable\n");
+      decision.answer.headers.emplace_back("Retry-After", "1");
+      return decision;
+    case FaultKind::Busy:
+      decision.answer = server_busy_answer(options.busy_back_off.count());
+      return decision;
+    case FaultKind::Error:
+      decision.answer = internal_error_answer();
+      return decision;
+    case FaultKind::Stall:
+      decision.action = Decision::Action::Stall;
+      break;
+    case FaultKind::None:
+      break;
+  }
+  decision.answer = service_.handle(*account, body);
+  return decision;
+}
+
+LabStats RequestHandler::stats() const {
+  LabStats s;
+  s.requests = counters_.requests.load();
+  s.throttled = counters_.throttled.load();
+  s.faults = counters_.faults.load();
+  return s;
+}
+
+}  // namespace sd::lab

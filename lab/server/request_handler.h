@@ -1,0 +1,77 @@
+// What the lab's server does with one HTTP request, apart from the network: the endpoint and
+// method, HTTP Basic authentication, throttling, injected faults, then the EWS service (or, at
+// /wsman, the WinRS host running the lab's PowerShell). The
+// server (lab_server.cc) only reads requests and carries out the decision. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "lab/ews/ews_service.h"
+#include "lab/ews/throttling.h"
+#include "lab/server/faults.h"
+#include "lab/server/lab_server.h"
+#include "lab/server/winrs_host.h"
+
+namespace sd::lab {
+
+inline constexpr std::string_view kEwsPath = "/EWS/Exchange.asmx";
+// WinRM (WS-Management) for the Exchange Management Shell: docs/powershell-subset.md.
+inline constexpr std::string_view kWsmanPath = "/wsman";
+
+struct LabCounters {
+  std::atomic<uint64_t> requests{0}, throttled{0}, faults{0};
+};
+
+struct Decision {
+  enum class Action {
+    Answer,  // write `answer`
+    Reset,   // close the connection at once with an RST, answering nothing
+    Stall,   // write the head and half the body of `answer`, then nothing more
+  };
+  Action action = Action::Answer;
+  HttpAnswer answer;
+  std::chrono::milliseconds delay{0};  // injected latency, before acting
+  Throttling::Ticket ticket;           // the request's throttling place; held until answered
+};
+
+class RequestHandler {
+ public:
+  RequestHandler(LabState& state, const FaultOptions& faults);
+
+  // `target` is the request target (path and query); `authorization` the header's value.
+  [[nodiscard]] Decision handle(std::string_view method, std::string_view target,
+                                std::string_view authorization, std::string_view body);
+
+  [[nodiscard]] LabStats stats() const;
+  [[nodiscard]] Throttling& throttling() { return throttling_; }
+
+ private:
+  // The account an HTTP Basic Authorization value logs in as (after picking up state changes).
+  [[nodiscard]] std::optional<std::string> authenticated(std::string_view authorization);
+  // /wsman: authenticated accounts with management rights run the lab's PowerShell.
+  [[nodiscard]] Decision handle_wsman(std::string_view method, std::string_view authorization,
+                                      std::string_view body);
+
+  LabState& state_;
+  EwsService service_;
+  std::unique_ptr<WinrsHost> winrs_;
+  Throttling throttling_;
+  FaultInjector faults_;
+  // WinRM draws from its own sequence, so that the EWS faults a seed gives do not depend on how
+  // many WinRM requests came first.
+  FaultInjector wsman_faults_;
+  LabCounters counters_;
+};
+
+// The 401 answer: WWW-Authenticate Basic realm="lab", Negotiate, NTLM (what on-prem offers).
+[[nodiscard]] HttpAnswer unauthorized_answer();
+
+// user and password from an Authorization header's value ("Basic dXNlcjpwYXNz"); false when it
+// is not Basic or not decodable.
+[[nodiscard]] bool parse_basic_authorization(std::string_view header, std::string& user,
+                                             std::string& password);
+
+}  // namespace sd::lab

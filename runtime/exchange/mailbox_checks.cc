@@ -1,0 +1,266 @@
+#include "runtime/exchange/mailbox_checks.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+
+#include "base/source_files.h"
+#include "base/text_checks.h"
+#include "plan/selection.h"
+
+namespace sd {
+namespace {
+
+const std::string* text_at(const std::vector<Value>& values, int field) {
+  if (field < 0 || static_cast<size_t>(field) >= values.size()) return nullptr;
+  return std::get_if<std::string>(&values[static_cast<size_t>(field)]);
+}
+
+// A live link needs its folder id (again) when it has none or is moving to another mailbox.
+bool needs_folder_id(const Resource& r, const ObservedResource& live) {
+  static const int kTarget = field_index(types::kFolderLink, "target");
+  static const int kEmail = field_index(types::kFolderLink, "email");
+  static const int kFolderId = field_index(types::kFolderLink, "folderId");
+  const std::string* id = text_at(live.values, kFolderId);
+  if (!id || id->empty()) return true;
+  const std::string* want_target = text_at(r.values, kTarget);
+  const std::string* have_target = text_at(live.values, kTarget);
+  if (want_target && (!have_target || *want_target != *have_target)) return true;
+  const std::string* want_email = text_at(r.values, kEmail);
+  const std::string* have_email = text_at(live.values, kEmail);
+  return want_email && (!have_email || to_lower_ascii(*want_email) != to_lower_ascii(*have_email));
+}
+
+MailboxObservation observation_of(const MailboxFolders& answer) {
+  MailboxObservation o;
+  switch (answer.status) {
+    case MailboxFolders::Status::Ok:
+      o.status = MailboxObservation::Status::Ok;
+      break;
+    case MailboxFolders::Status::NoMailbox:
+    case MailboxFolders::Status::Denied:
+    case MailboxFolders::Status::Unusable:
+      o.status = MailboxObservation::Status::CannotSync;
+      break;
+    case MailboxFolders::Status::Failed:
+      o.status = MailboxObservation::Status::Unknown;
+      break;
+  }
+  o.reason = answer.reason;
+  for (const auto& [folder, id] : answer.folder_ids) o.folder_ids.emplace(folder, id);
+  return o;
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f s", static_cast<double>(ms.count()) / 1000.0);
+  return buf;
+}
+
+}  // namespace
+
+std::vector<MailboxToCheck> mailboxes_to_check(const DesiredState& desired,
+                                               const ObservedState& observed, bool refresh,
+                                               std::span<const std::string> only,
+                                               std::span<const std::string> always_ask) {
+  const int kTarget = field_index(types::kFolderLink, "target");
+  const int kEmail = field_index(types::kFolderLink, "email");
+  std::vector<MailboxToCheck> out;
+  std::unordered_map<std::string, size_t> by_email;
+  std::vector<uint8_t> needed;
+  std::string address, error;
+  for (const Resource& r : desired.resources) {
+    if (r.type != &types::kFolderLink) continue;
+    if (!only.empty() && !selects(only, types::kFolderLink, r.name)) continue;
+    const std::string* email = text_at(r.values, kEmail);
+    const std::string* target = text_at(r.values, kTarget);
+    if (!email || !target) continue;
+    std::string key = to_lower_ascii(*email);
+    auto [it, added] = by_email.try_emplace(key, out.size());
+    if (added) {
+      out.push_back(MailboxToCheck{*email, *target, {}});
+      needed.push_back(refresh ? 1 : 0);
+    }
+    out[it->second].folders.push_back(r.name.substr(r.name.rfind('/') + 1));
+    if (needed[it->second]) continue;
+    if (std::binary_search(always_ask.begin(), always_ask.end(), r.name)) {
+      needed[it->second] = 1;
+      continue;
+    }
+    address.assign(types::kFolderLink.name).append("/").append(r.name);
+    const ObservedResource* live = nullptr;
+    Presence presence = observed.presence_of(types::kFolderLink, address, &live, &error);
+    if (presence != Presence::Present || !live || needs_folder_id(r, *live)) needed[it->second] = 1;
+  }
+  // Keep only the users that need asking; one GetFolder per user resolves all their folders.
+  size_t kept = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (!needed[i]) continue;
+    if (kept != i) out[kept] = std::move(out[i]);  // a self-move would empty the strings
+    ++kept;
+  }
+  out.resize(kept);
+  return out;
+}
+
+Result<std::map<std::string, EwsEndpoint>> ews_endpoints(const Spec& spec,
+                                                         const std::string& spec_path,
+                                                         const SecretValues& secrets,
+                                                         const std::string& default_ca_file) {
+  const ServiceAccount& account = spec.exchange.serviceAccount;
+  std::string password;
+  if (account.password) {
+    auto found = secrets.find(account.password->text());
+    if (found == secrets.end())
+      return make_error("the service account's password " + account.password->text() +
+                        " was not read");
+    password = found->second;
+  }
+  std::map<std::string, EwsEndpoint> out;
+  for (const Target& target : spec.nexj.targets) {
+    for (const ExchangeServer& server : spec.exchange.servers) {
+      if (server.name != target.server) continue;
+      EwsEndpoint e;
+      e.url = server.ewsUrl;
+      e.ca_file = spec.exchange.caFile.empty() ? default_ca_file
+                                               : resolve_relative(spec_path, spec.exchange.caFile);
+      e.user = account.upn.empty() ? account.identity : account.upn;
+      e.password = password;
+      e.version = spec.exchange.version;
+      out.emplace(target.name, std::move(e));
+    }
+  }
+  return out;
+}
+
+std::string MailboxCheckReport::summary() const {
+  std::string out = "Exchange: asked " + std::to_string(asked) +
+                    (asked == 1 ? " mailbox" : " mailboxes") + " on " + std::to_string(endpoints) +
+                    (endpoints == 1 ? " server" : " servers") + " in " + seconds_text(elapsed);
+  if (cannot_sync) out += "; " + std::to_string(cannot_sync) + " cannot sync";
+  if (failed) out += "; " + std::to_string(failed) + " could not be checked";
+  if (scheduling.throttled == 0) return out + "; not throttled";
+  return out + "; throttled " + std::to_string(scheduling.throttled) +
+         (scheduling.throttled == 1 ? " time, " : " times, ") +
+         seconds_text(scheduling.throttled_time) + " spent throttled";
+}
+
+MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
+                                   const std::map<std::string, EwsEndpoint>& endpoints,
+                                   const EwsClientFactory& open_client, unsigned threads,
+                                   ObservedState& observed) {
+  MailboxCheckReport report;
+  if (users.empty()) return report;
+  const auto started = std::chrono::steady_clock::now();
+
+  // One client per endpoint URL, opened before the workers start (no lock on the hot path).
+  struct Client {
+    std::unique_ptr<EwsClient> client;
+    std::string error;
+    unsigned connections = 1;
+    std::vector<size_t> users;  // the indices of its users
+  };
+  std::map<std::string, Client> clients;
+  std::vector<const Client*> client_of(users.size(), nullptr);
+  std::vector<std::string> missing(users.size());
+  for (size_t i = 0; i < users.size(); ++i) {
+    auto e = endpoints.find(users[i].target);
+    if (e == endpoints.end()) {
+      missing[i] = "target " + users[i].target + " has no Exchange server in the spec";
+      continue;
+    }
+    auto [slot, added] = clients.try_emplace(e->second.url);
+    // As the scheduler: the first target's settings for a server that several share.
+    if (added) slot->second.connections = std::max(1u, e->second.scheduling.concurrency);
+    slot->second.users.push_back(i);
+    if (added && !e->second.unusable.empty()) {
+      slot->second.error = "not asked: " + e->second.unusable;
+    } else if (added) {
+      Result<std::unique_ptr<EwsClient>> opened = open_client(e->second);
+      if (opened.ok())
+        slot->second.client = std::move(opened).value();
+      else
+        slot->second.error = opened.errors().front().message;
+    }
+    client_of[i] = &slot->second;
+  }
+
+  // First the fast way: each server's mailboxes from one thread, many connections at once.
+  // What that leaves unanswered (throttling, faults) goes the careful way below.
+  std::vector<MailboxFolders> answers(users.size());
+  std::vector<uint8_t> answered(users.size(), 0);
+  auto ask_many = [&](Client& c) {
+    std::vector<MailboxQuestion> questions;
+    questions.reserve(c.users.size());
+    for (size_t i : c.users) questions.push_back({&users[i].email, &users[i].folders});
+    std::vector<std::optional<MailboxFolders>> found;
+    c.client->get_folders_many(questions, c.connections, found);
+    for (size_t j = 0; j < found.size() && j < c.users.size(); ++j) {
+      if (!found[j]) continue;
+      answers[c.users[j]] = std::move(*found[j]);
+      answered[c.users[j]] = 1;
+    }
+  };
+  std::vector<std::thread> fast;
+  for (auto& [url, c] : clients) {
+    if (!c.client) continue;
+    try {
+      fast.emplace_back(ask_many, std::ref(c));
+    } catch (const std::system_error&) {
+      ask_many(c);  // no more threads: on this one
+    }
+  }
+  for (std::thread& t : fast) t.join();
+
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < users.size(); i = next++) {
+      if (answered[i]) continue;
+      const Client* c = client_of[i];
+      if (!c || !c->client) {
+        answers[i].status = MailboxFolders::Status::Failed;
+        answers[i].reason = c ? c->error : missing[i];
+        continue;
+      }
+      answers[i] = c->client->get_folders(users[i].email, users[i].folders);
+    }
+  };
+  const size_t left =
+      users.size() - static_cast<size_t>(std::count(answered.begin(), answered.end(), 1));
+  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(left)));
+  std::vector<std::thread> workers;
+  workers.reserve(threads - 1);
+  try {
+    for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No more threads (a process limit): the ones started, and this one, share the work.
+  }
+  work();
+  for (std::thread& w : workers) w.join();
+
+  for (size_t i = 0; i < users.size(); ++i) {
+    MailboxObservation o = observation_of(answers[i]);
+    report.cannot_sync += o.status == MailboxObservation::Status::CannotSync;
+    report.failed += o.status == MailboxObservation::Status::Unknown;
+    observed.mailboxes[to_lower_ascii(users[i].email)] = std::move(o);
+  }
+  report.asked = users.size();
+  for (const auto& [url, c] : clients) {
+    ++report.endpoints;
+    if (!c.client) continue;
+    http::SchedulerStats s = c.client->stats();
+    report.scheduling.requests += s.requests;
+    report.scheduling.retries += s.retries;
+    report.scheduling.throttled += s.throttled;
+    report.scheduling.throttled_time += s.throttled_time;
+  }
+  report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  return report;
+}
+
+}  // namespace sd

@@ -1,0 +1,60 @@
+// The WinRS client: runs commands on a Windows host over WinRM (WS-Management SOAP 1.2 over the
+// one HTTPS client), as pywinrm and Ansible's winrm connection do (reference §4.1): Create a
+// shell, Command, Send stdin, Receive until Done (the operation-timeout fault 2150858793 means
+// Receive again), Signal terminate, Delete. PowerShell scripts go as
+// `powershell -NoProfile -NonInteractive -EncodedCommand <base64 UTF-16LE>`, or through stdin
+// (`-Command -`) when the command line would be too long; stderr CLIXML is decoded into
+// readable messages.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "runtime/http/https_client.h"
+
+namespace sd {
+
+struct WinrsOptions {
+  std::string url;  // https://host:5986/wsman
+  enum class Auth { Basic, Certificate } auth = Auth::Basic;
+  std::string user, password;                  // Basic
+  http::ClientCertificate certificate;         // Certificate (mapped to an account on the host)
+  std::string ca_file;                         // empty: the system roots
+  std::vector<http::ConnectTo> connect_to;     // SYNCDEPLOY_CONNECT_TO
+  std::chrono::seconds operation_timeout{20};  // wsman:OperationTimeout of a Receive
+  std::chrono::milliseconds connect_timeout{10'000};
+  // Longest a command may run before it is terminated (Signal) and reported as timed out.
+  std::chrono::milliseconds command_timeout{600'000};
+};
+
+struct CommandOutput {
+  std::string stdout_text;  // as the streams decoded (UTF-8 with WINRS_CODEPAGE 65001)
+  std::string stderr_text;  // CLIXML decoded into readable lines
+  int64_t exit_code = 0;
+};
+
+// What the Exchange live system needs from a remote host; tests pass their own.
+class RemoteShell {
+ public:
+  virtual ~RemoteShell() = default;
+  // Runs a PowerShell script to its end in the open shell (opened on first use, reused).
+  // A non-zero exit code is a result, not an error; errors are transport and protocol
+  // failures, named with the endpoint ("WinRM https://exch01.example.local:5986/wsman: the
+  // credentials for EXAMPLE\deploy-admin were refused (HTTP 401)").
+  [[nodiscard]] virtual Result<CommandOutput> run_powershell(const std::string& script) = 0;
+};
+
+// Validates the options (https URL, credentials for the auth, readable CA and certificate
+// files); connects on first use. The shell is deleted when the object is destroyed.
+[[nodiscard]] Result<std::unique_ptr<RemoteShell>> open_winrs(const WinrsOptions& options);
+
+// The readable text of powershell.exe's CLIXML stderr (`#< CLIXML` and <Objs>): the strings of
+// the error stream, _xHHHH_ escapes decoded, one line per record line. Text that is not CLIXML
+// is returned as it is.
+[[nodiscard]] std::string decode_clixml(std::string_view stderr_bytes);
+
+}  // namespace sd

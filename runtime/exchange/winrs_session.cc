@@ -1,0 +1,182 @@
+#include "runtime/exchange/winrs_session.h"
+
+#include <chrono>
+#include <variant>
+
+namespace sd {
+namespace {
+
+constexpr std::string_view kMutualProfile =
+    "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual";
+// Room for a Send's envelope around its base64 (headers, ids), with a wide margin.
+constexpr size_t kEnvelopeRoom = 4096;
+
+class MutualCertificateCredentials : public http::Credentials {
+ public:
+  void authorize(http::Request& request) const override {
+    request.headers.emplace_back("Authorization", std::string(kMutualProfile));
+  }
+};
+
+std::string whole_seconds(std::chrono::milliseconds duration) {
+  const auto count = duration.count();
+  return count % 1000 == 0 ? std::to_string(count / 1000) + " s" : std::to_string(count) + " ms";
+}
+
+}  // namespace
+
+std::unique_ptr<http::Credentials> wsman_certificate_credentials() {
+  return std::make_unique<MutualCertificateCredentials>();
+}
+
+Result<std::unique_ptr<WinrsSession>> WinrsSession::open(const WinrsOptions& options) {
+  const std::string where = "WinRM " + options.url + ": ";
+  Result<http::HttpsUrl> url = http::parse_https_url(options.url);
+  if (!url) return make_error(where + url.errors().front().message);
+  std::shared_ptr<const http::Credentials> credentials;
+  http::ClientOptions client_options;
+  if (options.auth == WinrsOptions::Auth::Basic) {
+    if (options.user.empty()) return make_error(where + "Basic authentication needs a user");
+    credentials = http::basic_credentials(options.user, options.password);
+  } else {
+    if (options.certificate.certificate_file.empty() || options.certificate.key_file.empty())
+      return make_error(where + "certificate authentication needs a certificate and a key file");
+    client_options.client_certificate = options.certificate;
+    credentials = wsman_certificate_credentials();
+  }
+  if (options.operation_timeout.count() <= 0)
+    return make_error(where + "the operation timeout must be at least 1 s");
+  client_options.ca_file = options.ca_file;
+  client_options.connect_to = options.connect_to;
+  client_options.connect_timeout = options.connect_timeout;
+  // A Receive may rightly take the whole operation timeout before the host answers.
+  client_options.read_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options.operation_timeout) +
+      std::chrono::seconds(30);
+  auto client = http::HttpsClient::create(*url, std::move(client_options), std::move(credentials));
+  if (!client) return make_error(where + client.errors().front().message);
+  return std::unique_ptr<WinrsSession>(new WinrsSession(std::move(client).value(), options));
+}
+
+WinrsSession::WinrsSession(std::unique_ptr<http::HttpsClient> client, WinrsOptions options)
+    : client_(std::move(client)), options_(std::move(options)) {
+  endpoint_ = client_->endpoint().text();
+}
+
+WinrsSession::~WinrsSession() = default;
+
+std::vector<Error> WinrsSession::named(std::vector<Error> errors) const {
+  for (Error& error : errors) error.message = "WinRM " + endpoint_ + ": " + error.message;
+  return errors;
+}
+
+wsman::Addressing WinrsSession::addressing() const {
+  wsman::Addressing addressing;
+  addressing.to = endpoint_;
+  addressing.operation_timeout = options_.operation_timeout;
+  return addressing;
+}
+
+size_t WinrsSession::max_send_bytes() const {
+  return (wsman::kDefaultMaxEnvelopeSize - kEnvelopeRoom) / 4 * 3;
+}
+
+Result<std::string> WinrsSession::post(std::string body) {
+  http::Request request;
+  request.headers = {{"Content-Type", "application/soap+xml;charset=UTF-8"}};
+  request.body = std::move(body);
+  std::variant<http::Response, http::TransportError> outcome = client_->send(std::move(request));
+  if (auto* error = std::get_if<http::TransportError>(&outcome)) return make_error(error->message);
+  http::Response& response = std::get<http::Response>(outcome);
+  if (response.status == 401) {
+    if (options_.auth == WinrsOptions::Auth::Basic)
+      return make_error("the credentials for " + options_.user + " were refused (HTTP 401)");
+    return make_error("the client certificate " + options_.certificate.certificate_file +
+                      " was refused (HTTP 401)");
+  }
+  if (response.status == 500 && !wsman::read_fault(response.body))
+    return make_error("HTTP 500 without a WS-Management fault");
+  if (response.status != 200 && response.status != 500)
+    return make_error("unexpected HTTP " + std::to_string(response.status));
+  return std::move(response.body);
+}
+
+Result<std::string> WinrsSession::create_shell(const wsman::ShellSettings& shell) {
+  Result<std::string> body = post(wsman::create_request(addressing(), shell));
+  if (!body) return named(body.take_errors());
+  Result<std::string> shell_id = wsman::parse_create_response(*body);
+  if (!shell_id) return named(shell_id.take_errors());
+  return shell_id;
+}
+
+Result<std::string> WinrsSession::run_command(const std::string& shell_id,
+                                              const std::string& command,
+                                              const std::vector<std::string>& arguments,
+                                              const wsman::CommandFlags& flags) {
+  Result<std::string> body =
+      post(wsman::command_request(addressing(), shell_id, command, arguments, flags));
+  if (!body) return named(body.take_errors());
+  Result<std::string> command_id = wsman::parse_command_response(*body);
+  if (!command_id) return named(command_id.take_errors());
+  return command_id;
+}
+
+Status WinrsSession::send_input(const std::string& shell_id, const std::string& command_id,
+                                std::string_view bytes, bool end) {
+  Result<std::string> body =
+      post(wsman::send_request(addressing(), shell_id, command_id, bytes, end));
+  if (!body) return named(body.take_errors());
+  Status parsed = wsman::parse_empty_response(*body, "Send");
+  if (!parsed) return named(parsed.take_errors());
+  return ok_status();
+}
+
+Result<wsman::ReceiveOutput> WinrsSession::receive(const std::string& shell_id,
+                                                   const std::string& command_id) {
+  Result<std::string> body = post(wsman::receive_request(addressing(), shell_id, command_id));
+  if (!body) return named(body.take_errors());
+  Result<wsman::ReceiveOutput> output = wsman::parse_receive_response(*body, command_id);
+  if (!output) return named(output.take_errors());
+  if (output->timed_out) ++operation_timeouts_;
+  return output;
+}
+
+Result<CommandOutput> WinrsSession::receive_until_done(const std::string& shell_id,
+                                                       const std::string& command_id) {
+  const auto started = std::chrono::steady_clock::now();
+  CommandOutput result;
+  for (;;) {
+    if (std::chrono::steady_clock::now() - started >= options_.command_timeout) {
+      (void)signal(shell_id, command_id, wsman::kSignalTerminate);  // best effort
+      return named({make_error("the command did not finish within " +
+                               whole_seconds(options_.command_timeout) + "; it was terminated")});
+    }
+    Result<wsman::ReceiveOutput> output = receive(shell_id, command_id);
+    if (!output) return output.take_errors();
+    result.stdout_text += output->stdout_bytes;
+    result.stderr_text += output->stderr_bytes;
+    if (output->done) {
+      result.exit_code = *output->exit_code;
+      return result;
+    }
+  }
+}
+
+Status WinrsSession::signal(const std::string& shell_id, const std::string& command_id,
+                            std::string_view code) {
+  Result<std::string> body = post(wsman::signal_request(addressing(), shell_id, command_id, code));
+  if (!body) return named(body.take_errors());
+  Status parsed = wsman::parse_empty_response(*body, "Signal");
+  if (!parsed) return named(parsed.take_errors());
+  return ok_status();
+}
+
+Status WinrsSession::delete_shell(const std::string& shell_id) {
+  Result<std::string> body = post(wsman::delete_request(addressing(), shell_id));
+  if (!body) return named(body.take_errors());
+  Status parsed = wsman::parse_empty_response(*body, "Delete");
+  if (!parsed) return named(parsed.take_errors());
+  return ok_status();
+}
+
+}  // namespace sd

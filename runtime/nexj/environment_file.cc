@@ -1,0 +1,482 @@
+#include "runtime/nexj/environment_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <pugixml.hpp>
+#include <set>
+
+#include "base/atomic_file.h"
+#include "base/digest.h"
+#include "base/source_files.h"
+#include "base/text_checks.h"
+#include "runtime/nexj/xml_splice.h"
+
+namespace sd {
+namespace {
+
+constexpr size_t kMaxBytes = size_t{64} << 20;   // an environment file is a few KiB
+constexpr std::string_view kIndentUnit = "   ";  // what NexJ Studio writes
+constexpr mode_t kNewFileMode = 0600;            // the file holds passwords
+
+struct FileRead {
+  bool exists = false;
+  std::string content;
+  struct stat st {};
+  std::string error;  // "" when read or missing
+};
+
+std::string errno_text() {
+  return std::strerror(errno);
+}
+
+// Missing is not an error: a fresh deployment has no file yet. Devices and FIFOs are never
+// opened (they are looked at first).
+FileRead read_env_file(const std::string& path) {
+  FileRead r;
+  auto fail = [&](const std::string& why) {
+    r.error = path + ": cannot read file: " + why;
+    return r;
+  };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return errno == ENOENT ? r : fail(errno_text());
+  if (!S_ISREG(st.st_mode)) return fail("not a regular file");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return fail(errno_text());
+  if (::fstat(fd, &r.st) != 0 || !S_ISREG(r.st.st_mode)) {
+    ::close(fd);
+    return fail("not a regular file");
+  }
+  if (static_cast<uint64_t>(r.st.st_size) > kMaxBytes) {
+    ::close(fd);
+    return fail("larger than 64 MiB");
+  }
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      std::string why = errno_text();
+      ::close(fd);
+      return fail(why);
+    }
+    if (n == 0) break;
+    r.content.append(buf, static_cast<size_t>(n));
+    if (r.content.size() > kMaxBytes) {
+      ::close(fd);
+      return fail("larger than 64 MiB");
+    }
+  }
+  ::close(fd);
+  r.exists = true;
+  return r;
+}
+
+// The error of a failed atomic write as one line ("<file>: cannot write file: ...").
+std::string write_atomically(const std::string& path, std::string_view content, mode_t mode,
+                             const struct stat* like) {
+  Status written = write_file_atomically(path, content, mode, like);
+  return written.ok() ? std::string() : path + ": " + written.errors().front().message;
+}
+
+std::string at(const std::string& path, std::string_view text, size_t offset) {
+  xml::LineCol lc = xml::line_col(text, offset);
+  return path + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column) + ": ";
+}
+
+size_t offset_of(pugi::xml_node node) {
+  std::ptrdiff_t off = node.offset_debug();
+  return off < 0 ? 0 : static_cast<size_t>(off);
+}
+
+// Parses and checks `text`; returns "" or the one-line error (file:line:col when known).
+std::string parse(const std::string& path, std::string_view text, pugi::xml_document& doc,
+                  pugi::xml_node& root) {
+  std::string_view head = text.substr(0, 4);
+  if (head.starts_with("\xFE\xFF") || head.starts_with("\xFF\xFE") ||
+      head.starts_with(std::string_view("\0\0\xFE\xFF", 4)) ||
+      (text.size() > 1 && (text[0] == '\0' || text[1] == '\0')))
+    return path + ": the file is UTF-16 or UTF-32; only UTF-8 is supported";
+  if (std::optional<InvalidUtf8> bad = find_invalid_utf8(text)) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", bad->byte);
+    return path + ":" + std::to_string(bad->line) + ":" + std::to_string(bad->column) +
+           ": not UTF-8 (byte " + hex + "); only UTF-8 is supported";
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+      return at(path, text, i) + "malformed XML: control character not allowed";
+  }
+  unsigned options = pugi::parse_default | pugi::parse_declaration | pugi::parse_doctype;
+  pugi::xml_parse_result result =
+      doc.load_buffer(text.data(), text.size(), options, pugi::encoding_utf8);
+  if (!result)
+    return at(path, text, static_cast<size_t>(std::max<std::ptrdiff_t>(result.offset, 0))) +
+           "malformed XML: " + result.description();
+  root = pugi::xml_node();
+  for (pugi::xml_node n : doc.children()) {
+    if (n.type() == pugi::node_declaration) {
+      std::string_view enc = n.attribute("encoding").value();
+      if (!enc.empty() && !iequals(enc, "UTF-8"))
+        return at(path, text, offset_of(n) - 2) + "encoding " + quoted(enc) +
+               " is not supported; only UTF-8 is";
+    } else if (n.type() == pugi::node_doctype) {
+      // Entities declared there would change what attribute values mean.
+      if (std::string_view(n.value()).find('[') != std::string_view::npos)
+        return path + ": a DOCTYPE with declarations is not supported";
+    } else if (n.type() == pugi::node_element) {
+      if (root) return at(path, text, offset_of(n) - 1) + "malformed XML: a second root element";
+      root = n;
+    } else if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
+      return path + ": malformed XML: text outside the root element";
+    }
+  }
+  std::string_view name = root.name();
+  if (name != "Environment" && name != "Connections")
+    return at(path, text, offset_of(root) - 1) + "the root element is <" + printable(name, 40) +
+           ">; expected <Environment> or <Connections>";
+  if (root.offset_debug() < 0) return path + ": cannot locate elements in the file";
+  return "";
+}
+
+std::string_view element_of(const ResourceType& type) {
+  return &type == &types::kMailChannel ? "MailConnection" : "HTTPConnection";
+}
+
+// The connection of `channel`, or an empty node when there is none; `error` when the file
+// binds it twice, with another kind of connection, or in a start tag that cannot be edited.
+struct Located {
+  pugi::xml_node node;
+  xml::StartTag tag;
+  std::string error;
+};
+
+Located locate(const std::string& path, std::string_view text, pugi::xml_node root,
+               const ResourceType& type, const std::string& channel) {
+  Located l;
+  std::vector<pugi::xml_node> found;
+  for (pugi::xml_node cc : root.children("ChannelConnections"))
+    for (pugi::xml_node n : cc.children())
+      if (n.type() == pugi::node_element && n.attribute("channel").value() == channel)
+        found.push_back(n);
+  if (found.empty()) return l;
+  std::string where = at(path, text, offset_of(found[0]) - 1);
+  if (found.size() > 1) {
+    std::string lines;
+    for (pugi::xml_node n : found)
+      lines += (lines.empty() ? "" : ", ") + std::to_string(xml::line_col(text, offset_of(n)).line);
+    l.error = where + "channel " + quoted(channel) + " has " + std::to_string(found.size()) +
+              " connections (lines " + lines + "); keep one";
+    return l;
+  }
+  if (found[0].name() != element_of(type)) {
+    l.error = where + "channel " + quoted(channel) + " is bound by a <" +
+              printable(found[0].name(), 40) + ">, not a <" + std::string(element_of(type)) + ">";
+    return l;
+  }
+  std::string why;
+  std::optional<xml::StartTag> tag = xml::scan_start_tag(text, offset_of(found[0]), &why);
+  if (!tag) {
+    l.error = where + why;
+    return l;
+  }
+  l.node = found[0];
+  l.tag = std::move(*tag);
+  return l;
+}
+
+bool is_bool_field(std::string_view f) {
+  return f == "enabled" || f == "secure";
+}
+bool is_int_field(std::string_view f) {
+  return f == "inPort" || f == "outPort" || f == "maxSenders" || f == "readTimeout" ||
+         f == "connectionTimeout";
+}
+
+// The value as the compiler types it; text that is not a plain value stays text, so that it
+// shows as a difference (`${port:25}`, "yes", "025").
+Value value_of(std::string_view field, std::string_view raw) {
+  if (is_bool_field(field) && (raw == "true" || raw == "false")) return raw == "true";
+  if (is_int_field(field) && !raw.empty() && (raw == "0" || raw[0] != '0')) {
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), n);
+    if (ec == std::errc() && end == raw.data() + raw.size() && raw[0] != '-') return n;
+  }
+  return std::string(raw);
+}
+
+struct Wanted {
+  uint16_t field;
+  Value after;
+  std::string text;  // what the attribute must hold (a secret's value, in memory only)
+};
+
+// Whether the attribute already holds what `w` asks for, by the field's comparison rule.
+bool satisfied(const ResourceType& type, const Wanted& w, std::string_view decoded) {
+  const FieldSpec& f = type.fields[w.field];
+  if (f.compare == Compare::Secret || decoded == w.text) return decoded == w.text;
+  return values_match(f.compare, w.after, value_of(f.name, decoded));
+}
+
+// The text to write for each change of `a`; "" or the error.
+std::string wanted_of(const std::string& path, const Action& a, const SecretValues& secrets,
+                      std::vector<Wanted>& out) {
+  for (const FieldChange& c : a.changes) {
+    if (c.field >= a.type->fields.size()) return path + ": " + a.address() + ": unknown field";
+    std::string_view name = a.type->fields[c.field].name;
+    Wanted w{c.field, c.after, {}};
+    if (const auto* b = std::get_if<bool>(&c.after)) {
+      w.text = *b ? "true" : "false";
+    } else if (const auto* i = std::get_if<int64_t>(&c.after)) {
+      w.text = std::to_string(*i);
+    } else if (const auto* s = std::get_if<std::string>(&c.after)) {
+      w.text = *s;
+    } else if (const auto* secret = std::get_if<SecretValue>(&c.after)) {
+      auto it = secrets.find(secret->reference);
+      if (it == secrets.end())
+        return path + ": " + a.address() + ": secret " + secret->reference + " was not resolved";
+      w.text = it->second;
+    } else if (is_unset(c.after)) {
+      continue;
+    } else {
+      return path + ": " + a.address() + ": field " + std::string(name) +
+             " has a value an environment file cannot hold";
+    }
+    if (!xml::can_hold(w.text))
+      return path + ": " + a.address() + ": the value of " + std::string(name) +
+             " holds a character XML 1.0 cannot hold";
+    out.push_back(std::move(w));
+  }
+  if (!xml::can_hold(a.name))
+    return path + ": " + a.address() + ": the channel name holds a character XML cannot hold";
+  std::sort(out.begin(), out.end(),
+            [](const Wanted& x, const Wanted& y) { return x.field < y.field; });
+  return "";
+}
+
+// The splices that make the existing connection `l` hold `wanted`: values replaced in place
+// (same quote), missing attributes added after the last one.
+std::vector<xml::Splice> update_splices(const Located& l, const ResourceType& type,
+                                        const std::vector<Wanted>& wanted) {
+  std::vector<xml::Splice> out;
+  std::string added;
+  for (const Wanted& w : wanted) {
+    std::string name(type.fields[w.field].name);
+    if (const xml::AttributeSpan* a = l.tag.find(name)) {
+      if (satisfied(type, w, l.node.attribute(name.c_str()).value())) continue;
+      out.push_back({a->value_pos, a->value_len, xml::escape_attribute(w.text, a->quote)});
+    } else {
+      added += " " + name + "=\"" + xml::escape_attribute(w.text) + "\"";
+    }
+  }
+  if (!added.empty()) out.push_back({l.tag.after_attributes, 0, std::move(added)});
+  return out;
+}
+
+// The splice that adds a new connection as the last child of <ChannelConnections> (itself
+// added as the root's last child when missing), indented like its siblings.
+std::string insert_splice(const std::string& path, std::string_view text, pugi::xml_node root,
+                          const std::string& element, xml::Splice& out) {
+  pugi::xml_node parent;
+  for (pugi::xml_node cc : root.children("ChannelConnections")) parent = cc;
+  std::vector<std::string> lines = {element};
+  if (!parent) {
+    parent = root;
+    lines = {"<ChannelConnections>", std::string(kIndentUnit) + element, "</ChannelConnections>"};
+  }
+  std::string why;
+  std::optional<xml::StartTag> tag = xml::scan_start_tag(text, offset_of(parent), &why);
+  if (!tag) return at(path, text, offset_of(parent) - 1) + why;
+  std::string parent_indent = xml::indentation_at(text, tag->open).value_or("");
+  std::string child_indent = parent_indent + std::string(kIndentUnit);
+  for (pugi::xml_node n = parent.last_child(); n; n = n.previous_sibling()) {
+    if (n.type() != pugi::node_element) continue;
+    child_indent = xml::indentation_at(text, offset_of(n) - 1).value_or(child_indent);
+    break;
+  }
+  std::optional<xml::Splice> s = xml::append_children(
+      text, *tag, lines, child_indent, parent_indent, xml::line_ending_of(text), &why);
+  if (!s) return at(path, text, tag->open) + why;
+  out = std::move(*s);
+  return "";
+}
+
+}  // namespace
+
+EnvironmentFile::EnvironmentFile(std::string path, Checkpoints checkpoints)
+    : path_(std::move(path)), checkpoints_(std::move(checkpoints)) {}
+
+std::string EnvironmentFile::describe() const {
+  return "environment file " + path_;
+}
+
+bool EnvironmentFile::manages(const ResourceType& type) const {
+  return &type == &types::kMailChannel || &type == &types::kHttpChannel;
+}
+
+void EnvironmentFile::observe(const DesiredState& desired, ObservedState& into) {
+  auto fail_all = [&](const std::string& error) {
+    into.failed_types[std::string(types::kMailChannel.name)] = error;
+    into.failed_types[std::string(types::kHttpChannel.name)] = error;
+  };
+  FileRead f = read_env_file(path_);
+  read_.reset();
+  if (!f.error.empty()) return fail_all(f.error);
+  read_ = Snapshot{f.exists, sha256_hex({f.content})};
+  if (!f.exists) return;  // every channel absent
+  pugi::xml_document doc;
+  pugi::xml_node root;
+  if (std::string e = parse(path_, f.content, doc, root); !e.empty()) return fail_all(e);
+
+  std::set<std::string> seen;
+  for (const Resource& r : desired.resources) {
+    if (!manages(*r.type) || !seen.insert(r.address()).second) continue;
+    Located l = locate(path_, f.content, root, *r.type, r.name);
+    if (!l.node && l.error.empty()) continue;  // absent
+    ObservedResource o;
+    o.type = r.type;
+    o.name = r.name;
+    o.values.assign(r.type->fields.size(), Value{Unset{}});
+    if (!l.error.empty()) {
+      o.presence = Presence::Unknown;
+      o.error = l.error;
+    } else {
+      for (size_t i = 0; i < r.type->fields.size(); ++i) {
+        const FieldSpec& field = r.type->fields[i];
+        pugi::xml_attribute a = l.node.attribute(std::string(field.name).c_str());
+        if (!a) continue;
+        o.values[i] =
+            field.compare == Compare::Secret
+                ? Value{SecretValue{"", secret_fingerprint(a.value(), desired.deployment)}}
+                : value_of(field.name, a.value());
+      }
+    }
+    into.resources.push_back(std::move(o));
+  }
+}
+
+std::vector<ActionResult> EnvironmentFile::apply(const Plan& plan,
+                                                 std::span<const uint32_t> actions,
+                                                 const SecretValues& secrets) {
+  std::vector<ActionResult> results(actions.size());
+  auto fail_all = [&](const std::string& error) {
+    for (ActionResult& r : results)
+      if (r.ok) r = ActionResult{false, error};
+    return results;
+  };
+  struct stat link {};
+  if (::lstat(path_.c_str(), &link) == 0 && S_ISLNK(link.st_mode))
+    return fail_all(path_ + ": is a symbolic link; name the file itself");
+  FileRead f = read_env_file(path_);
+  if (!f.error.empty()) return fail_all(f.error);
+  if (read_ && (read_->exists != f.exists || read_->digest != sha256_hex({f.content})))
+    return fail_all(path_ + " changed since it was read; run apply again");
+
+  std::string text = f.content;
+  for (size_t k = 0; k < actions.size(); ++k) {
+    auto fail = [&](std::string error) { results[k] = ActionResult{false, std::move(error)}; };
+    if (actions[k] >= plan.actions.size()) {
+      fail(path_ + ": no action " + std::to_string(actions[k]) + " in the plan");
+      continue;
+    }
+    const Action& a = plan.actions[actions[k]];
+    if (!a.type || !manages(*a.type)) {
+      fail(path_ + ": " + (a.type ? a.address() : "?") + " is not in the environment file");
+      continue;
+    }
+    if (a.kind == ActionKind::NoOp) continue;
+    if (a.kind != ActionKind::Create && a.kind != ActionKind::Update) {
+      fail(path_ + ": " + a.address() + ": cannot " + std::string(to_string(a.kind)) +
+           " a connection in the environment file");
+      continue;
+    }
+    std::vector<Wanted> wanted;
+    if (std::string e = wanted_of(path_, a, secrets, wanted); !e.empty()) {
+      fail(std::move(e));
+      continue;
+    }
+    std::string base = text;
+    if (base.empty() && !f.exists) {
+      bool connections = path_.ends_with(".connections");
+      base = std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n") +
+             (connections ? "<Connections>\n</Connections>\n" : "<Environment>\n</Environment>\n");
+    }
+    pugi::xml_document doc;
+    pugi::xml_node root;
+    if (std::string e = parse(path_, base, doc, root); !e.empty()) {
+      fail(std::move(e));
+      continue;
+    }
+    Located l = locate(path_, base, root, *a.type, a.name);
+    std::vector<xml::Splice> splices;
+    if (!l.error.empty()) {
+      fail(std::move(l.error));
+      continue;
+    }
+    if (l.node) {
+      splices = update_splices(l, *a.type, wanted);
+    } else if (a.kind == ActionKind::Update) {
+      fail(path_ + ": channel " + quoted(a.name) + " has no connection in the file to update");
+      continue;
+    } else {
+      std::string element = "<" + std::string(element_of(*a.type)) + " channel=\"" +
+                            xml::escape_attribute(a.name) + "\"";
+      for (const Wanted& w : wanted)
+        element += " " + std::string(a.type->fields[w.field].name) + "=\"" +
+                   xml::escape_attribute(w.text) + "\"";
+      element += "/>";
+      splices.emplace_back();
+      if (std::string e = insert_splice(path_, base, root, element, splices.back()); !e.empty()) {
+        fail(std::move(e));
+        continue;
+      }
+    }
+    if (splices.empty()) continue;  // already there
+    std::string edited = xml::apply_splices(base, std::move(splices));
+    // Read the result back: a scanner mistake must fail the action, not corrupt the file.
+    pugi::xml_document check;
+    pugi::xml_node check_root;
+    std::string e = parse(path_, edited, check, check_root);
+    Located back = e.empty() ? locate(path_, edited, check_root, *a.type, a.name) : Located{};
+    bool good = e.empty() && back.node && back.error.empty();
+    for (const Wanted& w : wanted) {
+      std::string name(a.type->fields[w.field].name);
+      good = good && satisfied(*a.type, w, back.node.attribute(name.c_str()).value());
+    }
+    if (!good) {
+      fail(path_ + ": " + a.address() + ": internal error: the edit did not read back");
+      continue;
+    }
+    text = std::move(edited);
+  }
+
+  if (f.exists ? text == f.content : text.empty()) return results;  // nothing to write
+  // Once more, as late as possible: an editor may have saved while the edits were made.
+  FileRead again = read_env_file(path_);
+  if (!again.error.empty()) return fail_all(again.error);
+  if (again.exists != f.exists || again.content != f.content)
+    return fail_all(path_ + " changed since it was read; run apply again");
+  // A killed apply may have left a temporary copy (with passwords) beside the file.
+  remove_stale_temporaries(path_);
+  remove_stale_temporaries(path_ + ".bak");
+  if (f.exists) {
+    std::string e = write_atomically(path_ + ".bak", f.content, f.st.st_mode & 07777, &f.st);
+    if (!e.empty()) return fail_all(e);
+    checkpoints_.at("environment file: backup written");
+  }
+  mode_t mode = f.exists ? f.st.st_mode & 07777 : kNewFileMode;
+  if (std::string e = write_atomically(path_, text, mode, f.exists ? &f.st : nullptr); !e.empty())
+    return fail_all(e);
+  checkpoints_.at("environment file: written");
+  read_ = Snapshot{true, sha256_hex({text})};
+  return results;
+}
+
+}  // namespace sd

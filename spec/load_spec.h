@@ -1,0 +1,27 @@
+// The compiler's front door: spec file -> validated, typed spec -> desired resources.
+// Stages: parse_yaml (document.h) -> check_schema (schema_check.h) -> read_spec (spec_reader.h)
+// -> read CSV users (users_csv.h) -> check_semantics (semantic_rules.h)
+// -> build_desired_state (desired_state.h) -> make_plan (plan.h).
+#pragma once
+
+#include <string>
+
+#include "base/error.h"
+#include "base/source_files.h"
+#include "spec/document.h"
+#include "spec/spec.h"
+
+namespace sd {
+
+struct LoadedSpec {
+  Document doc;
+  Spec spec;
+  std::string digest;  // "sha256:<hex>" over the spec text and every CSV file, in order
+};
+
+// Loads and validates the spec at `path`: every error of every stage that could run, sorted,
+// without duplicates. Schema errors stop before the typed stages (their input would be
+// ill-formed); CSV and semantic errors are reported together.
+[[nodiscard]] Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files);
+
+}  // namespace sd

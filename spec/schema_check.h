@@ -1,0 +1,15 @@
+// Validation of a spec document against schema/spec.schema.json (JSON Schema draft 7,
+// embedded in the binary) with valijson, errors mapped to file:line:col.
+#pragma once
+
+#include <vector>
+
+#include "base/error.h"
+#include "spec/document.h"
+
+namespace sd {
+
+// Every schema violation in `doc`, most specific first per node, sorted. Empty when valid.
+[[nodiscard]] std::vector<Error> check_schema(const Document& doc);
+
+}  // namespace sd

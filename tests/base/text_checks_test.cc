@@ -1,0 +1,56 @@
+#include "base/text_checks.h"
+
+#include <catch2/catch.hpp>
+
+#include "base/error.h"
+
+using namespace sd;
+
+TEST_CASE("printable escapes what could forge lines, colors or reading order", "[text]") {
+  CHECK(printable("plain name") == "plain name");
+  CHECK(printable("a\nb\tc\"d\\e") == "a\\nb\\tc\\\"d\\\\e");
+  CHECK(printable("\x1b[31mred") == "\\x1B[31mred");
+  CHECK(printable("caf\xc3\xa9 \xe6\x97\xa5") == "caf\xc3\xa9 \xe6\x97\xa5");  // kept as is
+  CHECK(printable("\xc2\x9b"
+                  "2J") == "\\u{009B}2J");  // C1 CSI
+  CHECK(printable("admin\xe2\x80\xae"
+                  "txt.exe") == "admin\\u{202E}txt.exe");  // RLO
+  CHECK(printable("x\xe2\x81\xa6y") == "x\\u{2066}y");     // LRI
+  CHECK(printable("bad\xff\xc3") == "bad\\xFF\\xC3");      // not UTF-8
+  CHECK(printable("abcdef", 3) == "abc…");
+  CHECK(printable("\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5", 2) == "\xe6\x97\xa5\xe6\x97\xa5…");
+  CHECK(quoted(std::string("x\ny")) == "\"x\\ny\"");
+}
+
+TEST_CASE("find_invalid_utf8 names the first bad byte by line and column", "[text]") {
+  CHECK_FALSE(find_invalid_utf8("ok\n\xc3\xa9\n"));
+  auto overlong = find_invalid_utf8("a\nbc\xc0\xaf");
+  REQUIRE(overlong);
+  CHECK(overlong->line == 2);
+  CHECK(overlong->column == 3);
+  CHECK(overlong->byte == 0xC0);
+  auto surrogate = find_invalid_utf8("\xed\xa0\x80");
+  REQUIRE(surrogate);
+  CHECK(surrogate->byte == 0xED);
+  CHECK(find_invalid_utf8("\xe6\x97"));  // truncated
+}
+
+TEST_CASE("iequals and to_lower_ascii fold ASCII only", "[text]") {
+  CHECK(iequals("JSmith@Acme.COM", "jsmith@acme.com"));
+  CHECK_FALSE(iequals("jsmith", "jsmith2"));
+  CHECK(to_lower_ascii("ÉX@Y") == "Éx@y");
+}
+
+TEST_CASE("Error::format escapes whatever its parts carry", "[text]") {
+  Error e = make_error(
+      "bad value \x1b[31mred\xc2\x85 and \xe2\x80\xae"
+      "evil\nnext",
+      Location{"dir\n/spec.yaml", 3, 7}, "users[\x07]");
+  CHECK(e.format() ==
+        "dir\\n/spec.yaml:3:7: error: bad value \\x1B[31mred\\u{0085} and \\u{202E}evil\\nnext "
+        "(users[\\x07])");
+  CHECK_FALSE(has_control_character(e.format()));
+  CHECK(escape_controls("quotes \" and \\ stay") == "quotes \" and \\ stay");
+  CHECK(has_control_character("a\xc2\x9b"));
+  CHECK_FALSE(has_control_character("caf\xc3\xa9"));
+}
