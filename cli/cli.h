@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/checkpoints.h"
+#include "base/checkpoints.h"
 
 namespace sd::cli {
 

@@ -1,13 +1,16 @@
 #include "base/text_checks.h"
 #include "cli/commands.h"
+#include "engine/plan_session.h"
 #include "render/render.h"
 
 namespace sd::cli {
 
 // Read-only drift report: live state against the spec. Exit 0 in sync, 2 drift, 1 error.
 int run_diff(const DiffOptions& options, const Context& ctx) {
-  Result<Plan> plan = compute_plan(options.spec, {}, options.only, LiveRead::FromFileOrLive, true,
-                                   ctx, options.exchange);
+  engine::RuntimeWorld world = world_of(ctx);
+  Result<Plan> plan = engine::plan_deployment(
+      world,
+      {options.spec, {}, options.only, engine::LiveRead::FromFileOrLive, true, options.exchange});
   if (!plan.ok()) {
     report(ctx, plan.errors());
     return kExitError;

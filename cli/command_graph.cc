@@ -1,12 +1,14 @@
 #include "cli/commands.h"
+#include "engine/plan_session.h"
 #include "render/render.h"
 
 namespace sd::cli {
 
 int run_graph(const GraphOptions& options, const Context& ctx) {
   // The graph shows structure only: no secret and no live state needs to be read for it.
-  Result<Plan> plan =
-      compute_plan(options.spec, options.observed, options.only, LiveRead::Never, false, ctx);
+  engine::RuntimeWorld world = world_of(ctx);
+  Result<Plan> plan = engine::plan_deployment(
+      world, {options.spec, options.observed, options.only, engine::LiveRead::Never, false, {}});
   if (!plan.ok()) {
     report(ctx, plan.errors());
     return kExitError;

@@ -11,7 +11,7 @@
 #include "cli/commands.h"
 #include "lab/server/lab_server.h"
 #include "lab/server/powershell_host.h"
-#include "runtime/exchange/winrs_client.h"
+#include "protocol/clixml.h"
 
 namespace sd::cli {
 

@@ -3,13 +3,16 @@
 #include "base/atomic_file.h"
 #include "base/text_checks.h"
 #include "cli/commands.h"
+#include "engine/plan_session.h"
 #include "render/render.h"
 
 namespace sd::cli {
 
 int run_plan(const PlanOptions& options, const Context& ctx) {
-  Result<Plan> plan = compute_plan(options.spec, options.observed, options.only,
-                                   LiveRead::FromFileOrLive, true, ctx, options.exchange);
+  engine::RuntimeWorld world = world_of(ctx);
+  Result<Plan> plan =
+      engine::plan_deployment(world, {options.spec, options.observed, options.only,
+                                      engine::LiveRead::FromFileOrLive, true, options.exchange});
   if (!plan.ok()) {
     report(ctx, plan.errors());
     return kExitError;

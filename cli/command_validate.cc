@@ -1,18 +1,17 @@
 #include <ostream>
 
-#include "base/disk_files.h"
 #include "base/text_checks.h"
 #include "cli/commands.h"
-#include "spec/load_spec.h"
+#include "engine/loaded_input.h"
 
 namespace sd::cli {
 
 // Offline, like `terraform validate`: no secrets are read and no live system is asked.
 int run_validate(const ValidateOptions& options, const Context& ctx) {
-  DiskFiles disk;
+  engine::RuntimeWorld world = world_of(ctx);
   bool all_valid = true;
   for (const std::string& spec : options.specs) {
-    Result<LoadedSpec> loaded = load_spec(spec, disk);
+    Result<LoadedSpec> loaded = engine::validate_spec(world, spec);
     if (!loaded.ok()) {
       report(ctx, loaded.errors());
       all_valid = false;

@@ -9,16 +9,12 @@
 
 #include "base/error.h"
 #include "cli/cli.h"
+#include "engine/exchange_reads.h"
+#include "engine/runtime_world.h"
 #include "plan/plan.h"
-#include "spec/load_spec.h"
-#include "spec/secrets.h"
 
 namespace CLI {
 class App;
-}
-
-namespace sd {
-struct LiveSystems;
 }
 
 namespace sd::cli {
@@ -39,16 +35,7 @@ struct ValidateOptions {
 
 enum class PlanFormat { Text, Json, Markdown };
 
-// How plan, diff and apply ask Exchange about the users' mailboxes.
-struct ExchangeReadOptions {
-  bool refresh = false;      // --refresh: ask every mailbox again, even where folder ids are known
-  unsigned concurrency = 8;  // --ews-concurrency: EWS requests in flight per server
-  // Folder links (login/folder, sorted) whose users are asked even when their ids are known:
-  // the links a saved plan changes, so that a plan made with --refresh is applied as made.
-  std::vector<std::string> always_ask;
-  // Set by apply once it has made the Exchange-side changes: the mailboxes are asked now.
-  bool after_exchange_changes = false;
-};
+using engine::ExchangeReadOptions;
 
 struct PlanOptions {
   std::string spec;
@@ -110,46 +97,9 @@ struct LabCommand;
 [[nodiscard]] std::shared_ptr<LabCommand> define_lab(CLI::App& app);
 [[nodiscard]] int run_lab(const LabCommand& command, const Context& ctx);
 
-// A loaded spec with its secrets read: what every command that plans starts from.
-struct LoadedInput {
-  std::string spec_path;
-  LoadedSpec loaded;
-  SecretFingerprints fingerprints;
-};
-// Loads and validates the spec; reads its secrets when `secrets` is set (values kept there).
-[[nodiscard]] Result<LoadedInput> load_input(const std::string& spec_path, bool read_secrets,
-                                             SecretValues* secrets, const Context& ctx);
-
-// The plan of `desired` (built from `input`) against `observed`, limited to `only`.
-[[nodiscard]] Plan plan_against(const LoadedInput& input, DesiredState desired,
-                                ObservedState observed, const std::vector<std::string>& only);
-
-// Adds Exchange management (WinRM to exchange.management.url) to `systems`, with the
-// management password from `secrets`, when `only` selects an exchange.* type. Nothing is
-// opened until it is read. Not for Exchange Online. Errors: a malformed SYNCDEPLOY_CONNECT_TO.
-[[nodiscard]] Status attach_exchange_management(LiveSystems& systems, const LoadedInput& input,
-                                                const SecretValues& secrets,
-                                                const std::vector<std::string>& only,
-                                                const Context& ctx);
-
-// What plan, diff and apply read beyond the live systems: the TLS preconditions, and the
-// mailboxes of the users whose folder links need ids (only those `only` selects), into
-// `observed`. Prints the EWS summary line (time spent throttled) to ctx.err when mailboxes were
-// asked. Errors: a malformed SYNCDEPLOY_CONNECT_TO; everything Exchange answers is observed.
-[[nodiscard]] Status read_exchange(const LoadedInput& input, const SecretValues& secrets,
-                                   const DesiredState& desired,
-                                   const std::vector<std::string>& only,
-                                   const ExchangeReadOptions& options, ObservedState& observed,
-                                   const Context& ctx);
-
-enum class LiveRead { Never, FromFileOrLive };
-// spec -> plan. Observed state: from `observed` (a file) when given; else, with
-// LiveRead::FromFileOrLive, read from the live systems (read-only) and Exchange; else nothing
-// exists.
-[[nodiscard]] Result<Plan> compute_plan(const std::string& spec, const std::string& observed,
-                                        const std::vector<std::string>& only, LiveRead live,
-                                        bool read_secrets, const Context& ctx,
-                                        const ExchangeReadOptions& exchange = {});
+// The world of the commands: the process's (or the test's) environment, progress lines on
+// ctx.err, the crash tests' checkpoints.
+[[nodiscard]] engine::RuntimeWorld world_of(const Context& ctx);
 
 // The exit code for users that cannot sync when nothing else went wrong (cli.h).
 [[nodiscard]] int exit_code_for(const PlanSummary& summary, int otherwise);

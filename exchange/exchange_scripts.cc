@@ -278,7 +278,7 @@ std::string change_comment(const Action& a, const FieldChange& c) {
 }  // namespace
 
 bool is_exchange_management_type(const ResourceType& type) {
-  return type.name.starts_with("exchange.");
+  return type.side == Side::Exchange;
 }
 
 std::string observe_script(const DesiredState& desired, ExchangeVersion version) {

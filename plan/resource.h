@@ -17,16 +17,25 @@ struct FieldSpec {
   Compare compare = Compare::Exact;
 };
 
+// Which side of the deployment a type is on. A two-phase apply runs the Exchange side first:
+// until the service account, impersonation and throttling are as the spec says, the users'
+// mailboxes cannot be asked for the folder ids the NexJ side needs.
+enum class Side : uint8_t {
+  Exchange,  // Exchange management (steps 1 and 2, over WinRM)
+  Nexj,      // the NexJ environment file and configuration store (steps 3 to 7)
+};
+
 struct ResourceType {
   std::string_view name;  // e.g. "nexj.target"
   int step;               // 1..7: the documented setup step; the tie-break of plan order
+  Side side;
   std::span<const FieldSpec> fields;
   // Changes to it are permission or policy changes: listed first for review.
-  bool risky;
+  bool risky = false;
   // Never deleted: when it leaves the spec it is disabled (its "enabled" field set to false).
-  bool disable_when_removed;
+  bool disable_when_removed = false;
   // Index of the boolean "enabled" field, or -1.
-  int enabled_field;
+  int enabled_field = -1;
   std::string_view summary;  // one line for docs and `graph`
   // Names are identities that the live system compares without case (Exchange identities,
   // NexJ logins): live `JSmith` is the spec's `jsmith`, not a second object (decision 3).

@@ -100,35 +100,118 @@ constexpr FieldSpec kFolderLinkFields[] = {
     {"folderId", C::Exact},
 };
 
+// The index of the field named "enabled", or -1: where a disable writes false.
+template <size_t N>
+constexpr int enabled_index(const FieldSpec (&fields)[N]) {
+  for (size_t i = 0; i < N; ++i)
+    if (fields[i].name == "enabled") return static_cast<int>(i);
+  return -1;
+}
+
 }  // namespace
 
 namespace types {
-// clang-format off
-const ResourceType kServiceAccount{"exchange.service_account", 1, kServiceAccountFields,
-    false, false, -1, "Exchange account that NexJ impersonates mailboxes with", true};
-const ResourceType kManagementScope{"exchange.management_scope", 1, kManagementScopeFields,
-    true, false, -1, "recipient scope that limits impersonation", true};
-const ResourceType kRoleAssignment{"exchange.role_assignment", 1, kRoleAssignmentFields,
-    true, false, 3, "ApplicationImpersonation role assigned to the service account", true};
-const ResourceType kAdPermission{"exchange.ad_permission", 1, kAdPermissionFields,
-    true, false, -1, "AD extended right for impersonation (the method NexJ documents)", true};
-const ResourceType kThrottlingPolicy{"exchange.throttling_policy", 2, kThrottlingPolicyFields,
-    true, false, -1, "throttling policy with lifted EWS limits", true};
-const ResourceType kThrottlingAssociation{"exchange.throttling_association", 2,
-    kThrottlingAssociationFields, true, false, -1, "throttling policy assigned to the account", true};
-const ResourceType kMailChannel{"nexj.mail_channel", 3, kMailChannelFields,
-    false, false, 7, "MailConnection in the NexJ environment file"};
-const ResourceType kHttpChannel{"nexj.http_channel", 3, kHttpChannelFields,
-    false, false, -1, "HTTPConnection (EWS sender or notification receiver)"};
-const ResourceType kTarget{"nexj.target", 4, kTargetFields,
-    false, true, 9, "synchronization target for one Exchange server"};
-const ResourceType kGlobalOptions{"nexj.global_options", 5, kGlobalOptionsFields,
-    false, false, -1, "global Exchange synchronization options"};
-const ResourceType kUserOptions{"nexj.user_options", 6, kUserOptionsFields,
-    false, false, -1, "user options for one personalization scope"};
-const ResourceType kFolderLink{"nexj.folder_link", 7, kFolderLinkFields,
-    false, false, 2, "link from a user to one Exchange folder", true};
-// clang-format on
+const ResourceType kServiceAccount{
+    .name = "exchange.service_account",
+    .step = 1,
+    .side = Side::Exchange,
+    .fields = kServiceAccountFields,
+    .summary = "Exchange account that NexJ impersonates mailboxes with",
+    .names_ignore_case = true,
+};
+const ResourceType kManagementScope{
+    .name = "exchange.management_scope",
+    .step = 1,
+    .side = Side::Exchange,
+    .fields = kManagementScopeFields,
+    .risky = true,
+    .summary = "recipient scope that limits impersonation",
+    .names_ignore_case = true,
+};
+const ResourceType kRoleAssignment{
+    .name = "exchange.role_assignment",
+    .step = 1,
+    .side = Side::Exchange,
+    .fields = kRoleAssignmentFields,
+    .risky = true,
+    .enabled_field = enabled_index(kRoleAssignmentFields),
+    .summary = "ApplicationImpersonation role assigned to the service account",
+    .names_ignore_case = true,
+};
+const ResourceType kAdPermission{
+    .name = "exchange.ad_permission",
+    .step = 1,
+    .side = Side::Exchange,
+    .fields = kAdPermissionFields,
+    .risky = true,
+    .summary = "AD extended right for impersonation (the method NexJ documents)",
+    .names_ignore_case = true,
+};
+const ResourceType kThrottlingPolicy{
+    .name = "exchange.throttling_policy",
+    .step = 2,
+    .side = Side::Exchange,
+    .fields = kThrottlingPolicyFields,
+    .risky = true,
+    .summary = "throttling policy with lifted EWS limits",
+    .names_ignore_case = true,
+};
+const ResourceType kThrottlingAssociation{
+    .name = "exchange.throttling_association",
+    .step = 2,
+    .side = Side::Exchange,
+    .fields = kThrottlingAssociationFields,
+    .risky = true,
+    .summary = "throttling policy assigned to the account",
+    .names_ignore_case = true,
+};
+const ResourceType kMailChannel{
+    .name = "nexj.mail_channel",
+    .step = 3,
+    .side = Side::Nexj,
+    .fields = kMailChannelFields,
+    .enabled_field = enabled_index(kMailChannelFields),
+    .summary = "MailConnection in the NexJ environment file",
+};
+const ResourceType kHttpChannel{
+    .name = "nexj.http_channel",
+    .step = 3,
+    .side = Side::Nexj,
+    .fields = kHttpChannelFields,
+    .summary = "HTTPConnection (EWS sender or notification receiver)",
+};
+const ResourceType kTarget{
+    .name = "nexj.target",
+    .step = 4,
+    .side = Side::Nexj,
+    .fields = kTargetFields,
+    .disable_when_removed = true,
+    .enabled_field = enabled_index(kTargetFields),
+    .summary = "synchronization target for one Exchange server",
+};
+const ResourceType kGlobalOptions{
+    .name = "nexj.global_options",
+    .step = 5,
+    .side = Side::Nexj,
+    .fields = kGlobalOptionsFields,
+    .summary = "global Exchange synchronization options",
+};
+const ResourceType kUserOptions{
+    .name = "nexj.user_options",
+    .step = 6,
+    .side = Side::Nexj,
+    .fields = kUserOptionsFields,
+    .summary = "user options for one personalization scope",
+};
+const ResourceType kFolderLink{
+    .name = "nexj.folder_link",
+    .step = 7,
+    .side = Side::Nexj,
+    .fields = kFolderLinkFields,
+    .enabled_field = enabled_index(kFolderLinkFields),
+    .summary = "link from a user to one Exchange folder",
+    .names_ignore_case = true,
+};
 }  // namespace types
 
 std::span<const ResourceType* const> all_resource_types() {

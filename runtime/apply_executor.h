@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "base/checkpoints.h"
 #include "plan/plan.h"
 #include "plan/saved_plan_match.h"
-#include "runtime/checkpoints.h"
 #include "runtime/journal.h"
 #include "runtime/live_system.h"
 #include "spec/secrets.h"

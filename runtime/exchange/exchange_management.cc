@@ -2,6 +2,7 @@
 
 #include "base/source_files.h"
 #include "exchange/exchange_scripts.h"
+#include "protocol/clixml.h"
 
 namespace sd {
 

@@ -52,9 +52,4 @@ class RemoteShell {
 // files); connects on first use. The shell is deleted when the object is destroyed.
 [[nodiscard]] Result<std::unique_ptr<RemoteShell>> open_winrs(const WinrsOptions& options);
 
-// The readable text of powershell.exe's CLIXML stderr (`#< CLIXML` and <Objs>): the strings of
-// the error stream, _xHHHH_ escapes decoded, one line per record line. Text that is not CLIXML
-// is returned as it is.
-[[nodiscard]] std::string decode_clixml(std::string_view stderr_bytes);
-
 }  // namespace sd

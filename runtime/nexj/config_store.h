@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "base/checkpoints.h"
 #include "base/error.h"
 #include "base/sql.h"
-#include "runtime/checkpoints.h"
 #include "runtime/live_system.h"
 
 namespace sd {

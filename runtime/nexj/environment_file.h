@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "runtime/checkpoints.h"
+#include "base/checkpoints.h"
 #include "runtime/live_system.h"
 
 namespace sd {

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "protocol/clixml.h"
 #include "runtime/exchange/winrs_client.h"
 
 using namespace sd;

@@ -1,0 +1,63 @@
+#include "engine/plan_session.h"
+
+#include "engine/observe.h"
+#include "plan/desired_state.h"
+#include "plan/observed_state.h"
+#include "plan/selection.h"
+
+namespace sd::engine {
+
+Plan plan_against(const LoadedInput& input, DesiredState desired, ObservedState observed,
+                  const std::vector<std::string>& only) {
+  if (!only.empty()) {
+    desired = select_desired(std::move(desired), only);
+    observed = select_observed(std::move(observed), only);
+  }
+  sd::PlanOptions options;
+  options.prune = input.loaded.spec.users.prune;
+  Plan plan = make_plan(std::move(desired), std::move(observed), options);
+  plan.spec_file = input.spec_path;
+  plan.spec_digest = input.loaded.digest;
+  plan.only = only;
+  return plan;
+}
+
+Result<Plan> plan_deployment(World& world, const PlanRequest& request) {
+  Status prefixes = check_prefixes(request.only);
+  if (!prefixes.ok()) return prefixes.take_errors();
+  SecretValues secrets;
+  Result<LoadedInput> input = load_input(world, request.spec, request.read_secrets, &secrets);
+  if (!input.ok()) return input.take_errors();
+
+  DesiredState desired = build_desired_state(input->loaded.spec, input->fingerprints);
+  ObservedState observed;
+  if (!request.observed.empty()) {
+    Result<std::string> text = world.files().read(request.observed);
+    if (!text.ok()) return text.take_errors();
+    Result<ObservedState> parsed = parse_observed_state(request.observed, *text);
+    if (!parsed.ok()) return parsed.take_errors();
+    observed = std::move(parsed).value();
+  } else if (request.live == LiveRead::FromFileOrLive) {
+    LivePaths paths = live_paths(input->loaded.spec, request.spec);
+    Result<std::unique_ptr<NexjSystems>> nexj = world.open_nexj(paths);
+    if (!nexj.ok()) return nexj.take_errors();
+    std::vector<LiveSystem*> all = (*nexj)->all();
+    std::unique_ptr<LiveSystem> exchange;
+    if (request.read_secrets) {
+      Result<std::unique_ptr<LiveSystem>> opened =
+          open_exchange_management(world, *input, secrets, request.only);
+      if (!opened.ok()) return opened.take_errors();
+      exchange = std::move(opened).value();
+      if (exchange) all.push_back(exchange.get());
+    }
+    observed = observe_all(all, desired);
+    if (request.read_secrets) {
+      Status read =
+          read_exchange(world, *input, secrets, desired, request.only, request.exchange, observed);
+      if (!read.ok()) return read.take_errors();
+    }
+  }
+  return plan_against(*input, std::move(desired), std::move(observed), request.only);
+}
+
+}  // namespace sd::engine

@@ -1,0 +1,35 @@
+// Plan: the spec against live state (or an observed-state file, or nothing), as plan, diff,
+// graph and export need it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/exchange_reads.h"
+#include "engine/loaded_input.h"
+#include "engine/world.h"
+#include "plan/plan.h"
+
+namespace sd::engine {
+
+enum class LiveRead {
+  Never,           // nothing exists (graph: structure only)
+  FromFileOrLive,  // the observed-state file when given, else the live systems and Exchange
+};
+
+struct PlanRequest {
+  std::string spec;
+  std::string observed;           // an observed-state file; empty: read live state
+  std::vector<std::string> only;  // address prefixes (--only)
+  LiveRead live = LiveRead::FromFileOrLive;
+  bool read_secrets = true;  // false: no secret is read, Exchange is neither read nor asked
+  ExchangeReadOptions exchange;
+};
+
+[[nodiscard]] Result<Plan> plan_deployment(World& world, const PlanRequest& request);
+
+// The plan of `desired` (built from `input`) against `observed`, limited to `only`.
+[[nodiscard]] Plan plan_against(const LoadedInput& input, DesiredState desired,
+                                ObservedState observed, const std::vector<std::string>& only);
+
+}  // namespace sd::engine

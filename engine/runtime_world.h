@@ -1,0 +1,41 @@
+// The World of production: files from the disk, secrets from the environment and files, the
+// NexJ side through runtime/nexj, Exchange through runtime/exchange and the one HTTPS client.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "engine/world.h"
+
+namespace sd::engine {
+
+class RuntimeWorld : public World {
+ public:
+  using GetEnv = std::function<std::optional<std::string>(const std::string&)>;
+  using Say = std::function<void(std::string_view line)>;
+  // `get_env` reads the environment (default: the process's); `progress` gets progress lines.
+  RuntimeWorld(GetEnv get_env, Say progress, Checkpoints checkpoints = {});
+  ~RuntimeWorld() override;
+
+  const SourceFiles& files() const override;
+  std::optional<std::string> env(const std::string& name) const override;
+  std::unique_ptr<SecretSource> secrets_for(const std::string& spec_path) const override;
+  const Checkpoints& checkpoints() const override { return checkpoints_; }
+  void progress(std::string_view line) override;
+
+  Result<std::unique_ptr<NexjSystems>> open_nexj(const LivePaths& paths) override;
+  std::unique_ptr<LiveSystem> open_exchange_management(const ExchangeAccess& access) override;
+  std::vector<PreconditionCheck> check_preconditions(const ExchangeAccess& access) override;
+  Result<MailboxCheckReport> ask_mailboxes(const ExchangeAccess& access,
+                                           const std::vector<MailboxToCheck>& users,
+                                           unsigned concurrency, ObservedState& observed) override;
+
+ private:
+  GetEnv get_env_;
+  Say progress_;
+  Checkpoints checkpoints_;
+  std::unique_ptr<SourceFiles> disk_;
+};
+
+}  // namespace sd::engine
