@@ -1,6 +1,6 @@
 // The queries of the Exchange read, shared by observe_script (which prints them) and
 // read_observation (which reads their lines back in the same order), and the tables both sides
-// of compiler/exchange_scripts.h use: throttling parameters per version, account names.
+// of exchange/exchange_scripts.h use: throttling parameters per version, account names.
 // Internal to exchange_scripts*.cc.
 #pragma once
 

@@ -1,10 +1,10 @@
 // The Exchange side of the spec (steps 1 and 2) as PowerShell: the script that reads it, the
 // cmdlets each planned action runs, and the commented script `export --powershell` writes.
 // Pure: text in, text out; runtime/exchange_management runs these over WinRS. The PowerShell
-// is exactly the subset of docs/powershell-subset.md, rendered by compiler/powershell.h so
+// is exactly the subset of docs/powershell-subset.md, rendered by exchange/powershell.h so
 // that no name, identity, filter or secret can break out of its quotes.
 //
-// Resources (compiler/resource_types.cc) and the cmdlets that serve them:
+// Resources (plan/resource_types.cc) and the cmdlets that serve them:
 //   exchange.service_account/<identity>   Get-Mailbox -Filter (UPN) / New-Mailbox (create: true)
 //   exchange.management_scope/<name>      Get-/New-/Set-ManagementScope
 //   exchange.role_assignment/<name>       Get-/New-/Set-ManagementRoleAssignment (a changed

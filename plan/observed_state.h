@@ -51,7 +51,7 @@ struct ObservedState {
   std::unordered_map<std::string, MailboxObservation> mailboxes;
   std::vector<PreconditionCheck> checks;
   // The mailboxes were not asked because the plan changes the service account, impersonation
-  // or throttling: apply asks them once those changes are made (cli/read_exchange.cc).
+  // or throttling: apply asks them once those changes are made (engine/exchange_reads.cc).
   bool mailboxes_deferred = false;
   // Types whose read failed as a whole: every object of that type is Unknown with this error.
   std::map<std::string, std::string, std::less<>> failed_types;

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(g++ cmake make pkg-config libyaml-cpp-dev nlohmann-json3-dev libboost-dev libssl-dev
+packages=(g++ cmake make ninja-build pkg-config libyaml-cpp-dev nlohmann-json3-dev libboost-dev libssl-dev
   libpugixml-dev libsqlite3-dev sqlite3 catch2 libcli11-dev libfmt-dev libxml2-dev libxml2-utils time
   clang-format openssl ca-certificates)
 

@@ -1,7 +1,7 @@
 // What the lab's Exchange Management Shell sees and changes: recipients, management scopes,
 // role assignments, throttling policies and their associations, servers, databases and AD
 // extended rights. Implemented by LabState (kept in SQLite with the rest of the lab), used by
-// the PowerShell interpreter (lab/powershell_interpreter.h). The effects on EWS live in
+// the PowerShell interpreter (lab/powershell/powershell_interpreter.h). The effects on EWS live in
 // LabState: an enabled ApplicationImpersonation assignment (within its scope's recipient
 // filter) or both EPI extended rights let the account impersonate; an associated policy with
 // unlimited EWS limits lifts the account's throttling.

@@ -1,7 +1,7 @@
 // What the lab's Exchange holds, kept in SQLite so that it survives restarts: accounts (who may
 // log in, who may impersonate which mailboxes, which throttling applies), mailboxes and their
-// folders, and the Exchange admin objects (lab/exchange_admin.h). Loaded from a directory file
-// the first time:
+// folders, and the Exchange admin objects (lab/exchange/exchange_admin.h). Loaded from a directory
+// file the first time:
 //
 //   version: Exchange2016                  # Exchange2010|2013|2016|2019 (default Exchange2016)
 //   domain: example.local                  # default: the first account's UPN domain; the
@@ -27,10 +27,10 @@
 //     rechargePerSecond: 100               # requests per second the budget refills
 //   servers: [{name: EXCH01, clientAccess: true}]   # default: hostnames[0]'s first label
 //   databases: [{name: DB01}]              # default DB01; mailboxes live in the first one
-//   # Initial admin objects, with the fields of lab/exchange_admin.h (checked as the cmdlets
-//   # check them):
-//   managementScopes: [{name: S, recipientFilter: "City -eq 'Seattle'", recipientRoot: ""}]
-//   roleAssignments: [{name: A, role: ApplicationImpersonation, user: nexj-sync,
+//   # Initial admin objects, with the fields of lab/exchange/exchange_admin.h (checked as the
+//   cmdlets # check them): managementScopes: [{name: S, recipientFilter: "City -eq 'Seattle'",
+//   recipientRoot: ""}] roleAssignments: [{name: A, role: ApplicationImpersonation, user:
+//   nexj-sync,
 //                      customRecipientWriteScope: S, enabled: true}]
 //   throttlingPolicies: [{name: P, scope: Regular, ewsLimits: {EwsMaxConcurrency: Unlimited}}]
 //   throttlingAssociations: [{user: nexj-sync, policy: P}]
@@ -62,7 +62,7 @@ struct LabFolder {
   std::string folder_class;  // IPF.Appointment, IPF.Task, IPF.Contact, IPF.Note
 };
 
-// The throttling that applies to an account (the model: lab/admin_effects.h).
+// The throttling that applies to an account (the model: lab/state/admin_effects.h).
 struct ThrottlingPolicy {
   std::optional<unsigned> max_concurrency = 27;  // nullopt: any number of requests in flight
   bool budget_limited = true;                    // false: burst and recharge never throttle
@@ -95,11 +95,11 @@ class LabState : public ExchangeAdmin {
   [[nodiscard]] virtual bool is_known_address(const std::string& smtp) const = 0;
   [[nodiscard]] virtual std::string display_name(const std::string& smtp) const = 0;
   // The old grant (set_impersonation), an ApplicationImpersonation assignment or the EPI
-  // extended rights (lab/admin_effects.h).
+  // extended rights (lab/state/admin_effects.h).
   [[nodiscard]] virtual bool may_impersonate(const std::string& account_upn,
                                              const std::string& smtp) const = 0;
   // nullopt: throttling lifted for this account (the old unlimited flag, or an associated
-  // policy with every EWS limit Unlimited). See lab/admin_effects.h for the model.
+  // policy with every EWS limit Unlimited). See lab/state/admin_effects.h for the model.
   [[nodiscard]] virtual std::optional<ThrottlingPolicy> throttling_for(
       const std::string& account_upn) const = 0;
 

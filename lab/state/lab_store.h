@@ -1,4 +1,4 @@
-// The lab's state on disk, through the SQL seam (runtime/sql.h): a directory file's contents plus
+// The lab's state on disk, through the SQL seam (base/sql.h): a directory file's contents plus
 // the folders created since, the impersonation rights and throttling associations set by admin
 // commands. Not thread-safe: LabState serializes its use. Every write is one transaction.
 #pragma once

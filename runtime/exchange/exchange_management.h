@@ -1,7 +1,7 @@
 // Exchange management (setup steps 1 and 2) as a live system: the service account,
 // impersonation (RBAC role assignment and scope, or AD extended rights), the throttling policy
 // and its association. Read with one script (one Get per type) and changed with one script per
-// action, both from compiler/exchange_scripts.h, run through a RemoteShell (WinRS in
+// action, both from exchange/exchange_scripts.h, run through a RemoteShell (WinRS in
 // production, a fake in tests). Objects the spec does not name are never changed.
 #pragma once
 

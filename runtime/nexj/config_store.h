@@ -1,6 +1,6 @@
 // The NexJ configuration store (what the Admin Console configures: targets, global options,
 // user options, folder links) as a live system. Our own documented SQLite schema, versioned by
-// migrations: docs/config-store-schema.md. All SQL goes through the SQL seam (runtime/sql.h),
+// migrations: docs/config-store-schema.md. All SQL goes through the SQL seam (base/sql.h),
 // with every value bound as a parameter.
 #pragma once
 
