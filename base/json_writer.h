@@ -39,6 +39,11 @@ class JsonWriter {
   void number(uint64_t n);
   void boolean(bool b);
   void null();
+  // A member whose value is a count: "name": n.
+  void count(std::string_view name, size_t n) {
+    key(name);
+    number(static_cast<uint64_t>(n));
+  }
 
   // Writes the buffer to the stream.
   void flush();

@@ -1,8 +1,5 @@
 #include "base/pbkdf2.h"
 
-// SHA256_Init and friends are deprecated in OpenSSL 3 in favour of EVP, whose contexts live on
-// the heap; this file needs a context it can copy by value, which only they give.
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
@@ -10,6 +7,11 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+
+// SHA256_Init and friends are deprecated in OpenSSL 3 in favour of EVP, whose contexts live on
+// the heap; this file needs a context it can copy by value, which only they give.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 namespace sd {
 namespace {
@@ -86,3 +88,5 @@ void pbkdf2_hmac_sha256(std::string_view password, std::string_view salt, unsign
 }
 
 }  // namespace sd
+
+#pragma GCC diagnostic pop

@@ -162,4 +162,11 @@ std::string to_lower_ascii(std::string_view s) {
   return out;
 }
 
+std::string_view trim_space(std::string_view text) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  size_t last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
+}
+
 }  // namespace sd

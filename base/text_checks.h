@@ -49,5 +49,7 @@ struct InvalidUtf8 {
 // ASCII case-insensitive equality (SMTP addresses and Exchange identities compare this way).
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b);
 [[nodiscard]] std::string to_lower_ascii(std::string_view s);
+// `text` without leading and trailing spaces, tabs and line breaks.
+[[nodiscard]] std::string_view trim_space(std::string_view text);
 
 }  // namespace sd

@@ -34,7 +34,7 @@ std::string assume_absent(Plan& plan) {
   return reason;
 }
 
-ExportOutcome failed(std::vector<Error> errors) {
+ExportOutcome export_failed(std::vector<Error> errors) {
   ExportOutcome out;
   out.errors = std::move(errors);
   return out;
@@ -44,7 +44,7 @@ ExportOutcome failed(std::vector<Error> errors) {
 
 ExportOutcome export_exchange_script(World& world, const ExportRequest& request) {
   Result<LoadedInput> input = load_input(world, request.spec, false, nullptr);
-  if (!input.ok()) return failed(input.take_errors());
+  if (!input.ok()) return export_failed(input.take_errors());
   const ExchangeVersion version = input->loaded.spec.exchange.version;
   if (version == ExchangeVersion::ExchangeOnline) {
     ExportOutcome out;
@@ -64,7 +64,7 @@ ExportOutcome export_exchange_script(World& world, const ExportRequest& request)
   plan_request.only = {"exchange"};
   plan_request.read_secrets = no_secrets.empty();
   Result<Plan> plan = plan_deployment(world, plan_request);
-  if (!plan.ok()) return failed(plan.take_errors());
+  if (!plan.ok()) return export_failed(plan.take_errors());
   std::string unread = assume_absent(*plan);
   if (!unread.empty() && !no_secrets.empty()) unread = no_secrets;
   // The reason may quote a server's answer: nothing in it may end the comment line, neither a

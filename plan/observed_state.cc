@@ -53,7 +53,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kFormatVersion = "1";
-constexpr size_t kMaxErrors = 20;  // a broken 300,000-line file must not print 300,000 errors
 
 // The shape a field's values must have, from its comparison rule.
 bool shape_fits(Compare rule, const Value& v) {
@@ -91,23 +90,16 @@ const char* shape_wanted(Compare rule) {
 
 class Parser {
  public:
-  explicit Parser(const std::string& file) : file_(file) {}
+  explicit Parser(const std::string& file) : errors_(file) {}
 
   void fail(std::string message, std::string subject) {
-    if (errors_.size() < kMaxErrors)
-      errors_.push_back(make_error(std::move(message), Location{file_, 0, 0}, std::move(subject)));
-    else
-      truncated_ = true;
+    errors_.add(std::move(message), std::move(subject));
   }
 
   void document(const json& root, ObservedState& out);
   Result<ObservedState> finish(ObservedState state) {
     if (errors_.empty()) return state;
-    if (truncated_)
-      errors_.push_back(
-          make_error("too many errors; the first " + std::to_string(kMaxErrors) + " are shown",
-                     Location{file_, 0, 0}));
-    return std::move(errors_);
+    return errors_.take();
   }
 
  private:
@@ -115,9 +107,7 @@ class Parser {
   void attributes(const json& j, const std::string& path, ObservedResource& r);
   const ResourceType* type_name(const json& j, const std::string& path);
 
-  const std::string& file_;
-  std::vector<Error> errors_;
-  bool truncated_ = false;
+  InputErrors errors_;
   std::unordered_map<std::string, size_t> first_index_;  // address -> first resources[] index
 };
 

@@ -17,7 +17,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kFormat = "1.3";
-constexpr size_t kMaxErrors = 20;  // a broken 300,000-action file must not print them all
 
 bool is_hex16(std::string_view s) {
   return s.size() == 16 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -128,33 +127,22 @@ class PlanSax {
 
 class Reader {
  public:
-  explicit Reader(const std::string& file) : file_(file) {}
+  explicit Reader(const std::string& file) : errors_(file) {}
 
   void document(const json& root, SavedPlan& out);
   Result<SavedPlan> finish(SavedPlan plan) {
     if (errors_.empty()) return plan;
-    if (truncated_)
-      errors_.push_back(
-          make_error("too many errors; the first " + std::to_string(kMaxErrors) + " are shown",
-                     Location{file_, 0, 0}));
-    return std::move(errors_);
+    return errors_.take();
   }
 
  private:
   void fail(const std::string& path, const std::string& message) {
-    if (errors_.size() >= kMaxErrors) {
-      truncated_ = true;
-      return;
-    }
-    errors_.push_back(
-        make_error(path.empty() ? message : path + ": " + message, Location{file_, 0, 0}));
+    errors_.add(path.empty() ? message : path + ": " + message);
   }
   const std::string* string_member(const json& object, const char* key, const std::string& path);
   void action(const json& j, size_t index, SavedPlan& out);
 
-  const std::string& file_;
-  std::vector<Error> errors_;
-  bool truncated_ = false;
+  InputErrors errors_;
 };
 
 // The member as a string, or nullptr after saying why not.

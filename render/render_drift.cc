@@ -9,12 +9,10 @@
 #include "base/text_checks.h"
 #include "render/ansi_colors.h"
 #include "render/render.h"
+#include "render/text_out.h"
 
 namespace sd {
 namespace {
-
-constexpr size_t kMaxChars = 200;  // per name or error, as display_value() cuts values
-constexpr size_t kFlushAt = 1 << 16;
 
 using namespace ansi;
 
@@ -123,41 +121,7 @@ std::string_view secret_shown(const Value& v) {
   return "(sensitive)";
 }
 
-// Buffered text output; untrusted text through printable().
-class Out {
- public:
-  Out(std::ostream& out, bool color) : out_(out), color_(color) { buf_.reserve(kFlushAt + 4096); }
-  ~Out() { flush(); }
-  Out(const Out&) = delete;
-  Out& operator=(const Out&) = delete;
-
-  Out& operator<<(std::string_view s) {
-    buf_.append(s);
-    return *this;
-  }
-  void text(std::string_view s) { buf_.append(printable(s, kMaxChars)); }
-  void styled(std::string_view style, std::string_view s, bool reset = true) {
-    if (color_ && !style.empty()) {
-      buf_.append(style).append(s);
-      if (reset) buf_.append(kReset);
-    } else {
-      buf_.append(s);
-    }
-  }
-  void end_line() {
-    buf_ += '\n';
-    if (buf_.size() >= kFlushAt) flush();
-  }
-  void flush() {
-    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
-    buf_.clear();
-  }
-
- private:
-  std::ostream& out_;
-  std::string buf_;
-  bool color_;
-};
+using Out = TextOut;
 
 void field_lines(Out& o, const Action& a) {
   const ResourceType& type = *a.type;
@@ -184,7 +148,7 @@ void field_lines(Out& o, const Action& a) {
 void object_lines(Out& o, const Plan& plan, const Action& a) {
   ActionMark mark = action_mark(a.kind);
   o << "  ";
-  o.styled(mark.color, std::string_view(&mark.symbol, 1));
+  o.mark(mark);
   o << " " << a.type->name << "/";
   o.text(a.name);
   o << "  ";
@@ -198,22 +162,6 @@ void object_lines(Out& o, const Plan& plan, const Action& a) {
   o.end_line();
 }
 
-void only_line(Out& o, const Plan& plan) {
-  if (plan.only.empty()) return;
-  o << "Limited to: ";
-  for (size_t i = 0; i < plan.only.size(); ++i) {
-    if (i) o << ", ";
-    o.text(plan.only[i]);
-  }
-  o << " (--only)";
-  o.end_line();
-}
-
-void write_count(JsonWriter& w, std::string_view name, size_t n) {
-  w.key(name);
-  w.number(static_cast<uint64_t>(n));
-}
-
 }  // namespace
 
 void render_drift_text(const Plan& plan, const TextStyle& style, std::ostream& out) {
@@ -221,7 +169,7 @@ void render_drift_text(const Plan& plan, const TextStyle& style, std::ostream& o
   DriftCounts counts = count_drift(plan);
   o.styled(kBold, summary_line(counts));
   o.end_line();
-  only_line(o, plan);
+  limited_to_line(o, plan);
   if (counts.in_sync()) return;
   o.end_line();
   for (const Action& a : plan.actions)
@@ -244,13 +192,13 @@ void render_drift_json(const Plan& plan, std::ostream& out) {
   w.boolean(counts.in_sync());
   w.key("summary");
   w.begin_object();
-  write_count(w, "checked", counts.checked);
-  write_count(w, "differ", counts.differ());
-  write_count(w, "missing", counts.missing);
-  write_count(w, "changed", counts.changed);
-  write_count(w, "unexpected", counts.unexpected);
-  write_count(w, "blocked", counts.blocked);
-  write_count(w, "unknown", counts.unknown);
+  w.count("checked", counts.checked);
+  w.count("differ", counts.differ());
+  w.count("missing", counts.missing);
+  w.count("changed", counts.changed);
+  w.count("unexpected", counts.unexpected);
+  w.count("blocked", counts.blocked);
+  w.count("unknown", counts.unknown);
   w.end_object();
   w.key("drift");
   w.begin_array(/*one_per_line=*/true);

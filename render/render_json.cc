@@ -51,11 +51,6 @@ void write_json_value(JsonWriter& w, const Value& v, bool secret_field) {
 
 namespace {
 
-void write_count(JsonWriter& w, std::string_view name, size_t n) {
-  w.key(name);
-  w.number(static_cast<uint64_t>(n));
-}
-
 void write_action(JsonWriter& w, const Action& a, size_t index, const Fingerprints& f) {
   const ResourceType& type = *a.type;
   w.begin_object();
@@ -160,14 +155,14 @@ void render_json(const Plan& plan, std::ostream& out) {
   w.end_array();
   w.key("summary");
   w.begin_object();
-  write_count(w, "create", s.create);
-  write_count(w, "update", s.update);
-  write_count(w, "disable", s.disable);
-  write_count(w, "noop", s.noop);
-  write_count(w, "unknown", s.unknown);
-  write_count(w, "blocked", s.blocked);
-  write_count(w, "risky", s.risky);
-  write_count(w, "cannotSync", s.cannot_sync);
+  w.count("create", s.create);
+  w.count("update", s.update);
+  w.count("disable", s.disable);
+  w.count("noop", s.noop);
+  w.count("unknown", s.unknown);
+  w.count("blocked", s.blocked);
+  w.count("risky", s.risky);
+  w.count("cannotSync", s.cannot_sync);
   w.end_object();
   w.key("applyable");
   w.boolean(cannot_apply_reason(s).empty());

@@ -1,120 +1,25 @@
 // The human plan `syncdeploy plan` prints: counts first, risky actions next (so a disable cannot
-// hide in long output), then every change. Untrusted text goes through printable(), so a name
-// with a newline or an escape sequence cannot forge lines or colors. Written through one
-// buffer: 300,000 actions render in a fraction of a second.
-#include <charconv>
+// hide in long output), then every change, through TextOut (render/text_out.h).
 #include <string>
 #include <string_view>
 
 #include "base/text_checks.h"
 #include "render/ansi_colors.h"
 #include "render/render.h"
+#include "render/text_out.h"
 
 namespace sd {
 namespace {
 
-constexpr size_t kMaxChars = 200;  // per name or value, as display_value() cuts
-constexpr size_t kFlushAt = 1 << 16;
 constexpr size_t kBottomSummaryAfter = 20;  // listed actions before the counts are repeated
 
 using namespace ansi;
-
-struct KindLook {
-  char symbol;
-  std::string_view word, color;
-};
-
-// The word is the action's name ("create"); no-op actions are never listed.
-KindLook look_of(ActionKind kind) {
-  ActionMark mark = action_mark(kind);
-  return {mark.symbol, to_string(kind), mark.color};
-}
-
-// Buffered writer with the few appends the plan needs.
-class Out {
- public:
-  Out(std::ostream& out, bool color) : out_(out), color_(color) { buf_.reserve(kFlushAt + 4096); }
-  ~Out() { flush(); }
-  Out(const Out&) = delete;
-  Out& operator=(const Out&) = delete;
-
-  Out& operator<<(std::string_view s) {
-    buf_.append(s);
-    return *this;
-  }
-  Out& operator<<(char c) {
-    buf_ += c;
-    return *this;
-  }
-  Out& operator<<(size_t n) {
-    char digits[24];
-    buf_.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
-    return *this;
-  }
-  Out& operator<<(int64_t n) {
-    char digits[24];
-    buf_.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
-    return *this;
-  }
-  // Untrusted text: printable(), without the allocation when nothing needs escaping.
-  void text(std::string_view s) {
-    bool plain = s.size() <= kMaxChars;
-    for (size_t i = 0; plain && i < s.size(); ++i) {
-      unsigned char c = static_cast<unsigned char>(s[i]);
-      plain = c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
-    }
-    if (plain) {
-      buf_.append(s);
-    } else {
-      buf_.append(printable(s, kMaxChars));
-    }
-  }
-  void value(const Value& v, Compare rule) {
-    if (const auto* s = std::get_if<std::string>(&v)) {
-      buf_ += '"';
-      text(*s);
-      buf_ += '"';
-    } else if (const auto* b = std::get_if<bool>(&v)) {
-      buf_.append(*b ? "true" : "false");
-    } else if (const auto* i = std::get_if<int64_t>(&v)) {
-      *this << *i;
-    } else {
-      buf_.append(display_value(v, rule));  // lists, unlimited, (unset), (sensitive)
-    }
-  }
-  void styled(std::string_view style, std::string_view s) {
-    if (color_ && !style.empty()) {
-      buf_.append(style).append(s).append(kReset);
-    } else {
-      buf_.append(s);
-    }
-  }
-  void symbol(const KindLook& look) {
-    if (color_ && !look.color.empty()) {
-      buf_.append(look.color).append(1, look.symbol).append(kReset);
-    } else {
-      buf_ += look.symbol;
-    }
-  }
-  void end_line() {
-    buf_ += '\n';
-    if (buf_.size() >= kFlushAt) flush();
-  }
-  void flush() {
-    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
-    buf_.clear();
-  }
-
- private:
-  std::ostream& out_;
-  std::string buf_;
-  bool color_;
-};
+using Out = TextOut;
 
 void counts_line(Out& o, const Plan& plan) {
   const PlanSummary& s = plan.summary;
   std::string line = "Plan for deployment ";
-  line += printable(plan.deployment, kMaxChars);
+  line += printable(plan.deployment, TextOut::kMaxChars);
   auto add = [&](size_t n, std::string_view what, bool first) {
     line += first ? ": " : ", ";
     line += std::to_string(n);
@@ -132,17 +37,6 @@ void counts_line(Out& o, const Plan& plan) {
 
 // "Limited to: nexj, exchange.throttling_policy (--only)": a partial plan must not read as
 // the whole deployment.
-void only_line(Out& o, const Plan& plan) {
-  if (plan.only.empty()) return;
-  o << "Limited to: ";
-  for (size_t i = 0; i < plan.only.size(); ++i) {
-    if (i) o << ", ";
-    o.text(plan.only[i]);
-  }
-  o << " (--only)";
-  o.end_line();
-}
-
 // The preconditions the runtime checked (TLS of each endpoint); only the ones that are not fine
 // when `all` is false.
 void checks_block(Out& o, const Plan& plan, bool all) {
@@ -219,25 +113,23 @@ void field_line(Out& o, const Action& a, const FieldChange& c) {
   o.end_line();
 }
 
-// "  + address  ": how every action line starts. Returns the kind's look for the rest.
-KindLook action_lead(Out& o, const Action& a) {
-  KindLook look = look_of(a.kind);
+// "  + address  ": how every action line starts.
+void action_lead(Out& o, const Action& a) {
   o << "  ";
-  o.symbol(look);
+  o.mark(action_mark(a.kind));
   o << ' ';
   address(o, a);
   o << "  ";
-  return look;
 }
 
 void action_block(Out& o, const Plan& plan, const Action& a) {
-  KindLook look = action_lead(o, a);
+  action_lead(o, a);
   if (a.kind == ActionKind::Unknown) {
     unknown_text(o, plan, a);
   } else if (a.kind == ActionKind::Blocked) {
     o.text(a.reason);
   } else {
-    o << "(step " << static_cast<int64_t>(a.type->step) << ", " << look.word;
+    o << "(step " << static_cast<int64_t>(a.type->step) << ", " << to_string(a.kind);
     if (!a.reason.empty()) {
       o << ": ";
       o.text(a.reason);
@@ -250,11 +142,11 @@ void action_block(Out& o, const Plan& plan, const Action& a) {
 }
 
 void risky_line(Out& o, const Plan& plan, const Action& a) {
-  KindLook look = action_lead(o, a);
+  action_lead(o, a);
   if (a.kind == ActionKind::Unknown) {
     unknown_text(o, plan, a);
   } else {
-    o << '(' << look.word;
+    o << '(' << to_string(a.kind);
     if (!a.reason.empty()) {
       o << ": ";
       o.text(a.reason);
@@ -270,16 +162,16 @@ void render_text(const Plan& plan, const TextStyle& style, std::ostream& out) {
   Out o(out, style.color);
   const PlanSummary& s = plan.summary;
   if (!s.has_changes() && s.unknown == 0 && s.blocked == 0 && s.failed_checks == 0) {
-    std::string line = "No changes. " + printable(plan.deployment, kMaxChars) +
+    std::string line = "No changes. " + printable(plan.deployment, TextOut::kMaxChars) +
                        " matches the spec (" + std::to_string(s.noop) + " objects checked).";
     o.styled(kBold, line);
     o.end_line();
-    only_line(o, plan);
+    limited_to_line(o, plan);
     checks_block(o, plan, false);
     return;
   }
   counts_line(o, plan);
-  only_line(o, plan);
+  limited_to_line(o, plan);
   if (std::string why = cannot_apply_reason(s); !why.empty()) {
     o.styled(kRed, "This plan cannot be applied as is: " + why + ".");
     o.end_line();

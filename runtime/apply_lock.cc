@@ -62,7 +62,7 @@ Result<std::string> random_id() {
   return std::string(hex);
 }
 
-std::string quoted(std::string_view deployment) {
+std::string deployment_named(std::string_view deployment) {
   return "deployment '" + std::string(deployment) + "'";
 }
 
@@ -185,7 +185,7 @@ Result<ApplyLock> ApplyLock::acquire(SqlDatabase& db, std::string_view deploymen
     db.rollback();
     if (opts.clock() >= deadline) {
       const LeaseInfo& held = **current;
-      return make_error(quoted(deployment) + " is locked by " + held.holder + " since " +
+      return make_error(deployment_named(deployment) + " is locked by " + held.holder + " since " +
                         held.started + " (lock ID " + held.id + ", expires " + held.expires +
                         "); wait for it, or if that apply is dead run: syncdeploy force-unlock " +
                         opts.spec + " " + held.id);
@@ -214,7 +214,8 @@ ApplyLock::~ApplyLock() {
 }
 
 Status ApplyLock::renew() {
-  if (!held_) return make_error("the lock of " + quoted(info_.deployment) + " is not held");
+  if (!held_)
+    return make_error("the lock of " + deployment_named(info_.deployment) + " is not held");
   const int64_t now = options_.clock();
   if (Status begun = db_->begin(); !begun.ok()) return begun.take_errors();
   Result<std::optional<LeaseInfo>> current = read_lease(*db_, info_.deployment);
@@ -226,9 +227,9 @@ Status ApplyLock::renew() {
     db_->rollback();
     held_ = false;  // nothing of ours left to release
     if (!*current)
-      return make_error("the lock of " + quoted(info_.deployment) +
+      return make_error("the lock of " + deployment_named(info_.deployment) +
                         " was removed (force-unlock); this apply stops");
-    return make_error("the lock of " + quoted(info_.deployment) + " was taken by " +
+    return make_error("the lock of " + deployment_named(info_.deployment) + " was taken by " +
                       (*current)->holder + " (lock ID " + (*current)->id + "); this apply stops");
   }
   LeaseInfo renewed = info_;
@@ -262,17 +263,17 @@ Result<std::optional<LeaseInfo>> current_lease(SqlDatabase& db, std::string_view
 Status force_unlock(SqlDatabase& db, std::string_view deployment, std::string_view id) {
   Result<bool> exists = lease_table_exists(db);
   if (!exists.ok()) return exists.take_errors();
-  if (!*exists) return make_error(quoted(deployment) + " is not locked");
+  if (!*exists) return make_error(deployment_named(deployment) + " is not locked");
   if (Status begun = db.begin(); !begun.ok()) return begun;
   Result<std::optional<LeaseInfo>> current = read_lease(db, deployment);
   Status result = ok_status();
   if (!current.ok())
     result = current.take_errors();
   else if (!*current)
-    result = make_error(quoted(deployment) + " is not locked");
+    result = make_error(deployment_named(deployment) + " is not locked");
   else if ((*current)->id != id)
-    result = make_error(quoted(deployment) + " is locked with ID " + (*current)->id + ", not " +
-                        std::string(id));
+    result = make_error(deployment_named(deployment) + " is locked with ID " + (*current)->id +
+                        ", not " + std::string(id));
   else
     result = delete_lease(db, deployment, id);
   if (!result.ok()) {

@@ -28,13 +28,6 @@ std::vector<pugi::xml_node> elements(pugi::xml_node parent) {
   return out;
 }
 
-std::string trimmed(std::string_view text) {
-  size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  size_t last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
 // "m:GetFolder" as the client wrote it, for messages.
 std::string named(pugi::xml_node node) {
   return printable(node.name(), 60);
@@ -48,7 +41,7 @@ std::optional<size_t> whole_number(std::string_view text) {
 }
 
 std::optional<bool> xs_boolean(std::string_view text) {
-  std::string value = trimmed(text);
+  std::string value(trim_space(text));
   if (value == "true" || value == "1") return true;
   if (value == "false" || value == "0") return false;
   return std::nullopt;
@@ -58,7 +51,7 @@ std::optional<bool> xs_boolean(std::string_view text) {
 Parsed<FolderFields> read_shape(pugi::xml_node operation) {
   pugi::xml_node shape = m_child(operation, "FolderShape");
   if (!shape) return schema_error(named(operation) + " has no m:FolderShape");
-  std::string base = trimmed(t_child(shape, "BaseShape").child_value());
+  std::string base(trim_space(t_child(shape, "BaseShape").child_value()));
   FolderFields f;
   if (base == "Default") {
     f.display_name = f.total_count = f.child_folder_count = f.unread_count = true;
@@ -101,7 +94,7 @@ Parsed<FolderRef> read_folder_ref(pugi::xml_node node) {
         "'http://schemas.microsoft.com/exchange/services/2006/types:DistinguishedFolderIdNameType'"
         " - The Enumeration constraint failed");
   if (pugi::xml_node mailbox = t_child(node, "Mailbox"))
-    ref.mailbox = trimmed(t_child(mailbox, "EmailAddress").child_value());
+    ref.mailbox = trim_space(t_child(mailbox, "EmailAddress").child_value());
   return ref;
 }
 
@@ -236,7 +229,7 @@ Parsed<CreateFolderRequest> read_create_folder(pugi::xml_node operation) {
     folder.display_name = t_child(node, "DisplayName").child_value();
     if (folder.display_name.empty()) return schema_error(named(node) + " has no t:DisplayName");
     // FolderClass is honoured on the generic t:Folder only (exchange-protocols.md §3.c).
-    std::string folder_class = trimmed(t_child(node, "FolderClass").child_value());
+    std::string folder_class(trim_space(t_child(node, "FolderClass").child_value()));
     folder.folder_class = element == "CalendarFolder"   ? "IPF.Appointment"
                           : element == "ContactsFolder" ? "IPF.Contact"
                           : element == "TasksFolder"    ? "IPF.Task"
@@ -260,7 +253,7 @@ Parsed<ResolveNamesRequest> read_resolve_names(pugi::xml_node operation) {
     return schema_error("ReturnFullContactData '" + printable(full.value()) +
                         "' is not true or false");
   request.full_contact_data = *flag;
-  request.entry = trimmed(m_child(operation, "UnresolvedEntry").child_value());
+  request.entry = trim_space(m_child(operation, "UnresolvedEntry").child_value());
   if (request.entry.empty()) return schema_error("m:ResolveNames has no m:UnresolvedEntry");
   return request;
 }

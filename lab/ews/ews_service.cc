@@ -31,13 +31,6 @@ HttpAnswer refuse(const Refusal& refusal) {
   return fault_answer(refusal.code, refusal.message);
 }
 
-std::string trimmed(std::string_view text) {
-  size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  size_t last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
 // A per-message error: code and text, plus MessageXml values.
 struct MessageError {
   std::string code, text;
@@ -251,7 +244,7 @@ std::optional<Refusal> check_version(pugi::xml_node header) {
 
 HttpAnswer EwsService::handle(const std::string& account_upn, std::string_view body) const {
   try {
-    if (trimmed(body).empty())
+    if (trim_space(body).empty())
       return refuse(
           invalid_request("the body is empty; EWS requests are SOAP envelopes POSTed "
                           "as text/xml"));
@@ -304,7 +297,7 @@ HttpAnswer EwsService::handle(const std::string& account_upn, std::string_view b
           break;
         }
       }
-      std::string smtp = trimmed(value.child_value());
+      std::string smtp(trim_space(value.child_value()));
       if (smtp.empty())
         return fault_answer(
             "ErrorInvalidExchangeImpersonationHeaderData",

@@ -32,31 +32,8 @@ namespace bhttp = boost::beast::http;
 using boost::system::error_code;
 using std::chrono::milliseconds;
 
-namespace {
-
-constexpr uint32_t kMaxHeaderBytes = 64 * 1024;
-
-std::string lower_first(std::string text) {
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
-
-// OpenSSL 3 reports a peer that closed without close_notify as an SSL error, which Boost 1.74
-// does not map to stream_truncated.
-bool is_unexpected_eof(const error_code& ec) {
-  return ec.category() == net::error::get_ssl_category() &&
-         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) ==
-             SSL_R_UNEXPECTED_EOF_WHILE_READING;
-}
-
-// The server went away: a clean or unclean close, or a reset.
-bool is_closed(const error_code& ec) {
-  return ec == net::error::eof || ec == net::ssl::error::stream_truncated ||
-         ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
-         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-         ec == net::error::connection_aborted || is_unexpected_eof(ec);
-}
-
+// Not in the anonymous namespace: HttpsConnection::Exchange, declared in the header, holds a
+// parser of it.
 // A string body with a size limit checked by the body itself. Beast 1.74's parser loses its own
 // body_limit error for a Content-Length response when body bytes follow the header in the same
 // read (the eager parse loop clears the error), and then reads any size; so both are set.
@@ -99,6 +76,31 @@ struct LimitedBody {
     value_type& body_;
   };
 };
+
+namespace {
+
+constexpr uint32_t kMaxHeaderBytes = 64 * 1024;
+
+std::string lower_first(std::string text) {
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+// OpenSSL 3 reports a peer that closed without close_notify as an SSL error, which Boost 1.74
+// does not map to stream_truncated.
+bool is_unexpected_eof(const error_code& ec) {
+  return ec.category() == net::error::get_ssl_category() &&
+         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) ==
+             SSL_R_UNEXPECTED_EOF_WHILE_READING;
+}
+
+// The server went away: a clean or unclean close, or a reset.
+bool is_closed(const error_code& ec) {
+  return ec == net::error::eof || ec == net::ssl::error::stream_truncated ||
+         ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == net::error::connection_aborted || is_unexpected_eof(ec);
+}
 
 Response to_response(bhttp::response<LimitedBody>&& message) {
   Response response;
@@ -207,18 +209,18 @@ std::string duration_text(milliseconds duration) {
 
 std::variant<std::vector<net::ip::tcp::endpoint>, TransportError> resolve_destination(
     const Destination& destination, const std::string& where) {
-  using tcp = net::ip::tcp;
   error_code ec;
   net::ip::address literal = net::ip::make_address(destination.address, ec);
-  if (!ec) return std::vector<tcp::endpoint>{tcp::endpoint(literal, destination.port)};
+  if (!ec)
+    return std::vector<net::ip::tcp::endpoint>{net::ip::tcp::endpoint(literal, destination.port)};
   // The resolver needs an io_context for its service; a blocking resolve never runs it.
   net::io_context io(1);
-  tcp::resolver resolver(io);
+  net::ip::tcp::resolver resolver(io);
   auto results = resolver.resolve(destination.address, std::to_string(destination.port), ec);
   if (ec)
     return TransportError{where + "cannot resolve " + destination.address + ": " + ec.message(),
                           ec == net::error::host_not_found_try_again};
-  std::vector<tcp::endpoint> endpoints;
+  std::vector<net::ip::tcp::endpoint> endpoints;
   for (const auto& entry : results) endpoints.push_back(entry.endpoint());
   return endpoints;
 }
