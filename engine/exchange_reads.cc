@@ -1,5 +1,6 @@
 #include "engine/exchange_reads.h"
 
+#include "plan/folder_links.h"
 #include "plan/plan.h"
 #include "plan/selection.h"
 

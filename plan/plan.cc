@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "base/text_checks.h"
+#include "plan/folder_links.h"
 
 namespace sd {
 
@@ -93,12 +94,27 @@ bool turns_off(const ResourceType& type, const std::vector<FieldChange>& changes
   return false;
 }
 
-void diff_present(const Resource& r, const ObservedResource& o, Action& a) {
+// What the plan wants of field `f` of `r`: the spec's value, or for a field known only at apply
+// what the live systems said (plan/folder_links.h).
+Value wanted(const Resource& r, size_t f, const ObservedResource* live,
+             const ObservedState& observed) {
+  if (r.type->fields[f].known_at_apply) return known_at_apply_value(r, f, live, observed);
+  return r.values[f];
+}
+
+void diff_present(const Resource& r, const ObservedResource& o, const ObservedState& observed,
+                  Action& a) {
   const auto& fields = r.type->fields;
   for (size_t f = 0; f < fields.size(); ++f) {
-    const Value& want = r.values[f];
     static const Value kUnset{Unset{}};
     const Value& have = f < o.values.size() ? o.values[f] : kUnset;
+    if (fields[f].known_at_apply) {
+      Value want = wanted(r, f, &o, observed);
+      if (!values_match(fields[f].compare, want, have))
+        a.changes.push_back(FieldChange{static_cast<uint16_t>(f), have, std::move(want)});
+      continue;
+    }
+    const Value& want = r.values[f];
     if (values_match(fields[f].compare, want, have)) continue;
     a.changes.push_back(FieldChange{static_cast<uint16_t>(f), have, want});
   }
@@ -142,13 +158,15 @@ Action diff_desired(const Resource& r, uint32_t index, const ObservedState& obse
       }
       a.kind = ActionKind::Create;
       a.reason = "does not exist";
-      for (size_t f = 0; f < r.values.size(); ++f)
-        if (!is_unset(r.values[f]))
-          a.changes.push_back(FieldChange{static_cast<uint16_t>(f), Unset{}, r.values[f]});
+      for (size_t f = 0; f < r.values.size(); ++f) {
+        Value want = wanted(r, f, nullptr, observed);
+        if (!is_unset(want))
+          a.changes.push_back(FieldChange{static_cast<uint16_t>(f), Unset{}, std::move(want)});
+      }
       a.risky = r.type->risky;
       break;
     case Presence::Present:
-      diff_present(r, *found, a);
+      diff_present(r, *found, observed, a);
       break;
   }
   return a;
@@ -310,45 +328,6 @@ void apply_order(std::vector<Action>& actions, const std::vector<uint32_t>& orde
   }
 }
 
-// The folder ids EWS resolved become the links' desired folderId: a link made now carries them.
-void attach_folder_ids(DesiredState& desired, const ObservedState& observed) {
-  if (observed.mailboxes.empty()) return;
-  const int email = field_index(types::kFolderLink, "email");
-  const int folder_id = field_index(types::kFolderLink, "folderId");
-  std::string key;
-  for (Resource& r : desired.resources) {
-    if (r.type != &types::kFolderLink) continue;
-    const std::string* address = std::get_if<std::string>(&r.values[email]);
-    if (!address) continue;
-    key = to_lower_ascii(*address);
-    auto m = observed.mailboxes.find(key);
-    if (m == observed.mailboxes.end()) continue;
-    std::string_view folder = std::string_view(r.name).substr(r.name.rfind('/') + 1);
-    auto id = m->second.folder_ids.find(folder);
-    if (id != m->second.folder_ids.end()) r.values[folder_id] = id->second;
-  }
-}
-
-// A link moving to another address whose mailbox has the same folder id (an alias, a renamed
-// address) still states the id: the store clears a moved link's id unless the action sets it,
-// and a second apply must find nothing to do.
-void restate_folder_id_of_moved_link(const Plan& plan, const Resource& r, Action& a) {
-  static const int kEmail = field_index(types::kFolderLink, "email");
-  static const int kFolderId = field_index(types::kFolderLink, "folderId");
-  if (a.kind != ActionKind::Update || is_unset(r.values[kFolderId])) return;
-  bool moves = false, sets_id = false;
-  for (const FieldChange& c : a.changes) {
-    moves = moves || c.field == kEmail;
-    sets_id = sets_id || c.field == kFolderId;
-  }
-  if (!moves || sets_id) return;
-  const ObservedResource& live = plan.observed.resources[static_cast<size_t>(a.observed)];
-  static const Value kUnset{Unset{}};
-  const Value& before =
-      static_cast<size_t>(kFolderId) < live.values.size() ? live.values[kFolderId] : kUnset;
-  a.changes.push_back(FieldChange{static_cast<uint16_t>(kFolderId), before, r.values[kFolderId]});
-}
-
 // A link of a user whose mailbox cannot be used is not made: it is blocked with the reason (or
 // unknown when the check failed). Links already live and matching are left as they are; a link
 // whose mailbox is asked during apply is marked so.
@@ -361,12 +340,11 @@ void block_links_of_unusable_mailboxes(const Plan& plan, Action& a) {
   if (!address) return;
   auto m = plan.observed.mailboxes.find(to_lower_ascii(*address));
   if (m == plan.observed.mailboxes.end()) {
-    a.folder_id_at_apply = plan.observed.mailboxes_deferred;
+    a.filled_at_apply = plan.observed.mailboxes_deferred;
     return;
   }
   switch (m->second.status) {
     case MailboxObservation::Status::Ok:
-      restate_folder_id_of_moved_link(plan, r, a);
       return;
     case MailboxObservation::Status::CannotSync:
       a.kind = ActionKind::Blocked;
@@ -386,7 +364,6 @@ void block_links_of_unusable_mailboxes(const Plan& plan, Action& a) {
 }  // namespace
 
 Plan make_plan(DesiredState desired, ObservedState observed, const PlanOptions& options) {
-  attach_folder_ids(desired, observed);
   Plan plan;
   plan.deployment = desired.deployment;
   plan.desired = std::move(desired);

@@ -43,10 +43,11 @@ struct Action {
   // Blocked because the user cannot sync (no mailbox, impersonation denied, a mailbox error):
   // apply leaves it out and does the rest.
   bool cannot_sync = false;
-  // A folder link made or changed by a plan that asks the mailboxes during apply (the plan
-  // changes the service account, impersonation or throttling first): its folder id is filled
-  // in then, so it is not part of what the plan shows or promises (plan_identity.h).
-  bool folder_id_at_apply = false;
+  // Made or changed by a plan that asks the live systems for its values known only at apply
+  // (FieldSpec::known_at_apply) during apply: a folder link whose mailbox is asked after the
+  // plan changes the service account, impersonation or throttling. Those values are filled in
+  // then, so they are not part of what the plan shows or promises (plan_identity.h).
+  bool filled_at_apply = false;
 
   [[nodiscard]] std::string address() const { return make_address(*type, name); }
 };

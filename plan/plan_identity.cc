@@ -116,11 +116,11 @@ std::string action_fingerprint(const Plan& plan, const Action& action) {
 }
 
 std::string action_fingerprint(const Action& action, std::string_view observed) {
-  return action_fingerprint(action, observed, action.folder_id_at_apply);
+  return action_fingerprint(action, observed, action.filled_at_apply);
 }
 
 std::string action_fingerprint(const Action& action, std::string_view observed,
-                               bool folder_id_at_apply) {
+                               bool filled_at_apply) {
   Digest sha;
   sha.add_part("action 1");
   sha.add_part(to_string(action.kind));
@@ -130,12 +130,11 @@ std::string action_fingerprint(const Action& action, std::string_view observed,
     sha.add_part("");
   }
   sha.add_part(action.name);
-  // A folder id asked during apply is Exchange's answer, not a reviewed choice: it is left out,
-  // and that it was left out is part of the promise.
+  // A value known only at apply (a folder id asked during apply) is the live system's answer,
+  // not a reviewed choice: it is left out, and that it was left out is part of the promise.
   auto promised = [&](const FieldChange& c) {
-    return !(folder_id_at_apply && action.type == &types::kFolderLink &&
-             c.field < action.type->fields.size() &&
-             action.type->fields[c.field].name == "folderId");
+    return !(filled_at_apply && action.type && c.field < action.type->fields.size() &&
+             action.type->fields[c.field].known_at_apply);
   };
   size_t count = 0;
   for (const FieldChange& c : action.changes) count += promised(c) ? 1 : 0;
@@ -149,7 +148,7 @@ std::string action_fingerprint(const Action& action, std::string_view observed,
     add_value(sha, c.after);
   }
   sha.add_part(observed);
-  if (folder_id_at_apply) sha.add_part("folderId at apply");
+  if (filled_at_apply) sha.add_part("folderId at apply");
   return short_digest(sha);
 }
 

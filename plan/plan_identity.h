@@ -21,7 +21,7 @@ namespace sd {
 // "sha256:" + 16 hex over the action's kind, address, each change (field name and the value
 // it sets; a secret by its fingerprint only) and observed_fingerprint(). Two plans agree on
 // an action if and only if its fingerprints agree. A folder link whose folder id is asked
-// during apply (Action::folder_id_at_apply) leaves its folderId change out and says so.
+// during apply (Action::filled_at_apply) leaves its folderId change out and says so.
 [[nodiscard]] std::string action_fingerprint(const Plan& plan, const Action& action);
 // The same with its observed_fingerprint() already computed.
 [[nodiscard]] std::string action_fingerprint(const Action& action,
@@ -30,7 +30,7 @@ namespace sd {
 // action made before the mailboxes were asked is compared with the action made after.
 [[nodiscard]] std::string action_fingerprint(const Action& action,
                                              std::string_view observed_fingerprint,
-                                             bool folder_id_at_apply);
+                                             bool filled_at_apply);
 
 // action_fingerprint() of every action, in plan order.
 [[nodiscard]] std::vector<std::string> action_fingerprints(const Plan& plan);

@@ -15,6 +15,14 @@ namespace sd {
 struct FieldSpec {
   std::string_view name;
   Compare compare = Compare::Exact;
+  // Known only at apply, like Terraform's "known after apply": the spec does not give it; a
+  // live system tells it when the object is made or moved (a folder link's folderId, which
+  // Exchange gives when the user's mailbox is asked: plan/folder_links.h). Unset in the desired
+  // state; the plan states it from what was observed.
+  bool known_at_apply = false;
+  // The field whose value this one belongs to: when that one changes, this one is stated again
+  // or cleared, never kept (a folder id names a folder of the mailbox at `email`).
+  std::string_view belongs_to = {};
 };
 
 // Which side of the deployment a type is on. A two-phase apply runs the Exchange side first:

@@ -95,9 +95,9 @@ constexpr FieldSpec kFolderLinkFields[] = {
     {"target", C::Exact},
     {"email", C::IgnoreCase},
     {"enabled", C::Exact},
-    // Not in the spec: EWS resolves it when the link is made (or with --refresh); Unset (not
-    // managed) when the mailbox was not asked because the id is known.
-    {"folderId", C::Exact},
+    // Not in the spec: EWS resolves it when the link is made or moved (or with --refresh); not
+    // managed when the mailbox was not asked because the id is known.
+    {"folderId", C::Exact, true, "email"},
 };
 
 // The index of the field named "enabled", or -1: where a disable writes false.

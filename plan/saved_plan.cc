@@ -14,6 +14,15 @@
 namespace sd {
 namespace {
 
+// Whether the type of `address` has a field known only at apply (a folder link's folderId).
+bool has_field_known_at_apply(std::string_view address) {
+  const ResourceType* type = find_resource_type(address.substr(0, address.find('/')));
+  if (!type) return false;
+  for (const FieldSpec& f : type->fields)
+    if (f.known_at_apply) return true;
+  return false;
+}
+
 using nlohmann::json;
 
 constexpr std::string_view kFormat = "1.3";
@@ -319,8 +328,8 @@ void Reader::action(const json& j, size_t index, SavedPlan& out) {
   if (auto flag = j.find("cannotSync"); flag != j.end() && flag->is_boolean())
     a.cannot_sync = flag->get<bool>();
   if (auto flag = j.find("folderIdAtApply"); flag != j.end()) {
-    if (flag->is_boolean() && a.address.starts_with("nexj.folder_link/")) {
-      a.folder_id_at_apply = flag->get<bool>();
+    if (flag->is_boolean() && has_field_known_at_apply(a.address)) {
+      a.filled_at_apply = flag->get<bool>();
     } else {
       fail(path + ".folderIdAtApply", "expected true or false on a nexj.folder_link action");
       good = false;
@@ -363,13 +372,8 @@ SavedPlan saved_plan_of(const Plan& plan) {
   for (uint32_t i = 0; i < plan.actions.size(); ++i) {
     const Action& a = plan.actions[i];
     if (!a.type) continue;  // a plan bug; the JSON plan does not list it either
-    SavedAction s{i,
-                  a.address(),
-                  a.kind,
-                  observed_fingerprint(plan, a),
-                  "",
-                  a.cannot_sync,
-                  a.folder_id_at_apply};
+    SavedAction s{i,  a.address(),   a.kind,           observed_fingerprint(plan, a),
+                  "", a.cannot_sync, a.filled_at_apply};
     s.fingerprint = action_fingerprint(a, s.observed_fingerprint);
     fingerprints.push_back(s.fingerprint);
     out.actions.push_back(std::move(s));

@@ -20,7 +20,7 @@ struct SavedAction {
   std::string observed_fingerprint;  // observed_fingerprint(): "absent", "unknown" or sha256:…
   std::string fingerprint;           // action_fingerprint()
   bool cannot_sync = false;          // "cannotSync": blocked because the user cannot sync
-  bool folder_id_at_apply = false;   // "folderIdAtApply": its folder id is asked during apply
+  bool filled_at_apply = false;      // "folderIdAtApply": its folder id is asked during apply
 };
 
 struct SavedPlan {

@@ -46,7 +46,7 @@ Result<SavedPlanMatch> match_saved_plan(const SavedPlan& saved, const Plan& fres
     const Action& now = fresh.actions[i];
     if (now.kind == ActionKind::NoOp) {
       out.already_done.push_back(i);
-    } else if (s.folder_id_at_apply && now.kind == ActionKind::Blocked && now.cannot_sync) {
+    } else if (s.filled_at_apply && now.kind == ActionKind::Blocked && now.cannot_sync) {
       out.cannot_sync.push_back(i);  // the plan could not know: its mailboxes were not asked
     } else if (now.kind == ActionKind::Blocked || now.kind == ActionKind::Unknown) {
       out.refused.push_back(
@@ -54,7 +54,7 @@ Result<SavedPlanMatch> match_saved_plan(const SavedPlan& saved, const Plan& fres
                   now.reason});
     } else if (observed_fingerprint(fresh, now) != s.observed_fingerprint) {
       out.refused.push_back({i, "changed since the plan was made"});
-    } else if (action_fingerprint(now, s.observed_fingerprint, s.folder_id_at_apply) !=
+    } else if (action_fingerprint(now, s.observed_fingerprint, s.filled_at_apply) !=
                s.fingerprint) {
       out.refused.push_back(
           {i, now.type == &types::kFolderLink

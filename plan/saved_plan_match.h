@@ -1,7 +1,7 @@
 // Applying a saved plan (design decision 5): the saved actions are matched, by address, with a
 // plan made now from the same spec and freshly read live state. A step runs only if the object
 // it touches is as it was when the plan was made and it would do exactly what the plan says
-// (a folder id asked during apply aside: Action::folder_id_at_apply).
+// (a folder id asked during apply aside: Action::filled_at_apply).
 #pragma once
 
 #include <cstdint>

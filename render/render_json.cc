@@ -74,7 +74,7 @@ void write_action(JsonWriter& w, const Action& a, size_t index, const Fingerprin
     w.key("cannotSync");
     w.boolean(true);
   }
-  if (a.folder_id_at_apply) {
+  if (a.filled_at_apply) {
     w.key("folderIdAtApply");
     w.boolean(true);
   }

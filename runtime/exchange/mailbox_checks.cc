@@ -15,26 +15,6 @@
 namespace sd {
 namespace {
 
-const std::string* text_at(const std::vector<Value>& values, int field) {
-  if (field < 0 || static_cast<size_t>(field) >= values.size()) return nullptr;
-  return std::get_if<std::string>(&values[static_cast<size_t>(field)]);
-}
-
-// A live link needs its folder id (again) when it has none or is moving to another mailbox.
-bool needs_folder_id(const Resource& r, const ObservedResource& live) {
-  static const int kTarget = field_index(types::kFolderLink, "target");
-  static const int kEmail = field_index(types::kFolderLink, "email");
-  static const int kFolderId = field_index(types::kFolderLink, "folderId");
-  const std::string* id = text_at(live.values, kFolderId);
-  if (!id || id->empty()) return true;
-  const std::string* want_target = text_at(r.values, kTarget);
-  const std::string* have_target = text_at(live.values, kTarget);
-  if (want_target && (!have_target || *want_target != *have_target)) return true;
-  const std::string* want_email = text_at(r.values, kEmail);
-  const std::string* have_email = text_at(live.values, kEmail);
-  return want_email && (!have_email || to_lower_ascii(*want_email) != to_lower_ascii(*have_email));
-}
-
 MailboxObservation observation_of(const MailboxFolders& answer) {
   MailboxObservation o;
   switch (answer.status) {
@@ -62,50 +42,6 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 }
 
 }  // namespace
-
-std::vector<MailboxToCheck> mailboxes_to_check(const DesiredState& desired,
-                                               const ObservedState& observed, bool refresh,
-                                               std::span<const std::string> only,
-                                               std::span<const std::string> always_ask) {
-  const int kTarget = field_index(types::kFolderLink, "target");
-  const int kEmail = field_index(types::kFolderLink, "email");
-  std::vector<MailboxToCheck> out;
-  std::unordered_map<std::string, size_t> by_email;
-  std::vector<uint8_t> needed;
-  std::string address, error;
-  for (const Resource& r : desired.resources) {
-    if (r.type != &types::kFolderLink) continue;
-    if (!only.empty() && !selects(only, types::kFolderLink, r.name)) continue;
-    const std::string* email = text_at(r.values, kEmail);
-    const std::string* target = text_at(r.values, kTarget);
-    if (!email || !target) continue;
-    std::string key = to_lower_ascii(*email);
-    auto [it, added] = by_email.try_emplace(key, out.size());
-    if (added) {
-      out.push_back(MailboxToCheck{*email, *target, {}});
-      needed.push_back(refresh ? 1 : 0);
-    }
-    out[it->second].folders.push_back(r.name.substr(r.name.rfind('/') + 1));
-    if (needed[it->second]) continue;
-    if (std::binary_search(always_ask.begin(), always_ask.end(), r.name)) {
-      needed[it->second] = 1;
-      continue;
-    }
-    address.assign(types::kFolderLink.name).append("/").append(r.name);
-    const ObservedResource* live = nullptr;
-    Presence presence = observed.presence_of(types::kFolderLink, address, &live, &error);
-    if (presence != Presence::Present || !live || needs_folder_id(r, *live)) needed[it->second] = 1;
-  }
-  // Keep only the users that need asking; one GetFolder per user resolves all their folders.
-  size_t kept = 0;
-  for (size_t i = 0; i < out.size(); ++i) {
-    if (!needed[i]) continue;
-    if (kept != i) out[kept] = std::move(out[i]);  // a self-move would empty the strings
-    ++kept;
-  }
-  out.resize(kept);
-  return out;
-}
 
 Result<std::map<std::string, EwsEndpoint>> ews_endpoints(const Spec& spec,
                                                          const std::string& spec_path,

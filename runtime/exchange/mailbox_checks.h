@@ -1,7 +1,6 @@
-// Which users' mailboxes to ask Exchange about, and asking them: for each user of the spec whose
-// folder links need ids (a link to make, a link without a folder id, a link moving to another
-// mailbox, or everything with --refresh), one GetFolder as that user over EWS. The answers go
-// into ObservedState::mailboxes, where the plan takes folder ids and blocked users from.
+// Asking Exchange about the users' mailboxes (which ones: plan/folder_links.h): one GetFolder as
+// each user over EWS. The answers go into ObservedState::mailboxes, where the plan takes folder
+// ids and blocked users from.
 #pragma once
 
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "plan/folder_links.h"
 #include "plan/observed_state.h"
 #include "plan/resource.h"
 #include "runtime/exchange/ews_client.h"
@@ -19,21 +19,6 @@
 #include "spec/spec.h"
 
 namespace sd {
-
-// One user to ask: the address, the target their links name, and the folders to resolve.
-struct MailboxToCheck {
-  std::string email;   // as the spec writes it
-  std::string target;  // nexj.target name
-  std::vector<std::string> folders;
-};
-
-// The users whose links need folder ids, in spec order, one entry per address, counting only the
-// links `only` selects (all with no prefixes). `always_ask`: link names (login/folder, sorted)
-// whose users are asked even when their ids are known (a saved plan made with --refresh changes
-// them). `observed` must be indexed. Pure.
-[[nodiscard]] std::vector<MailboxToCheck> mailboxes_to_check(
-    const DesiredState& desired, const ObservedState& observed, bool refresh,
-    std::span<const std::string> only = {}, std::span<const std::string> always_ask = {});
 
 // The EWS endpoint of each target name, from the spec: the target's server's ewsUrl, the service
 // account's UPN and password (its secret's value), exchange.caFile (relative to the spec; else

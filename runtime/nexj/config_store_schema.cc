@@ -156,15 +156,17 @@ std::string_view returning(const StoreTable& t) {
   return t.generated_id ? " RETURNING id" : " RETURNING 1";
 }
 
-// A link's folder_id names a folder of the mailbox it was resolved in: it is kept while the link
-// stays with that address (another target reaches the same mailbox) and cleared when the link
-// moves to another address, unless the action sets the new mailbox's id itself.
-std::string folder_id_kept(std::string_view e) {
-  return "CASE WHEN email IS " + std::string(e) + " COLLATE NOCASE THEN folder_id ELSE NULL END";
-}
-
-std::string reset_folder_id(std::string_view e) {
-  return "folder_id = " + folder_id_kept(e);
+// What an upsert keeps of column `i` when the new row leaves it NULL: the old value; but a value
+// that belongs to another field (FieldSpec::belongs_to: a link's folder id names a folder of the
+// mailbox at its email) only while that field stays the same.
+std::string kept_on_conflict(const StoreTable& t, size_t i) {
+  const std::string column(t.columns[i].column);
+  const FieldSpec& field = t.type->fields[i];
+  if (field.belongs_to.empty()) return column;
+  const int owner = field_index(*t.type, field.belongs_to);
+  const std::string owner_column(t.columns[static_cast<size_t>(owner)].column);
+  return "CASE WHEN " + owner_column + " IS excluded." + owner_column + " COLLATE NOCASE THEN " +
+         column + " ELSE NULL END";
 }
 
 }  // namespace
@@ -277,16 +279,12 @@ std::string store_upsert_sql(const StoreTable& t) {
     const StoreColumn& c = t.columns[i];
     if (c.kind == ColumnKind::List) continue;
     add(c.column, param(i + 1));
-    // A link without a newly resolved folder id keeps its own only while it stays in the same
-    // mailbox.
-    std::string keep =
-        c.column == "folder_id" ? folder_id_kept("excluded.email") : std::string(c.column);
     updates.append(updates.empty() ? "" : ", ")
         .append(c.column)
         .append(" = coalesce(excluded.")
         .append(c.column)
         .append(", ")
-        .append(keep)
+        .append(kept_on_conflict(t, i))
         .append(")");
   }
   std::string conflict;
@@ -300,23 +298,13 @@ std::string store_upsert_sql(const StoreTable& t) {
 }
 
 std::string store_update_sql(const StoreTable& t, uint32_t mask) {
+  // Every column the action changes, as the plan states it: a link moving to another mailbox
+  // states its new folder id, or null (plan/folder_links.h).
   std::string sets;
-  bool moves_link = false, sets_folder_id = false;  // moves: to another address
   for (size_t i = 0; i < t.columns.size(); ++i) {
     const StoreColumn& c = t.columns[i];
     if (!(mask & (1u << i)) || c.kind == ColumnKind::List) continue;
     sets.append(sets.empty() ? "" : ", ").append(c.column).append(" = ").append(param(i + 1));
-    moves_link = moves_link || c.column == "email";
-    sets_folder_id = sets_folder_id || c.column == "folder_id";
-  }
-  if (moves_link && !sets_folder_id) {
-    // The CASE sees the row before the update: SET expressions read the old values.
-    const auto col = [&](std::string_view name) {
-      for (size_t i = 0; i < t.columns.size(); ++i)
-        if (t.columns[i].column == name && (mask & (1u << i))) return param(i + 1);
-      return std::string(name);
-    };
-    sets.append(", ").append(reset_folder_id(col("email")));
   }
   // Only the list changes: a no-op update still proves that the row exists.
   if (sets.empty())

@@ -83,7 +83,7 @@ std::vector<std::string> refused(const SavedPlanMatch& m, const Plan& now) {
 TEST_CASE("saved plan match: a folder id the plan showed is part of what it promises",
           "[saved_plan]") {
   const SavedPlan with_ids = saved(asked("AAMkJ=", "AAMkM="));
-  CHECK_FALSE(with_ids.actions[0].folder_id_at_apply);
+  CHECK_FALSE(with_ids.actions[0].filled_at_apply);
 
   // Exchange gives the same ids at apply time: both links are made.
   Plan same = asked("AAMkJ=", "AAMkM=");
@@ -118,12 +118,12 @@ TEST_CASE(
   REQUIRE(deferred.actions.size() == 2);
   for (const Action& a : deferred.actions) {
     CHECK(a.kind == ActionKind::Create);
-    CHECK(a.folder_id_at_apply);
+    CHECK(a.filled_at_apply);
   }
   const SavedPlan s = saved(deferred);
   CHECK(s.format == "1.3");
-  CHECK(s.actions[0].folder_id_at_apply);
-  CHECK(s.actions[1].folder_id_at_apply);
+  CHECK(s.actions[0].filled_at_apply);
+  CHECK(s.actions[1].filled_at_apply);
   // The flag is part of the fingerprint: a link made with an id does not pass for one without.
   CHECK(s.actions[0].fingerprint !=
         action_fingerprint(deferred.actions[0], s.actions[0].observed_fingerprint, false));
@@ -138,7 +138,7 @@ TEST_CASE(
   REQUIRE(kept.actions.size() == s.actions.size());
   for (size_t i = 0; i < s.actions.size(); ++i) {
     CHECK(kept.actions[i].fingerprint == s.actions[i].fingerprint);
-    CHECK(kept.actions[i].folder_id_at_apply == s.actions[i].folder_id_at_apply);
+    CHECK(kept.actions[i].filled_at_apply == s.actions[i].filled_at_apply);
   }
   CHECK(kept.plan_id == s.plan_id);
 

@@ -1,4 +1,5 @@
-// Which users are asked over EWS, and how their answers land in the observed state.
+// How the answers of the users asked over EWS land in the observed state (which users are
+// asked: tests/plan/folder_links_test.cc).
 #include "runtime/exchange/mailbox_checks.h"
 
 #include <catch2/catch.hpp>
@@ -7,30 +8,6 @@
 using namespace sd;
 
 namespace {
-
-Resource link(const std::string& login, const std::string& folder, const std::string& email,
-              const std::string& target = "EXCH01") {
-  Resource r;
-  r.type = &types::kFolderLink;
-  r.name = login + "/" + folder;
-  r.values = {target, email, true, Unset{}};
-  return r;
-}
-
-ObservedResource live_link(const std::string& name, const std::string& email, Value folder_id,
-                           const std::string& target = "EXCH01") {
-  ObservedResource o;
-  o.type = &types::kFolderLink;
-  o.name = name;
-  o.values = {target, email, true, std::move(folder_id)};
-  return o;
-}
-
-std::vector<std::string> emails(const std::vector<MailboxToCheck>& users) {
-  std::vector<std::string> out;
-  for (const MailboxToCheck& u : users) out.push_back(u.email);
-  return out;
-}
 
 // Answers from a table; records what it was asked.
 class FakeEws : public EwsClient {
@@ -63,33 +40,6 @@ class FakeEws : public EwsClient {
 };
 
 }  // namespace
-
-TEST_CASE("mailbox checks: only users whose links need a folder id are asked", "[mailboxes]") {
-  DesiredState d;
-  d.resources = {link("new", "calendar", "new@acme.com"),
-                 link("known", "calendar", "known@acme.com"),
-                 link("noid", "calendar", "noid@acme.com"),
-                 link("moved", "calendar", "moved@acme.com"),
-                 link("retarget", "calendar", "retarget@acme.com", "EXCH02"),
-                 link("known", "tasks", "known@acme.com")};
-  ObservedState o;
-  o.resources = {live_link("known/calendar", "KNOWN@acme.com", std::string("AAMk1")),
-                 live_link("known/tasks", "known@acme.com", std::string("AAMk2")),
-                 live_link("noid/calendar", "noid@acme.com", Unset{}),
-                 live_link("moved/calendar", "old-address@acme.com", std::string("AAMk3")),
-                 live_link("retarget/calendar", "retarget@acme.com", std::string("AAMk4"))};
-  o.index();
-  CHECK(emails(mailboxes_to_check(d, o, false)) ==
-        std::vector<std::string>{"new@acme.com", "noid@acme.com", "moved@acme.com",
-                                 "retarget@acme.com"});
-  std::vector<MailboxToCheck> all = mailboxes_to_check(d, o, true);
-  CHECK(emails(all) == std::vector<std::string>{"new@acme.com", "known@acme.com", "noid@acme.com",
-                                                "moved@acme.com", "retarget@acme.com"});
-  CHECK(all[1].folders == std::vector<std::string>{"calendar", "tasks"});
-  CHECK(all[4].target == "EXCH02");
-  const std::vector<std::string> only = {"nexj.folder_link/noid"};
-  CHECK(emails(mailboxes_to_check(d, o, true, only)) == std::vector<std::string>{"noid@acme.com"});
-}
 
 TEST_CASE("mailbox checks: answers become observations, per user", "[mailboxes]") {
   auto fake = std::make_unique<FakeEws>();
