@@ -10,7 +10,7 @@ Result<LoadedInput> load_input(World& world, const std::string& spec_path, bool 
   if (read_secrets) {
     std::unique_ptr<SecretSource> source = world.secrets_for(spec_path);
     Result<SecretFingerprints> resolved =
-        resolve_secrets(input.loaded.spec, input.loaded.doc, *source, secrets);
+        resolve_secrets(input.loaded.spec, *input.loaded.doc, *source, secrets);
     if (!resolved.ok()) return resolved.take_errors();
     input.fingerprints = std::move(resolved).value();
   }

@@ -9,6 +9,7 @@
 
 #include "base/json_input.h"
 #include "base/text_checks.h"
+#include "plan/value_json.h"
 
 namespace sd {
 

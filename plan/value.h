@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
 #include <vector>
@@ -41,12 +40,6 @@ enum class Compare : uint8_t {
 // One-line human form: "text" quoted and escaped, numbers, true/false, [a, b], (sensitive)
 // for secrets, (unset). Null reads "unlimited" for a Limit field and "(not set)" otherwise.
 [[nodiscard]] std::string display_value(const Value& v, Compare rule);
-
-// JSON form used by the JSON plan and the observed-state file: null, bool, number, string,
-// array of strings, {"sensitive": true, "fingerprint": "..."}. Unset has no JSON form.
-[[nodiscard]] nlohmann::json value_to_json(const Value& v);
-// Inverse of value_to_json; returns false for shapes that are not a Value.
-[[nodiscard]] bool value_from_json(const nlohmann::json& j, Value& out);
 
 // "sha256:" and 16 lowercase hex digits, the form secret_fingerprint() produces.
 [[nodiscard]] bool is_fingerprint(std::string_view text);

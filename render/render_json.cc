@@ -6,6 +6,7 @@
 
 #include "base/json_writer.h"
 #include "plan/plan_identity.h"
+#include "plan/value_json.h"
 #include "render/render.h"
 
 namespace sd {

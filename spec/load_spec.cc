@@ -2,6 +2,7 @@
 
 #include "base/digest.h"
 #include "base/text_checks.h"
+#include "spec/document.h"
 #include "spec/schema_check.h"
 #include "spec/semantic_rules.h"
 #include "spec/spec_reader.h"
@@ -40,8 +41,8 @@ Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files) 
   std::vector<Error> errors = check_schema(*doc);
   if (!errors.empty()) return errors;
 
-  LoadedSpec loaded{std::move(doc).value(), {}, {}};
-  loaded.spec = read_spec(loaded.doc);
+  LoadedSpec loaded{std::make_shared<const Document>(std::move(doc).value()), {}, {}};
+  loaded.spec = read_spec(*loaded.doc);
   loaded.spec.file = path;
   Users& users = loaded.spec.users;
 
@@ -52,7 +53,7 @@ Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files) 
     std::string pointer = i < users.csvAt.size() ? users.csvAt[i] : users.at;
     if (std::string problem = csv_path_problem(written); !problem.empty()) {
       errors.push_back(make_error("users CSV " + quoted(written) + ": " + problem,
-                                  loaded.doc.locate(pointer), human_path(pointer)));
+                                  loaded.doc->locate(pointer), human_path(pointer)));
       continue;
     }
     // Errors then name the CSV by a path the user can open from where they ran the command.
@@ -62,7 +63,7 @@ Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files) 
       std::string why = csv.errors().front().message;
       if (why.starts_with(kCannotRead)) why.erase(0, kCannotRead.size());
       errors.push_back(make_error("cannot read users CSV " + users.csvFiles[i] + ": " + why,
-                                  loaded.doc.locate(pointer), human_path(pointer)));
+                                  loaded.doc->locate(pointer), human_path(pointer)));
       continue;
     }
     // The path as written, not as resolved: the digest must not depend on where the command
@@ -76,7 +77,7 @@ Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files) 
   }
   loaded.digest = "sha256:" + digest.hex();
 
-  std::vector<Error> rule_errors = check_semantics(loaded.spec, loaded.doc);
+  std::vector<Error> rule_errors = check_semantics(loaded.spec, *loaded.doc);
   errors.insert(errors.end(), std::make_move_iterator(rule_errors.begin()),
                 std::make_move_iterator(rule_errors.end()));
   if (!errors.empty()) {

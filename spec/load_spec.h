@@ -4,17 +4,20 @@
 // -> build_desired_state (desired_state.h) -> make_plan (plan.h).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "base/error.h"
 #include "base/source_files.h"
-#include "spec/document.h"
 #include "spec/spec.h"
 
 namespace sd {
 
+struct Document;
+
 struct LoadedSpec {
-  Document doc;
+  // Where each node stands in the file (spec/document.h), for errors found after loading.
+  std::shared_ptr<const Document> doc;
   Spec spec;
   std::string digest;  // "sha256:<hex>" over the spec text and every CSV file, in order
 };

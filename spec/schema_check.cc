@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/text_checks.h"
+#include "spec/document.h"
 #include "spec_schema_text.h"
 
 namespace sd {

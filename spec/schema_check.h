@@ -5,9 +5,10 @@
 #include <vector>
 
 #include "base/error.h"
-#include "spec/document.h"
 
 namespace sd {
+
+struct Document;  // spec/document.h
 
 // Every schema violation in `doc`, most specific first per node, sorted. Empty when valid.
 [[nodiscard]] std::vector<Error> check_schema(const Document& doc);

@@ -5,6 +5,7 @@
 
 #include "base/digest.h"
 #include "base/pbkdf2.h"
+#include "spec/document.h"
 
 namespace sd {
 

@@ -8,10 +8,11 @@
 #include <string_view>
 
 #include "base/error.h"
-#include "spec/document.h"
 #include "spec/spec.h"
 
 namespace sd {
+
+struct Document;  // spec/document.h
 
 // Parses `${env:NAME}` / `${file:PATH}`; nothing if `text` is not a reference.
 [[nodiscard]] std::optional<SecretRef> parse_secret_ref(std::string_view text);

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "base/text_checks.h"
+#include "spec/document.h"
 #include "spec/email_address.h"
 #include "spec/semantic_checker.h"
 #include "spec/spec_values.h"

@@ -5,10 +5,11 @@
 #include <vector>
 
 #include "base/error.h"
-#include "spec/document.h"
 #include "spec/spec.h"
 
 namespace sd {
+
+struct Document;  // spec/document.h
 
 // Every rule violation in `spec`; locations through `doc` (inline objects) or the CSV origin.
 [[nodiscard]] std::vector<Error> check_semantics(const Spec& spec, const Document& doc);

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "base/text_checks.h"
+#include "spec/document.h"
 #include "spec/email_address.h"
 #include "spec/semantic_checker.h"
 #include "spec/spec_values.h"

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "spec/document.h"
 #include "spec/secrets.h"
 
 namespace sd {

@@ -9,6 +9,7 @@
 
 #include "base/json_writer.h"
 #include "plan/plan_identity.h"
+#include "plan/value_json.h"
 #include "tests/cli/golden_support.h"
 
 #ifndef VALIJSON_USE_EXCEPTIONS

@@ -14,6 +14,7 @@
 
 #include "base/disk_files.h"
 #include "plan/desired_state.h"
+#include "spec/document.h"
 #include "spec/load_spec.h"
 
 using namespace sd;
@@ -117,7 +118,7 @@ TEST_CASE("the quickstart's channels are created in a missing file and then conv
     Result<std::string> read(const SecretRef& ref) const override { return "pw-" + ref.name; }
   };
   SecretValues secrets;
-  auto fingerprints = resolve_secrets(loaded->spec, loaded->doc, Source{}, &secrets);
+  auto fingerprints = resolve_secrets(loaded->spec, *loaded->doc, Source{}, &secrets);
   REQUIRE(fingerprints.ok());
   DesiredState desired = build_desired_state(loaded->spec, *fingerprints);
   std::string path = dir.path + "/quickstart.environment";

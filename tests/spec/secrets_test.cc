@@ -4,6 +4,8 @@
 
 #include "base/digest.h"
 #include "plan/value.h"
+#include "plan/value_json.h"
+#include "spec/document.h"
 
 using namespace sd;
 

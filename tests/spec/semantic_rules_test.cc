@@ -7,6 +7,8 @@
 #include <regex>
 #include <string>
 
+#include "spec/document.h"
+
 using namespace sd;
 
 namespace {
