@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/text_checks.h"
+
 namespace sd {
 
 const char* json_kind(const nlohmann::json& j) {
@@ -48,6 +50,33 @@ std::string json_parse_error_text(std::string_view what) {
       what.remove_prefix(colon + 2);
   }
   return std::string(what);
+}
+
+std::optional<size_t> too_deep_at(std::string_view text, size_t max_depth) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i + 1;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string json_excerpt(const nlohmann::json& j) {
+  if (j.is_string()) return quoted(j.get_ref<const std::string&>(), 40);
+  if (j.is_number() || j.is_boolean() || j.is_null()) return j.dump();
+  return json_kind(j);
 }
 
 }  // namespace sd

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,21 @@ namespace sd {
 
 // The line:column of byte offset `byte` (as nlohmann reports it, one past the byte) in `text`.
 [[nodiscard]] Location json_location(const std::string& file, std::string_view text, size_t byte);
+
+// JSON handed in nests this deep at the most: deeper is a mistake or an attack (the readers and
+// nlohmann's dump() recurse).
+inline constexpr size_t kMaxJsonDepth = 64;
+
+// The byte offset (one past it, as nlohmann counts) of the first '[' or '{' that nests deeper
+// than `max_depth`, outside strings; nothing when the text stays within it. One pass, no
+// allocation: checked before parsing.
+[[nodiscard]] std::optional<size_t> too_deep_at(std::string_view text,
+                                                size_t max_depth = kMaxJsonDepth);
+
+// A short excerpt of a value for an error message: a string quoted and cut, a number or
+// boolean as written, or the kind of a container ("an array"). Never the whole of a large or
+// deep value.
+[[nodiscard]] std::string json_excerpt(const nlohmann::json& j);
 
 // nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error
 // ..." without its prefix and position ("syntax error ..."): the Location says where.

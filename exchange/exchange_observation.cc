@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "base/json_input.h"
 #include "base/text_checks.h"
 #include "exchange/exchange_queries.h"
 #include "exchange/exchange_scripts.h"
@@ -45,6 +46,10 @@ std::string where(size_t line, const ExchangeQuery& q) {
 
 Answer parse_line(std::string_view line, size_t number, const ExchangeQuery& q) {
   Answer a;
+  if (too_deep_at(line)) {
+    a.error = fmt::format("{}: nesting is deeper than {} levels", where(number, q), kMaxJsonDepth);
+    return a;
+  }
   nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
   if (doc.is_discarded() || !doc.is_array()) {
     a.error = fmt::format("{}: not a JSON array: {}", where(number, q), quoted(line, 60));

@@ -139,7 +139,7 @@ void Parser::document(const json& root, ObservedState& out) {
   if (version == root.end()) {
     fail("format_version is missing; this reader understands \"1\"", "format_version");
   } else if (!version->is_string() || *version != kFormatVersion) {
-    fail("unsupported format_version " + version->dump() + "; this reader understands \"1\"",
+    fail("unsupported format_version " + json_excerpt(*version) + "; this reader understands \"1\"",
          "format_version");
     return;  // another version's resources would only produce misleading errors
   }
@@ -303,6 +303,9 @@ void Parser::attributes(const json& j, const std::string& path, ObservedResource
 }  // namespace
 
 Result<ObservedState> parse_observed_state(const std::string& file, std::string_view text) {
+  if (std::optional<size_t> at = too_deep_at(text))
+    return make_error("nesting is deeper than " + std::to_string(kMaxJsonDepth) + " levels",
+                      json_location(file, text, *at));
   try {
     json root = json::parse(text.begin(), text.end());
     Parser parser(file);

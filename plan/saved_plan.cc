@@ -341,6 +341,9 @@ void Reader::action(const json& j, size_t index, SavedPlan& out) {
 }  // namespace
 
 Result<SavedPlan> parse_saved_plan(const std::string& file, std::string_view text) {
+  if (std::optional<size_t> at = too_deep_at(text))
+    return make_error("nesting is deeper than " + std::to_string(kMaxJsonDepth) + " levels",
+                      json_location(file, text, *at));
   try {
     PlanSax sax;
     if (!json::sax_parse(text.begin(), text.end(), &sax)) {

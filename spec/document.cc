@@ -1,6 +1,7 @@
 #include "spec/document.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
@@ -345,6 +346,16 @@ Result<Document> parse_yaml(std::string file, std::string_view text) {
             make_error("the file holds more than one YAML document; a spec is one document",
                        Location{doc.file, 0, 0}));
     }
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own guard (its parser recurses): the builder has said where our limit was
+    // passed, further up.
+    if (!builder.errors.empty()) {
+      sort_and_dedupe(builder.errors);
+      return std::move(builder.errors);
+    }
+    return make_error(fmt::format("nesting is deeper than {} levels", kMaxDepth),
+                      Location{doc.file, static_cast<uint32_t>(e.mark.line + 1),
+                               static_cast<uint32_t>(e.mark.column + 1)});
   } catch (const YAML::Exception& e) {
     std::string message = e.msg;
     if (!message.empty()) message[0] = static_cast<char>(std::tolower(message[0]));

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "base/error.h"
+#include "base/json_input.h"
 
 using namespace sd;
 
@@ -53,4 +54,12 @@ TEST_CASE("Error::format escapes whatever its parts carry", "[text]") {
   CHECK(escape_controls("quotes \" and \\ stay") == "quotes \" and \\ stay");
   CHECK(has_control_character("a\xc2\x9b"));
   CHECK_FALSE(has_control_character("caf\xc3\xa9"));
+}
+
+TEST_CASE("json nesting: the first bracket past the limit, outside strings", "[text]") {
+  CHECK_FALSE(too_deep_at("{\"a\": [[1]]}", 3));
+  CHECK(too_deep_at("{\"a\": [[[1]]]}", 3) == std::optional<size_t>(9));
+  // Brackets in strings, escaped quotes included, are text.
+  CHECK_FALSE(too_deep_at("[\"[[[[\\\"[[[[\"]", 2));
+  CHECK(too_deep_at("[\"\\\\\", [[]]]", 2) == std::optional<size_t>(9));
 }

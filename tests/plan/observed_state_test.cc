@@ -250,3 +250,25 @@ TEST_CASE("observed state: a flood of errors is cut short", "[observed]") {
   CHECK(state.errors().size() == 21);
   CHECK(state.errors().back().message == "too many errors; the first 20 are shown");
 }
+
+TEST_CASE("observed state: nesting past 64 levels is refused where it starts, never a crash",
+          "[observed]") {
+  // 100,000 levels overflowed the stack while the error message printed the value.
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  CHECK(errors_of("{\"format_version\": " + deep + ", \"resources\": []}") ==
+        "obs.json:1:83: error: nesting is deeper than 64 levels\n");
+  // Brackets inside strings do not count; 64 levels are still read.
+  std::string ok_depth = std::string(63, '[') + "\"[[[{{{\"" + std::string(63, ']');
+  CHECK(errors_of("{\"format_version\": \"1\", \"resources\": [], \"x\": " + ok_depth + "}")
+            .find("nesting") == std::string::npos);
+}
+
+TEST_CASE("observed state: a bad value is quoted in short, never whole", "[observed]") {
+  const std::string huge(1'000'000, 'v');
+  std::string message = errors_of("{\"format_version\": \"" + huge + "\", \"resources\": []}");
+  CHECK(message == "obs.json: error: unsupported format_version \"" + std::string(40, 'v') +
+                       "…\"; this reader understands \"1\" (format_version)\n");
+  CHECK(errors_of("{\"format_version\": [1, 2, 3], \"resources\": []}") ==
+        "obs.json: error: unsupported format_version an array; this reader understands \"1\" "
+        "(format_version)\n");
+}

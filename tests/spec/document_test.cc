@@ -47,6 +47,13 @@ TEST_CASE("parse_yaml rejects what a spec must not hold", "[document]") {
         "s.yaml: error: the file holds more than one YAML document; a spec is one document\n");
   CHECK(errors_of("? [a]\n: 1\n") ==
         "s.yaml:1:3: error: a mapping key must be a plain name, not a list or mapping\n");
+  // Nesting past 64 levels, where it passes them: flow lists 100,000 deep (yaml-cpp's own
+  // guard stops its recursion further on), and block mappings 1,000 deep.
+  CHECK(errors_of("a: " + std::string(100'000, '[') + std::string(100'000, ']') + "\n") ==
+        "s.yaml:1:67: error: nesting is deeper than 64 levels\n");
+  std::string block;
+  for (int i = 0; i < 1000; ++i) block += std::string(2 * static_cast<size_t>(i), ' ') + "k:\n";
+  CHECK(errors_of(block) == "s.yaml:65:129: error: nesting is deeper than 64 levels\n");
 }
 
 TEST_CASE("human_path spells JSON pointers the way messages show them", "[document]") {
