@@ -29,6 +29,13 @@ struct WinrsOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   // Longest a command may run before it is terminated (Signal) and reported as timed out.
   std::chrono::milliseconds command_timeout{600'000};
+  // Most output (stdout and stderr together) one command may return; more is terminated and
+  // an error. The read script of a large organization returns a few MB.
+  size_t max_output_bytes = 32u << 20;
+  // A host that answers Receive at once with nothing new (Running, no output, no operation
+  // timeout) is asked again after a pause that doubles up to the most (reset by output).
+  std::chrono::milliseconds empty_receive_pause{50};
+  std::chrono::milliseconds max_empty_receive_pause{2'000};
 };
 
 struct CommandOutput {

@@ -1,6 +1,8 @@
 #include "runtime/exchange/winrs_session.h"
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 #include <variant>
 
 namespace sd {
@@ -17,6 +19,12 @@ class MutualCertificateCredentials : public http::Credentials {
     request.headers.emplace_back("Authorization", std::string(kMutualProfile));
   }
 };
+
+// "32 MiB", or bytes when not a whole number of MiB.
+std::string size_text(size_t bytes) {
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
 
 std::string whole_seconds(std::chrono::milliseconds duration) {
   const auto count = duration.count();
@@ -143,21 +151,40 @@ Result<wsman::ReceiveOutput> WinrsSession::receive(const std::string& shell_id,
 
 Result<CommandOutput> WinrsSession::receive_until_done(const std::string& shell_id,
                                                        const std::string& command_id) {
-  const auto started = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + options_.command_timeout;
+  auto terminated = [&](std::string why) -> Result<CommandOutput> {
+    (void)signal(shell_id, command_id, wsman::kSignalTerminate);  // best effort
+    return named({make_error(std::move(why) + "; it was terminated")});
+  };
   CommandOutput result;
+  std::chrono::milliseconds pause = options_.empty_receive_pause;
   for (;;) {
-    if (std::chrono::steady_clock::now() - started >= options_.command_timeout) {
-      (void)signal(shell_id, command_id, wsman::kSignalTerminate);  // best effort
-      return named({make_error("the command did not finish within " +
-                               whole_seconds(options_.command_timeout) + "; it was terminated")});
-    }
+    if (Clock::now() >= deadline)
+      return terminated("the command did not finish within " +
+                        whole_seconds(options_.command_timeout));
     Result<wsman::ReceiveOutput> output = receive(shell_id, command_id);
     if (!output) return output.take_errors();
+    // What came so far is within the limit: the subtraction cannot wrap.
+    const size_t so_far = result.stdout_text.size() + result.stderr_text.size();
+    if (output->stdout_bytes.size() + output->stderr_bytes.size() >
+        options_.max_output_bytes - so_far)
+      return terminated("the command's output passed " + size_text(options_.max_output_bytes) +
+                        ", the most one command may return");
     result.stdout_text += output->stdout_bytes;
     result.stderr_text += output->stderr_bytes;
     if (output->done) {
       result.exit_code = *output->exit_code;
       return result;
+    }
+    if (!output->timed_out && output->stdout_bytes.empty() && output->stderr_bytes.empty()) {
+      // Answered at once with nothing new: a host that should have held the Receive for its
+      // operation timeout. Wait before asking again, longer each time, never past the deadline.
+      ++empty_receives_;
+      std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - Clock::now()));
+      pause = std::min(pause * 2, options_.max_empty_receive_pause);
+    } else {
+      pause = options_.empty_receive_pause;
     }
   }
 }

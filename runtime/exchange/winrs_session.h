@@ -46,17 +46,22 @@ class WinrsSession {
   // empty `command_id` asks for the shell's output (no CommandId attribute).
   [[nodiscard]] Result<wsman::ReceiveOutput> receive(const std::string& shell_id,
                                                      const std::string& command_id);
-  // Receive until CommandState Done, Receiving again after each operation timeout. The raw
-  // streams (stderr not CLIXML-decoded). After command_timeout: Signal terminate, and the error
-  // "... the command did not finish within N s; it was terminated".
+  // Receive until CommandState Done, Receiving again after each operation timeout, and after a
+  // growing pause when the host answers at once with nothing new. The raw streams (stderr not
+  // CLIXML-decoded). After command_timeout, or past max_output_bytes of output: Signal
+  // terminate, and the error "... the command did not finish within N s; it was terminated" or
+  // "... the command's output passed N MiB, the most one command may return; it was
+  // terminated".
   [[nodiscard]] Result<CommandOutput> receive_until_done(const std::string& shell_id,
                                                          const std::string& command_id);
   [[nodiscard]] Status signal(const std::string& shell_id, const std::string& command_id,
                               std::string_view code = wsman::kSignalTerminate);
   [[nodiscard]] Status delete_shell(const std::string& shell_id);
 
-  // Receives answered so far with the operation-timeout fault (for tests).
+  // Receives answered so far with the operation-timeout fault, and at once with nothing new
+  // (for tests).
   [[nodiscard]] unsigned operation_timeouts() const { return operation_timeouts_; }
+  [[nodiscard]] unsigned empty_receives() const { return empty_receives_; }
 
  private:
   WinrsSession(std::unique_ptr<http::HttpsClient> client, WinrsOptions options);
@@ -70,6 +75,7 @@ class WinrsSession {
   WinrsOptions options_;
   std::string endpoint_;
   unsigned operation_timeouts_ = 0;
+  unsigned empty_receives_ = 0;
 };
 
 }  // namespace sd
