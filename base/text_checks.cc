@@ -140,6 +140,22 @@ bool has_control_character(std::string_view text) {
   return false;
 }
 
+bool is_plain_line(std::string_view text) {
+  if (find_invalid_utf8(text)) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) return false;
+    if (c < 0x80) continue;
+    uint32_t cp = 0;
+    size_t length = decode_utf8(text, i, cp);
+    if (cp <= 0x9F || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
+        (cp >= 0x2066 && cp <= 0x2069))
+      return false;
+    i += length - 1;
+  }
+  return true;
+}
+
 std::string quoted(std::string_view value, size_t max_chars) {
   return '"' + printable(value, max_chars) + '"';
 }

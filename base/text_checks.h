@@ -30,6 +30,11 @@ struct InvalidUtf8 {
 // True if `text` holds a C0 or C1 control character or DEL.
 [[nodiscard]] bool has_control_character(std::string_view text);
 
+// True if `text` is well-formed UTF-8 on one line that shows as it reads: no control character,
+// no line or paragraph separator (U+2028, U+2029), no bidi embedding, override or isolate
+// (U+202A-U+202E, U+2066-U+2069). What a server's names, identities and ids must be.
+[[nodiscard]] bool is_plain_line(std::string_view text);
+
 // Length of the well-formed UTF-8 sequence at text[i] and its code point, or 0 if malformed.
 [[nodiscard]] size_t decode_utf8(std::string_view text, size_t i, uint32_t& code_point);
 

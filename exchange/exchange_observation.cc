@@ -20,6 +20,9 @@ using exchange::ExchangeQuery;
 using exchange::QueryKind;
 using Row = std::map<std::string, std::string, std::less<>>;
 
+// The longest property value believed: recipient filters are the longest Exchange prints.
+constexpr size_t kMaxPropertyChars = 4096;
+
 // What one query's line said.
 struct Answer {
   bool ok = false;
@@ -69,7 +72,17 @@ Answer parse_line(std::string_view line, size_t number, const ExchangeQuery& q) 
             fmt::format("{}: element {} has no string property '{}'", where(number, q), i + 1, p);
         return a;
       }
-      row[p] = it->is_null() ? std::string() : it->get<std::string>();
+      std::string value = it->is_null() ? std::string() : it->get<std::string>();
+      // Names, identities, filters and limits: one line of text each. Anything else is a broken
+      // or hostile answer, never a value to compare or write back.
+      if (value.size() > kMaxPropertyChars || !is_plain_line(value)) {
+        a.error = fmt::format(
+            "{}: element {} property '{}' is not a value Exchange gives (control or bidi "
+            "characters, line breaks, invalid UTF-8, or longer than {} characters)",
+            where(number, q), i + 1, p, kMaxPropertyChars);
+        return a;
+      }
+      row[p] = std::move(value);
     }
     a.rows.push_back(std::move(row));
   }

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <initializer_list>
 
+#include "base/text_checks.h"
 #include "protocol/ews_messages.h"
 #include "protocol/soap.h"
 
@@ -191,14 +192,49 @@ Result<MessageHead> read_head(pugi::xml_node message, size_t index,
   return head;
 }
 
+// Exchange's folder ids and change keys are base64 text of well under 200 characters: anything
+// else (megabytes, control characters, markup, quotes) is a broken or hostile answer, refused
+// before it can travel into the store, a plan or a message.
+constexpr size_t kMaxIdChars = 512;
+
+// What is wrong with `id` as an EWS id (Id or ChangeKey), in a few words without quoting it;
+// empty when it is one.
+std::string id_problem(std::string_view id) {
+  if (id.size() > kMaxIdChars)
+    return "is " + std::to_string(id.size()) + " characters long (at most " +
+           std::to_string(kMaxIdChars) + ")";
+  size_t padding = 0;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(id[i]);
+    const bool base64 = std::isalnum(c) || c == '+' || c == '/' || (c == '-' || c == '_');
+    if (c == '=') {
+      ++padding;
+      continue;
+    }
+    if (!base64 || padding > 0)
+      return "is not base64 text (character " + std::to_string(i + 1) + ")";
+  }
+  return padding > 2 ? "is not base64 text (too much padding)" : "";
+}
+
 // A t:Folder / t:CalendarFolder / ... element: its FolderId and DisplayName. Empty id: none.
-FolderResult read_folder(pugi::xml_node folder) {
+// `which`: "folder 2", for errors.
+Result<FolderResult> read_folder(pugi::xml_node folder, const std::string& which) {
   FolderResult result;
   const pugi::xml_node id = child(folder, kTypesNs, "FolderId");
   result.id = id.attribute("Id").value();
   result.change_key = id.attribute("ChangeKey").value();
   result.display_name = text_of(child(folder, kTypesNs, "DisplayName"));
   result.ok = !result.id.empty();
+  if (std::string why = id_problem(result.id); !why.empty())
+    return make_error(which + ": its FolderId " + why);
+  if (std::string why = id_problem(result.change_key); !why.empty())
+    return make_error(which + ": its ChangeKey " + why);
+  if (result.display_name.size() > kMaxIdChars || has_control_character(result.display_name))
+    return make_error(which +
+                      ": its DisplayName is not a folder name (control characters, or "
+                      "longer than " +
+                      std::to_string(kMaxIdChars) + " characters)");
   return result;
 }
 
@@ -226,7 +262,12 @@ Result<Response<FolderResult>> parse_folder_messages(int http_status, std::strin
     if (folders.size() > 1)
       return make_error("folder " + std::to_string(i + 1) + " has " +
                         counted(folders.size(), "folder") + " in its message");
-    FolderResult folder = folders.empty() ? FolderResult{} : read_folder(folders.front());
+    FolderResult folder;
+    if (!folders.empty()) {
+      Result<FolderResult> read = read_folder(folders.front(), "folder " + std::to_string(i + 1));
+      if (!read.ok()) return read.take_errors();
+      folder = std::move(read).value();
+    }
     if (head->error() || (head->warning() && !folder.ok)) {
       // The folder did not resolve.
       folder = FolderResult{};
@@ -269,7 +310,9 @@ Result<Response<FolderResult>> read_find_folder(int http_status, std::string_vie
   const std::vector<pugi::xml_node> found =
       element_children(child(root_folder, kTypesNs, "Folders"));
   for (size_t i = 0; i < found.size(); ++i) {
-    FolderResult folder = read_folder(found[i]);
+    Result<FolderResult> read = read_folder(found[i], "found folder " + std::to_string(i + 1));
+    if (!read.ok()) return read.take_errors();
+    FolderResult folder = std::move(read).value();
     if (!folder.ok) return make_error("found folder " + std::to_string(i + 1) + " has no FolderId");
     response.items.push_back(std::move(folder));
   }

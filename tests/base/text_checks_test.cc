@@ -63,3 +63,16 @@ TEST_CASE("json nesting: the first bracket past the limit, outside strings", "[t
   CHECK_FALSE(too_deep_at("[\"[[[[\\\"[[[[\"]", 2));
   CHECK(too_deep_at("[\"\\\\\", [[]]]", 2) == std::optional<size_t>(9));
 }
+
+TEST_CASE("plain lines: no control, separator or bidi character, valid UTF-8", "[text]") {
+  CHECK(is_plain_line("NexJ-Sync-Impersonation"));
+  CHECK(is_plain_line("Müller Café 日本"));
+  CHECK(is_plain_line(""));
+  CHECK_FALSE(is_plain_line("a\nb"));
+  CHECK_FALSE(is_plain_line("a\x7F"));
+  CHECK_FALSE(is_plain_line("a\xC2\x85"));      // U+0085, NEL
+  CHECK_FALSE(is_plain_line("a\xE2\x80\xA8"));  // U+2028
+  CHECK_FALSE(is_plain_line("a\xE2\x80\xAE"));  // U+202E, right-to-left override
+  CHECK_FALSE(is_plain_line("a\xE2\x81\xA6"));  // U+2066, left-to-right isolate
+  CHECK_FALSE(is_plain_line("a\xFF"));
+}

@@ -289,6 +289,20 @@ TEST_CASE("read back: a missing line or a garbage line fails its type, not other
                    R"("CustomRecipientWriteScope":"","Enabled":1}])") ==
           "line 3 of the Exchange read (Get-ManagementRoleAssignment): element 1 has no string "
           "property 'Enabled'");
+    // Values no Exchange gives: a line break, a bidi override, a 10,000-character name.
+    const std::string not_a_value =
+        "line 3 of the Exchange read (Get-ManagementRoleAssignment): element 1 property 'Name' "
+        "is not a value Exchange gives (control or bidi characters, line breaks, invalid UTF-8, "
+        "or longer than 4096 characters)";
+    auto role_named = [](const std::string& name) {
+      return R"([{"Name":")" + name +
+             R"(","Role":"r","RoleAssigneeName":"u","CustomRecipientWriteScope":"",)"
+             R"("Enabled":"True"}])";
+    };
+    CHECK(error_of(role_named("NexJ\\r\\nSet-Mailbox x")) == not_a_value);  // JSON escapes
+    CHECK(error_of(role_named("NexJ\\u202Enoitanosrepmi")) == not_a_value);
+    CHECK(error_of(role_named("NexJ\\u2028x")) == not_a_value);
+    CHECK(error_of(role_named(std::string(10'000, 'n'))) == not_a_value);
   }
   SECTION("a limit that is not a number") {
     ObservedState o = read(

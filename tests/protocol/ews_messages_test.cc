@@ -416,3 +416,28 @@ TEST_CASE("classify: throttled, transient, mailbox, fatal", "[ews]") {
        {"ErrorAccessDenied", "ErrorInvalidServerVersion", "ErrorFolderNotFound", "", "NoError"})
     CHECK(classify(code) == ErrorClass::Fatal);
 }
+
+TEST_CASE("GetFolder: an id that is not an EWS id is refused, never taken as data", "[ews]") {
+  auto folder_with = [](const std::string& id_attribute) {
+    return parse_get_folder_response(
+        200,
+        exchange_response("GetFolder", {folder_message("GetFolder", "t:Folder", id_attribute)}), 1);
+  };
+  CHECK(message(folder_with(std::string(10'000'000, 'A'))) ==
+        "folder 1: its FolderId is 10000000 characters long (at most 512)");
+  CHECK(message(folder_with("AAMk&#13;&#10;x")) ==
+        "folder 1: its FolderId is not base64 text (character 5)");
+  CHECK(message(folder_with("&apos;; DROP TABLE sync_folder_link; --")) ==
+        "folder 1: its FolderId is not base64 text (character 1)");
+  CHECK(message(folder_with("AA]]&gt;&lt;!--")) ==
+        "folder 1: its FolderId is not base64 text (character 3)");
+  CHECK(message(folder_with("AA\xE2\x80\xAE"
+                            "bb")) == "folder 1: its FolderId is not base64 text (character 3)");
+  CHECK(message(folder_with("AA==AA")) ==
+        "folder 1: its FolderId is not base64 text (character 5)");
+  // A real one, with its padding.
+  auto good = folder_with("AAMkADk0ZjFmNGQ1LWE3YjctNDY2OS1iZjJmLWI2N2I3YzE3MTg4YQAuAAAAAAA+AQ==");
+  REQUIRE(good.ok());
+  CHECK(good->items[0].id ==
+        "AAMkADk0ZjFmNGQ1LWE3YjctNDY2OS1iZjJmLWI2N2I3YzE3MTg4YQAuAAAAAAA+AQ==");
+}

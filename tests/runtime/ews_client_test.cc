@@ -246,6 +246,19 @@ TEST_CASE("get_folders: a malformed body names the endpoint and the problem, unr
   CHECK(r.fake->requests().size() == 2);
 }
 
+TEST_CASE("get_folders: a hostile folder id is that mailbox's error, never an id", "[ews-client]") {
+  Rig r = rig({http_reply(
+      200, exchange_response("GetFolder",
+                             {folder_message("GetFolder", "t:CalendarFolder", "CAL1"),
+                              folder_message("GetFolder", "t:TasksFolder", "TSK1&#10;&lt;x&gt;"),
+                              folder_message("GetFolder", "t:ContactsFolder", "CON1")}))});
+  MailboxFolders answer = r.client->get_folders(kAlice, kFolders);
+  CHECK(answer.status == MailboxFolders::Status::Failed);
+  CHECK(answer.reason == kUrl + ": folder 2: its FolderId is not base64 text (character 5)");
+  CHECK(answer.folder_ids.empty());
+  CHECK(r.fake->requests().size() == 1);  // not retried: the same answer would come again
+}
+
 TEST_CASE("get_folders: one Error message for three folders is retried only when retrying helps",
           "[ews-client]") {
   // The response is read once: the same parse gives the scheduler its verdict and the caller
