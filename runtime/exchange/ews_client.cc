@@ -438,6 +438,7 @@ Result<std::unique_ptr<EwsClient>> EwsClient::create(const EwsEndpoint& endpoint
   options.connect_to = endpoint.connect_to;
   options.connect_timeout = endpoint.connect_timeout;
   options.read_timeout = endpoint.read_timeout;
+  options.max_response_bytes = endpoint.max_response_bytes;
   std::shared_ptr<const http::Credentials> credentials =
       http::basic_credentials(endpoint.user, endpoint.password);
   auto client = http::HttpsClient::create(*url, std::move(options), std::move(credentials));

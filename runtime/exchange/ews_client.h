@@ -30,6 +30,10 @@ struct EwsEndpoint {
   // Why this endpoint is not to be asked at all (its TLS precondition failed); empty: ask.
   std::string unusable;
   std::chrono::milliseconds connect_timeout{10'000}, read_timeout{60'000};
+  // What this client asks (GetFolder of a few folders, ResolveNames, CreateFolder) is answered
+  // in a few KB; a larger answer is that request's error. With N connections in flight the
+  // client holds at most N of these, whatever a server sends.
+  size_t max_response_bytes = 1u << 20;
 };
 
 // What one mailbox answered.

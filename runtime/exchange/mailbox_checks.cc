@@ -79,10 +79,21 @@ std::string MailboxCheckReport::summary() const {
                     (endpoints == 1 ? " server" : " servers") + " in " + seconds_text(elapsed);
   if (cannot_sync) out += "; " + std::to_string(cannot_sync) + " cannot sync";
   if (failed) out += "; " + std::to_string(failed) + " could not be checked";
-  if (scheduling.throttled == 0) return out + "; not throttled";
-  return out + "; throttled " + std::to_string(scheduling.throttled) +
-         (scheduling.throttled == 1 ? " time, " : " times, ") +
-         seconds_text(scheduling.throttled_time) + " spent throttled";
+  if (scheduling.throttled == 0)
+    out += "; not throttled";
+  else
+    out += "; throttled " + std::to_string(scheduling.throttled) +
+           (scheduling.throttled == 1 ? " time, " : " times, ") +
+           seconds_text(scheduling.throttled_time) + " spent throttled";
+  // The time lost to a server that does not answer, said as plainly as the time throttled.
+  if (scheduling.stalls == 0) return out;
+  out += "; " + std::to_string(scheduling.stalls) +
+         (scheduling.stalls == 1 ? " request got" : " requests got") + " no answer (" +
+         seconds_text(scheduling.stalled_time) + " waited on them in all)";
+  if (endpoints_stopped)
+    out += "; " + std::to_string(endpoints_stopped) +
+           (endpoints_stopped == 1 ? " server" : " servers") + " not asked again";
+  return out;
 }
 
 MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
@@ -193,6 +204,9 @@ MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
     report.scheduling.retries += s.retries;
     report.scheduling.throttled += s.throttled;
     report.scheduling.throttled_time += s.throttled_time;
+    report.scheduling.stalls += s.stalls;
+    report.scheduling.stalled_time += s.stalled_time;
+    report.endpoints_stopped += s.stopped;
   }
   report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);

@@ -32,10 +32,12 @@ struct MailboxCheckReport {
   size_t cannot_sync = 0;  // no mailbox, or impersonation denied
   size_t failed = 0;       // the check itself failed
   size_t endpoints = 0;
+  size_t endpoints_stopped = 0;     // not asked again after stalling (SchedulerOptions)
   http::SchedulerStats scheduling;  // summed over endpoints
   std::chrono::milliseconds elapsed{0};
   // "Exchange: asked 1000 mailboxes on 1 server in 2.31 s; 3 cannot sync; throttled 12 times,
-  // 4.20 s spent throttled" (or "; not throttled").
+  // 4.20 s spent throttled" (or "; not throttled"), then, when requests got no answer,
+  // "; 16 requests got no answer (960.00 s waited on them in all); 1 server not asked again".
   [[nodiscard]] std::string summary() const;
 };
 

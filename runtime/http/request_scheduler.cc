@@ -7,6 +7,8 @@
 #include <exception>
 #include <thread>
 
+#include "base/text_checks.h"
+
 namespace sd::http {
 
 namespace {
@@ -42,6 +44,10 @@ milliseconds retry_after_delay(const std::string& value, milliseconds cap) {
   return milliseconds(0);
 }
 
+// Retry-After values are believed up to a week: enough to say what the server asked for, never
+// enough to overflow a clock.
+constexpr milliseconds kLongestRetryAfter{7LL * 24 * 3600 * 1000};
+
 std::string wait_text(milliseconds duration) {
   if (duration < std::chrono::seconds(10)) return std::to_string(duration.count()) + " ms";
   return std::to_string((duration.count() + 500) / 1000) + " s";
@@ -67,12 +73,36 @@ SchedulerStats RequestScheduler::stats() const {
   return stats_;
 }
 
+void RequestScheduler::count_stall(const std::variant<Response, TransportError>& outcome,
+                                   milliseconds took) {
+  // Transient transport errors are the attempts that got no answer: a timeout, a connection
+  // closed in the middle of the response or reset. A TLS or an HTTP answer ends the run.
+  const auto* error = std::get_if<TransportError>(&outcome);
+  if (!error || !error->transient) {
+    stalls_in_a_row_ = 0;
+    return;
+  }
+  ++stats_.stalls;
+  stats_.stalled_time += took;
+  if (++stalls_in_a_row_ < options_.stalls_to_stop || options_.stalls_to_stop == 0 ||
+      !stopped_.empty())
+    return;
+  // The error names the endpoint already ("host:port: read timed out after 60 s").
+  std::string last = error->message;
+  const std::string prefix = where(client_);
+  if (last.starts_with(prefix)) last.erase(0, prefix.size());
+  stopped_ = prefix + "not asked again in this run: " + std::to_string(stalls_in_a_row_) +
+             " requests in a row got no answer (" + last + ")";
+  stats_.stopped = true;
+}
+
 std::variant<Response, TransportError> RequestScheduler::send_when_allowed(const Request& request) {
   {
     // A free slot, and no pause in force: both are re-checked after every wake-up, since a
     // pause may begin or grow while waiting.
     std::unique_lock lock(mutex_);
     for (;;) {
+      if (!stopped_.empty()) return TransportError{stopped_, false};
       Clock::time_point now = Clock::now();
       if (now < paused_until_)
         slot_free_.wait_until(lock, paused_until_);
@@ -85,6 +115,7 @@ std::variant<Response, TransportError> RequestScheduler::send_when_allowed(const
     ++stats_.requests;
   }
   std::variant<Response, TransportError> outcome;
+  const Clock::time_point sent = Clock::now();
   try {
     // send() takes its request by value; the copy gets room for the Authorization header the
     // client adds, so that adding it does not move every header again.
@@ -101,6 +132,7 @@ std::variant<Response, TransportError> RequestScheduler::send_when_allowed(const
   {
     std::lock_guard lock(mutex_);
     --in_flight_;
+    count_stall(outcome, std::chrono::duration_cast<milliseconds>(Clock::now() - sent));
   }
   slot_free_.notify_all();
   return outcome;
@@ -138,6 +170,7 @@ std::variant<Response, TransportError> RequestScheduler::run(
         answered.reset();
         std::lock_guard lock(mutex_);
         ++stats_.requests;
+        count_stall(outcome, milliseconds(0));  // its time was spent on the caller's side
       } else {
         outcome = send_when_allowed(request);
       }
@@ -148,12 +181,13 @@ std::variant<Response, TransportError> RequestScheduler::run(
         verdict = Verdict{Verdict::Retry, milliseconds(0), error->message};
       } else {
         const Response& response = std::get<Response>(outcome);
-        if (response.status == 503)
-          verdict = Verdict{Verdict::Throttled,
-                            retry_after_delay(response.header("Retry-After"),
-                                              options_.max_throttled_wait + milliseconds(1)),
+        if (response.status == 503) {
+          const std::string retry_after = response.header("Retry-After");
+          verdict = Verdict{Verdict::Throttled, retry_after_delay(retry_after, kLongestRetryAfter),
                             "HTTP 503 Service Unavailable"};
-        else
+          if (!retry_after.empty())
+            verdict.why += " with Retry-After: " + printable(retry_after, 40);
+        } else
           verdict = classify(response);
         if (verdict.kind == Verdict::Done) return outcome;
         if (verdict.why.empty()) verdict.why = "HTTP " + std::to_string(response.status);
@@ -165,10 +199,19 @@ std::variant<Response, TransportError> RequestScheduler::run(
             verdict.delay > milliseconds(0) ? verdict.delay : backoff(throttled_count);
         std::lock_guard lock(mutex_);
         ++stats_.throttled;
-        if (throttled_wait + delay > options_.max_throttled_wait)
+        if (throttled_wait + delay > options_.max_throttled_wait) {
+          // Say what the server asked for and what was done: a first ask past the limit is
+          // refused at once, rather than reported as "throttled for 0 ms".
+          if (throttled_wait == milliseconds(0))
+            return TransportError{"gave up at once: the server asked to wait " + wait_text(delay) +
+                                      " (" + verdict.why + "), more than the " +
+                                      wait_text(options_.max_throttled_wait) +
+                                      " a request may wait in all",
+                                  false};
           return TransportError{"gave up after the server throttled the request for " +
                                     wait_text(throttled_wait) + ": " + verdict.why,
                                 false};
+        }
         throttled_wait += delay;
         // The whole endpoint pauses; only the part past an earlier pause adds to the time.
         Clock::time_point now = Clock::now();

@@ -40,6 +40,12 @@ struct SchedulerOptions {
   // Throttled verdicts do not count as attempts; a request gives up when the server has made it
   // wait longer than this in all.
   milliseconds max_throttled_wait{30 * 60 * 1000};
+  // An endpoint whose attempts got no answer this many times in a row (it accepts, then says
+  // nothing until the read timeout or a close; or it resets), with no answer in between, is not
+  // asked again in this run: every request after that fails at once, saying why. A stalled
+  // server costs two or three rounds of timeouts, not five per user; a flaky one (30% stalls)
+  // practically never trips it (0.3^16). 0: never.
+  unsigned stalls_to_stop = 16;
   uint64_t seed = 0;  // jitter; 0: from the clock
 };
 
@@ -48,6 +54,9 @@ struct SchedulerStats {
   uint64_t retries = 0;            // after Retry verdicts and transient transport errors
   uint64_t throttled = 0;          // Throttled verdicts and 503s
   milliseconds throttled_time{0};  // wall time the endpoint was paused by the server
+  uint64_t stalls = 0;             // attempts that got no answer (a transient transport error)
+  milliseconds stalled_time{0};    // time spent on those attempts (the scheduler's own sends)
+  bool stopped = false;            // stalls_to_stop reached: the endpoint is not asked again
 };
 
 class RequestScheduler {
@@ -69,8 +78,12 @@ class RequestScheduler {
   [[nodiscard]] SchedulerStats stats() const;
 
  private:
-  // Waits for a free slot and for any pause to end, then sends one attempt.
+  // Waits for a free slot and for any pause to end, then sends one attempt; once the endpoint
+  // is stopped, fails at once.
   std::variant<Response, TransportError> send_when_allowed(const Request& request);
+  // Counts a stall (an attempt that got no answer, `took` long) or the answer that ends a run of
+  // them; stops the endpoint at stalls_to_stop in a row. Called with the lock held.
+  void count_stall(const std::variant<Response, TransportError>& outcome, milliseconds took);
 
   HttpsClient& client_;
   SchedulerOptions options_;
@@ -79,6 +92,8 @@ class RequestScheduler {
   unsigned in_flight_ = 0;
   std::chrono::steady_clock::time_point paused_until_{};
   SchedulerStats stats_;
+  unsigned stalls_in_a_row_ = 0;
+  std::string stopped_;  // why the endpoint is not asked again; empty while it is
   std::mt19937_64 random_;
 };
 

@@ -148,6 +148,7 @@ TEST_CASE("exchange faults: injected faults at 30% end in the right ids or a cle
   std::string why;           // how a user that gave up is explained
   bool may_give_up = false;  // retries can run out (5 attempts at 30%: rarely)
   bool counted = true;       // the lab counts the fault in stats().faults
+  std::string no_answer;     // the summary's part on requests that got no answer, as a regex
   SECTION("ErrorInternalServerError on HTTP 500") {
     faults.error_rate = 0.3;
     why = "the server failed internally (ErrorInternalServerError)";
@@ -164,6 +165,7 @@ TEST_CASE("exchange faults: injected faults at 30% end in the right ids or a cle
     faults.reset_rate = 0.3;
     why = "exch01.example.local:443: the connection closed before the response";
     may_give_up = true;
+    no_answer = R"((; \d+ requests? got no answer \(\d+\.\d\d s waited on them in all\))?)";
   }
   SECTION("latency") {
     faults.latency = std::chrono::milliseconds(40);
@@ -184,7 +186,7 @@ TEST_CASE("exchange faults: injected faults at 30% end in the right ids or a cle
   CHECK(std::regex_match(ews_summary(plan.err),
                          std::regex(R"(Exchange: asked 32 mailboxes on 1 server in \d+\.\d\d s)" +
                                     failed_part + R"(; (not throttled|throttled \d+ times?, )" +
-                                    R"(\d+\.\d\d s spent throttled))")));
+                                    R"(\d+\.\d\d s spent throttled))" + no_answer)));
 }
 
 // Hidden (run it with [exchange-stall-cli]): a stalled answer ends only when the lab gives up on
@@ -218,6 +220,7 @@ TEST_CASE("exchange faults: every request failing leaves every user unknown; app
   sd::lab::FaultOptions faults;
   std::string why;
   std::optional<uint64_t> requests;  // what the lab sees for the plan, when it is exact
+  std::string no_answer;             // the summary's end
   bool and_apply = false;            // apply refuses the same way whatever the kind: once is enough
   SECTION("ErrorInternalServerError") {
     and_apply = true;
@@ -231,6 +234,7 @@ TEST_CASE("exchange faults: every request failing leaves every user unknown; app
         "gave up after 5 attempts: exch01.example.local:443: the connection closed before the "
         "response";
     requests = 3 * 5;
+    no_answer = R"(; 15 requests got no answer \(\d+\.\d\d s waited on them in all\))";
   }
   RunningLab lab(directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}),
                  faults);
@@ -241,7 +245,8 @@ TEST_CASE("exchange faults: every request failing leaves every user unknown; app
   CHECK(plan.code == 0);
   CHECK(std::regex_match(ews_summary(plan.err),
                          std::regex(R"(Exchange: asked 3 mailboxes on 1 server in \d+\.\d\d s; )"
-                                    R"(3 could not be checked; not throttled)")));
+                                    R"(3 could not be checked; not throttled)" +
+                                    no_answer)));
   if (requests) CHECK(lab.server().stats().requests == *requests);
   json doc = parse_plan(plan);
   CHECK(doc["summary"]["unknown"] == 6);
@@ -352,6 +357,39 @@ TEST_CASE("exchange faults: every answer stalled: every user unknown with the ti
   CHECK(lab.server().stats().requests == 15);  // 3 users, 5 attempts each
 }
 
+TEST_CASE(
+    "exchange faults: a server that stalls every answer is given up after 16, whatever "
+    "the number of users",
+    "[e2e][exchange-e2e][exchange-faults]") {
+  const std::vector<std::string> smtps = emails_of(numbered_users(1000));
+  sd::lab::FaultOptions faults;
+  faults.stall_rate = 1.0;
+  RunningLab lab(directory(smtps), faults);
+  const auto started = std::chrono::steady_clock::now();
+  Checked c = check(smtps, endpoint(lab));
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(c.report.failed == 1000);
+  // A round or two of timeouts (32 in flight, 500 ms each), not 5 attempts for each user.
+  CHECK(took < 10s);
+  CHECK(lab.server().stats().requests <= 64);
+  CHECK(c.report.endpoints_stopped == 1);
+  const std::string stopped =
+      "exch01.example.local:443: not asked again in this run: 16 requests in a row got no answer "
+      "(read timed out after 500 ms)";
+  for (const std::string& smtp : smtps) {
+    const sd::MailboxObservation& o = c.observed.mailboxes.at(smtp);
+    INFO(smtp << ": " << o.reason);
+    CHECK(o.status == sd::MailboxObservation::Status::Unknown);
+    // Those in flight when it stopped too: their next attempt is refused the same way.
+    CHECK(o.reason == stopped);
+  }
+  CHECK(std::regex_match(c.report.summary(),
+                         std::regex(R"(Exchange: asked 1000 mailboxes on 1 server in \d+\.\d\d s; )"
+                                    R"(1000 could not be checked; not throttled; \d+ requests got )"
+                                    R"(no answer \(\d+\.\d\d s waited on them in all\); )"
+                                    R"(1 server not asked again)")));
+}
+
 TEST_CASE("exchange faults: a server that throttles every request: given up after the limit",
           "[e2e][exchange-e2e][exchange-faults]") {
   const std::vector<std::string> smtps = emails_of(numbered_users(3));
@@ -364,7 +402,7 @@ TEST_CASE("exchange faults: a server that throttles every request: given up afte
   }
   SECTION("HTTP 503") {
     faults.http503_rate = 1.0;
-    why = "HTTP 503 Service Unavailable";
+    why = "HTTP 503 Service Unavailable with Retry-After: 1";
   }
   RunningLab lab(directory(smtps), faults);
   sd::EwsEndpoint e = endpoint(lab);

@@ -5,6 +5,7 @@
 
 #include "protocol/soap.h"
 #include "tests/protocol/ews_fixtures_support.h"
+#include "tests/runtime/http/tls_test_server_support.h"
 
 using namespace sd;
 using namespace sd::test;
@@ -527,4 +528,26 @@ TEST_CASE("EwsClient::create refuses an endpoint that is not https", "[ews-clien
         "EWS endpoint: not an https URL: http://exch01.example.local/EWS/Exchange.asmx");
   endpoint.url = kUrl;
   CHECK(EwsClient::create(endpoint).ok());
+}
+
+TEST_CASE("get_folders: an answer that does not end is cut at max_response_bytes, unretried",
+          "[ews-client]") {
+  // 64 MiB, chunked: as a server that streams without end looks until the limit.
+  TlsTestServer server{{"exch01.example.local"}};
+  server.script([](unsigned, const ReceivedRequest&) {
+    TestAnswer answer;
+    answer.kind = TestAnswer::HugeBody;
+    answer.huge_bytes = 64u << 20;
+    answer.chunked = true;
+    return answer;
+  });
+  EwsEndpoint endpoint = lab_endpoint();
+  endpoint.ca_file = server.certificates().ca_file;
+  endpoint.connect_to = {{"exch01.example.local", 443, "127.0.0.1", server.port()}};
+  Result<std::unique_ptr<EwsClient>> client = EwsClient::create(endpoint);
+  REQUIRE(client.ok());
+  MailboxFolders answer = (*client)->get_folders(kAlice, kFolders);
+  CHECK(answer.status == MailboxFolders::Status::Failed);
+  CHECK(answer.reason == "exch01.example.local:443: the response is larger than 1048576 bytes");
+  CHECK(server.requests() == 1);
 }

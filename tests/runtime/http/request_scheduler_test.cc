@@ -254,3 +254,70 @@ TEST_CASE("scheduler: an exception from the classifier becomes an error", "[http
   REQUIRE(std::holds_alternative<TransportError>(outcome));
   CHECK(std::get<TransportError>(outcome).message == "exch01.example.local:443: bad XML");
 }
+
+TEST_CASE("scheduler: a Retry-After longer than a request may wait is refused at once, saying so",
+          "[http]") {
+  FakeClient client([](unsigned) -> Outcome { return response(503, {{"Retry-After", "86400"}}); });
+  SchedulerOptions options = fast_options();
+  options.max_throttled_wait = std::chrono::minutes(30);
+  RequestScheduler scheduler(client, options);
+  auto start = std::chrono::steady_clock::now();
+  Outcome outcome = scheduler.run(Request{}, done);
+  CHECK(since(start) < milliseconds(1000));
+  REQUIRE(std::holds_alternative<TransportError>(outcome));
+  CHECK(std::get<TransportError>(outcome).message ==
+        "gave up at once: the server asked to wait 86400 s (HTTP 503 Service Unavailable with "
+        "Retry-After: 86400), more than the 1800 s a request may wait in all");
+  CHECK(client.calls() == 1);
+}
+
+namespace {
+
+TransportError stall() {
+  return TransportError{"exch01.example.local:443: read timed out after 60 s", true};
+}
+
+}  // namespace
+
+TEST_CASE("scheduler: an endpoint that stalls N times in a row is not asked again", "[http]") {
+  FakeClient client([](unsigned) -> Outcome { return stall(); });
+  SchedulerOptions options = fast_options();
+  options.max_attempts = 3;
+  options.stalls_to_stop = 4;
+  RequestScheduler scheduler(client, options);
+  Outcome first = scheduler.run(Request{}, done);
+  REQUIRE(std::holds_alternative<TransportError>(first));
+  CHECK(std::get<TransportError>(first).message ==
+        "gave up after 3 attempts: exch01.example.local:443: read timed out after 60 s");
+  const std::string stopped =
+      "exch01.example.local:443: not asked again in this run: 4 requests in a row got no answer "
+      "(read timed out after 60 s)";
+  for (int i = 0; i < 3; ++i) {
+    Outcome later = scheduler.run(Request{}, done);
+    REQUIRE(std::holds_alternative<TransportError>(later));
+    CHECK(std::get<TransportError>(later).message == stopped);
+  }
+  CHECK(client.calls() == 4);
+  SchedulerStats stats = scheduler.stats();
+  CHECK(stats.stalls == 4);
+  CHECK(stats.stopped);
+}
+
+TEST_CASE("scheduler: an answer between stalls keeps the endpoint asked", "[http]") {
+  // Three stalls, an answer, three stalls, ...: never four in a row.
+  FakeClient client([](unsigned n) -> Outcome {
+    if (n % 4 == 3) return response(200);
+    return stall();
+  });
+  SchedulerOptions options = fast_options();
+  options.max_attempts = 10;
+  options.stalls_to_stop = 4;
+  RequestScheduler scheduler(client, options);
+  for (int i = 0; i < 5; ++i) {
+    Outcome outcome = scheduler.run(Request{}, done);
+    REQUIRE(std::holds_alternative<Response>(outcome));
+  }
+  CHECK(client.calls() == 20);
+  CHECK(scheduler.stats().stalls == 15);
+  CHECK_FALSE(scheduler.stats().stopped);
+}
