@@ -140,20 +140,45 @@ bool has_control_character(std::string_view text) {
   return false;
 }
 
+bool is_hidden_character(uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+std::optional<HiddenCharacter> find_hidden_character(std::string_view text) {
+  uint32_t line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    uint32_t cp = c;
+    size_t length = c < 0x80 ? 1 : decode_utf8(text, i, cp);
+    if (length == 0)
+      length = 1;  // not UTF-8: another check's
+    else if (is_hidden_character(cp))
+      return HiddenCharacter{line, column, cp};
+    if (c == '\n') {
+      ++line, column = 1;
+    } else {
+      column += static_cast<uint32_t>(length);
+    }
+    i += length;
+  }
+  return std::nullopt;
+}
+
+std::string hidden_character_name(uint32_t cp) {
+  const char* what = cp == 0x85     ? "a next-line control"
+                     : cp <= 0x9F   ? "a C1 control character"
+                     : cp == 0x2028 ? "a line separator"
+                     : cp == 0x2029 ? "a paragraph separator"
+                                    : "a bidirectional text control";
+  return fmt::format("U+{:04X} ({})", cp, what);
+}
+
 bool is_plain_line(std::string_view text) {
   if (find_invalid_utf8(text)) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7F) return false;
-    if (c < 0x80) continue;
-    uint32_t cp = 0;
-    size_t length = decode_utf8(text, i, cp);
-    if (cp <= 0x9F || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
-        (cp >= 0x2066 && cp <= 0x2069))
-      return false;
-    i += length - 1;
-  }
-  return true;
+  for (char c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) return false;
+  return !find_hidden_character(text);
 }
 
 std::string quoted(std::string_view value, size_t max_chars) {

@@ -18,6 +18,23 @@ struct InvalidUtf8 {
 // past U+10FFFF are ill-formed too), or nothing.
 [[nodiscard]] std::optional<InvalidUtf8> find_invalid_utf8(std::string_view text);
 
+// True for a character that changes how text reads without showing itself: a C1 control
+// (U+0080-U+009F, NEXT LINE U+0085 among them), a line or paragraph separator (U+2028, U+2029),
+// a bidi embedding, override or isolate (U+202A-U+202E, U+2066-U+2069).
+[[nodiscard]] bool is_hidden_character(uint32_t code_point);
+
+struct HiddenCharacter {
+  uint32_t line, column;  // 1-based; column counts bytes
+  uint32_t code_point;
+};
+
+// The first hidden character (is_hidden_character) of UTF-8 text, or nothing; bytes that are not
+// UTF-8 are find_invalid_utf8's and skipped here.
+[[nodiscard]] std::optional<HiddenCharacter> find_hidden_character(std::string_view text);
+
+// "U+2028 (a line separator)": what a hidden character is, for messages.
+[[nodiscard]] std::string hidden_character_name(uint32_t code_point);
+
 // The value with control characters, quotes and backslashes escaped (\n, \t, \", \\, \xNN) and
 // cut to `max_chars` with "…" so one hostile value cannot flood a message.
 [[nodiscard]] std::string printable(std::string_view value, size_t max_chars = 80);

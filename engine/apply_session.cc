@@ -39,14 +39,36 @@ ApplyOutcome ended(Ending ending, Plan plan = {}) {
   return out;
 }
 
-// The spec a saved plan names, as written (relative to where the plan was made, which is where
-// CI applies it), or else beside the plan file.
-std::string saved_spec_path(const std::string& recorded, const std::string& plan_file) {
+// True if `path` is `folder` or inside it, both made absolute with symbolic links resolved.
+bool is_inside(const std::filesystem::path& path, const std::filesystem::path& folder) {
   std::error_code ec;
-  if (recorded.empty() || recorded.front() == '/' || std::filesystem::exists(recorded, ec))
-    return recorded;
-  std::string beside = resolve_relative(plan_file, recorded);
-  return std::filesystem::exists(beside, ec) ? beside : recorded;
+  const std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+  if (ec) return false;
+  const std::filesystem::path f = std::filesystem::weakly_canonical(folder, ec);
+  if (ec) return false;
+  auto [f_end, p_at] = std::mismatch(f.begin(), f.end(), p.begin(), p.end());
+  return f_end == f.end() || (std::next(f_end) == f.end() && f_end->empty());
+}
+
+// The spec a saved plan names, as written (relative to where the plan was made, which is where
+// CI applies it), or else beside the plan file. A saved plan comes from a pull request like the
+// spec: the file it names is read (and its errors quoted) only where a spec can be, a .yaml or
+// .yml file in the working folder or the plan's folder, as user lists stay beside the spec.
+Result<std::string> saved_spec_path(const std::string& recorded, const std::string& plan_file) {
+  const Location at{plan_file};
+  const std::string name = "the spec the saved plan names (spec.file " + quoted(recorded) + ")";
+  if (!recorded.ends_with(".yaml") && !recorded.ends_with(".yml"))
+    return make_error(name + " is not a .yaml or .yml file", at);
+  std::error_code ec;
+  std::string path = recorded;
+  if (recorded.front() != '/' && !std::filesystem::exists(recorded, ec)) {
+    std::string beside = resolve_relative(plan_file, recorded);
+    if (std::filesystem::exists(beside, ec)) path = beside;
+  }
+  const std::filesystem::path plan_folder = std::filesystem::absolute(plan_file, ec).parent_path();
+  if (!is_inside(path, std::filesystem::current_path(ec)) && !is_inside(path, plan_folder))
+    return make_error(name + " is outside the working folder and the plan's folder", at);
+  return path;
 }
 
 // The journal holds the lock: it must be a file of its own, not the store or the environment.
@@ -200,7 +222,9 @@ ApplyOutcome apply_deployment(World& world, const ApplyRequest& request,
     if (!parsed.ok()) return failed(parsed.take_errors());
     saved = std::move(parsed).value();
     if (!only.empty()) return ended(Ending::OnlyWithSavedPlan);
-    spec_path = saved_spec_path(saved->spec_file, request.input);
+    Result<std::string> named = saved_spec_path(saved->spec_file, request.input);
+    if (!named.ok()) return failed(named.take_errors());
+    spec_path = std::move(named).value();
     only = saved->only;
   }
   Status prefixes = check_prefixes(only);

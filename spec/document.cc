@@ -334,6 +334,13 @@ Result<Document> parse_yaml(std::string file, std::string_view text) {
         fmt::format("invalid UTF-8 (byte 0x{:02X}); specs must be UTF-8 text", bad->byte),
         Location{doc.file, bad->line, bad->column});
   }
+  // Anywhere, comments included: such a character makes the file read otherwise than it is
+  // (a line that is not a line, text shown in another order) and no field needs one.
+  if (auto hidden = find_hidden_character(text)) {
+    return make_error(hidden_character_name(hidden->code_point) +
+                          " is not allowed in a spec: it changes how the text reads",
+                      Location{doc.file, hidden->line, hidden->column});
+  }
   std::istringstream in{std::string(text)};
   Builder builder(doc);
   try {

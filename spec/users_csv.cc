@@ -190,15 +190,31 @@ class Parser {
     return true;
   }
 
-  // The first byte of the row that is not UTF-8, reported once; false when there is one.
+  // The first byte of the row that is not UTF-8, or the first hidden character
+  // (is_hidden_character), reported once; false when there is one.
   bool check_utf8() {
     std::string_view bytes = text_.substr(row_.begin, row_.end - row_.begin);
-    std::optional<InvalidUtf8> bad = find_invalid_utf8(bytes);
-    if (!bad) return true;
-    // Back to an offset in the text: find the start of the bad line inside the row.
+    if (std::optional<InvalidUtf8> bad = find_invalid_utf8(bytes)) {
+      fail_in_row(
+          fmt::format("invalid UTF-8 (byte 0x{:02X}); user lists must be UTF-8 text", bad->byte),
+          bad->line, bad->column);
+      return false;
+    }
+    if (std::optional<HiddenCharacter> hidden = find_hidden_character(bytes)) {
+      fail_in_row(hidden_character_name(hidden->code_point) +
+                      " is not allowed in a user list: it changes how the text reads",
+                  hidden->line, hidden->column);
+      return false;
+    }
+    return true;
+  }
+
+  // An error at `line` and `column` (1-based) of the row's text, naming the cell's column.
+  void fail_in_row(std::string message, uint32_t line, uint32_t column) {
+    // Back to an offset in the text: find the start of the line inside the row.
     size_t line_start = row_.begin;
-    for (uint32_t l = 1; l < bad->line; ++l) line_start = text_.find('\n', line_start) + 1;
-    size_t offset = line_start + bad->column - 1;
+    for (uint32_t l = 1; l < line; ++l) line_start = text_.find('\n', line_start) + 1;
+    size_t offset = line_start + column - 1;
     std::string subject;
     for (size_t i = row_.cells.size(); i-- > 0;) {
       if (row_.cells[i].offset <= offset) {
@@ -206,9 +222,7 @@ class Parser {
         break;
       }
     }
-    fail(fmt::format("invalid UTF-8 (byte 0x{:02X}); user lists must be UTF-8 text", bad->byte),
-         at(row_.line + bad->line - 1, line_start, offset), std::move(subject));
-    return false;
+    fail(std::move(message), at(row_.line + line - 1, line_start, offset), std::move(subject));
   }
 
   std::string column_subject(size_t cell_index) const {

@@ -76,3 +76,23 @@ TEST_CASE("plain lines: no control, separator or bidi character, valid UTF-8", "
   CHECK_FALSE(is_plain_line("a\xE2\x81\xA6"));  // U+2066, left-to-right isolate
   CHECK_FALSE(is_plain_line("a\xFF"));
 }
+
+TEST_CASE("hidden characters: found with line and column, named", "[text]") {
+  CHECK_FALSE(find_hidden_character("Müller Café 日本\n\t\x01"));  // C0 is another check's
+  CHECK_FALSE(find_hidden_character("a\xFF\xE2\x80"));             // not UTF-8: another check's
+  std::optional<HiddenCharacter> at = find_hidden_character("ab\ncé\xE2\x80\xA9x");
+  REQUIRE(at);
+  CHECK(at->line == 2);
+  CHECK(at->column == 4);  // bytes: c, é (2)
+  CHECK(at->code_point == 0x2029);
+  CHECK(hidden_character_name(0x85) == "U+0085 (a next-line control)");
+  CHECK(hidden_character_name(0x9B) == "U+009B (a C1 control character)");
+  CHECK(hidden_character_name(0x2028) == "U+2028 (a line separator)");
+  CHECK(hidden_character_name(0x2029) == "U+2029 (a paragraph separator)");
+  CHECK(hidden_character_name(0x2067) == "U+2067 (a bidirectional text control)");
+  CHECK(is_hidden_character(0x80));
+  CHECK(is_hidden_character(0x202A));
+  CHECK_FALSE(is_hidden_character(0xA0));
+  CHECK_FALSE(is_hidden_character(0x2027));
+  CHECK_FALSE(is_hidden_character(0x206A));
+}

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <regex>
 
 #include "base/sqlite_database.h"
@@ -304,4 +305,35 @@ TEST_CASE("apply PLANFILE: a precondition failing since the plan stops it", "[ap
         "crm.example.local:443: connection refused\n"
         "syncdeploy: error: cannot apply: 1 precondition failed; nothing was changed\n");
   CHECK_FALSE(read_text(w.path(kStore)).has_value());
+}
+
+TEST_CASE("apply PLANFILE: the spec it names is read only where a spec can be", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  std::string plan_file = w.path("hostile.plan.json");
+  REQUIRE(w.run({"plan", w.spec(), "--only", "nexj", "-out", plan_file}).code == 0);
+  const std::string saved = *read_text(plan_file);
+  const std::string recorded = "\"file\":\"" + w.spec() + "\"";
+  REQUIRE(saved.find(recorded) != std::string::npos);
+  auto naming = [&](const std::string& spec_file) {
+    std::string edited = saved;
+    edited.replace(edited.find(recorded), recorded.size(), "\"file\":\"" + spec_file + "\"");
+    w.write("hostile.plan.json", edited);
+    return w.run({"apply", plan_file, "--auto-approve"});
+  };
+  CliRun passwd = naming("/etc/passwd");
+  CHECK(passwd.code == 1);
+  CHECK(passwd.err == plan_file +
+                          ": error: the spec the saved plan names (spec.file \"/etc/passwd\") is "
+                          "not a .yaml or .yml file\n");
+  CliRun outside = naming("/etc/../etc/syncdeploy.yaml");
+  CHECK(outside.code == 1);
+  CHECK(outside.err == plan_file +
+                           ": error: the spec the saved plan names (spec.file "
+                           "\"/etc/../etc/syncdeploy.yaml\") is outside the working folder and "
+                           "the plan's folder\n");
+  CHECK_FALSE(std::filesystem::exists(w.path(kStore)));  // nothing was applied
+  // Beside the plan, as recorded relative to where it was made: read.
+  CliRun beside = naming("quickstart.yaml");
+  INFO(beside.err);
+  CHECK(beside.code == 0);
 }

@@ -146,7 +146,8 @@ TEST_CASE("csv: logins with a C1 control character or a '/' are refused", "[csv]
       "login,email\na\xC2\x85"
       "b,a@acme.com\nsales/jsmith,j@acme.com\n");
   CHECK(p.errors ==
-        "users.csv:2:1: error: login \"a\\u{0085}b\" has a control character (column login)\n"
+        "users.csv:2:2: error: U+0085 (a next-line control) is not allowed in a user list: it "
+        "changes how the text reads (column login)\n"
         "users.csv:3:1: error: login \"sales/jsmith\" contains '/'; logins cannot contain '/' "
         "because folder links are addressed nexj.folder_link/<login>/<folder> (column login)\n");
   CHECK(p.users.empty());
@@ -234,6 +235,22 @@ TEST_CASE("csv: invalid UTF-8 names its line and column in characters", "[csv]")
   CHECK(p.errors ==
         "users.csv:2:6: error: invalid UTF-8 (byte 0xFF); user lists must be UTF-8 text "
         "(column email)\n");
+  REQUIRE(p.users.size() == 1);
+  CHECK(p.users[0].login == "ok");
+}
+
+TEST_CASE("csv: a line separator, a next-line control or a bidi override is refused where it is",
+          "[csv]") {
+  Parsed p = parse(
+      "login,email\nzo\xE2\x80\xA8" "e,z@acme.com\nb,b@acme.com\xC2\x85\n"
+      "c\xE2\x80\xAE,c@acme.com\nok,ok@acme.com\n");
+  CHECK(p.errors ==
+        "users.csv:2:3: error: U+2028 (a line separator) is not allowed in a user list: it changes "
+        "how the text reads (column login)\n"
+        "users.csv:3:13: error: U+0085 (a next-line control) is not allowed in a user list: it "
+        "changes how the text reads (column email)\n"
+        "users.csv:4:2: error: U+202E (a bidirectional text control) is not allowed in a user "
+        "list: it changes how the text reads (column login)\n");
   REQUIRE(p.users.size() == 1);
   CHECK(p.users[0].login == "ok");
 }
