@@ -39,6 +39,13 @@ ApplyOutcome ended(Ending ending, Plan plan = {}) {
   return out;
 }
 
+// `errors` about a file's content, naming the file where they name none.
+std::vector<Error> in_file(std::vector<Error> errors, const std::string& file) {
+  for (Error& e : errors)
+    if (e.where.file.empty()) e.where.file = file;
+  return errors;
+}
+
 // True if `path` is `folder` or inside it, both made absolute with symbolic links resolved.
 bool is_inside(const std::filesystem::path& path, const std::filesystem::path& folder) {
   std::error_code ec;
@@ -301,7 +308,7 @@ ApplyOutcome apply_deployment(World& world, const ApplyRequest& request,
   if (plan.summary.failed_checks) return ended(Ending::PreconditionsFailed, std::move(plan));
   if (saved) {
     Result<SavedPlanMatch> match = match_saved_plan(*saved, plan);
-    if (!match.ok()) return failed(match.take_errors());
+    if (!match.ok()) return failed(in_file(match.take_errors(), request.input));
     execution.to_do = std::move(match->to_do);
     execution.refused = std::move(match->refused);
     execution.already_done = std::move(match->already_done);

@@ -10,6 +10,7 @@
 #include "base/json_input.h"
 #include "base/text_checks.h"
 #include "plan/plan_identity.h"
+#include "plan/selection.h"
 
 namespace sd {
 namespace {
@@ -233,9 +234,14 @@ void Reader::document(const json& root, SavedPlan& out) {
   } else {
     for (size_t i = 0; i < only->size(); ++i) {
       const json& p = (*only)[i];
-      if (p.is_string())
+      if (p.is_string()) {
         out.only.push_back(p.get<std::string>());
-      else
+        // Checked here, where the file can be named: it selects what the apply reads.
+        Status selects =
+            check_prefixes(std::span(&out.only.back(), 1), "only[" + std::to_string(i) + "]");
+        if (!selects.ok())
+          for (const Error& e : selects.errors()) errors_.add(e.message);
+      } else
         fail("only[" + std::to_string(i) + "]",
              std::string("expected a string, found ") + json_kind(p));
     }

@@ -76,13 +76,14 @@ bool selects_type(std::span<const std::string> prefixes, const ResourceType& typ
   });
 }
 
-Status check_prefixes(std::span<const std::string> prefixes) {
+Status check_prefixes(std::span<const std::string> prefixes, std::string_view given_as) {
+  const std::string option(given_as);
   std::vector<Error> errors;
   for (const std::string& p : prefixes) {
     std::string shown = printable(p, 80);
     if (p.empty()) {
       errors.push_back(make_error(
-          "--only needs an address or the start of one, such as nexj, exchange or nexj.target"));
+          option + " needs an address or the start of one, such as nexj, exchange or nexj.target"));
       continue;
     }
     size_t slash = p.find('/');
@@ -96,10 +97,10 @@ Status check_prefixes(std::span<const std::string> prefixes) {
       fits = find_resource_type(type_part) != nullptr;
     }
     if (!fits) {
-      errors.push_back(make_error("--only " + shown + " selects nothing: use a type such as " +
+      errors.push_back(make_error(option + " " + shown + " selects nothing: use a type such as " +
                                   std::string(closest_type(type_part)) + ", or nexj, exchange"));
     } else if (p.back() == '/') {
-      errors.push_back(make_error("--only " + shown +
+      errors.push_back(make_error(option + " " + shown +
                                   " selects nothing: it ends in '/'; give the name after it"));
     }
   }

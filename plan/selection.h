@@ -28,7 +28,9 @@ namespace sd {
 
 // Each prefix must start with "nexj" or "exchange" and be able to select something:
 // "--only nexj.tar selects nothing: use a type such as nexj.target, or nexj, exchange".
-[[nodiscard]] Status check_prefixes(std::span<const std::string> prefixes);
+// `given_as` names where the prefixes come from in messages ("--only", or a saved plan's "only").
+[[nodiscard]] Status check_prefixes(std::span<const std::string> prefixes,
+                                    std::string_view given_as = "--only");
 
 // The selected resources, dependencies renumbered. A dependency on a resource outside the
 // selection is dropped: what the selection needs outside itself is assumed to be in place

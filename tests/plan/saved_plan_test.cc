@@ -196,6 +196,12 @@ TEST_CASE("saved plan: errors name the JSON path", "[saved_plan]") {
                          "\"sha1:"));
   CHECK(errors_of(edited("\"only\":[\"nexj\"]", "\"only\":[\"nexj\",7]")) ==
         "plan.json: error: only[1]: expected a string, found an integer\n");
+  CHECK(errors_of(edited("\"only\":[\"nexj\"]", "\"only\":[\"nexj\",\"bogus\",\"\"]")) ==
+        "plan.json: error: only[1] bogus selects nothing: use a type such as "
+        "exchange.service_account, "
+        "or nexj, exchange\n"
+        "plan.json: error: only[2] needs an address or the start of one, such as nexj, exchange "
+        "or nexj.target\n");
   CHECK(errors_of(edited("\"only\":[\"nexj\"]", "\"only\":\"nexj\"")) ==
         "plan.json: error: only: expected an array of address prefixes, found a string\n");
   CHECK(errors_of(edited("\"file\":\"acme-prod.yaml\"", "\"file\":null")) ==
