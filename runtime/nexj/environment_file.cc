@@ -17,6 +17,7 @@
 #include "base/source_files.h"
 #include "base/text_checks.h"
 #include "runtime/nexj/xml_splice.h"
+#include "runtime/nexj/xml_strict.h"
 
 namespace sd {
 namespace {
@@ -95,6 +96,31 @@ size_t offset_of(pugi::xml_node node) {
   return off < 0 ? 0 : static_cast<size_t>(off);
 }
 
+// pugixml keeps a duplicated attribute as two; XML 1.0 refuses the element. "" or
+// "line:col: malformed XML: attribute channel appears twice".
+std::string find_duplicate_attribute(std::string_view text, pugi::xml_document& doc) {
+  struct Walker : pugi::xml_tree_walker {
+    std::string_view text;
+    std::string error;
+    bool for_each(pugi::xml_node& node) override {
+      if (node.type() != pugi::node_element) return true;
+      for (pugi::xml_attribute a = node.first_attribute(); a; a = a.next_attribute()) {
+        for (pugi::xml_attribute b = a.next_attribute(); b; b = b.next_attribute()) {
+          if (std::string_view(a.name()) != b.name()) continue;
+          xml::LineCol lc = xml::line_col(text, offset_of(node) - 1);
+          error = std::to_string(lc.line) + ":" + std::to_string(lc.column) +
+                  ": malformed XML: attribute " + printable(a.name(), 40) + " appears twice";
+          return false;
+        }
+      }
+      return true;
+    }
+  } walker;
+  walker.text = text;
+  doc.traverse(walker);
+  return walker.error;
+}
+
 // Parses and checks `text`; returns "" or the one-line error (file:line:col when known).
 std::string parse(const std::string& path, std::string_view text, pugi::xml_document& doc,
                   pugi::xml_node& root) {
@@ -120,6 +146,11 @@ std::string parse(const std::string& path, std::string_view text, pugi::xml_docu
   if (!result)
     return at(path, text, static_cast<size_t>(std::max<std::ptrdiff_t>(result.offset, 0))) +
            "malformed XML: " + result.description();
+  // What pugixml lets through and a strict parser (NexJ's) refuses.
+  if (std::optional<xml::StrictProblem> problem = xml::find_strict_problem(text))
+    return at(path, text, problem->offset) + "malformed XML: " + problem->message;
+  if (std::string error = find_duplicate_attribute(text, doc); !error.empty())
+    return path + ":" + error;
   root = pugi::xml_node();
   for (pugi::xml_node n : doc.children()) {
     if (n.type() == pugi::node_declaration) {

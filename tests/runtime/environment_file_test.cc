@@ -359,6 +359,24 @@ TEST_CASE("files that cannot be read fail both types with file:line:col", "[envi
   CHECK(error_for("") == path + ":1:1: malformed XML: No document element found");
   CHECK(error_for("<!DOCTYPE Environment [<!ENTITY pw \"x\">]><Environment/>") ==
         path + ": a DOCTYPE with declarations is not supported");
+  // XML 1.0 refuses these; pugixml alone would accept, edit and write them back.
+  CHECK(error_for("<Environment>\n  <a>x]]>y</a></Environment>") ==
+        path + ":2:7: malformed XML: \"]]>\" in text outside a CDATA section");
+  CHECK(error_for("<Environment>\n<!-- a -- b -->\n</Environment>") ==
+        path + ":2:8: malformed XML: \"--\" inside a comment");
+  CHECK(error_for("<Environment><!-- a ---></Environment>") ==
+        path + ":1:21: malformed XML: a comment may not end in \"--->\"");
+  CHECK(error_for("<Environment>\n  <a>\xEF\xBF\xBF</a></Environment>") ==
+        path + ":2:6: malformed XML: U+FFFF is not a character XML allows");
+  CHECK(error_for("<Environment>\n <ChannelConnections>\n  <MailConnection channel=\"M\" "
+                  "channel=\"N\"/>\n </ChannelConnections>\n</Environment>") ==
+        path + ":3:3: malformed XML: attribute channel appears twice");
+  // Where XML allows them, they stay allowed: "]]>" and "--" in a value, "--" in CDATA.
+  write_bytes(path,
+              "<Environment a=\"]]> --\"><![CDATA[ ]]]]><![CDATA[> -- ]]><?pi --?></Environment>");
+  ObservedState fine;
+  EnvironmentFile(path).observe(desired, fine);
+  CHECK(fine.failed_types.empty());
 
   // Missing: a fresh deployment, every channel absent.
   ObservedState observed;
