@@ -169,6 +169,9 @@ class ScheduledEwsClient final : public EwsClient {
         connections,
         [&](size_t k) -> std::optional<http::Request> {
           if (run.stop || latched_reason()) return std::nullopt;
+          // Past the phase's deadline the rest go to get_folders(), which refuses them at once.
+          if (std::chrono::steady_clock::now() >= endpoint_.scheduling.deadline)
+            return std::nullopt;
           if (run.cursor >= run.end) return std::nullopt;
           const size_t i = run.cursor++;
           if (taken.size() <= k) taken.resize(k + 1);

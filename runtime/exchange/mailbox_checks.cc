@@ -96,6 +96,11 @@ std::string MailboxCheckReport::summary() const {
   return out;
 }
 
+std::chrono::milliseconds mailbox_phase_budget(size_t users, unsigned concurrency) {
+  const auto per_connection = (users + std::max(1u, concurrency) - 1) / std::max(1u, concurrency);
+  return std::chrono::minutes(5) + std::chrono::seconds(per_connection);
+}
+
 MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
                                    const std::map<std::string, EwsEndpoint>& endpoints,
                                    const EwsClientFactory& open_client, unsigned threads,
@@ -127,7 +132,21 @@ MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
     if (added && !e->second.unusable.empty()) {
       slot->second.error = "not asked: " + e->second.unusable;
     } else if (added) {
-      Result<std::unique_ptr<EwsClient>> opened = open_client(e->second);
+      EwsEndpoint endpoint = e->second;
+      if (endpoint.scheduling.deadline == std::chrono::steady_clock::time_point::max()) {
+        const size_t share = static_cast<size_t>(
+            std::count_if(users.begin(), users.end(), [&](const MailboxToCheck& u) {
+              auto t = endpoints.find(u.target);
+              return t != endpoints.end() && t->second.url == endpoint.url;
+            }));
+        const std::chrono::milliseconds budget =
+            mailbox_phase_budget(share, endpoint.scheduling.concurrency);
+        endpoint.scheduling.deadline = started + budget;
+        endpoint.scheduling.deadline_why = "the mailbox checks ran past their " +
+                                           seconds_text(budget) + " for " + std::to_string(share) +
+                                           " mailboxes on this server";
+      }
+      Result<std::unique_ptr<EwsClient>> opened = open_client(endpoint);
       if (opened.ok())
         slot->second.client = std::move(opened).value();
       else

@@ -104,12 +104,16 @@ std::variant<Response, TransportError> RequestScheduler::send_when_allowed(const
     for (;;) {
       if (!stopped_.empty()) return TransportError{stopped_, false};
       Clock::time_point now = Clock::now();
+      if (now >= options_.deadline)
+        return TransportError{where(client_) + "not asked: " + options_.deadline_why, false};
       if (now < paused_until_)
-        slot_free_.wait_until(lock, paused_until_);
-      else if (in_flight_ >= options_.concurrency)
-        slot_free_.wait(lock);
-      else
+        slot_free_.wait_until(lock, std::min(paused_until_, options_.deadline));
+      else if (in_flight_ < options_.concurrency)
         break;
+      else if (options_.deadline == Clock::time_point::max())
+        slot_free_.wait(lock);  // time_point::max() would overflow in wait_until
+      else
+        slot_free_.wait_until(lock, options_.deadline);
     }
     ++in_flight_;
     ++stats_.requests;

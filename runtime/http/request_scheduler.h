@@ -46,6 +46,11 @@ struct SchedulerOptions {
   // server costs two or three rounds of timeouts, not five per user; a flaky one (30% stalls)
   // practically never trips it (0.3^16). 0: never.
   unsigned stalls_to_stop = 16;
+  // No attempt starts after this (a pause or a wait for a slot ends at it): the request fails
+  // at once with "not asked: " + deadline_why. The caller's phase sets it from its work
+  // (runtime/exchange/mailbox_checks.h); max: none.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::string deadline_why;
   uint64_t seed = 0;  // jitter; 0: from the clock
 };
 

@@ -390,6 +390,43 @@ TEST_CASE(
                                     R"(1 server not asked again)")));
 }
 
+TEST_CASE(
+    "exchange faults: a slow server: the mailbox phase ends at its deadline, the rest unknown",
+    "[e2e][exchange-e2e][exchange-faults]") {
+  const std::vector<std::string> smtps = emails_of(numbered_users(200));
+  sd::lab::FaultOptions faults;
+  faults.latency = 100ms;  // every answer; 4 at a time: 40 a second
+  RunningLab lab(directory(smtps), faults);
+  sd::EwsEndpoint e = endpoint(lab);
+  e.scheduling.concurrency = 4;
+  e.scheduling.deadline = std::chrono::steady_clock::now() + 1s;
+  e.scheduling.deadline_why = "past the test's 1 s";
+  const auto started = std::chrono::steady_clock::now();
+  Checked c = check(smtps, e);
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+  size_t ok = 0;
+  for (const std::string& smtp : smtps) {
+    const sd::MailboxObservation& o = c.observed.mailboxes.at(smtp);
+    if (o.status == sd::MailboxObservation::Status::Ok) {
+      ++ok;
+      continue;
+    }
+    INFO(smtp);
+    CHECK(o.status == sd::MailboxObservation::Status::Unknown);
+    CHECK(o.reason == "exch01.example.local:443: not asked: past the test's 1 s");
+  }
+  CHECK(ok > 0);    // what was asked in time was answered
+  CHECK(ok < 100);  // and the rest was not asked
+  CHECK(c.report.failed == 200 - ok);
+}
+
+TEST_CASE("exchange faults: the mailbox phase's budget scales with its work", "[mailboxes]") {
+  CHECK(sd::mailbox_phase_budget(0, 8) == 5min);
+  CHECK(sd::mailbox_phase_budget(1000, 8) == 5min + 125s);
+  CHECK(sd::mailbox_phase_budget(100000, 8) == 5min + 12500s);
+  CHECK(sd::mailbox_phase_budget(3, 0) == 5min + 3s);  // no connection count: one
+}
+
 TEST_CASE("exchange faults: a server that throttles every request: given up after the limit",
           "[e2e][exchange-e2e][exchange-faults]") {
   const std::vector<std::string> smtps = emails_of(numbered_users(3));

@@ -321,3 +321,22 @@ TEST_CASE("scheduler: an answer between stalls keeps the endpoint asked", "[http
   CHECK(scheduler.stats().stalls == 15);
   CHECK_FALSE(scheduler.stats().stopped);
 }
+
+TEST_CASE("scheduler: nothing starts after the deadline; a pause ends at it", "[http]") {
+  FakeClient client([](unsigned) -> Outcome { return response(503, {{"Retry-After", "60"}}); });
+  SchedulerOptions options = fast_options();
+  options.deadline = std::chrono::steady_clock::now() + milliseconds(300);
+  options.deadline_why = "the phase ran past its 0.30 s";
+  RequestScheduler scheduler(client, options);
+  auto start = std::chrono::steady_clock::now();
+  Outcome outcome = scheduler.run(Request{}, done);
+  // Throttled for 60 s, but the pause ends at the deadline, and nothing is sent after it.
+  CHECK(since(start) < milliseconds(5000));
+  REQUIRE(std::holds_alternative<TransportError>(outcome));
+  CHECK(std::get<TransportError>(outcome).message ==
+        "exch01.example.local:443: not asked: the phase ran past its 0.30 s");
+  CHECK(client.calls() == 1);
+  CHECK(std::get<TransportError>(scheduler.run(Request{}, done)).message ==
+        "exch01.example.local:443: not asked: the phase ran past its 0.30 s");
+  CHECK(client.calls() == 1);
+}
