@@ -7,6 +7,8 @@
 #include <optional>
 #include <utility>
 
+#include "base/sql_transaction.h"
+
 namespace sd {
 namespace {
 
@@ -65,22 +67,6 @@ static_assert(std::size(kMigrations) == kSchemaVersion);
 
 Error journal_error(const SqlDatabase& db, std::string message) {
   return make_error(std::move(message), Location{db.path(), 0, 0});
-}
-
-// BEGIN IMMEDIATE, the body, COMMIT; rolled back on any error, so each call is all or nothing.
-template <class F>
-auto in_transaction(SqlDatabase& db, F&& body) -> decltype(body()) {
-  if (Status begun = db.begin(); !begun.ok()) return begun.take_errors();
-  auto result = body();
-  if (!result.ok()) {
-    db.rollback();
-    return result;
-  }
-  if (Status committed = db.commit(); !committed.ok()) {
-    db.rollback();
-    return committed.take_errors();
-  }
-  return result;
 }
 
 // Runs a statement that returns no rows, with text or integer parameters.
