@@ -173,8 +173,9 @@ Result<std::unique_ptr<ConfigStore>> open_config_store_for_reading(const std::st
 }
 
 Result<std::unique_ptr<ConfigStore>> open_config_store_for_writing(const std::string& path,
-                                                                   Checkpoints checkpoints) {
-  auto db = open_sqlite(path, SqlOpenMode::ReadWriteCreate);
+                                                                   Checkpoints checkpoints,
+                                                                   const SqliteOptions& sqlite) {
+  auto db = open_sqlite(path, SqlOpenMode::ReadWriteCreate, sqlite);
   if (!db.ok()) return db.take_errors();
   Result<int64_t> version = migrate_store(**db);
   if (!version.ok()) return version.take_errors();
