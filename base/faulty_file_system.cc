@@ -1,7 +1,5 @@
 #include "base/faulty_file_system.h"
 
-#include <cstring>
-
 namespace sd {
 
 std::string_view to_string(FileOp op) {
@@ -32,7 +30,7 @@ Status FaultyFileSystem::check(FileOp op, const std::string& path) {
     int error_number = it->error_number;
     faults_.erase(it);
     ++fired_;
-    return make_error(std::strerror(error_number), Location{path});
+    return file_error(path, error_number);
   }
   return ok_status();
 }

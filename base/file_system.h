@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,5 +76,10 @@ class FileSystem {
 
 // The local disk through POSIX calls; one for the process.
 [[nodiscard]] FileSystem& real_file_system();
+
+// A failed call's error as FileSystem gives it: errno's text, at `path`.
+[[nodiscard]] inline Error file_error(const std::string& path, int error_number) {
+  return make_error(std::strerror(error_number), Location{path});
+}
 
 }  // namespace sd

@@ -2,19 +2,10 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 
 #include "base/source_files.h"
 
 namespace sd {
-namespace {
-
-Error system_error(const std::string& path, int error_number) {
-  return make_error(std::strerror(error_number), Location{path});
-}
-
-}  // namespace
-
 MemoryFileSystem::MemoryFileSystem() : folders_{"/", "."} {}
 
 void MemoryFileSystem::put(const std::string& path, std::string content, mode_t mode) {
@@ -53,14 +44,14 @@ Result<std::optional<FileStatus>> MemoryFileSystem::status(const std::string& pa
 Result<std::string> MemoryFileSystem::read_file(const std::string& path, size_t max_bytes) {
   if (folders_.contains(path)) return make_error("it is a directory", Location{path});
   const File* f = file(path);
-  if (!f) return system_error(path, ENOENT);
+  if (!f) return file_error(path, ENOENT);
   if (f->content.size() > max_bytes)
     return make_error("larger than " + std::to_string(max_bytes >> 20) + " MiB", Location{path});
   return f->content;
 }
 
 Result<std::vector<std::string>> MemoryFileSystem::list_files(const std::string& folder) {
-  if (!folders_.contains(folder)) return system_error(folder, ENOENT);
+  if (!folders_.contains(folder)) return file_error(folder, ENOENT);
   std::vector<std::string> out;
   for (const auto& [path, f] : files_)
     if (folder_of(path) == folder) out.push_back(path.substr(path.rfind('/') + 1));
@@ -70,7 +61,7 @@ Result<std::vector<std::string>> MemoryFileSystem::list_files(const std::string&
 Status MemoryFileSystem::make_directories(const std::string& folder) {
   std::vector<std::string> missing;
   for (std::string at = folder; !folders_.contains(at); at = folder_of(at)) {
-    if (files_.contains(at)) return system_error(at, EEXIST);
+    if (files_.contains(at)) return file_error(at, EEXIST);
     missing.push_back(at);
   }
   folders_.insert(missing.begin(), missing.end());
@@ -78,7 +69,7 @@ Status MemoryFileSystem::make_directories(const std::string& folder) {
 }
 
 Result<NewFile> MemoryFileSystem::create_temporary(const std::string& prefix) {
-  if (!folders_.contains(folder_of(prefix + "X"))) return system_error(prefix, ENOENT);
+  if (!folders_.contains(folder_of(prefix + "X"))) return file_error(prefix, ENOENT);
   char suffix[16];
   std::snprintf(suffix, sizeof suffix, "%06u", next_name_++ % 1000000);
   std::string path = prefix + suffix;
@@ -90,9 +81,9 @@ Result<NewFile> MemoryFileSystem::create_temporary(const std::string& prefix) {
 
 Result<MemoryFileSystem::File*> MemoryFileSystem::open_file(const NewFile& file) {
   auto it = open_.find(file.handle);
-  if (it == open_.end()) return system_error(file.path, EBADF);
+  if (it == open_.end()) return file_error(file.path, EBADF);
   auto f = files_.find(it->second);
-  if (f == files_.end()) return system_error(file.path, ENOENT);  // removed while open
+  if (f == files_.end()) return file_error(file.path, ENOENT);  // removed while open
   return &f->second;
 }
 
@@ -125,15 +116,15 @@ Status MemoryFileSystem::sync(const NewFile& file) {
 }
 
 Status MemoryFileSystem::close(const NewFile& file) {
-  if (open_.erase(file.handle) == 0) return system_error(file.path, EBADF);
+  if (open_.erase(file.handle) == 0) return file_error(file.path, EBADF);
   return ok_status();
 }
 
 Status MemoryFileSystem::rename(const std::string& from, const std::string& to) {
   auto it = files_.find(from);
-  if (it == files_.end()) return system_error(from, folders_.contains(from) ? EISDIR : ENOENT);
-  if (folders_.contains(to)) return system_error(to, EISDIR);
-  if (!folders_.contains(folder_of(to))) return system_error(to, ENOENT);
+  if (it == files_.end()) return file_error(from, folders_.contains(from) ? EISDIR : ENOENT);
+  if (folders_.contains(to)) return file_error(to, EISDIR);
+  if (!folders_.contains(folder_of(to))) return file_error(to, ENOENT);
   File moved = std::move(it->second);
   files_.erase(it);
   files_[to] = std::move(moved);
@@ -143,13 +134,13 @@ Status MemoryFileSystem::rename(const std::string& from, const std::string& to) 
 }
 
 Status MemoryFileSystem::remove(const std::string& path) {
-  if (folders_.contains(path)) return system_error(path, EISDIR);
-  if (files_.erase(path) == 0) return system_error(path, ENOENT);
+  if (folders_.contains(path)) return file_error(path, EISDIR);
+  if (files_.erase(path) == 0) return file_error(path, ENOENT);
   return ok_status();
 }
 
 Status MemoryFileSystem::sync_folder(const std::string& folder) {
-  if (!folders_.contains(folder)) return system_error(folder, ENOENT);
+  if (!folders_.contains(folder)) return file_error(folder, ENOENT);
   return ok_status();
 }
 

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "base/disk_files.h"
@@ -13,13 +12,9 @@
 namespace sd {
 namespace {
 
-Error system_error(const std::string& path, int error_number) {
-  return make_error(std::strerror(error_number), Location{path});
-}
-
 Status done_or_errno(bool ok, const std::string& path) {
   if (ok) return ok_status();
-  return system_error(path, errno);
+  return file_error(path, errno);
 }
 
 class RealFileSystem : public FileSystem {
@@ -28,7 +23,7 @@ class RealFileSystem : public FileSystem {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
       if (errno == ENOENT) return std::optional<FileStatus>();
-      return system_error(path, errno);
+      return file_error(path, errno);
     }
     FileStatus out;
     out.regular = S_ISREG(st.st_mode);
@@ -71,7 +66,7 @@ class RealFileSystem : public FileSystem {
   Result<NewFile> create_temporary(const std::string& prefix) override {
     std::string path = prefix + "XXXXXX";
     int fd = ::mkstemp(path.data());  // created 0600
-    if (fd < 0) return system_error(prefix, errno);
+    if (fd < 0) return file_error(prefix, errno);
     return NewFile{fd, std::move(path)};
   }
 
@@ -79,7 +74,7 @@ class RealFileSystem : public FileSystem {
     for (size_t done = 0; done < bytes.size();) {
       ssize_t n = ::write(file.handle, bytes.data() + done, bytes.size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return system_error(file.path, errno);
+      if (n < 0) return file_error(file.path, errno);
       if (n == 0) return make_error("the write made no progress", Location{file.path});
       done += static_cast<size_t>(n);
     }
@@ -114,7 +109,7 @@ class RealFileSystem : public FileSystem {
 
   Status sync_folder(const std::string& folder) override {
     int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return system_error(folder, errno);
+    if (dir < 0) return file_error(folder, errno);
     Status synced = done_or_errno(::fsync(dir) == 0, folder);
     ::close(dir);
     return synced;
