@@ -142,7 +142,7 @@ bool in_ranges(const std::vector<Range>& ranges, uint32_t action) {
 
 class SqlJournal : public Journal {
  public:
-  SqlJournal(SqlDatabase& db, Clock clock) : db_(db), clock_(std::move(clock)) {}
+  SqlJournal(SqlDatabase& db, WallClock clock) : db_(db), clock_(std::move(clock)) {}
 
   Result<int64_t> begin_run(const RunStart& run) override {
     // One line per action: a count that disagrees would make every index meaningless.
@@ -383,7 +383,7 @@ class SqlJournal : public Journal {
   }
 
   SqlDatabase& db_;
-  Clock clock_;
+  WallClock clock_;
 };
 
 Result<int64_t> read_version(SqlDatabase& db) {
@@ -409,7 +409,7 @@ Status check_known(SqlDatabase& db, int64_t version) {
 
 // Brings the journal to kSchemaVersion in one transaction. Read first without a write lock,
 // so an up-to-date journal (the usual case) is opened without writing.
-Status migrate(SqlDatabase& db, const Clock& clock) {
+Status migrate(SqlDatabase& db, const WallClock& clock) {
   Result<int64_t> seen = read_version(db);
   if (!seen.ok()) return seen.take_errors();
   if (Status known = check_known(db, *seen); !known.ok() || *seen == kSchemaVersion) return known;
@@ -453,7 +453,7 @@ std::string_view to_string(Outcome outcome) {
   return "unknown";
 }
 
-Result<std::unique_ptr<Journal>> open_journal(SqlDatabase& db, Clock clock) {
+Result<std::unique_ptr<Journal>> open_journal(SqlDatabase& db, WallClock clock) {
   if (!clock) clock = system_clock_seconds;
   if (Status migrated = migrate(db, clock); !migrated.ok()) return migrated.take_errors();
   return std::unique_ptr<Journal>(std::make_unique<SqlJournal>(db, std::move(clock)));

@@ -85,7 +85,7 @@ class Journal {
 };
 
 // Opens (creating and migrating when needed) the journal in `db`.
-[[nodiscard]] Result<std::unique_ptr<Journal>> open_journal(SqlDatabase& db, Clock clock = {});
+[[nodiscard]] Result<std::unique_ptr<Journal>> open_journal(SqlDatabase& db, WallClock clock = {});
 
 // Where the journal lives when no path is given: beside the store, "<store>.journal.db".
 [[nodiscard]] std::string default_journal_path(const std::string& store_path);
