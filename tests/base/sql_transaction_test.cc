@@ -44,6 +44,15 @@ struct Fixture {
     other->rollback();
     return begun.ok();
   }
+  // After a transaction that failed: nothing of it kept, no transaction left open, and the
+  // connection writes again.
+  void check_rolled_back_and_usable() {
+    CHECK(count(*db, "item") == 0);
+    CHECK(count(*other, "item") == 0);
+    CHECK(write_lock_free());
+    REQUIRE(in_transaction(*db, [&] { return insert(*db, 3); }).ok());
+    CHECK(count(*other, "item") == 1);
+  }
 };
 
 }  // namespace
@@ -74,12 +83,7 @@ TEST_CASE("SqlTransaction: leaving the scope without commit rolls back", "[sql]"
   Status s = early_return();
   REQUIRE_FALSE(s.ok());
   CHECK(s.errors().front().message == "something after the insert failed");
-  CHECK(count(*f.db, "item") == 0);
-  CHECK(count(*f.other, "item") == 0);
-  CHECK(f.write_lock_free());
-  // The connection is usable again: a new transaction begins and commits.
-  REQUIRE(in_transaction(*f.db, [&] { return insert(*f.db, 3); }).ok());
-  CHECK(count(*f.other, "item") == 1);
+  f.check_rolled_back_and_usable();
 }
 
 TEST_CASE("SqlTransaction: an explicit rollback, a move, and a commit after the end", "[sql]") {
@@ -154,11 +158,8 @@ TEST_CASE("SqlTransaction: a failed commit rolls back and leaves the connection 
   REQUIRE_FALSE(s.ok());
   CHECK(s.errors().front().where.file == f.path);
   CHECK_THAT(s.errors().front().message, Catch::Contains("FOREIGN KEY constraint failed"));
-  CHECK(count(*f.db, "item") == 0);  // the insert before it is gone too
   CHECK(count(*f.db, "child") == 0);
-  CHECK(f.write_lock_free());
-  REQUIRE(in_transaction(*f.db, [&] { return insert(*f.db, 2); }).ok());
-  CHECK(count(*f.other, "item") == 1);
+  f.check_rolled_back_and_usable();  // the insert before the child is gone too
 }
 
 TEST_CASE("in_transaction does not run the body when BEGIN fails", "[sql]") {
