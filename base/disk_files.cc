@@ -26,49 +26,60 @@ Error read_error(const std::string& shown, const std::string& why) {
   return make_error("cannot read file: " + why, Location{shown});
 }
 
-// Reads `name` (relative to `dir`, or a path with AT_FDCWD) if it is a regular file. It is
-// looked at before it is opened, so a device is never opened (some act on open) and a FIFO
-// never blocks; the opened file must be the one looked at.
-Result<std::string> read_regular(int dir, const char* name, bool follow_links,
-                                 const std::string& shown, size_t max_bytes) {
+// Says what failed: the shared reader's errors are the reason alone.
+Result<std::string> as_read_error(Result<std::string> read) {
+  if (read.ok()) return read;
+  std::vector<Error> errors = read.take_errors();
+  for (Error& e : errors) e.message = "cannot read file: " + e.message;
+  return errors;
+}
+
+// The reason alone, at `shown`.
+Error failed(const std::string& shown, const std::string& why) {
+  return make_error(why, Location{shown});
+}
+
+}  // namespace
+
+// It is looked at before it is opened, so a device is never opened (some act on open) and a
+// FIFO never blocks; the opened file must be the one looked at.
+Result<std::string> read_regular_file(int dir, const char* name, bool follow_links,
+                                      const std::string& shown, size_t max_bytes) {
   struct stat before {};
   if (::fstatat(dir, name, &before, follow_links ? 0 : AT_SYMLINK_NOFOLLOW) != 0)
-    return read_error(shown, std::strerror(errno));
+    return failed(shown, std::strerror(errno));
   if (S_ISLNK(before.st_mode))
-    return read_error(shown,
-                      "it is a symbolic link; files the spec names are read only when they are "
-                      "real files inside the spec's folder");
-  if (S_ISDIR(before.st_mode)) return read_error(shown, "it is a directory");
-  if (!S_ISREG(before.st_mode)) return read_error(shown, "not a regular file");
+    return failed(shown,
+                  "it is a symbolic link; files the spec names are read only when they are "
+                  "real files inside the spec's folder");
+  if (S_ISDIR(before.st_mode)) return failed(shown, "it is a directory");
+  if (!S_ISREG(before.st_mode)) return failed(shown, "not a regular file");
   if (static_cast<size_t>(before.st_size) > max_bytes)
-    return read_error(shown, "larger than " + std::to_string(max_bytes >> 20) + " MiB");
+    return failed(shown, "larger than " + std::to_string(max_bytes >> 20) + " MiB");
 
   Fd file(::openat(dir, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (follow_links ? 0 : O_NOFOLLOW)));
-  if (file.fd < 0) return read_error(shown, std::strerror(errno));
+  if (file.fd < 0) return failed(shown, std::strerror(errno));
   struct stat st {};
   if (::fstat(file.fd, &st) != 0 || st.st_dev != before.st_dev || st.st_ino != before.st_ino ||
       !S_ISREG(st.st_mode))
-    return read_error(shown, "the file changed while it was being opened");
+    return failed(shown, "the file changed while it was being opened");
   ::fcntl(file.fd, F_SETFL, ::fcntl(file.fd, F_GETFL) & ~O_NONBLOCK);
   if (static_cast<size_t>(st.st_size) > max_bytes)
-    return read_error(shown, "larger than " + std::to_string(max_bytes >> 20) + " MiB");
+    return failed(shown, "larger than " + std::to_string(max_bytes >> 20) + " MiB");
 
   std::string content(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::read(file.fd, content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      return read_error(shown, n < 0 ? std::strerror(errno) : "file shrank while reading");
+    if (n <= 0) return failed(shown, n < 0 ? std::strerror(errno) : "file shrank while reading");
     done += static_cast<size_t>(n);
   }
   return content;
 }
 
-}  // namespace
-
 Result<std::string> DiskFiles::read(const std::string& path) const {
-  return read_regular(AT_FDCWD, path.c_str(), true, path, max_bytes_);
+  return as_read_error(read_regular_file(AT_FDCWD, path.c_str(), true, path, max_bytes_));
 }
 
 // Walks `relative` one component at a time from `folder`, refusing symbolic links on the
@@ -105,7 +116,7 @@ Result<std::string> DiskFiles::read_inside(const std::string& folder,
     ::close(dir.fd);
     dir.fd = next;
   }
-  return read_regular(dir.fd, parts.back().c_str(), false, shown, max_bytes_);
+  return as_read_error(read_regular_file(dir.fd, parts.back().c_str(), false, shown, max_bytes_));
 }
 
 }  // namespace sd

@@ -1,4 +1,6 @@
-// SourceFiles that reads the local disk.
+// SourceFiles that reads the local disk. Not on the FileSystem seam (file_system.h):
+// read_inside() walks open folder descriptors so that no symbolic link is followed (design
+// decision 9), which a seam of paths would give up; the compiler's tests pass MemoryFiles.
 #pragma once
 
 #include "base/source_files.h"
@@ -18,5 +20,11 @@ class DiskFiles : public SourceFiles {
  private:
   size_t max_bytes_;
 };
+
+// Reads `name` (relative to the open folder `dir`, or a path with AT_FDCWD) if it is a regular
+// file; refuses a symbolic link unless `follow_links`. Errors are the reason alone, at `shown`,
+// as FileSystem's are (file_system.h): what DiskFiles and real_file_system() read with.
+[[nodiscard]] Result<std::string> read_regular_file(int dir, const char* name, bool follow_links,
+                                                    const std::string& shown, size_t max_bytes);
 
 }  // namespace sd

@@ -40,7 +40,9 @@ class SqlDatabase {
   [[nodiscard]] virtual Status exec(std::string_view sql) = 0;
   [[nodiscard]] virtual Result<std::unique_ptr<SqlStatement>> prepare(std::string_view sql) = 0;
   // BEGIN IMMEDIATE (takes the write lock at once, so two writers never deadlock), COMMIT,
-  // ROLLBACK. rollback() never fails the caller: it is the error path.
+  // ROLLBACK. rollback() never fails the caller: it is the error path, and does nothing when
+  // no transaction is open. Writers use SqlTransaction (base/sql_transaction.h), which cannot
+  // be left open, rather than these.
   [[nodiscard]] virtual Status begin() = 0;
   [[nodiscard]] virtual Status commit() = 0;
   virtual void rollback() = 0;

@@ -97,20 +97,21 @@ class SqliteDatabase : public SqlDatabase {
 }  // namespace
 
 Result<std::unique_ptr<SqlDatabase>> open_sqlite(const std::string& path, SqlOpenMode mode,
-                                                 int busy_timeout_ms) {
+                                                 const SqliteOptions& options) {
   int flags = SQLITE_OPEN_NOMUTEX;
   // Read-only use still opens read-write (never create): after a killed writer, the first
   // reader must be able to roll back its hot journal. query_only keeps it from writing.
   flags |= mode == SqlOpenMode::ReadOnly ? SQLITE_OPEN_READWRITE
                                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+  const char* vfs = options.vfs.empty() ? nullptr : options.vfs.c_str();
+  if (sqlite3_open_v2(path.c_str(), &db, flags, vfs) != SQLITE_OK) {
     Error e = sql_error(path, "cannot open the database", db);
     sqlite3_close_v2(db);
     return e;
   }
   sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, busy_timeout_ms);
+  sqlite3_busy_timeout(db, options.busy_timeout_ms);
   auto out = std::make_unique<SqliteDatabase>(db, path);
   // Reading the schema proves it is a database at all ("file is not a database" otherwise).
   // FULL sync and a rollback journal: a commit survives a crash, and a killed writer leaves a

@@ -69,8 +69,13 @@ struct HiddenCharacter {
 }
 
 // ASCII case-insensitive equality (SMTP addresses and Exchange identities compare this way).
+// Only A-Z change case: what std::tolower does in the C locale, without depending on one.
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b);
 [[nodiscard]] std::string to_lower_ascii(std::string_view s);
+// One byte, for loops that compare or hash without a lower-cased copy.
+[[nodiscard]] constexpr char to_lower_ascii(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 // `text` without leading and trailing spaces, tabs and line breaks.
 [[nodiscard]] std::string_view trim_space(std::string_view text);
 

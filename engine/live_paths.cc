@@ -19,13 +19,11 @@ LivePaths live_paths(const Spec& spec, const std::string& spec_path,
   return paths;
 }
 
-Status create_folder_of(const std::string& file) {
-  std::filesystem::path folder = std::filesystem::path(file).parent_path();
+Status create_folder_of(const std::string& file, FileSystem& files) {
+  std::string folder = std::filesystem::path(file).parent_path().string();
   if (folder.empty()) return ok_status();
-  std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
-  if (ec)
-    return make_error("cannot create the folder " + folder.string() + ": " + ec.message(),
+  if (Status made = files.make_directories(folder); !made.ok())
+    return make_error("cannot create the folder " + folder + ": " + made.errors().front().message,
                       Location{file});
   return ok_status();
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/file_system.h"
 #include "spec/spec.h"
 
 namespace sd::engine {
@@ -18,7 +19,9 @@ struct LivePaths {
 [[nodiscard]] LivePaths live_paths(const Spec& spec, const std::string& spec_path,
                                    const std::string& journal_override = {});
 
-// Creates the folder that will hold `file` (and its parents) when missing. Errors name `file`.
-[[nodiscard]] Status create_folder_of(const std::string& file);
+// Creates the folder that will hold `file` (and its parents) when missing, through `files`.
+// Errors name `file`.
+[[nodiscard]] Status create_folder_of(const std::string& file,
+                                      FileSystem& files = real_file_system());
 
 }  // namespace sd::engine

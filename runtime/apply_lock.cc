@@ -14,6 +14,8 @@
 #include <thread>
 #include <utility>
 
+#include "base/sql_transaction.h"
+
 namespace sd {
 namespace {
 
@@ -133,13 +135,6 @@ Status delete_lease(SqlDatabase& db, std::string_view deployment, std::string_vi
   return run_statement(**stmt);
 }
 
-// The commit of a transaction whose body succeeded; rolled back when the commit fails.
-Status commit_or_rollback(SqlDatabase& db) {
-  Status committed = db.commit();
-  if (!committed.ok()) db.rollback();
-  return committed;
-}
-
 }  // namespace
 
 Result<ApplyLock> ApplyLock::acquire(SqlDatabase& db, std::string_view deployment,
@@ -163,26 +158,20 @@ Result<ApplyLock> ApplyLock::acquire(SqlDatabase& db, std::string_view deploymen
   const int64_t deadline = opts.clock() + std::max<int64_t>(opts.wait_seconds, 0);
   for (;;) {
     const int64_t now = opts.clock();
-    if (Status begun = db.begin(); !begun.ok()) return begun.take_errors();
+    Result<SqlTransaction> transaction = SqlTransaction::begin(db);
+    if (!transaction.ok()) return transaction.take_errors();
     Result<std::optional<LeaseInfo>> current = read_lease(db, deployment);
-    if (!current.ok()) {
-      db.rollback();
-      return current.take_errors();
-    }
+    if (!current.ok()) return current.take_errors();
     // ISO 8601 UTC text of one width orders as the times do.
     const std::string now_text = format_utc(now);
     if (!*current || (*current)->expires < now_text || holder_is_dead(**current, mine.host)) {
       mine.started = now_text;
       mine.expires = format_utc(now + opts.duration_seconds);
-      if (Status written = write_lease(db, mine); !written.ok()) {
-        db.rollback();
-        return written.take_errors();
-      }
-      if (Status committed = commit_or_rollback(db); !committed.ok())
-        return committed.take_errors();
+      if (Status written = write_lease(db, mine); !written.ok()) return written.take_errors();
+      if (Status committed = transaction->commit(); !committed.ok()) return committed.take_errors();
       return ApplyLock(db, std::move(mine), std::move(opts));
     }
-    db.rollback();
+    transaction->rollback();  // the write lock is not held while waiting
     if (opts.clock() >= deadline) {
       const LeaseInfo& held = **current;
       return make_error(deployment_named(deployment) + " is locked by " + held.holder + " since " +
@@ -217,14 +206,11 @@ Status ApplyLock::renew() {
   if (!held_)
     return make_error("the lock of " + deployment_named(info_.deployment) + " is not held");
   const int64_t now = options_.clock();
-  if (Status begun = db_->begin(); !begun.ok()) return begun.take_errors();
+  Result<SqlTransaction> transaction = SqlTransaction::begin(*db_);
+  if (!transaction.ok()) return transaction.take_errors();
   Result<std::optional<LeaseInfo>> current = read_lease(*db_, info_.deployment);
-  if (!current.ok()) {
-    db_->rollback();
-    return current.take_errors();
-  }
+  if (!current.ok()) return current.take_errors();
   if (!*current || (*current)->id != info_.id) {
-    db_->rollback();
     held_ = false;  // nothing of ours left to release
     if (!*current)
       return make_error("the lock of " + deployment_named(info_.deployment) +
@@ -234,11 +220,8 @@ Status ApplyLock::renew() {
   }
   LeaseInfo renewed = info_;
   renewed.expires = format_utc(now + options_.duration_seconds);
-  if (Status written = write_lease(*db_, renewed); !written.ok()) {
-    db_->rollback();
-    return written;
-  }
-  if (Status committed = commit_or_rollback(*db_); !committed.ok()) return committed;
+  if (Status written = write_lease(*db_, renewed); !written.ok()) return written;
+  if (Status committed = transaction->commit(); !committed.ok()) return committed;
   info_ = std::move(renewed);
   return ok_status();
 }
@@ -264,23 +247,15 @@ Status force_unlock(SqlDatabase& db, std::string_view deployment, std::string_vi
   Result<bool> exists = lease_table_exists(db);
   if (!exists.ok()) return exists.take_errors();
   if (!*exists) return make_error(deployment_named(deployment) + " is not locked");
-  if (Status begun = db.begin(); !begun.ok()) return begun;
-  Result<std::optional<LeaseInfo>> current = read_lease(db, deployment);
-  Status result = ok_status();
-  if (!current.ok())
-    result = current.take_errors();
-  else if (!*current)
-    result = make_error(deployment_named(deployment) + " is not locked");
-  else if ((*current)->id != id)
-    result = make_error(deployment_named(deployment) + " is locked with ID " + (*current)->id +
+  return in_transaction(db, [&]() -> Status {
+    Result<std::optional<LeaseInfo>> current = read_lease(db, deployment);
+    if (!current.ok()) return current.take_errors();
+    if (!*current) return make_error(deployment_named(deployment) + " is not locked");
+    if ((*current)->id != id)
+      return make_error(deployment_named(deployment) + " is locked with ID " + (*current)->id +
                         ", not " + std::string(id));
-  else
-    result = delete_lease(db, deployment, id);
-  if (!result.ok()) {
-    db.rollback();
-    return result;
-  }
-  return commit_or_rollback(db);
+    return delete_lease(db, deployment, id);
+  });
 }
 
 }  // namespace sd

@@ -30,7 +30,7 @@ struct LeaseInfo {
 struct LeaseOptions {
   int64_t wait_seconds = 0;        // how long to wait for a held lease before failing
   int64_t duration_seconds = 300;  // the lease expires this long after its last renewal
-  Clock clock;                     // default: system clock
+  WallClock clock;                 // default: system clock
   // Sleeps between attempts while waiting (tests pass one that advances their clock).
   std::function<void(int64_t milliseconds)> sleep;
   // How the error names the spec in the force-unlock command it suggests.

@@ -1,11 +1,11 @@
 #include "runtime/journal.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
-#include <ctime>
 #include <optional>
 #include <utility>
+
+#include "base/sql_transaction.h"
 
 namespace sd {
 namespace {
@@ -65,22 +65,6 @@ static_assert(std::size(kMigrations) == kSchemaVersion);
 
 Error journal_error(const SqlDatabase& db, std::string message) {
   return make_error(std::move(message), Location{db.path(), 0, 0});
-}
-
-// BEGIN IMMEDIATE, the body, COMMIT; rolled back on any error, so each call is all or nothing.
-template <class F>
-auto in_transaction(SqlDatabase& db, F&& body) -> decltype(body()) {
-  if (Status begun = db.begin(); !begun.ok()) return begun.take_errors();
-  auto result = body();
-  if (!result.ok()) {
-    db.rollback();
-    return result;
-  }
-  if (Status committed = db.commit(); !committed.ok()) {
-    db.rollback();
-    return committed.take_errors();
-  }
-  return result;
 }
 
 // Runs a statement that returns no rows, with text or integer parameters.
@@ -158,7 +142,7 @@ bool in_ranges(const std::vector<Range>& ranges, uint32_t action) {
 
 class SqlJournal : public Journal {
  public:
-  SqlJournal(SqlDatabase& db, Clock clock) : db_(db), clock_(std::move(clock)) {}
+  SqlJournal(SqlDatabase& db, WallClock clock) : db_(db), clock_(std::move(clock)) {}
 
   Result<int64_t> begin_run(const RunStart& run) override {
     // One line per action: a count that disagrees would make every index meaningless.
@@ -399,7 +383,7 @@ class SqlJournal : public Journal {
   }
 
   SqlDatabase& db_;
-  Clock clock_;
+  WallClock clock_;
 };
 
 Result<int64_t> read_version(SqlDatabase& db) {
@@ -425,7 +409,7 @@ Status check_known(SqlDatabase& db, int64_t version) {
 
 // Brings the journal to kSchemaVersion in one transaction. Read first without a write lock,
 // so an up-to-date journal (the usual case) is opened without writing.
-Status migrate(SqlDatabase& db, const Clock& clock) {
+Status migrate(SqlDatabase& db, const WallClock& clock) {
   Result<int64_t> seen = read_version(db);
   if (!seen.ok()) return seen.take_errors();
   if (Status known = check_known(db, *seen); !known.ok() || *seen == kSchemaVersion) return known;
@@ -469,22 +453,7 @@ std::string_view to_string(Outcome outcome) {
   return "unknown";
 }
 
-int64_t system_clock_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string format_utc(int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  char buffer[32] = {};
-  if (!::gmtime_r(&t, &tm) || std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-    return "?";
-  return buffer;
-}
-
-Result<std::unique_ptr<Journal>> open_journal(SqlDatabase& db, Clock clock) {
+Result<std::unique_ptr<Journal>> open_journal(SqlDatabase& db, WallClock clock) {
   if (!clock) clock = system_clock_seconds;
   if (Status migrated = migrate(db, clock); !migrated.ok()) return migrated.take_errors();
   return std::unique_ptr<Journal>(std::make_unique<SqlJournal>(db, std::move(clock)));

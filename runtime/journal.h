@@ -9,13 +9,13 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "base/sql.h"
 
@@ -84,14 +84,8 @@ class Journal {
   [[nodiscard]] virtual Status close_interrupted(std::span<const int64_t> runs, int64_t by) = 0;
 };
 
-// Seconds since the Unix epoch; tests pass their own.
-using Clock = std::function<int64_t()>;
-[[nodiscard]] int64_t system_clock_seconds();
-// UTC, ISO 8601, to the second: "2026-11-24T21:49:03Z" (the journal's and the lease's times).
-[[nodiscard]] std::string format_utc(int64_t seconds);
-
 // Opens (creating and migrating when needed) the journal in `db`.
-[[nodiscard]] Result<std::unique_ptr<Journal>> open_journal(SqlDatabase& db, Clock clock = {});
+[[nodiscard]] Result<std::unique_ptr<Journal>> open_journal(SqlDatabase& db, WallClock clock = {});
 
 // Where the journal lives when no path is given: beside the store, "<store>.journal.db".
 [[nodiscard]] std::string default_journal_path(const std::string& store_path);

@@ -17,10 +17,7 @@ namespace sd {
 struct CaseInsensitiveHash {
   size_t operator()(std::string_view s) const noexcept {
     uint64_t h = 1469598103934665603ull;  // FNV-1a over the lower-cased bytes
-    for (char c : s) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    }
+    for (char c : s) h = (h ^ static_cast<unsigned char>(to_lower_ascii(c))) * 1099511628211ull;
     return static_cast<size_t>(h);
   }
 };

@@ -327,10 +327,7 @@ std::string canonical_attribute(std::string_view name) {
 bool like_match(std::string_view text, std::string_view pattern) {
   // Greedy glob with one backtrack point: linear enough for filters.
   size_t t = 0, p = 0, star = std::string_view::npos, resume = 0;
-  auto same = [](char a, char b) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    return lower(a) == lower(b);
-  };
+  auto same = [](char a, char b) { return to_lower_ascii(a) == to_lower_ascii(b); };
   while (t < text.size()) {
     if (p < pattern.size() && pattern[p] == '*') {
       star = p++;

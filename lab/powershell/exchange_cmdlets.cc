@@ -2,6 +2,7 @@
 // property maps with the properties docs/powershell-subset.md lists, typed as Exchange types
 // them (booleans as booleans, unset values as $null) so that [string] prints them as
 // Exchange would.
+#include "base/text_checks.h"
 #include "lab/powershell/powershell_cmdlets.h"
 
 namespace sd::lab {
@@ -91,7 +92,7 @@ std::vector<PsValue> new_management_scope(PsCmdletContext& ctx) {
 std::vector<PsValue> set_management_scope(PsCmdletContext& ctx) {
   std::string identity = ctx.text("Identity");
   for (LabManagementScope scope : ctx.admin.management_scopes()) {
-    if (!ps_iequals(scope.name, identity)) continue;
+    if (!iequals(scope.name, identity)) continue;
     if (ctx.has("RecipientRestrictionFilter")) {
       scope.recipient_filter = ctx.text("RecipientRestrictionFilter");
     }
@@ -106,7 +107,7 @@ std::vector<PsValue> get_management_role_assignment(PsCmdletContext& ctx) {
   std::vector<PsValue> out;
   std::string role = ctx.text("Role");
   for (const LabRoleAssignment& a : ctx.admin.role_assignments()) {
-    if (ctx.has("Role") && !ps_iequals(a.role, role)) continue;
+    if (ctx.has("Role") && !iequals(a.role, role)) continue;
     PsValue o = object();
     o.add_property("Name", PsValue::from_string(a.name));
     o.add_property("Role", PsValue::from_string(a.role));
@@ -136,9 +137,9 @@ std::vector<PsValue> new_management_role_assignment(PsCmdletContext& ctx) {
 std::vector<PsValue> set_management_role_assignment(PsCmdletContext& ctx) {
   std::string identity = ctx.text("Identity");
   for (LabRoleAssignment a : ctx.admin.role_assignments()) {
-    if (!ps_iequals(a.name, identity)) continue;
+    if (!iequals(a.name, identity)) continue;
     if (ctx.has("RecipientRelativeWriteScope") &&
-        ps_iequals(ctx.text("RecipientRelativeWriteScope"), "Organization")) {
+        iequals(ctx.text("RecipientRelativeWriteScope"), "Organization")) {
       a.custom_recipient_write_scope.clear();
     }
     if (ctx.has("CustomRecipientWriteScope")) {
@@ -173,9 +174,9 @@ std::vector<PsValue> get_throttling_policy(PsCmdletContext& ctx) {
     for (const std::string& limit : limit_names(version)) {
       PsValue value;
       for (const auto& [name, set] : p.ews_limits) {
-        if (!ps_iequals(name, limit)) continue;
+        if (!iequals(name, limit)) continue;
         // 2010's limits are UInt32 with $null for unlimited; 2013+ has Unlimited<UInt32>.
-        bool unlimited = ps_iequals(set, "Unlimited");
+        bool unlimited = iequals(set, "Unlimited");
         if (!(unlimited && version == LabExchangeVersion::Exchange2010)) {
           value = PsValue::from_string(unlimited ? "Unlimited" : set);
         }
@@ -273,7 +274,7 @@ std::vector<PsValue> get_ad_permission(PsCmdletContext& ctx) {
   }
   std::vector<PsValue> out;
   for (const LabAdPermission& p : ctx.admin.ad_permissions(ctx.text("Identity"))) {
-    if (!alias.empty() && !ps_iequals(p.user, alias)) continue;
+    if (!alias.empty() && !iequals(p.user, alias)) continue;
     PsValue o = object();
     o.add_property("Identity", PsValue::from_string(p.identity));
     o.add_property("User", PsValue::from_string(p.user));

@@ -3,6 +3,7 @@
 #include <array>
 #include <mutex>
 
+#include "base/text_checks.h"
 #include "lab/powershell/powershell_cmdlets.h"
 
 namespace sd::lab {
@@ -54,7 +55,7 @@ std::string snapin_for(LabExchangeVersion version) {
 
 std::vector<PsValue> add_pssnapin(PsCmdletContext& ctx) {
   std::string name = ctx.text("Name");
-  if (!ps_iequals(name, snapin_for(ctx.admin.version()))) {
+  if (!iequals(name, snapin_for(ctx.admin.version()))) {
     ctx.fail("The Windows PowerShell snap-in '" + name + "' is not installed on this computer.",
              "InvalidArgument", "PSArgumentException", "AddPSSnapInRead", name + ":String");
   }
@@ -88,7 +89,7 @@ std::vector<PsValue> where_object(PsCmdletContext& ctx) {
 }
 
 bool is_key_prefix(std::string_view key, std::string_view full) {
-  return !key.empty() && key.size() <= full.size() && ps_iequals(key, full.substr(0, key.size()));
+  return !key.empty() && key.size() <= full.size() && iequals(key, full.substr(0, key.size()));
 }
 
 // One property of Select-Object: a name, or @{n='Label';e={...}}.
@@ -270,11 +271,11 @@ const PsCmdletSpec* find_cmdlet(std::string_view name, LabExchangeVersion versio
   auto index = static_cast<size_t>(version);
   if (index >= core.size()) return nullptr;
   for (const PsCmdletSpec& spec : core[index]) {
-    if (ps_iequals(spec.name, name)) return &spec;
+    if (iequals(spec.name, name)) return &spec;
   }
   if (!snapin_loaded) return nullptr;
   for (const PsCmdletSpec& spec : exchange[index]) {
-    if (ps_iequals(spec.name, name)) return &spec;
+    if (iequals(spec.name, name)) return &spec;
   }
   return nullptr;
 }

@@ -1,21 +1,15 @@
 #include "lab/powershell/powershell_interpreter.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
+#include "base/text_checks.h"
 #include "lab/powershell/powershell_cmdlets.h"
 #include "lab/powershell/powershell_parser.h"
 #include "lab/powershell/powershell_values.h"
 
 namespace sd::lab {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool all_digits(std::string_view text) {
   return !text.empty() &&
@@ -79,7 +73,7 @@ class Interpreter {
   }
 
   void assign(const std::string& name, PsValue value, PsExtent extent) {
-    std::string key = lower(name);
+    std::string key = to_lower_ascii(name);
     if (key == "null") return;  // assigning to $null discards
     if (key == "true" || key == "false" || key == "_") {
       throw PsFailure{make_command_error(
@@ -91,7 +85,7 @@ class Interpreter {
   }
 
   PsValue variable(const PsExpression& expression, const PsValue* underscore) {
-    std::string key = lower(expression.text);
+    std::string key = to_lower_ascii(expression.text);
     PsValue value;
     if (key == "true" || key == "false") {
       value = PsValue::from_bool(key == "true");
@@ -135,7 +129,7 @@ class Interpreter {
         return PsValue::script_block(e);
       case K::Cast: {
         PsValue value = eval(e.operands[0], underscore);
-        if (lower(e.text) != "string") {
+        if (!iequals(e.text, "string")) {
           throw PsFailure{make_command_error("", "Unable to find type [" + e.text + "].", e.extent,
                                              "InvalidOperation", "RuntimeException", "TypeNotFound",
                                              e.text + ":TypeName")};
@@ -219,7 +213,7 @@ class Interpreter {
         continue;
       }
       auto found = std::find_if(spec.params.begin(), spec.params.end(), [&](const PsParamSpec& p) {
-        return ps_iequals(p.name, element.parameter);
+        return iequals(p.name, element.parameter);
       });
       if (found == spec.params.end()) {
         fail_at(
@@ -324,7 +318,7 @@ class Interpreter {
       case PsParamType::Choice: {
         std::string text = ps_to_string(value);
         for (const std::string& choice : p.choices) {
-          if (ps_iequals(choice, text)) return PsValue::from_string(choice);
+          if (iequals(choice, text)) return PsValue::from_string(choice);
         }
         bool numeric =
             std::find(p.choices.begin(), p.choices.end(), "Unlimited") != p.choices.end();
@@ -366,7 +360,7 @@ class Interpreter {
       fail("Cannot convert null to type \"" + p.type_name + "\".");
     }
     std::string text = ps_to_string(value);
-    if (!legacy && ps_iequals(text, "Unlimited")) return PsValue::from_string("Unlimited");
+    if (!legacy && iequals(text, "Unlimited")) return PsValue::from_string("Unlimited");
     if (!all_digits(text)) {
       fail("Cannot convert value \"" + text + "\" to type \"" + p.type_name +
            "\". Error: \"Input string was not in a correct format.\"");

@@ -1,8 +1,8 @@
 #include "lab/powershell/powershell_parser.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "base/text_checks.h"
 #include "lab/powershell/powershell_lexer.h"
 
 namespace sd::lab {
@@ -11,13 +11,6 @@ namespace {
 struct ParseFailure {
   PsErrorRecord record;
 };
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 bool ends_statement(PsTokenKind kind) {
   return kind == PsTokenKind::NewLine || kind == PsTokenKind::Semicolon ||

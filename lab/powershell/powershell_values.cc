@@ -1,17 +1,10 @@
 #include "lab/powershell/powershell_values.h"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdio>
 
-namespace sd::lab {
+#include "base/text_checks.h"
 
-bool ps_iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+namespace sd::lab {
 
 PsValue PsValue::from_bool(bool value) {
   PsValue out;
@@ -58,7 +51,7 @@ PsValue PsValue::script_block(const PsExpression& block) {
 PsValue PsValue::property(std::string_view name) const {
   if (kind != Kind::Object && kind != Kind::Hashtable) return null();
   for (size_t i = 0; i < names.size(); ++i) {
-    if (ps_iequals(names[i], name)) return items[i];
+    if (iequals(names[i], name)) return items[i];
   }
   return null();
 }
@@ -152,7 +145,7 @@ bool ps_equals(const PsValue& left, const PsValue& right) {
                                                  : ps_to_string(left) == ps_to_string(right);
     default:
       if (right.is_null()) return false;
-      return ps_iequals(ps_to_string(left), ps_to_string(right));
+      return iequals(ps_to_string(left), ps_to_string(right));
   }
 }
 

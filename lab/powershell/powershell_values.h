@@ -62,6 +62,4 @@ struct PsValue {
 // \u00XX; everything else, non-ASCII included, as plain UTF-8.
 [[nodiscard]] std::string ps_to_json(const PsValue& value);
 
-bool ps_iequals(std::string_view a, std::string_view b);
-
 }  // namespace sd::lab

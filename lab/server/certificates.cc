@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "base/atomic_file.h"
+#include "base/text_checks.h"
 
 namespace sd::lab {
 
@@ -76,17 +77,11 @@ bool is_dns_name(const std::string& name) {
   });
 }
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 // The names the server certificate must carry: the requested ones plus localhost, 127.0.0.1.
 Result<std::vector<std::string>> wanted_names(const CertificateOptions& options) {
   std::vector<std::string> names;
   for (const std::string& name : options.names) {
-    std::string clean = is_ip_address(name) ? name : lower(name);
+    std::string clean = is_ip_address(name) ? name : to_lower_ascii(name);
     if (!is_ip_address(clean) && !is_dns_name(clean))
       return make_error("certificate name \"" + name + "\" is not a host name or IP address");
     if (std::find(names.begin(), names.end(), clean) == names.end()) names.push_back(clean);
@@ -136,8 +131,9 @@ std::set<std::string> san_names(X509* cert) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
     if (name->type == GEN_DNS) {
       const ASN1_STRING* dns = name->d.dNSName;
-      out.insert(lower(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
-                                   static_cast<size_t>(ASN1_STRING_length(dns)))));
+      out.insert(
+          to_lower_ascii(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
+                                          static_cast<size_t>(ASN1_STRING_length(dns)))));
     } else if (name->type == GEN_IPADD) {
       const ASN1_OCTET_STRING* ip = name->d.iPAddress;
       char text[INET6_ADDRSTRLEN] = {};

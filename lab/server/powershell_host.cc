@@ -1,20 +1,12 @@
 #include "lab/server/powershell_host.h"
 
-#include <algorithm>
-#include <cctype>
-
+#include "base/text_checks.h"
 #include "lab/powershell/powershell_error_record.h"
 #include "lab/powershell/powershell_interpreter.h"
 #include "protocol/powershell_command.h"
 
 namespace sd::lab {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 ShellCommandResult cmd_not_recognized(const std::string& command) {
   return {"",
@@ -41,7 +33,7 @@ ScriptSource script_from(const std::vector<std::string>& arguments, const std::s
   std::optional<std::string> encoded;
   bool from_stdin = false;
   for (size_t i = 0; i < arguments.size(); ++i) {
-    std::string flag = lower(arguments[i]);
+    std::string flag = to_lower_ascii(arguments[i]);
     if (!flag.empty() && flag[0] == '/') flag[0] = '-';
     if (flag == "-noprofile") {
       no_profile = true;
@@ -89,7 +81,7 @@ ShellCommandResult run_shell_command(ExchangeAdmin& admin, const std::string& /*
                                      const std::string& stdin_data) {
   // `user` is not consulted: the snap-in runs with the caller's Windows rights, unfiltered
   // by RBAC (reference §4.1), and the lab's WinRM already authenticated the caller.
-  std::string program = lower(command);
+  std::string program = to_lower_ascii(command);
   if (program != "powershell" && program != "powershell.exe") return cmd_not_recognized(command);
   ScriptSource source = script_from(arguments, stdin_data);
   if (!source.error.empty()) return bad_command_line(source.error);

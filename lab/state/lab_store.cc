@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include "base/digest.h"
+#include "base/sql_transaction.h"
 #include "base/sqlite_database.h"
 #include "base/text_checks.h"
 #include "lab/exchange/exchange_admin_rules.h"
@@ -108,7 +109,7 @@ Result<std::unique_ptr<LabStore>> LabStore::open(const std::string& path) {
 }
 
 Status LabStore::create_schema() {
-  return in_transaction([&]() -> Status {
+  return in_transaction(*db_, [&]() -> Status {
     Result<std::unique_ptr<SqlStatement>> q = db_->prepare(
         "SELECT (SELECT user_version FROM pragma_user_version), "
         "(SELECT count(*) FROM sqlite_schema)");
@@ -129,20 +130,6 @@ Status LabStore::create_schema() {
     if (!migrated.ok()) return migrated;
     return db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   });
-}
-
-template <class F>
-Status LabStore::in_transaction(F&& body) {
-  Status begun = db_->begin();
-  if (!begun.ok()) return begun;
-  Status done = body();
-  if (!done.ok()) {
-    db_->rollback();
-    return done;
-  }
-  Status committed = db_->commit();
-  if (!committed.ok()) db_->rollback();
-  return committed;
 }
 
 Status LabStore::run(std::string_view sql, std::initializer_list<std::string_view> params) {
@@ -218,7 +205,7 @@ Status LabStore::write_impersonation(const std::string& upn, ImpersonationScope 
 }
 
 Status LabStore::import_directory(const LabDirectory& d) {
-  return in_transaction([&]() -> Status {
+  return in_transaction(*db_, [&]() -> Status {
     for (size_t i = 0; i < d.hostnames.size(); ++i) {
       Status s = run("INSERT INTO lab_hostname (position, name) VALUES (?, ?)",
                      {std::to_string(i), d.hostnames[i]});
@@ -257,7 +244,9 @@ Status LabStore::import_directory(const LabDirectory& d) {
 
 Result<LabContents> LabStore::load() {
   LabContents out;
-  // One read transaction, so that an admin command's commit is seen whole or not at all.
+  // One read transaction, so that an admin command's commit is seen whole or not at all. A
+  // deferred BEGIN, not an SqlTransaction: a reader must not take the write lock. Every step
+  // runs (no early return), so the rollback below always ends it.
   Status begun = db_->exec("BEGIN");
   if (!begun.ok()) return begun.take_errors();
   auto query = [&](std::string_view sql, auto&& each) -> Status {
@@ -320,7 +309,7 @@ Result<LabContents> LabStore::load() {
   steps.push_back(query("SELECT smtp FROM lab_contact ORDER BY smtp",
                         [&](SqlStatement& s) { out.contacts.push_back(s.column_text(0)); }));
   steps.push_back(load_admin(out));
-  db_->rollback();
+  db_->rollback();  // nothing was written; this only ends the read transaction
   for (Status& s : steps)
     if (!s.ok()) return s.take_errors();
   return out;
@@ -328,7 +317,7 @@ Result<LabContents> LabStore::load() {
 
 Status LabStore::set_impersonation(const std::string& upn, ImpersonationScope scope,
                                    const std::vector<std::string>& mailboxes) {
-  return in_transaction([&]() -> Status {
+  return in_transaction(*db_, [&]() -> Status {
     Result<bool> known = exists("SELECT 1 FROM lab_account WHERE upn = ?", upn);
     if (!known.ok()) return known.take_errors();
     if (!*known) return error(fmt::format("no account {} in the lab", printable(upn)));
@@ -337,7 +326,7 @@ Status LabStore::set_impersonation(const std::string& upn, ImpersonationScope sc
 }
 
 Status LabStore::set_throttling_unlimited(const std::string& upn, bool unlimited) {
-  return in_transaction([&]() -> Status {
+  return in_transaction(*db_, [&]() -> Status {
     Result<bool> known = exists("SELECT 1 FROM lab_account WHERE upn = ?", upn);
     if (!known.ok()) return known.take_errors();
     if (!*known) return error(fmt::format("no account {} in the lab", printable(upn)));
@@ -347,7 +336,7 @@ Status LabStore::set_throttling_unlimited(const std::string& upn, bool unlimited
 }
 
 Status LabStore::add_mailbox(const std::string& smtp, const std::string& name) {
-  return in_transaction([&]() -> Status {
+  return in_transaction(*db_, [&]() -> Status {
     Result<bool> known = exists(
         "SELECT 1 FROM lab_mailbox WHERE smtp = ?1 UNION SELECT 1 FROM lab_contact WHERE smtp = ?1",
         smtp);
@@ -368,7 +357,7 @@ Status LabStore::add_mailbox(const std::string& smtp, const std::string& name) {
 }
 
 Status LabStore::remove_mailbox(const std::string& smtp) {
-  return in_transaction([&]() -> Status {
+  return in_transaction(*db_, [&]() -> Status {
     Result<bool> known = exists("SELECT 1 FROM lab_mailbox WHERE smtp = ?", smtp);
     if (!known.ok()) return known.take_errors();
     if (!*known) return error(fmt::format("no mailbox {} in the lab", printable(smtp)));
@@ -388,7 +377,7 @@ namespace sd::lab {
 
 Status LabStore::new_mailbox(const std::string& name, const std::string& alias,
                              const std::string& upn, const std::string& password) {
-  Status done = in_transaction([&]() -> Status {
+  Status done = in_transaction(*db_, [&]() -> Status {
     Result<AdminObjects> admin = read_admin_objects();
     if (!admin.ok()) return admin.take_errors();
     Result<std::vector<LabRecipient>> recipients = read_recipients(*admin);

@@ -94,8 +94,6 @@ class LabStore {
   [[nodiscard]] Result<bool> exists(std::string_view sql, const std::string& key);
   // Runs `sql` with text parameters, for statements that return no rows.
   [[nodiscard]] Status run(std::string_view sql, std::initializer_list<std::string_view> params);
-  template <class F>
-  [[nodiscard]] Status in_transaction(F&& body);
   [[nodiscard]] Error error(std::string message) const;
 
   std::unique_ptr<SqlDatabase> db_;

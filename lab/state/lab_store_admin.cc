@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/sql_transaction.h"
 #include "base/text_checks.h"
 #include "lab/exchange/exchange_admin_rules.h"
 #include "lab/state/lab_store.h"
@@ -244,9 +245,7 @@ Status LabStore::load_admin(LabContents& out) {
 }
 
 Status LabStore::update_admin(const AdminChange& change) {
-  Status begun = db_->begin();
-  if (!begun.ok()) return begun;
-  auto body = [&]() -> Status {
+  return in_transaction(*db_, [&]() -> Status {
     Result<AdminObjects> admin = read_admin_objects();
     if (!admin.ok()) return admin.take_errors();
     Result<std::vector<LabRecipient>> recipients = read_recipients(*admin);
@@ -254,15 +253,7 @@ Status LabStore::update_admin(const AdminChange& change) {
     Status changed = change(*admin, *recipients);
     if (!changed.ok()) return changed;
     return write_admin_objects(*admin);
-  };
-  Status done = body();
-  if (!done.ok()) {
-    db_->rollback();
-    return done;
-  }
-  Status committed = db_->commit();
-  if (!committed.ok()) db_->rollback();
-  return committed;
+  });
 }
 
 }  // namespace sd::lab

@@ -7,12 +7,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
-#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <mutex>
 #include <system_error>
 
+#include "base/text_checks.h"
 #include "runtime/http/https_connection.h"
 #include "runtime/http/tls_context.h"
 
@@ -23,13 +23,6 @@ namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
 namespace {
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
 
 // A header line break would let a value smuggle a header or a second request.
 bool is_header_safe(std::string_view text) {
@@ -237,15 +230,15 @@ class PooledHttpsClient : public HttpsClient {
           !is_header_safe(name) || !is_header_safe(value))
         return TransportError{where_ + "the request header \"" + name + "\" is malformed", false};
       // Set below, where the client decides them.
-      if (equal_ignoring_case(name, "Host") || equal_ignoring_case(name, "Content-Length") ||
-          equal_ignoring_case(name, "Connection") || equal_ignoring_case(name, "Transfer-Encoding"))
+      if (iequals(name, "Host") || iequals(name, "Content-Length") || iequals(name, "Connection") ||
+          iequals(name, "Transfer-Encoding"))
         continue;
       // Credentials come last and replace a caller's Authorization.
-      if (equal_ignoring_case(name, "Authorization")) {
+      if (iequals(name, "Authorization")) {
         authorization = &value;
         continue;
       }
-      has_user_agent = has_user_agent || equal_ignoring_case(name, "User-Agent");
+      has_user_agent = has_user_agent || iequals(name, "User-Agent");
       text.append(name).append(": ").append(value).append("\r\n");
     }
     if (authorization) text.append("Authorization: ").append(*authorization).append("\r\n");
@@ -333,7 +326,7 @@ void HttpsClient::send_many(unsigned, const NextRequest& next, const RequestDone
 
 std::string Response::header(std::string_view name) const {
   for (const auto& [key, value] : headers)
-    if (equal_ignoring_case(key, name)) return value;
+    if (iequals(key, name)) return value;
   return "";
 }
 

@@ -5,16 +5,11 @@
 #include <charconv>
 #include <optional>
 
+#include "base/text_checks.h"
+
 namespace sd::http {
 
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
@@ -45,7 +40,7 @@ std::optional<HostPort> split_host_port(std::string_view text) {
   if (!text.empty() && text.front() == '[') {
     size_t close = text.find(']');
     if (close == std::string_view::npos) return std::nullopt;
-    out.host = lower(text.substr(1, close - 1));
+    out.host = to_lower_ascii(text.substr(1, close - 1));
     std::string_view rest = text.substr(close + 1);
     if (rest.empty()) return out;
     if (rest.front() != ':') return std::nullopt;
@@ -53,7 +48,7 @@ std::optional<HostPort> split_host_port(std::string_view text) {
     return out;
   }
   size_t colon = text.find(':');
-  out.host = lower(text.substr(0, colon));
+  out.host = to_lower_ascii(text.substr(0, colon));
   if (colon != std::string_view::npos) out.port = text.substr(colon + 1);
   return out;
 }
@@ -79,7 +74,7 @@ std::string HttpsUrl::text() const {
 Result<HttpsUrl> parse_https_url(std::string_view url) {
   constexpr std::string_view kScheme = "https://";
   std::string_view text = trim(url);
-  if (text.size() < kScheme.size() || lower(text.substr(0, kScheme.size())) != kScheme)
+  if (text.size() < kScheme.size() || !iequals(text.substr(0, kScheme.size()), kScheme))
     return make_error("not an https URL: " + std::string(url));
   text.remove_prefix(kScheme.size());
 
@@ -145,7 +140,7 @@ Result<std::vector<ConnectTo>> parse_connect_to(std::string_view text) {
 
 Destination destination_of(const HttpsUrl& url, const std::vector<ConnectTo>& overrides) {
   for (const ConnectTo& entry : overrides)
-    if (entry.port == url.port && lower(entry.host) == url.host)
+    if (entry.port == url.port && iequals(entry.host, url.host))
       return Destination{entry.address, entry.address_port};
   return Destination{url.host, url.port};
 }

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "base/digest.h"
+#include "base/sql_transaction.h"
 #include "base/sqlite_database.h"
 #include "base/text_checks.h"
 #include "runtime/nexj/config_store_schema.h"
@@ -99,7 +100,10 @@ void ConfigStore::observe(const DesiredState& desired, ObservedState& into) {
   size_t links = 0;
   for (const Resource& r : desired.resources) links += r.type == &types::kFolderLink;
 
-  // One read transaction: the four reads see the same committed state.
+  // One read transaction: the four reads see the same committed state. BEGIN DEFERRED, not an
+  // SqlTransaction: observing takes no write lock (a concurrent apply's lock holder must not
+  // block it, and a read-only store could not take one). Every table is read (no early
+  // return), so the rollback below always ends it.
   Status began = db_->exec("BEGIN DEFERRED");
   if (!began.ok()) return fail_all_types(into, where() + ": " + first_message(began.errors()));
   for (const StoreTable& t : store_tables()) {
@@ -169,8 +173,9 @@ Result<std::unique_ptr<ConfigStore>> open_config_store_for_reading(const std::st
 }
 
 Result<std::unique_ptr<ConfigStore>> open_config_store_for_writing(const std::string& path,
-                                                                   Checkpoints checkpoints) {
-  auto db = open_sqlite(path, SqlOpenMode::ReadWriteCreate);
+                                                                   Checkpoints checkpoints,
+                                                                   const SqliteOptions& sqlite) {
+  auto db = open_sqlite(path, SqlOpenMode::ReadWriteCreate, sqlite);
   if (!db.ok()) return db.take_errors();
   Result<int64_t> version = migrate_store(**db);
   if (!version.ok()) return version.take_errors();
@@ -236,15 +241,15 @@ std::vector<ActionResult> ConfigStore::apply(const Plan& plan, std::span<const u
 std::vector<ActionResult> ConfigStore::Applier::run(const Plan& plan,
                                                     std::span<const uint32_t> actions) {
   std::vector<ActionResult> out(actions.size());
+  // Every failure below returns through here; the transaction rolls back as it goes.
   auto fail_all = [&](const std::string& error) {
-    db_.rollback();
     for (ActionResult& r : out) r = ActionResult{false, error};
     return std::move(out);
   };
-  Status began = db_.begin();
-  if (!began.ok())
+  Result<SqlTransaction> transaction = SqlTransaction::begin(db_);
+  if (!transaction.ok())
     return fail_all(store_.where() +
-                    ": cannot start a transaction: " + first_message(began.errors()));
+                    ": cannot start a transaction: " + first_message(transaction.errors()));
   if (Status loaded = load_targets(); !loaded.ok())
     return fail_all(store_.where() + ": reading sync_target: " + first_message(loaded.errors()));
   for (size_t k = 0; k < actions.size(); ++k) {
@@ -259,7 +264,7 @@ std::vector<ActionResult> ConfigStore::Applier::run(const Plan& plan,
   }
   cache_.clear();  // no statement left pending at commit
   store_.checkpoints_.at("configuration store: before commit");
-  if (Status committed = db_.commit(); !committed.ok())
+  if (Status committed = transaction->commit(); !committed.ok())
     return fail_all(store_.where() + ": cannot commit: " + first_message(committed.errors()));
   store_.checkpoints_.at("configuration store: committed");
   return out;
@@ -299,7 +304,9 @@ std::string ConfigStore::Applier::free_target_id(std::string_view name) const {
 }
 
 bool ConfigStore::Applier::still_in_transaction() {
-  // BEGIN fails inside a transaction; if it succeeds, SQLite had rolled ours back.
+  // BEGIN fails inside a transaction; if it succeeds, SQLite had rolled ours back. A probe, not
+  // a transaction of its own: it is ended at once, and the apply's SqlTransaction (whose
+  // rollback does nothing when SQLite already rolled back) stays the owner.
   if (!db_.exec("BEGIN").ok()) return true;
   db_.rollback();
   return false;
@@ -441,6 +448,8 @@ std::string ConfigStore::Applier::apply_one(const Action& a) {
   for (size_t i = 0; i < n; ++i)
     if (t.columns[i].kind == ColumnKind::List && values[i] && !is_unset(*values[i]))
       list = values[i];
+  // A savepoint, not an SqlTransaction: it nests inside the apply's transaction, and ROLLBACK
+  // TO undoes this action alone while the others stay.
   if (list && !db_.exec("SAVEPOINT config_action").ok()) {
     s->reset();
     return fail(t, "cannot start a savepoint");
@@ -475,12 +484,10 @@ Status ConfigStore::stage_prospects(std::span<const ProspectInput> prospects) {
     if (!is_hex_id(prospects[i].entity_id))
       return error("prospect " + std::to_string(i + 1) + ": entity id " +
                    quoted(prospects[i].entity_id) + " is not 32 lowercase hex digits");
-  Status began = db_->begin();
-  if (!began.ok()) return began;
-  auto fail = [&](std::string message) {
-    db_->rollback();
-    return error(std::move(message));
-  };
+  Result<SqlTransaction> transaction = SqlTransaction::begin(*db_);
+  if (!transaction.ok()) return transaction.take_errors();
+  // Each failure returns through here; the transaction rolls back as it goes out of scope.
+  auto fail = [&](std::string message) { return error(std::move(message)); };
   Applier targets(*this);
   if (Status loaded = targets.load_targets(); !loaded.ok())
     return fail("reading sync_target: " + first_message(loaded.errors()));
@@ -503,7 +510,7 @@ Status ConfigStore::stage_prospects(std::span<const ProspectInput> prospects) {
       return fail("prospect " + std::to_string(i + 1) + ": " + first_message(done.errors()));
   }
   insert.value().reset();
-  if (Status committed = db_->commit(); !committed.ok())
+  if (Status committed = transaction->commit(); !committed.ok())
     return fail("cannot commit: " + first_message(committed.errors()));
   return ok_status();
 }

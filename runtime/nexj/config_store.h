@@ -13,6 +13,7 @@
 #include "base/checkpoints.h"
 #include "base/error.h"
 #include "base/sql.h"
+#include "base/sqlite_database.h"
 #include "runtime/live_system.h"
 
 namespace sd {
@@ -64,7 +65,8 @@ class ConfigStore : public LiveSystem {
  private:
   friend Result<std::unique_ptr<ConfigStore>> open_config_store_for_reading(const std::string&);
   friend Result<std::unique_ptr<ConfigStore>> open_config_store_for_writing(const std::string&,
-                                                                            Checkpoints);
+                                                                            Checkpoints,
+                                                                            const SqliteOptions&);
   class Applier;
   ConfigStore(std::string path, std::unique_ptr<SqlDatabase> db, int64_t version, bool writable,
               Checkpoints checkpoints);
@@ -92,7 +94,8 @@ class ConfigStore : public LiveSystem {
     const std::string& path);
 
 // For apply: creates the file when missing and migrates it to the current schema version.
+// `sqlite` is for tests (a VFS that fails on command); production opens with the defaults.
 [[nodiscard]] Result<std::unique_ptr<ConfigStore>> open_config_store_for_writing(
-    const std::string& path, Checkpoints checkpoints = {});
+    const std::string& path, Checkpoints checkpoints = {}, const SqliteOptions& sqlite = {});
 
 }  // namespace sd

@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "base/sql_transaction.h"
+
 namespace sd {
 namespace {
 
@@ -214,10 +216,10 @@ Result<int64_t> migrate_store(SqlDatabase& db) {
   for (const StoreMigration& m : kMigrations) {
     // The version is read again inside the write transaction: another process may have
     // migrated between our read and our lock.
-    Status began = db.begin();
-    if (!began.ok()) return began.take_errors();
+    Result<SqlTransaction> transaction = SqlTransaction::begin(db);
+    if (!transaction.ok()) return transaction.take_errors();
+    // Each failure returns through here; the transaction rolls back as it goes out of scope.
     auto fail = [&](std::vector<Error> errors) -> Result<int64_t> {
-      db.rollback();
       for (Error& e : errors)
         e.message = "migrating to schema version " + std::to_string(m.version) + ": " + e.message;
       return errors;
@@ -225,14 +227,8 @@ Result<int64_t> migrate_store(SqlDatabase& db) {
     Result<int64_t> current = read_store_version(db);
     if (!current.ok()) return fail(current.take_errors());
     reached = *current;
-    if (reached > kStoreSchemaVersion) {
-      db.rollback();
-      return make_error(newer_store_message(db.path(), reached));
-    }
-    if (reached >= m.version) {
-      db.rollback();  // nothing written: ending the transaction is all
-      continue;
-    }
+    if (reached > kStoreSchemaVersion) return make_error(newer_store_message(db.path(), reached));
+    if (reached >= m.version) continue;  // nothing written: the rollback ends the transaction
     Status created = db.exec(
         "CREATE TABLE IF NOT EXISTS syncdeploy_schema ("
         "id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL) STRICT");
@@ -247,7 +243,7 @@ Result<int64_t> migrate_store(SqlDatabase& db) {
     Result<bool> bumped = (*bump)->step();
     if (!bumped.ok()) return fail(bumped.take_errors());
     bump.value().reset();
-    Status committed = db.commit();
+    Status committed = transaction->commit();
     if (!committed.ok()) return fail(committed.take_errors());
     reached = m.version;
   }

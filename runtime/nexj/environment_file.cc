@@ -1,20 +1,13 @@
 #include "runtime/nexj/environment_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstdio>
-#include <cstring>
 #include <pugixml.hpp>
 #include <set>
 
 #include "base/atomic_file.h"
 #include "base/digest.h"
-#include "base/source_files.h"
 #include "base/text_checks.h"
 #include "runtime/nexj/xml_splice.h"
 #include "runtime/nexj/xml_strict.h"
@@ -29,60 +22,34 @@ constexpr mode_t kNewFileMode = 0600;            // the file holds passwords
 struct FileRead {
   bool exists = false;
   std::string content;
-  struct stat st {};
+  FileStatus status;
   std::string error;  // "" when read or missing
 };
 
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
 // Missing is not an error: a fresh deployment has no file yet. Devices and FIFOs are never
 // opened (they are looked at first).
-FileRead read_env_file(const std::string& path) {
+FileRead read_env_file(FileSystem& files, const std::string& path) {
   FileRead r;
   auto fail = [&](const std::string& why) {
     r.error = path + ": cannot read file: " + why;
     return r;
   };
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return errno == ENOENT ? r : fail(errno_text());
-  if (!S_ISREG(st.st_mode)) return fail("not a regular file");
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return fail(errno_text());
-  if (::fstat(fd, &r.st) != 0 || !S_ISREG(r.st.st_mode)) {
-    ::close(fd);
-    return fail("not a regular file");
-  }
-  if (static_cast<uint64_t>(r.st.st_size) > kMaxBytes) {
-    ::close(fd);
-    return fail("larger than 64 MiB");
-  }
-  char buf[65536];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      std::string why = errno_text();
-      ::close(fd);
-      return fail(why);
-    }
-    if (n == 0) break;
-    r.content.append(buf, static_cast<size_t>(n));
-    if (r.content.size() > kMaxBytes) {
-      ::close(fd);
-      return fail("larger than 64 MiB");
-    }
-  }
-  ::close(fd);
+  Result<std::optional<FileStatus>> status = files.status(path);
+  if (!status.ok()) return fail(status.errors().front().message);
+  if (!*status) return r;
+  if (!(*status)->regular) return fail("not a regular file");
+  Result<std::string> content = files.read_file(path, kMaxBytes);
+  if (!content.ok()) return fail(content.errors().front().message);
   r.exists = true;
+  r.content = std::move(*content);
+  r.status = **status;
   return r;
 }
 
 // The error of a failed atomic write as one line ("<file>: cannot write file: ...").
-std::string write_atomically(const std::string& path, std::string_view content, mode_t mode,
-                             const struct stat* like) {
-  Status written = write_file_atomically(path, content, mode, like);
+std::string write_atomically(FileSystem& files, const std::string& path, std::string_view content,
+                             mode_t mode, const FileStatus* like) {
+  Status written = write_file_atomically(path, content, mode, like, files);
   return written.ok() ? std::string() : path + ": " + written.errors().front().message;
 }
 
@@ -341,8 +308,8 @@ std::string insert_splice(const std::string& path, std::string_view text, pugi::
 
 }  // namespace
 
-EnvironmentFile::EnvironmentFile(std::string path, Checkpoints checkpoints)
-    : path_(std::move(path)), checkpoints_(std::move(checkpoints)) {}
+EnvironmentFile::EnvironmentFile(std::string path, Checkpoints checkpoints, FileSystem& files)
+    : path_(std::move(path)), checkpoints_(std::move(checkpoints)), files_(files) {}
 
 std::string EnvironmentFile::describe() const {
   return "environment file " + path_;
@@ -357,7 +324,7 @@ void EnvironmentFile::observe(const DesiredState& desired, ObservedState& into) 
     into.failed_types[std::string(types::kMailChannel.name)] = error;
     into.failed_types[std::string(types::kHttpChannel.name)] = error;
   };
-  FileRead f = read_env_file(path_);
+  FileRead f = read_env_file(files_, path_);
   read_.reset();
   if (!f.error.empty()) return fail_all(f.error);
   read_ = Snapshot{f.exists, sha256_hex({f.content})};
@@ -402,10 +369,9 @@ std::vector<ActionResult> EnvironmentFile::apply(const Plan& plan,
       if (r.ok) r = ActionResult{false, error};
     return results;
   };
-  struct stat link {};
-  if (::lstat(path_.c_str(), &link) == 0 && S_ISLNK(link.st_mode))
+  if (files_.is_symbolic_link(path_))
     return fail_all(path_ + ": is a symbolic link; name the file itself");
-  FileRead f = read_env_file(path_);
+  FileRead f = read_env_file(files_, path_);
   if (!f.error.empty()) return fail_all(f.error);
   if (read_ && (read_->exists != f.exists || read_->digest != sha256_hex({f.content})))
     return fail_all(path_ + " changed since it was read; run apply again");
@@ -490,20 +456,21 @@ std::vector<ActionResult> EnvironmentFile::apply(const Plan& plan,
 
   if (f.exists ? text == f.content : text.empty()) return results;  // nothing to write
   // Once more, as late as possible: an editor may have saved while the edits were made.
-  FileRead again = read_env_file(path_);
+  FileRead again = read_env_file(files_, path_);
   if (!again.error.empty()) return fail_all(again.error);
   if (again.exists != f.exists || again.content != f.content)
     return fail_all(path_ + " changed since it was read; run apply again");
   // A killed apply may have left a temporary copy (with passwords) beside the file.
-  remove_stale_temporaries(path_);
-  remove_stale_temporaries(path_ + ".bak");
+  remove_stale_temporaries(path_, files_);
+  remove_stale_temporaries(path_ + ".bak", files_);
   if (f.exists) {
-    std::string e = write_atomically(path_ + ".bak", f.content, f.st.st_mode & 07777, &f.st);
+    std::string e = write_atomically(files_, path_ + ".bak", f.content, f.status.mode, &f.status);
     if (!e.empty()) return fail_all(e);
     checkpoints_.at("environment file: backup written");
   }
-  mode_t mode = f.exists ? f.st.st_mode & 07777 : kNewFileMode;
-  if (std::string e = write_atomically(path_, text, mode, f.exists ? &f.st : nullptr); !e.empty())
+  mode_t mode = f.exists ? f.status.mode : kNewFileMode;
+  const FileStatus* owner = f.exists ? &f.status : nullptr;
+  if (std::string e = write_atomically(files_, path_, text, mode, owner); !e.empty())
     return fail_all(e);
   checkpoints_.at("environment file: written");
   read_ = Snapshot{true, sha256_hex({text})};

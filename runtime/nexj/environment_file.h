@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/checkpoints.h"
+#include "base/file_system.h"
 #include "runtime/live_system.h"
 
 namespace sd {
@@ -15,8 +16,10 @@ namespace sd {
 class EnvironmentFile : public LiveSystem {
  public:
   // `path` as it is opened (relative to the working directory). A name ending in
-  // ".connections" gets a <Connections> root when the file has to be created.
-  explicit EnvironmentFile(std::string path, Checkpoints checkpoints = {});
+  // ".connections" gets a <Connections> root when the file has to be created. Every read and
+  // write goes through `files`.
+  explicit EnvironmentFile(std::string path, Checkpoints checkpoints = {},
+                           FileSystem& files = real_file_system());
 
   [[nodiscard]] std::string describe() const override;  // "environment file <path>"
   [[nodiscard]] bool manages(const ResourceType& type) const override;
@@ -39,6 +42,7 @@ class EnvironmentFile : public LiveSystem {
 
   std::string path_;
   Checkpoints checkpoints_;
+  FileSystem& files_;
   std::optional<Snapshot> read_;  // what the last observe() (or apply()) saw
 };
 

@@ -40,6 +40,13 @@ TEST_CASE("iequals and to_lower_ascii fold ASCII only", "[text]") {
   CHECK(iequals("JSmith@Acme.COM", "jsmith@acme.com"));
   CHECK_FALSE(iequals("jsmith", "jsmith2"));
   CHECK(to_lower_ascii("ÉX@Y") == "Éx@y");
+  CHECK_FALSE(iequals("\xc3\x89", "\xc3\xa9"));  // É and é: not ASCII, so not folded
+  // The byte form folds exactly A-Z: '@' and '[' sit either side of them.
+  CHECK(to_lower_ascii('A') == 'a');
+  CHECK(to_lower_ascii('Z') == 'z');
+  CHECK(to_lower_ascii('@') == '@');
+  CHECK(to_lower_ascii('[') == '[');
+  CHECK(to_lower_ascii('\xc9') == '\xc9');
 }
 
 TEST_CASE("Error::format escapes whatever its parts carry", "[text]") {

@@ -2,11 +2,9 @@
 
 #include <algorithm>
 
-#include "lab/powershell/powershell_values.h"
+#include "base/text_checks.h"
 
 namespace sd::test {
-
-using lab::ps_iequals;
 
 FakeExchangeAdmin::FakeExchangeAdmin(lab::LabExchangeVersion version) : version_value(version) {
   lab::LabRecipient sync;
@@ -53,7 +51,7 @@ Result<std::vector<lab::LabRecipient>> FakeExchangeAdmin::recipients(
 Status FakeExchangeAdmin::new_mailbox(const std::string& name, const std::string& alias,
                                       const std::string& upn, const std::string& password) {
   for (const lab::LabRecipient& r : mailboxes) {
-    if (ps_iequals(r.name, name)) return make_error("The object '" + name + "' already exists.");
+    if (iequals(r.name, name)) return make_error("The object '" + name + "' already exists.");
   }
   log.push_back("new_mailbox " + name + "|" + alias + "|" + upn + "|" + password);
   lab::LabRecipient r;
@@ -66,8 +64,8 @@ Status FakeExchangeAdmin::new_mailbox(const std::string& name, const std::string
 
 Result<std::string> FakeExchangeAdmin::resolve_user(const std::string& identity) const {
   for (const lab::LabRecipient& r : mailboxes) {
-    if (ps_iequals(r.alias, identity) || ps_iequals(r.upn, identity) ||
-        ps_iequals("EXAMPLE\\" + r.alias, identity)) {
+    if (iequals(r.alias, identity) || iequals(r.upn, identity) ||
+        iequals("EXAMPLE\\" + r.alias, identity)) {
       return r.alias;
     }
   }
@@ -140,7 +138,7 @@ std::vector<lab::LabAdPermission> FakeExchangeAdmin::ad_permissions(
     const std::string& identity_dn) const {
   std::vector<lab::LabAdPermission> out;
   for (const lab::LabAdPermission& p : permissions) {
-    if (ps_iequals(p.identity, identity_dn)) out.push_back(p);
+    if (iequals(p.identity, identity_dn)) out.push_back(p);
   }
   return out;
 }

@@ -16,8 +16,10 @@
 #include "plan/desired_state.h"
 #include "spec/document.h"
 #include "spec/load_spec.h"
+#include "tests/runtime/environment_file_support.h"
 
 using namespace sd;
+using namespace sd::testing;
 
 namespace {
 
@@ -47,43 +49,8 @@ mode_t mode_of(const std::string& path) {
   return st.st_mode & 07777;
 }
 
-constexpr std::string_view kDeployment = "test";
-
-// A desired channel with the given fields (the rest Unset).
-Resource channel(const ResourceType& type, std::string name,
-                 std::vector<std::pair<std::string_view, Value>> fields) {
-  Resource r;
-  r.type = &type;
-  r.name = std::move(name);
-  r.values.assign(type.fields.size(), Value{Unset{}});
-  for (auto& [field, value] : fields) {
-    int i = field_index(type, field);
-    REQUIRE(i >= 0);
-    r.values[static_cast<size_t>(i)] = std::move(value);
-  }
-  return r;
-}
-
 SecretValue secret(const std::string& ref, std::string_view value) {
   return SecretValue{ref, secret_fingerprint(value, kDeployment)};
-}
-
-DesiredState desired_of(std::vector<Resource> resources) {
-  return DesiredState{std::string(kDeployment), std::move(resources)};
-}
-
-Plan observe_and_plan(EnvironmentFile& env, const DesiredState& desired) {
-  ObservedState observed;
-  env.observe(desired, observed);
-  return make_plan(desired, std::move(observed), {});
-}
-
-std::vector<uint32_t> changes_of(const Plan& plan) {
-  std::vector<uint32_t> out;
-  for (size_t i = 0; i < plan.actions.size(); ++i)
-    if (plan.actions[i].kind == ActionKind::Create || plan.actions[i].kind == ActionKind::Update)
-      out.push_back(static_cast<uint32_t>(i));
-  return out;
 }
 
 std::string kinds(const Plan& plan) {

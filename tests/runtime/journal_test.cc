@@ -7,8 +7,10 @@
 #include <numeric>
 
 #include "base/sqlite_database.h"
+#include "tests/runtime/journal_support.h"
 
 using namespace sd;
+using sd::testing::three_actions;
 
 namespace {
 
@@ -50,17 +52,6 @@ std::vector<std::string> rows(SqlDatabase& db, const std::string& sql, int colum
 template <class T>
 std::string message(const Result<T>& r) {
   return r.ok() ? "" : r.errors().front().message;
-}
-
-RunStart three_actions(std::string deployment = "acme-prod") {
-  RunStart start;
-  start.deployment = std::move(deployment);
-  start.plan_id = "plan-1";
-  start.spec_digest = "sha256:9f2c41d07e5b";
-  start.holder = "alice@build-7 pid 4242";
-  start.actions = "create nexj.target/EXCH01\nupdate nexj.mail_channel/Mail\ncreate x/y\n";
-  start.action_count = 3;
-  return start;
 }
 
 }  // namespace

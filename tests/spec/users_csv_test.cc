@@ -242,7 +242,8 @@ TEST_CASE("csv: invalid UTF-8 names its line and column in characters", "[csv]")
 TEST_CASE("csv: a line separator, a next-line control or a bidi override is refused where it is",
           "[csv]") {
   Parsed p = parse(
-      "login,email\nzo\xE2\x80\xA8" "e,z@acme.com\nb,b@acme.com\xC2\x85\n"
+      "login,email\nzo\xE2\x80\xA8"
+      "e,z@acme.com\nb,b@acme.com\xC2\x85\n"
       "c\xE2\x80\xAE,c@acme.com\nok,ok@acme.com\n");
   CHECK(p.errors ==
         "users.csv:2:3: error: U+2028 (a line separator) is not allowed in a user list: it changes "
