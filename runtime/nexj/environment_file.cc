@@ -1,8 +1,11 @@
 #include "runtime/nexj/environment_file.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <optional>
 #include <pugixml.hpp>
 #include <set>
 
@@ -18,6 +21,48 @@ namespace {
 constexpr size_t kMaxBytes = size_t{64} << 20;   // an environment file is a few KiB
 constexpr std::string_view kIndentUnit = "   ";  // what NexJ Studio writes
 constexpr mode_t kNewFileMode = 0600;            // the file holds passwords
+constexpr mode_t kBackupModeMask = 0600;         // its .bak: at most owner read and write
+
+std::string mode_text(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+std::string read_only_text(mode_t mode) {
+  return "the file is read-only (mode " + mode_text(mode) + ")";
+}
+
+// Whether the spec puts a password into the file (a secret field of a channel it manages).
+bool holds_secrets(const DesiredState& desired) {
+  for (const Resource& r : desired.resources) {
+    if (r.type != &types::kMailChannel && r.type != &types::kHttpChannel) continue;
+    for (size_t i = 0; i < r.type->fields.size() && i < r.values.size(); ++i)
+      if (r.type->fields[i].compare == Compare::Secret && !is_unset(r.values[i])) return true;
+  }
+  return false;
+}
+
+// A plan warns of an environment file that will hold passwords others can read, or that its
+// owner made read-only (apply refuses to replace it). Apply keeps the file's mode: NexJ's
+// server may read it through its group.
+std::optional<PreconditionCheck> permission_check(const std::string& path, const FileStatus& st,
+                                                  const DesiredState& desired) {
+  PreconditionCheck check;
+  check.status = PreconditionCheck::Status::Warning;
+  check.name = "permissions of the environment file (" + printable(path) + ")";
+  if ((st.mode & S_IWUSR) == 0) {
+    check.detail = read_only_text(st.mode) + "; apply will not replace it";
+    return check;
+  }
+  if ((st.mode & (S_IRWXG | S_IRWXO)) == 0 || !holds_secrets(desired)) return std::nullopt;
+  const bool others = (st.mode & S_IRWXO) != 0;
+  check.detail = "mode " + mode_text(st.mode) + ": " +
+                 (others ? "anyone on the machine" : "its group") +
+                 " can read the channel passwords it holds; apply keeps the mode: chmod " +
+                 (others ? "o-rwx" : "g-rwx") + " (or 600) if nothing else needs it";
+  return check;
+}
 
 struct FileRead {
   bool exists = false;
@@ -329,6 +374,8 @@ void EnvironmentFile::observe(const DesiredState& desired, ObservedState& into) 
   if (!f.error.empty()) return fail_all(f.error);
   read_ = Snapshot{f.exists, sha256_hex({f.content})};
   if (!f.exists) return;  // every channel absent
+  if (std::optional<PreconditionCheck> check = permission_check(path_, f.status, desired))
+    into.checks.push_back(std::move(*check));
   pugi::xml_document doc;
   pugi::xml_node root;
   if (std::string e = parse(path_, f.content, doc, root); !e.empty()) return fail_all(e);
@@ -455,6 +502,11 @@ std::vector<ActionResult> EnvironmentFile::apply(const Plan& plan,
   }
 
   if (f.exists ? text == f.content : text.empty()) return results;  // nothing to write
+  // Its owner made it read-only: a choice apply does not overrule by replacing the file.
+  if (f.exists && (f.status.mode & S_IWUSR) == 0)
+    return fail_all(path_ + ": " + read_only_text(f.status.mode) +
+                    "; apply does not replace it: make it writable by its owner (chmod u+w) to "
+                    "let apply change it");
   // Once more, as late as possible: an editor may have saved while the edits were made.
   FileRead again = read_env_file(files_, path_);
   if (!again.error.empty()) return fail_all(again.error);
@@ -464,7 +516,9 @@ std::vector<ActionResult> EnvironmentFile::apply(const Plan& plan,
   remove_stale_temporaries(path_, files_);
   remove_stale_temporaries(path_ + ".bak", files_);
   if (f.exists) {
-    std::string e = write_atomically(files_, path_ + ".bak", f.content, f.status.mode, &f.status);
+    // The copy holds the same passwords: never more open than owner read and write.
+    std::string e = write_atomically(files_, path_ + ".bak", f.content,
+                                     f.status.mode & kBackupModeMask, &f.status);
     if (!e.empty()) return fail_all(e);
     checkpoints_.at("environment file: backup written");
   }

@@ -182,7 +182,7 @@ TEST_CASE("an update changes one value and keeps every other byte", "[environmen
   CHECK(read_bytes(path) == after);
   CHECK(read_bytes(path + ".bak") == before);
   CHECK(mode_of(path) == 0640);
-  CHECK(mode_of(path + ".bak") == 0640);
+  CHECK(mode_of(path + ".bak") == 0600);  // a copy of the passwords: owner only
   CHECK(reached ==
         std::vector<std::string>{"environment file: backup written", "environment file: written"});
   check_converged(path, desired);
@@ -501,4 +501,75 @@ TEST_CASE("markup in comments, CDATA and quoted values does not mislead the scan
                 "\n    <HTTPConnection channel=\"R\" secure=\"true\"/>\n ");
   CHECK(read_bytes(path) == after);
   check_converged(path, desired);
+}
+
+TEST_CASE(
+    "a file of passwords: others reading it is warned of, its .bak is never more open "
+    "than 0600, a read-only one is not replaced",
+    "[environment_file]") {
+  TempDir dir;
+  std::string path = dir.path + "/e.environment";
+  const SecretValues secrets = {{"${env:MAIL_PW}", std::string("s3cret")}};
+  DesiredState desired = desired_of(
+      {channel(types::kMailChannel, "Mail", {{"password", secret("${env:MAIL_PW}", "s3cret")}})});
+  const std::string before = "<Environment>\n</Environment>\n";
+  write_bytes(path, before);
+  auto mode_of = [](const std::string& file) {
+    struct stat st {};
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+  };
+  auto checks_of = [](const Plan& plan) {
+    std::string out;
+    for (const PreconditionCheck& c : plan.observed.checks) out += c.name + ": " + c.detail + "\n";
+    return out;
+  };
+  const std::string name = "permissions of the environment file (" + path + "): ";
+
+  // 0644: a warning in the plan; apply keeps the mode (NexJ may read it through its group),
+  // and the backup of the old content is 0600.
+  REQUIRE(::chmod(path.c_str(), 0644) == 0);
+  EnvironmentFile env(path);
+  Plan plan = observe_and_plan(env, desired);
+  CHECK(checks_of(plan) == name +
+                               "mode 0644: anyone on the machine can read the channel passwords "
+                               "it holds; apply keeps the mode: chmod o-rwx (or 600) if nothing "
+                               "else needs it\n");
+  CHECK(plan.observed.checks.at(0).status == PreconditionCheck::Status::Warning);
+  CHECK(env.apply(plan, changes_of(plan), secrets).at(0).ok);
+  CHECK(mode_of(path) == 0644);
+  CHECK(mode_of(path + ".bak") == 0600);
+  CHECK(read_bytes(path + ".bak") == before);
+
+  // 0640: its group.
+  REQUIRE(::chmod(path.c_str(), 0640) == 0);
+  EnvironmentFile group(path);
+  CHECK(checks_of(observe_and_plan(group, desired)) ==
+        name +
+            "mode 0640: its group can read the channel passwords it holds; apply keeps the mode: "
+            "chmod g-rwx (or 600) if nothing else needs it\n");
+
+  // 0600, or a file that holds no password: no warning.
+  REQUIRE(::chmod(path.c_str(), 0600) == 0);
+  EnvironmentFile owner_only(path);
+  CHECK(checks_of(observe_and_plan(owner_only, desired)) == "");
+  REQUIRE(::chmod(path.c_str(), 0644) == 0);
+  EnvironmentFile no_secret(path);
+  CHECK(checks_of(observe_and_plan(
+            no_secret, desired_of({channel(types::kHttpChannel, "R", {{"secure", true}})}))) == "");
+
+  // 0444: warned of, and apply refuses to replace it; nothing is written.
+  write_bytes(path, before);
+  REQUIRE(::chmod(path.c_str(), 0444) == 0);
+  EnvironmentFile read_only(path);
+  Plan refused = observe_and_plan(read_only, desired);
+  CHECK(checks_of(refused) ==
+        name + "the file is read-only (mode 0444); apply will not replace it\n");
+  std::vector<ActionResult> results = read_only.apply(refused, changes_of(refused), secrets);
+  CHECK(results.at(0).error == path +
+                                   ": the file is read-only (mode 0444); apply does not replace "
+                                   "it: make it writable by its owner (chmod u+w) to let apply "
+                                   "change it");
+  CHECK(read_bytes(path) == before);
+  CHECK(mode_of(path) == 0444);
 }
