@@ -169,7 +169,7 @@ TEST_CASE("apply PLANFILE: exactly the saved plan, refused where live state move
   CHECK(edited.err.find("changed since the plan") != std::string::npos);
 }
 
-TEST_CASE("apply: one at a time per deployment; force-unlock by ID", "[apply]") {
+TEST_CASE("apply: one at a time per deployment, force-unlock by ID", "[apply]") {
   Workspace w("examples/quickstart.yaml");
   REQUIRE(apply(w).code == 0);
   std::string journal = w.path(std::string(kStore) + ".journal.db");

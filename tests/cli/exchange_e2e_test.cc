@@ -224,7 +224,7 @@ TEST_CASE("exchange e2e: a user without a mailbox and one outside the impersonat
   CHECK(settled.err.empty());
 }
 
-TEST_CASE("exchange e2e: folder ids already stored are not fetched again; --refresh asks all",
+TEST_CASE("exchange e2e: folder ids already stored are not fetched again, --refresh asks all",
           "[e2e][exchange-e2e]") {
   RunningLab lab(directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}));
   Workspace w("examples/quickstart.yaml");

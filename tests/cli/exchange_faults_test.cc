@@ -215,7 +215,7 @@ TEST_CASE("exchange faults: stalled answers at 30% through the CLI", "[.][exchan
                                     failed_part + "; not throttled")));
 }
 
-TEST_CASE("exchange faults: every request failing leaves every user unknown; apply refuses",
+TEST_CASE("exchange faults: every request failing leaves every user unknown, apply refuses",
           "[e2e][exchange-e2e]") {
   sd::lab::FaultOptions faults;
   std::string why;

@@ -69,7 +69,7 @@ std::string ews_summary(const std::string& err) {
 
 TEST_CASE(
     "exchange management e2e: one apply of the quickstart on a fresh lab makes all seven "
-    "steps; the next plan has nothing to do",
+    "steps, the next plan has nothing to do",
     "[e2e][exchange-management-e2e]") {
   RunningLab lab(quickstart_directory());
   Workspace w("examples/quickstart.yaml");
@@ -248,7 +248,7 @@ TEST_CASE(
 
 TEST_CASE(
     "exchange management e2e: a plan saved before impersonation exists applies all seven "
-    "steps; its links get the folder ids Exchange gives during apply",
+    "steps, its links get the folder ids Exchange gives during apply",
     "[e2e][exchange-management-e2e]") {
   RunningLab lab(quickstart_directory());
   Workspace w("examples/quickstart.yaml");
@@ -279,7 +279,7 @@ TEST_CASE(
 
 TEST_CASE(
     "exchange management e2e: an Exchange step that still differs once it ran stops the apply "
-    "before the NexJ side, with the summary (exit 3); the next apply finishes",
+    "before the NexJ side, with the summary (exit 3), the next apply finishes",
     "[e2e][exchange-management-e2e]") {
   RunningLab lab(quickstart_directory());
   Workspace w("examples/quickstart.yaml");

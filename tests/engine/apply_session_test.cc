@@ -196,7 +196,7 @@ TEST_CASE("engine apply: a run that was killed is resumed, then closed", "[engin
   CHECK(next.said == std::vector<std::string>{"no changes"});
 }
 
-TEST_CASE("engine apply: a saved plan runs as made; a step whose object moved is refused",
+TEST_CASE("engine apply: a saved plan runs as made, a step whose object moved is refused",
           "[engine]") {
   FakeWorld w(kQuickstart);
   RecordingConversation first_apply;

@@ -204,7 +204,7 @@ TEST_CASE("GetFolder Default and AllProperties carry the properties in schema or
   }
 }
 
-TEST_CASE("GetFolder by FolderId; malformed and unknown ids", "[lab]") {
+TEST_CASE("GetFolder by FolderId, malformed and unknown ids", "[lab]") {
   Service s;
   std::string calendar = s.id("jsmith@example.com", "calendar");
   std::string other = s.id("mlee@example.com", "calendar");
@@ -347,7 +347,7 @@ TEST_CASE("FindFolder Deep with a FolderClass restriction", "[lab]") {
         std::vector<std::string>{"Calendar"});
 }
 
-TEST_CASE("CreateFolder creates once; the second time is ErrorFolderExists", "[lab]") {
+TEST_CASE("CreateFolder creates once, the second time is ErrorFolderExists", "[lab]") {
   Service s;
   ews::RequestHeader header{"Exchange2013_SP1", "mlee@example.com"};
   HttpAnswer created = s.call(ews::create_folder_request(header, "msgfolderroot", "CRM Sync"));

@@ -88,7 +88,8 @@ TEST_CASE("admin defaults: version, domain controller, server, database, recipie
         "\"Alias -eq\" at position 10.\"");
 }
 
-TEST_CASE("users resolve by alias, UPN or DOMAIN\\alias", "[lab-admin]") {
+TEST_CASE("users resolve by alias, UPN or down-level logon name (domain, then alias)",
+          "[lab-admin]") {
   TestLab lab;
   CHECK(*lab.state->resolve_user("nexj-sync") == "nexj-sync");
   CHECK(*lab.state->resolve_user("NEXJ-SYNC@example.local") == "nexj-sync");

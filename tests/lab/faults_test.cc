@@ -36,7 +36,7 @@ TEST_CASE("a rate of 1 gives that fault every time", "[lab]") {
         std::map<FaultKind, int>{{FaultKind::Error, 200}});
 }
 
-TEST_CASE("rates are probabilities per request; the seed fixes the sequence", "[lab]") {
+TEST_CASE("rates are probabilities per request, the seed fixes the sequence", "[lab]") {
   FaultOptions o;
   o.busy_rate = 0.3;
   o.reset_rate = 0.1;

@@ -114,7 +114,7 @@ TEST_CASE("the lab asks for credentials with 401 and the schemes Exchange offers
   CHECK(answered(lab.client("EXAMPLE\\nexj-sync")->send(ews(get_calendar()))).status == 200);
 }
 
-TEST_CASE("only POST to /EWS/Exchange.asmx; oversized bodies are refused", "[lab-server]") {
+TEST_CASE("only POST to /EWS/Exchange.asmx, oversized bodies are refused", "[lab-server]") {
   RunningLab lab({}, test::kTestDirectory, 4096);
   auto client = lab.client();
   http::Request other = ews(get_calendar());

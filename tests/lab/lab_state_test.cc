@@ -104,7 +104,7 @@ TEST_CASE("creating a folder whose name exists under the parent is ErrorFolderEx
   CHECK(lab.state->create_folder("jsmith@example.com", inbox, "CRM Sync", "IPF.Note").ok());
 }
 
-TEST_CASE("authentication by UPN or DOMAIN\\name with the right password only", "[lab]") {
+TEST_CASE("authentication by UPN or down-level logon name with the right password only", "[lab]") {
   TestLab lab;
   LabState& s = *lab.state;
   CHECK(s.authenticate("nexj-sync@example.local", "lab-password") == "nexj-sync@example.local");
@@ -116,7 +116,8 @@ TEST_CASE("authentication by UPN or DOMAIN\\name with the right password only", 
   CHECK_FALSE(s.authenticate("EXAMPLE\\ghost", "lab-password"));
 }
 
-TEST_CASE("DOMAIN\\name picks the account by domain when the name is not unique", "[lab]") {
+TEST_CASE("a down-level logon name picks the account by domain when the name is not unique",
+          "[lab]") {
   test::ScratchDir dir;
   std::string directory = dir.write("d.yaml",
                                     "accounts:\n"
@@ -139,7 +140,7 @@ TEST_CASE("the state file never holds a password", "[lab]") {
   CHECK(bytes.find("pw-limited") == std::string::npos);
 }
 
-TEST_CASE("impersonation: all, none and a list; changed by the admin calls", "[lab]") {
+TEST_CASE("impersonation: all, none and a list, changed by the admin calls", "[lab]") {
   TestLab lab;
   LabState& s = *lab.state;
   CHECK(s.may_impersonate("nexj-sync@example.local", "jsmith@example.com"));
@@ -197,7 +198,7 @@ TEST_CASE("throttling: the directory's policy, or none for an unlimited account"
   CHECK(s.throttling_for("bulk@example.local"));
 }
 
-TEST_CASE("mailboxes added get distinguished folders; removed ones are gone", "[lab]") {
+TEST_CASE("mailboxes added get distinguished folders, removed ones are gone", "[lab]") {
   TestLab lab;
   LabState& s = *lab.state;
   REQUIRE(s.add_mailbox("new@example.com", "New Person").ok());

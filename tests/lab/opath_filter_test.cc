@@ -78,7 +78,7 @@ TEST_CASE("OPATH values: both quotes, doubled quotes, $null, $true, numbers", "[
   CHECK(matches("CustomAttribute2 -ne $false"));
 }
 
-TEST_CASE("OPATH -and binds tighter than -or; -not and parentheses", "[opath]") {
+TEST_CASE("OPATH -and binds tighter than -or, -not and parentheses", "[opath]") {
   CHECK(matches("Name -eq 'x' -or City -eq 'Seattle' -and Alias -eq 'jsmith'"));
   CHECK_FALSE(matches("(Name -eq 'x' -or City -eq 'Seattle') -and Alias -eq 'other'"));
   CHECK(matches("Name -eq 'x' -or (City -eq 'Seattle' -and Alias -eq 'jsmith')"));
@@ -102,7 +102,7 @@ TEST_CASE("OPATH MemberOfGroup matches a direct membership, without case", "[opa
   CHECK(matches("MemberOfGroup -eq $null", loner));
 }
 
-TEST_CASE("OPATH errors name the position; nothing matches everything by mistake", "[opath]") {
+TEST_CASE("OPATH errors name the position, nothing matches everything by mistake", "[opath]") {
   CHECK(error_of("Name -eq") == syntax("Name -eq", 9));
   CHECK(error_of("Name -eq 'x") == syntax("Name -eq 'x", 10));
   CHECK(error_of("Name -gt 'x'") == syntax("Name -gt 'x'", 6));

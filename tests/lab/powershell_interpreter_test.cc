@@ -70,7 +70,7 @@ TEST_CASE("the OPATH filter inside a single-quoted string arrives with its quote
         std::vector<std::string>{"UserPrincipalName -eq 'o''brien@example.local'"});
 }
 
-TEST_CASE("throttling policies print the version's limits; unlimited per version",
+TEST_CASE("throttling policies print the version's limits, unlimited per version",
           "[ps-interpreter]") {
   std::string query =
       "ConvertTo-Json -Compress -InputObject @(Get-ThrottlingPolicy | Where-Object { $_.Name "
@@ -175,7 +175,7 @@ TEST_CASE("New-Mailbox takes its password from ConvertTo-SecureString", "[ps-int
         "New-Mailbox : The object 'Svc' already exists.");
 }
 
-TEST_CASE("Read-Host is refused: the shell is non-interactive; nothing after it runs",
+TEST_CASE("Read-Host is refused: the shell is non-interactive, nothing after it runs",
           "[ps-interpreter]") {
   FakeExchangeAdmin admin;
   Outcome outcome =
@@ -197,7 +197,7 @@ TEST_CASE("Read-Host is refused: the shell is non-interactive; nothing after it 
   CHECK(admin.log.empty());
 }
 
-TEST_CASE("commands outside the subset are not recognized; nothing after them runs",
+TEST_CASE("commands outside the subset are not recognized, nothing after them runs",
           "[ps-interpreter]") {
   for (std::string command : {"Invoke-Expression 'x'", "iex 'x'", "Remove-Mailbox -Identity 'y'"}) {
     FakeExchangeAdmin admin;
@@ -234,7 +234,7 @@ TEST_CASE("Exchange cmdlets exist only once the version's snap-in is added", "[p
         "'Microsoft.Exchange.Management.PowerShell.E2010' is not installed on this computer.");
 }
 
-TEST_CASE("hostile strings stay strings; unescaped they never succeed silently",
+TEST_CASE("hostile strings stay strings, unescaped they never succeed silently",
           "[ps-interpreter]") {
   FakeExchangeAdmin quoted;
   REQUIRE(run(quoted,

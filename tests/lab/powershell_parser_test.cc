@@ -173,13 +173,13 @@ TEST_CASE("parser errors carry PowerShell's message, position and ErrorId", "[ps
       "Missing ] at end of attribute or type literal. | EndSquareBracketExpectedAtEndOfAttribute");
 }
 
-TEST_CASE("positions count lines ending in \\r\\n and characters, not bytes", "[ps-parser]") {
+TEST_CASE("positions count CRLF line endings and characters, not bytes", "[ps-parser]") {
   std::vector<std::string> lines = parse_error("Add-PSSnapin x\r\nNew-Mailbox -Name '\u00e9' )");
   CHECK(lines[0] == "At line:2 char:23");
   CHECK(lines[2] == "+                       ~");
 }
 
-TEST_CASE("every prefix of a script parses or fails cleanly; deep nesting is refused",
+TEST_CASE("every prefix of a script parses or fails cleanly, deep nesting is refused",
           "[ps-parser]") {
   std::string script =
       "$ErrorActionPreference = 'Stop'\nConvertTo-Json -Compress -InputObject @(Get-Mailbox "

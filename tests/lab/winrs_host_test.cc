@@ -116,7 +116,7 @@ CommandOutput ran(Result<CommandOutput> output) {
 
 }  // namespace
 
-TEST_CASE("winrs host: a script round-trips as an EncodedCommand; the shell is reused and deleted",
+TEST_CASE("winrs host: a script round-trips as an EncodedCommand, the shell is reused and deleted",
           "[winrs-host]") {
   HostFixture fixture({"Name : j.smith\r\n", "", 0});
   const std::string script = "Get-Mailbox -Identity 'j.smith@example.local' # caf\xC3\xA9";
@@ -178,7 +178,7 @@ TEST_CASE("winrs host: large output comes over several Receives, none above MaxE
   CHECK(fixture.largest_reply() > wsman::kDefaultMaxEnvelopeSize - 1000);
 }
 
-TEST_CASE("winrs host: a non-zero exit code is a result; CLIXML stderr is decoded",
+TEST_CASE("winrs host: a non-zero exit code is a result, CLIXML stderr is decoded",
           "[winrs-host]") {
   HostFixture fixture(
       {"",

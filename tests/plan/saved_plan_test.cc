@@ -276,7 +276,7 @@ TEST_CASE("saved plan: corrupted plans give errors, never a crash", "[saved_plan
 }
 
 TEST_CASE(
-    "saved plan: nesting past 64 levels is refused where it passes them; odd values are "
+    "saved plan: nesting past 64 levels is refused where it passes them, odd values are "
     "errors too",
     "[saved_plan]") {
   // Unbalanced or balanced, at the top or deep inside a member that is not even read: no plan

@@ -385,7 +385,7 @@ TEST_CASE("ResolveNames: mailboxes, or ErrorNameResolutionNoResults", "[ews]") {
         "unexpected element m:GetFolderResponse in the response");
 }
 
-TEST_CASE("explain puts codes in words; unknown codes give the server's message", "[ews]") {
+TEST_CASE("explain puts codes in words, unknown codes give the server's message", "[ews]") {
   CHECK(explain({"ErrorImpersonateUserDenied", "x", {}}) ==
         "the service account may not impersonate this mailbox (not in the impersonation scope, or "
         "the role is not assigned)");

@@ -113,7 +113,7 @@ TEST_CASE("drift text: the summary line", "[render_drift]") {
         "  ? nexj.target/C  could not be read: \n");
 }
 
-TEST_CASE("drift text: colors only when asked; hostile names stay on their line",
+TEST_CASE("drift text: colors only when asked, hostile names stay on their line",
           "[render_drift]") {
   Plan p;
   p.deployment = "d";

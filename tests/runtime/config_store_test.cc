@@ -177,7 +177,7 @@ TEST_CASE("store columns follow the resource fields, in order", "[config_store]"
   }
 }
 
-TEST_CASE("migrations build a fresh file once; a newer store is refused", "[config_store]") {
+TEST_CASE("migrations build a fresh file once, a newer store is refused", "[config_store]") {
   TempDir dir;
   const std::string path = dir.file("store.db");
   CHECK(writable(path)->schema_version() == kStoreSchemaVersion);
@@ -316,7 +316,7 @@ TEST_CASE("an update writes only the changed columns", "[config_store]") {
         std::vector<std::string>{"3"});
 }
 
-TEST_CASE("targets left out are disabled; links only with prune", "[config_store]") {
+TEST_CASE("targets left out are disabled, links only with prune", "[config_store]") {
   TempDir dir;
   const std::string path = dir.file("store.db");
   auto store = writable(path);
@@ -342,7 +342,7 @@ TEST_CASE("targets left out are disabled; links only with prune", "[config_store
   CHECK(apply_changes(*store, prune) == std::vector<std::string>{"", ""});
 }
 
-TEST_CASE("logins match without case; a new address clears the folder id", "[config_store]") {
+TEST_CASE("logins match without case, a new address clears the folder id", "[config_store]") {
   TempDir dir;
   const std::string path = dir.file("store.db");
   auto store = writable(path);
@@ -426,7 +426,7 @@ TEST_CASE("hostile strings round-trip exactly", "[config_store]") {
   CHECK(pending(plan_for(*store, d), *store) == kNone);
 }
 
-TEST_CASE("a failing action fails alone; the others commit", "[config_store]") {
+TEST_CASE("a failing action fails alone, the others commit", "[config_store]") {
   TempDir dir;
   const std::string path = dir.file("store.db");
   auto store = writable(path);
@@ -460,7 +460,7 @@ TEST_CASE("a failing action fails alone; the others commit", "[config_store]") {
         std::vector<std::string>{"c|c@x"});
 }
 
-TEST_CASE("apply is one transaction with checkpoints; a failed commit changes nothing",
+TEST_CASE("apply is one transaction with checkpoints, a failed commit changes nothing",
           "[config_store]") {
   TempDir dir;
   const std::string path = dir.file("store.db");

@@ -134,7 +134,7 @@ TEST_CASE("get_folders: ErrorNonExistentMailbox as a fault on HTTP 500 and on 20
 }
 
 TEST_CASE(
-    "get_folders: ErrorImpersonateUserDenied is this user's; ErrorImpersonationDenied is the "
+    "get_folders: ErrorImpersonateUserDenied is this user's, ErrorImpersonationDenied is the "
     "account's, for every mailbox",
     "[ews-client]") {
   Rig r =
@@ -281,7 +281,7 @@ TEST_CASE("get_folders: one Error message for three folders is retried only when
   CHECK(r.client->stats().retries == 0);
 }
 
-TEST_CASE("get_folders: HTTP 401 latches the endpoint; later calls send nothing", "[ews-client]") {
+TEST_CASE("get_folders: HTTP 401 latches the endpoint, later calls send nothing", "[ews-client]") {
   Rig r = rig({http_reply(401, "", {{"WWW-Authenticate", "Basic realm=\"exch01\""}}),
                http_reply(200, three_folders())});
   const std::string reason = "bad credentials for nexj-sync@example.local (HTTP 401)";

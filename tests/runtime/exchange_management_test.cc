@@ -122,7 +122,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "exchange management: each action runs its own script; a failure is PowerShell's first "
+    "exchange management: each action runs its own script, a failure is PowerShell's first "
     "line, and the next action still runs",
     "[exchange-management]") {
   std::vector<std::string> scripts;

@@ -15,7 +15,7 @@ TEST_CASE("parse_yaml records value and key positions", "[document]") {
   CHECK(doc->locate("/a/zz") == Location{"s.yaml", 2, 3});
 }
 
-TEST_CASE("plain scalars follow the YAML 1.2 core schema; quoted ones stay strings", "[document]") {
+TEST_CASE("plain scalars follow the YAML 1.2 core schema, quoted ones stay strings", "[document]") {
   auto doc = parse_yaml("s.yaml",
                         "a: true\nb: 'true'\nc: 0x1F\nd: 00:00\ne: ~\nf: -12\ng: 1.5e3\nh: yes\n");
   REQUIRE(doc.ok());

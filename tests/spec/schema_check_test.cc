@@ -123,7 +123,7 @@ TEST_CASE("wrong types say what was expected and what was found", "[schema]") {
   CHECK(errors_of("- 1\n") == "s.yaml:1:1: error: expected a mapping, found a list\n");
 }
 
-TEST_CASE("enums list the allowed values; untrusted values are escaped", "[schema]") {
+TEST_CASE("enums list the allowed values, untrusted values are escaped", "[schema]") {
   CHECK(errors_of(with("  version: Exchange2016", "  version: Exchange2017")) ==
         "s.yaml:4:12: error: \"Exchange2017\" is not one of: Exchange2010, Exchange2013, "
         "Exchange2016, Exchange2019, ExchangeOnline (exchange.version)\n");

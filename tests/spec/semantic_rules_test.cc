@@ -310,7 +310,7 @@ TEST_CASE("rules: email addresses and the service account's UPN are valid", "[ru
         "name@domain (exchange.serviceAccount.upn)\n");
 }
 
-TEST_CASE("rules: subscription type follows the Exchange version; streaming needs autodiscover",
+TEST_CASE("rules: subscription type follows the Exchange version, streaming needs autodiscover",
           "[rules]") {
   Spec s = base_spec();
   s.exchange.version = ExchangeVersion::Exchange2010;
@@ -373,7 +373,7 @@ TEST_CASE("rules: throttling parameters follow the Exchange version", "[rules]")
         "with Exchange 2013 (exchange.throttling.ews.maxBurst)\n");
 }
 
-TEST_CASE("rules: impersonation scope needs rbac; Exchange names fit in 64 characters", "[rules]") {
+TEST_CASE("rules: impersonation scope needs rbac, Exchange names fit in 64 characters", "[rules]") {
   Spec s = base_spec();
   s.exchange.impersonation.method = Impersonation::Method::ExtendedRights;
   CHECK(check(s) ==
@@ -421,7 +421,7 @@ TEST_CASE("rules: URLs are https with a host", "[rules]") {
         "names and passwords do not belong in a URL (nexj.targets[0].nexjUrl)\n");
 }
 
-TEST_CASE("rules: URL hosts may be IPv6 literals; spaces are refused", "[rules]") {
+TEST_CASE("rules: URL hosts may be IPv6 literals, spaces are refused", "[rules]") {
   Spec s = base_spec();
   s.nexj.url = "https://[2001:db8::1]:8443/nexj";
   s.nexj.anonymousUrl = "https://crm acme/nexj/anon";
@@ -498,7 +498,7 @@ TEST_CASE("rules: management auth has what it needs", "[rules]") {
         "certificateFile (exchange.management.auth)\n");
 }
 
-TEST_CASE("rules: start times are HH:MM times of day; periods and senders are not zero",
+TEST_CASE("rules: start times are HH:MM times of day, periods and senders are not zero",
           "[rules]") {
   Spec s = base_spec();
   s.nexj.globalOptions.batchSyncSetup.startTime = "24:00";

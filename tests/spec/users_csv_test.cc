@@ -54,7 +54,7 @@ TEST_CASE("csv: rows become users, with defaults for missing target and folders"
   CHECK(p.users[1].at.empty());
 }
 
-TEST_CASE("csv: columns in any order; target and folders are optional columns", "[csv]") {
+TEST_CASE("csv: columns in any order, target and folders are optional columns", "[csv]") {
   Users users = defaults();
   users.defaultFolders = kCalendar;
   Parsed p = parse(" Email , LOGIN\nx@acme.com,x\n", users);
@@ -197,7 +197,7 @@ TEST_CASE("csv: email syntax accepts what Exchange accepts", "[csv]") {
   CHECK(email_address_problem("a@[10.0.0.1]") == "the domain has a character that is not allowed");
 }
 
-TEST_CASE("csv: folders are known names separated by ';', none twice", "[csv]") {
+TEST_CASE("csv: folders are known names separated by ',', none twice", "[csv]") {
   Parsed p = parse(
       "login,folders,email\n"
       "a,calendar;calendar,a@acme.com\n"

@@ -57,7 +57,7 @@ Request post(std::string body = "<x/>") {
 
 }  // namespace
 
-TEST_CASE("https client: TLS verified with the lab CA; the request as sent", "[http]") {
+TEST_CASE("https client: TLS verified with the lab CA, the request as sent", "[http]") {
   TlsTestServer server;
   server.script([](unsigned, const test::ReceivedRequest&) {
     TestAnswer answer;

@@ -165,7 +165,7 @@ TEST_CASE("scheduler: transient transport errors are retried, others are not", "
   }
 }
 
-TEST_CASE("scheduler: Throttled verdicts are not attempts; the delay is the server's", "[http]") {
+TEST_CASE("scheduler: Throttled verdicts are not attempts, the delay is the server's", "[http]") {
   FakeClient client([](unsigned n) -> Outcome { return response(n < 3 ? 500 : 200); });
   SchedulerOptions options = fast_options();
   options.max_attempts = 1;
@@ -322,7 +322,7 @@ TEST_CASE("scheduler: an answer between stalls keeps the endpoint asked", "[http
   CHECK_FALSE(scheduler.stats().stopped);
 }
 
-TEST_CASE("scheduler: nothing starts after the deadline; a pause ends at it", "[http]") {
+TEST_CASE("scheduler: nothing starts after the deadline, a pause ends at it", "[http]") {
   FakeClient client([](unsigned) -> Outcome { return response(503, {{"Retry-After", "60"}}); });
   SchedulerOptions options = fast_options();
   options.deadline = std::chrono::steady_clock::now() + milliseconds(300);

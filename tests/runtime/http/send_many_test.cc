@@ -81,7 +81,7 @@ TEST_CASE("send_many: every answer reaches its request, over at most N connectio
   CHECK(client->connections_opened() == 4);
 }
 
-TEST_CASE("send_many: done() returning false sends no more; those in flight are still read",
+TEST_CASE("send_many: done() returning false sends no more, those in flight are still read",
           "[http]") {
   TlsTestServer server;
   auto client = client_for(server);
