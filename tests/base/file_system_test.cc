@@ -17,6 +17,8 @@ using namespace sd::testing;
 
 namespace {
 
+using sd::test::TempDir;
+
 template <class T>
 std::string message(const Result<T>& r) {
   return r.ok() ? "" : r.errors().front().format();

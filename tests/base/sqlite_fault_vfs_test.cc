@@ -8,7 +8,7 @@
 #include "temp_dir_support.h"
 
 using namespace sd;
-using sd::testing::TempDir;
+using sd::test::TempDir;
 
 namespace {
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/soap.h"
+#include "tests/base/result_support.h"
 #include "tests/protocol/ews_fixtures_support.h"
 
 using namespace sd;
@@ -11,10 +12,7 @@ using namespace sd::test;
 
 namespace {
 
-template <class T>
-std::string message(const Result<T>& r) {
-  return r.ok() ? "" : r.errors().front().message;
-}
+using sd::test::message;
 
 const RequestHeader kAsAlice{"Exchange2013_SP1", "alice@example.local"};
 

@@ -2,15 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/base/result_support.h"
+
 using namespace sd;
 using namespace sd::soap;
 
 namespace {
 
-template <class T>
-std::string message(const Result<T>& r) {
-  return r.ok() ? "" : r.errors().front().message;
-}
+using sd::test::message;
 
 // The text pugixml reads back from `escaped` used as element text and as an attribute value.
 std::pair<std::string, std::string> read_back(const std::string& escaped) {

@@ -7,6 +7,8 @@
 #include <numeric>
 
 #include "base/sqlite_database.h"
+#include "tests/base/result_support.h"
+#include "tests/base/temp_dir_support.h"
 #include "tests/runtime/journal_support.h"
 
 using namespace sd;
@@ -14,14 +16,7 @@ using sd::testing::three_actions;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sdjournal-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using sd::test::TempDir;
 
 constexpr int64_t kT0 = 1795556943;  // 2026-11-24T21:49:03Z
 
@@ -49,10 +44,7 @@ std::vector<std::string> rows(SqlDatabase& db, const std::string& sql, int colum
   return out;
 }
 
-template <class T>
-std::string message(const Result<T>& r) {
-  return r.ok() ? "" : r.errors().front().message;
-}
+using sd::test::message;
 
 }  // namespace
 

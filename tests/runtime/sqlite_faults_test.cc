@@ -21,7 +21,7 @@
 
 using namespace sd;
 using sd::test::dump_store;
-using sd::testing::TempDir;
+using sd::test::TempDir;
 using sd::testing::three_actions;
 
 namespace {

@@ -2,15 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/base/result_support.h"
+
 using namespace sd;
 using namespace sd::http;
 
 namespace {
 
-template <class T>
-std::string message(const Result<T>& r) {
-  return r.ok() ? "" : r.errors().front().message;
-}
+using sd::test::message;
 
 }  // namespace
 
