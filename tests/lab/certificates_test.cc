@@ -15,8 +15,7 @@
 #include "tests/base/result_support.h"
 #include "tests/base/temp_dir_support.h"
 
-using namespace sd;
-using namespace sd::lab;
+namespace sd::lab {
 
 namespace {
 
@@ -169,3 +168,5 @@ TEST_CASE("certificates: bad names and folders", "[certificates]") {
   CHECK(message(ensure_certificates(dir.path + "/file/certs", options))
             .rfind("cannot create the certificate folder " + dir.path + "/file/certs: ", 0) == 0);
 }
+
+}  // namespace sd::lab

@@ -6,8 +6,8 @@
 #include "tests/base/result_support.h"
 #include "tests/protocol/ews_fixtures_support.h"
 
-using namespace sd;
-using namespace sd::ews;
+namespace sd::ews {
+
 using namespace sd::test;
 
 namespace {
@@ -439,3 +439,5 @@ TEST_CASE("GetFolder: an id that is not an EWS id is refused, never taken as dat
   CHECK(good->items[0].id ==
         "AAMkADk0ZjFmNGQ1LWE3YjctNDY2OS1iZjJmLWI2N2I3YzE3MTg4YQAuAAAAAAA+AQ==");
 }
+
+}  // namespace sd::ews

@@ -4,8 +4,7 @@
 
 #include "tests/base/result_support.h"
 
-using namespace sd;
-using namespace sd::soap;
+namespace sd::soap {
 
 namespace {
 
@@ -238,3 +237,5 @@ TEST_CASE("fault_body writes Exchange's shape and reads back, hostile text inclu
   // Without values there is no MessageXml.
   CHECK(fault_body(Fault{"ErrorServerBusy", "busy", {}}).find("MessageXml") == std::string::npos);
 }
+
+}  // namespace sd::soap

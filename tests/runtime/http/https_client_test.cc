@@ -5,8 +5,8 @@
 
 #include "tls_test_server_support.h"
 
-using namespace sd;
-using namespace sd::http;
+namespace sd::http {
+
 using sd::test::TestAnswer;
 using sd::test::TlsTestServer;
 using std::chrono::milliseconds;
@@ -356,3 +356,5 @@ TEST_CASE("https client: many threads share the pool", "[http]") {
   CHECK(client->connections_opened() <= 8);
   CHECK(server.connections_accepted() == client->connections_opened());
 }
+
+}  // namespace sd::http

@@ -4,8 +4,7 @@
 
 #include "tests/base/result_support.h"
 
-using namespace sd;
-using namespace sd::http;
+namespace sd::http {
 
 namespace {
 
@@ -106,3 +105,5 @@ TEST_CASE("destination_of: the first matching override, else the URL", "[http]")
   CHECK(to.address == "exch01.example.local");
   CHECK(to.port == 443);
 }
+
+}  // namespace sd::http

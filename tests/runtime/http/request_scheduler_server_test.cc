@@ -6,8 +6,8 @@
 #include "runtime/http/request_scheduler.h"
 #include "tls_test_server_support.h"
 
-using namespace sd;
-using namespace sd::http;
+namespace sd::http {
+
 using sd::test::TestAnswer;
 using sd::test::TlsTestServer;
 using std::chrono::milliseconds;
@@ -90,3 +90,5 @@ TEST_CASE("scheduler over HTTPS: a stalled server is retried, then given up on",
             ": read timed out after 200 ms");
   CHECK(server.requests() == 2);
 }
+
+}  // namespace sd::http

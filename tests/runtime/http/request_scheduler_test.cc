@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-using namespace sd;
-using namespace sd::http;
+namespace sd::http {
+
 using std::chrono::milliseconds;
 
 namespace {
@@ -340,3 +340,5 @@ TEST_CASE("scheduler: nothing starts after the deadline; a pause ends at it", "[
         "exch01.example.local:443: not asked: the phase ran past its 0.30 s");
   CHECK(client.calls() == 1);
 }
+
+}  // namespace sd::http

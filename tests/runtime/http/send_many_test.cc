@@ -6,8 +6,8 @@
 #include "runtime/http/https_client.h"
 #include "tests/runtime/http/tls_test_server_support.h"
 
-using namespace sd;
-using namespace sd::http;
+namespace sd::http {
+
 using sd::test::TestAnswer;
 using sd::test::TlsTestServer;
 using std::chrono::milliseconds;
@@ -146,3 +146,5 @@ TEST_CASE("send_many: when no connection can be opened, every request still gets
     CHECK(body_or_error(outcome) ==
           "error: 127.0.0.1:" + std::to_string(port) + ": connection refused");
 }
+
+}  // namespace sd::http

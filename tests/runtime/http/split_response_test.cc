@@ -8,8 +8,8 @@
 #include "runtime/http/https_client.h"
 #include "tests/runtime/http/tls_test_server_support.h"
 
-using namespace sd;
-using namespace sd::http;
+namespace sd::http {
+
 using sd::test::TestAnswer;
 using sd::test::TlsTestServer;
 using std::chrono::milliseconds;
@@ -159,3 +159,5 @@ TEST_CASE("https client: the size limit holds when the body comes after the head
           "error: " + where + "the response is larger than 1500 bytes");
   }
 }
+
+}  // namespace sd::http

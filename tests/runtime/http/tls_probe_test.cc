@@ -4,8 +4,8 @@
 
 #include "tls_test_server_support.h"
 
-using namespace sd;
-using namespace sd::http;
+namespace sd::http {
+
 using sd::test::TlsTestServer;
 using std::chrono::milliseconds;
 
@@ -100,3 +100,5 @@ TEST_CASE("tls probe: connection refused, and a bad CA file", "[http]") {
                             ": cannot read CA file tests/data/no-such-ca.pem: No such file or "
                             "directory");
 }
+
+}  // namespace sd::http
