@@ -9,18 +9,13 @@
 #include "plan/plan_identity.h"
 #include "plan/saved_plan.h"
 #include "render/render.h"
+#include "tests/plan/plan_support.h"
 
 using namespace sd;
 
 namespace {
 
-Resource link(const std::string& login) {
-  Resource r;
-  r.type = &types::kFolderLink;
-  r.name = login + "/calendar";
-  r.values = {std::string("EXCH01"), login + "@acme.com", true, Unset{}};
-  return r;
-}
+using sd::test::folder_link;
 
 MailboxObservation mailbox_with(const std::string& folder_id) {
   MailboxObservation m;
@@ -41,7 +36,8 @@ MailboxObservation cannot_sync() {
 Plan plan_of(bool deferred, std::unordered_map<std::string, MailboxObservation> mailboxes = {}) {
   DesiredState d;
   d.deployment = "acme-prod";
-  d.resources = {link("jsmith"), link("mlee")};
+  d.resources = {folder_link("jsmith", "calendar", "jsmith@acme.com"),
+                 folder_link("mlee", "calendar", "mlee@acme.com")};
   ObservedState o;
   o.mailboxes_deferred = deferred;
   o.mailboxes = std::move(mailboxes);

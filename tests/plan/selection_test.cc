@@ -17,7 +17,7 @@ bool sel(const Prefixes& prefixes, std::string_view address) {
   return selects(prefixes, address);
 }
 
-std::string errors_of(const Prefixes& prefixes) {
+std::string prefix_errors(const Prefixes& prefixes) {
   Status s = check_prefixes(prefixes);
   return s.ok() ? "" : format_all(s.errors());
 }
@@ -39,7 +39,7 @@ ObservedResource observed(const ResourceType& type, std::string name) {
   return r;
 }
 
-std::vector<std::string> addresses(const DesiredState& d) {
+std::vector<std::string> addresses_with_deps(const DesiredState& d) {
   std::vector<std::string> out;
   for (const Resource& r : d.resources) {
     std::string deps;
@@ -99,34 +99,34 @@ TEST_CASE("selection: which types a prefix can reach", "[selection]") {
 }
 
 TEST_CASE("selection: prefixes that select nothing are refused", "[selection]") {
-  CHECK(errors_of({}) == "");
-  CHECK(errors_of({"nexj", "exchange", "nexj.target", "exchange.throttling_policy/P",
-                   "nexj.folder_link/jsmith", "nexj.folder_link/jsmith/calendar"}) == "");
-  CHECK(errors_of({"nexj.tar"}) ==
+  CHECK(prefix_errors({}) == "");
+  CHECK(prefix_errors({"nexj", "exchange", "nexj.target", "exchange.throttling_policy/P",
+                       "nexj.folder_link/jsmith", "nexj.folder_link/jsmith/calendar"}) == "");
+  CHECK(prefix_errors({"nexj.tar"}) ==
         "error: --only nexj.tar selects nothing: use a type such as nexj.target, or nexj, "
         "exchange\n");
-  CHECK(errors_of({"crm"}) ==
+  CHECK(prefix_errors({"crm"}) ==
         "error: --only crm selects nothing: use a type such as exchange.service_account, or "
         "nexj, exchange\n");
-  CHECK(errors_of({"nexj."}) ==
+  CHECK(prefix_errors({"nexj."}) ==
         "error: --only nexj. selects nothing: use a type such as nexj.mail_channel, or nexj, "
         "exchange\n");
-  CHECK(errors_of({"nexjx"}) ==
+  CHECK(prefix_errors({"nexjx"}) ==
         "error: --only nexjx selects nothing: use a type such as nexj.mail_channel, or nexj, "
         "exchange\n");
-  CHECK(errors_of({"nexj/EXCH01"}) ==
+  CHECK(prefix_errors({"nexj/EXCH01"}) ==
         "error: --only nexj/EXCH01 selects nothing: use a type such as nexj.mail_channel, or "
         "nexj, exchange\n");
-  CHECK(errors_of({"nexj.targets/EXCH01"}) ==
+  CHECK(prefix_errors({"nexj.targets/EXCH01"}) ==
         "error: --only nexj.targets/EXCH01 selects nothing: use a type such as nexj.target, or "
         "nexj, exchange\n");
-  CHECK(errors_of({"nexj.target/"}) ==
+  CHECK(prefix_errors({"nexj.target/"}) ==
         "error: --only nexj.target/ selects nothing: it ends in '/'; give the name after it\n");
-  CHECK(errors_of({""}) ==
+  CHECK(prefix_errors({""}) ==
         "error: --only needs an address or the start of one, such as nexj, exchange or "
         "nexj.target\n");
   // Every bad prefix is named, and a hostile one cannot forge a line.
-  CHECK(errors_of({"nexj", "x\ny", "exchange.tar"}) ==
+  CHECK(prefix_errors({"nexj", "x\ny", "exchange.tar"}) ==
         "error: --only x\\ny selects nothing: use a type such as exchange.service_account, or "
         "nexj, exchange\n"
         "error: --only exchange.tar selects nothing: use a type such as "
@@ -145,26 +145,26 @@ TEST_CASE("selection: desired state keeps the selection, renumbered", "[selectio
                  resource(types::kFolderLink, "jsmithe/calendar", {1, 3})};
 
   DesiredState all = select_desired(d, Prefixes{});
-  CHECK(addresses(all) == addresses(d));
+  CHECK(addresses_with_deps(all) == addresses_with_deps(d));
 
   DesiredState nexj = select_desired(d, Prefixes{"nexj"});
   CHECK(nexj.deployment == "acme");
   // Dependencies on the Exchange side are outside the selection: assumed in place.
-  CHECK(addresses(nexj) == std::vector<std::string>{
-                               "nexj.http_channel/Sender1 []",
-                               "nexj.target/EXCH01 [0]",
-                               "nexj.folder_link/jsmith/calendar [1]",
-                               "nexj.folder_link/JSmith/tasks [1]",
-                               "nexj.folder_link/jsmithe/calendar [1]",
-                           });
+  CHECK(addresses_with_deps(nexj) == std::vector<std::string>{
+                                         "nexj.http_channel/Sender1 []",
+                                         "nexj.target/EXCH01 [0]",
+                                         "nexj.folder_link/jsmith/calendar [1]",
+                                         "nexj.folder_link/JSmith/tasks [1]",
+                                         "nexj.folder_link/jsmithe/calendar [1]",
+                                     });
 
   DesiredState user = select_desired(d, Prefixes{"nexj.folder_link/jsmith", "exchange"});
-  CHECK(addresses(user) == std::vector<std::string>{
-                               "exchange.service_account/nexj-sync []",
-                               "exchange.role_assignment/imp [0]",
-                               "nexj.folder_link/jsmith/calendar [1]",
-                               "nexj.folder_link/JSmith/tasks [1]",
-                           });
+  CHECK(addresses_with_deps(user) == std::vector<std::string>{
+                                         "exchange.service_account/nexj-sync []",
+                                         "exchange.role_assignment/imp [0]",
+                                         "nexj.folder_link/jsmith/calendar [1]",
+                                         "nexj.folder_link/JSmith/tasks [1]",
+                                     });
   CHECK(select_desired(d, Prefixes{"nexj.target/EXCH02"}).resources.empty());
 }
 
