@@ -109,7 +109,7 @@ TEST_CASE("exchange e2e: a user without a mailbox and one outside the impersonat
   CHECK(*read_text(w.path(kQuickstartEnvironmentFile)) == environment_before);
 
   // Exchange is fixed (the next issue's cmdlets will do this): the links appear, with ids.
-  REQUIRE(lab.server().state().set_impersonation(kServiceAccount, true, {}).ok());
+  REQUIRE(lab.server().state().set_impersonation(kQuickstartServiceAccount, true, {}).ok());
   REQUIRE(lab.server().state().add_mailbox("akumar@example.com", "Anil Kumar").ok());
   CliRun fixed = run_in_lab(lab, apply_args(w));
   INFO(fixed.out << fixed.err);

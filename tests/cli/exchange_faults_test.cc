@@ -216,7 +216,7 @@ sd::EwsEndpoint endpoint(RunningLab& lab) {
   sd::EwsEndpoint e;
   e.url = "https://exch01.example.local/EWS/Exchange.asmx";
   e.ca_file = lab.server().ca_file();
-  e.user = kServiceAccount;
+  e.user = kQuickstartServiceAccount;
   e.password = "sync-pw";
   auto connect_to = sd::http::parse_connect_to(lab.env().at("SYNCDEPLOY_CONNECT_TO"));
   REQUIRE(connect_to.ok());

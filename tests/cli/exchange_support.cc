@@ -10,12 +10,12 @@
 
 namespace sd::test {
 
-const char* const kServiceAccount = "nexj-sync@example.local";
+const char* const kQuickstartServiceAccount = "nexj-sync@example.local";
 
 std::string quickstart_lab_directory(const std::vector<std::string>& mailboxes,
                                      const std::string& account, const std::string& more) {
   std::string out = "hostnames: [exch01.example.local, crm.example.local]\naccounts:\n  - {upn: " +
-                    std::string(kServiceAccount) + ", password: sync-pw, " + account +
+                    std::string(kQuickstartServiceAccount) + ", password: sync-pw, " + account +
                     "}\nmailboxes:\n";
   for (const std::string& smtp : mailboxes) out += "  - {smtp: " + smtp + "}\n";
   return out + more;

@@ -14,7 +14,7 @@
 namespace sd::test {
 
 // The quickstart's service account; its password is the demo secret (sync-pw).
-extern const char* const kServiceAccount;
+extern const char* const kQuickstartServiceAccount;
 
 // A lab directory for the quickstart's hosts: the service account with `account` fields added,
 // the `mailboxes`, and `more` top-level YAML.
