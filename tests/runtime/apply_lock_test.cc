@@ -13,21 +13,16 @@
 
 #include "base/sqlite_database.h"
 #include "tests/base/result_support.h"
+#include "tests/base/sqlite_support.h"
 #include "tests/base/temp_dir_support.h"
 
 using namespace sd;
 
 namespace {
 
+using sd::test::kT0;
+using sd::test::open_db;
 using sd::test::TempDir;
-
-constexpr int64_t kT0 = 1795556943;  // 2026-11-24T21:49:03Z
-
-std::unique_ptr<SqlDatabase> open_db(const std::string& path) {
-  auto db = open_sqlite(path, SqlOpenMode::ReadWriteCreate);
-  REQUIRE(db.ok());
-  return std::move(db).value();
-}
 
 // A clock that only moves when the lock sleeps, and a record of the sleeps.
 struct FakeTime {

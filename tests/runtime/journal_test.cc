@@ -8,6 +8,7 @@
 
 #include "base/sqlite_database.h"
 #include "tests/base/result_support.h"
+#include "tests/base/sqlite_support.h"
 #include "tests/base/temp_dir_support.h"
 #include "tests/runtime/journal_support.h"
 
@@ -16,16 +17,9 @@ using sd::testing::three_actions;
 
 namespace {
 
+using sd::test::kT0;
+using sd::test::open_db;
 using sd::test::TempDir;
-
-constexpr int64_t kT0 = 1795556943;  // 2026-11-24T21:49:03Z
-
-std::unique_ptr<SqlDatabase> open_db(const std::string& path,
-                                     SqlOpenMode mode = SqlOpenMode::ReadWriteCreate) {
-  auto db = open_sqlite(path, mode);
-  REQUIRE(db.ok());
-  return std::move(db).value();
-}
 
 // Every row of a query with `columns` columns, joined by '|', NULL as "NULL".
 std::vector<std::string> rows(SqlDatabase& db, const std::string& sql, int columns) {
