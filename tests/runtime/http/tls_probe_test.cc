@@ -2,22 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/runtime/http/http_support.h"
 #include "tls_test_server_support.h"
 
 namespace sd::http {
 
 using sd::test::TlsTestServer;
+using sd::test::url_of;
 using std::chrono::milliseconds;
-
-namespace {
-
-HttpsUrl url_of(const std::string& text) {
-  Result<HttpsUrl> url = parse_https_url(text);
-  REQUIRE(url.ok());
-  return *url;
-}
-
-}  // namespace
 
 TEST_CASE("tls probe: a good certificate and its days left", "[http]") {
   TlsTestServer server({"exch01.example.local"}, 365);
