@@ -14,8 +14,6 @@ using namespace sd::test;
 
 namespace {
 
-using nlohmann::json;
-
 const char* kNoMailbox = "no such mailbox (ErrorNonExistentMailbox)";
 const char* kDenied =
     "the service account may not impersonate this mailbox (not in the impersonation scope, or the "
@@ -61,14 +59,14 @@ TEST_CASE("exchange e2e: a user without a mailbox and one outside the impersonat
   CHECK(contains(plan.out, "nexj.folder_link/akumar/tasks  " + akumar_reason + "\n"));
   CHECK(contains(plan.out, "nexj.folder_link/mlee/calendar  " + mlee_reason + "\n"));
 
-  json doc = parse_plan(run_in_lab(lab, plan_args(w, {"--json"})));
+  nlohmann::json doc = parse_plan(run_in_lab(lab, plan_args(w, {"--json"})));
   CHECK(doc["summary"]["cannotSync"] == 3);
   CHECK(doc["summary"]["blocked"] == 3);
   CHECK(doc["applyable"] == true);  // everything else can be made
-  std::map<std::string, json> links = folder_links(doc);
+  std::map<std::string, nlohmann::json> links = folder_links(doc);
   REQUIRE(links.size() == 6);
   for (const char* folder : {"calendar", "tasks"}) {
-    const json& a = links["nexj.folder_link/akumar/" + std::string(folder)];
+    const nlohmann::json& a = links["nexj.folder_link/akumar/" + std::string(folder)];
     CHECK(a["action"] == "blocked");
     CHECK(a["reason"] == akumar_reason);
     CHECK(a["changes"].empty());
@@ -76,7 +74,7 @@ TEST_CASE("exchange e2e: a user without a mailbox and one outside the impersonat
   CHECK(links["nexj.folder_link/mlee/calendar"]["action"] == "blocked");
   CHECK(links["nexj.folder_link/mlee/calendar"]["reason"] == mlee_reason);
   for (const char* folder : {"calendar", "tasks", "contacts"}) {
-    const json& a = links["nexj.folder_link/jsmith/" + std::string(folder)];
+    const nlohmann::json& a = links["nexj.folder_link/jsmith/" + std::string(folder)];
     CHECK(a["action"] == "create");
     CHECK(field_after(a, "folderId") == lab_folder_id(lab, "jsmith@example.com", folder));
   }
@@ -161,8 +159,8 @@ TEST_CASE("exchange e2e: folder ids already stored are not fetched again; --refr
         plan.err,
         std::regex(R"(Exchange: asked 1 mailbox on 1 server in \d+\.\d\d s; not throttled\n)")));
     CHECK(lab.server().stats().requests == before + 1);
-    std::map<std::string, json> links = folder_links(parse_plan(plan));
-    const json& mlee = links["nexj.folder_link/mlee/calendar"];
+    std::map<std::string, nlohmann::json> links = folder_links(parse_plan(plan));
+    const nlohmann::json& mlee = links["nexj.folder_link/mlee/calendar"];
     CHECK(mlee["action"] == "update");
     CHECK(field_after(mlee, "folderId") == lab_folder_id(lab, "mlee@example.com", "calendar"));
     CHECK(run_in_lab(lab, apply_args(w)).code == 0);
@@ -174,8 +172,8 @@ TEST_CASE("exchange e2e: folder ids already stored are not fetched again; --refr
                        "'jsmith' AND folder = 'tasks'");
     CHECK(run_in_lab(lab, plan_args(w, {"--detailed-exitcode"})).code == 0);
     CliRun plan = run_in_lab(lab, plan_args(w, {"--json", "--refresh"}));
-    std::map<std::string, json> links = folder_links(parse_plan(plan));
-    const json& tasks = links["nexj.folder_link/jsmith/tasks"];
+    std::map<std::string, nlohmann::json> links = folder_links(parse_plan(plan));
+    const nlohmann::json& tasks = links["nexj.folder_link/jsmith/tasks"];
     CHECK(tasks["action"] == "update");
     CHECK(field_after(tasks, "folderId") == lab_folder_id(lab, "jsmith@example.com", "tasks"));
     CHECK(links["nexj.folder_link/jsmith/calendar"]["action"] == "no-op");
@@ -188,9 +186,9 @@ TEST_CASE("exchange e2e: folder ids already stored are not fetched again; --refr
 namespace {
 
 // Every folder link of `plan` is a create carrying the lab's folder id; returns how many.
-size_t check_all_ids(RunningLab& lab, const json& plan) {
+size_t check_all_ids(RunningLab& lab, const nlohmann::json& plan) {
   size_t count = 0, wrong = 0;
-  for (const json& a : plan["actions"]) {
+  for (const nlohmann::json& a : plan["actions"]) {
     if (a["type"] != "nexj.folder_link") continue;
     ++count;
     const std::string name = a["name"].get<std::string>();
@@ -220,7 +218,7 @@ TEST_CASE("exchange e2e: 1,000 users, every folder id resolved", "[e2e][exchange
   CHECK(std::regex_match(single_ews_summary(plan.err),
                          std::regex(R"(Exchange: asked 1000 mailboxes on 1 server in \d+\.\d\d s; )"
                                     R"(not throttled)")));
-  json doc = parse_plan(plan);
+  nlohmann::json doc = parse_plan(plan);
   CHECK(check_all_ids(lab, doc) == 3000);
   CHECK(doc["summary"]["create"] == 3006);  // 3,000 links, the channels, target and options
   CHECK(lab.server().stats().requests == 1000);
@@ -264,11 +262,11 @@ std::string connect_to(RunningLab& lab, const std::vector<std::string>& hosts,
   return out;
 }
 
-const json& check_named(const json& plan, const std::string& name) {
-  for (const json& c : plan["checks"])
+const nlohmann::json& check_named(const nlohmann::json& plan, const std::string& name) {
+  for (const nlohmann::json& c : plan["checks"])
     if (c["name"] == name) return c;
   FAIL("no check " << name << " in " << plan["checks"].dump());
-  static json none;
+  static nlohmann::json none;
   return none;
 }
 
@@ -283,8 +281,8 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
   SECTION("nexj.url on a closed port: a failed check, and apply changes nothing") {
     const std::map<std::string, std::string> env{
         {"SYNCDEPLOY_CONNECT_TO", connect_to(lab, {"exch01.example.local"}, "127.0.0.1:1")}};
-    json doc = parse_plan(run_in_lab(lab, plan_args(w, {"--json"}), env));
-    const json& nexj = check_named(doc, "TLS of nexj.url (crm.example.local)");
+    nlohmann::json doc = parse_plan(run_in_lab(lab, plan_args(w, {"--json"}), env));
+    const nlohmann::json& nexj = check_named(doc, "TLS of nexj.url (crm.example.local)");
     CHECK(nexj["status"] == "failed");
     CHECK(nexj["detail"] == "crm.example.local:443: connection refused");
     CHECK(check_named(doc, "TLS of EWS on exch01 (exch01.example.local)")["status"] == "ok");
@@ -313,8 +311,8 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
     const std::map<std::string, std::string> env{
         {"SYNCDEPLOY_CONNECT_TO",
          connect_to(lab, {"exch01.example.local", "crm2.example.local"}, lab_address)}};
-    json doc = parse_plan(run_in_lab(lab, plan_args(w, {"--json"}), env));
-    const json& nexj = check_named(doc, "TLS of nexj.url (crm2.example.local)");
+    nlohmann::json doc = parse_plan(run_in_lab(lab, plan_args(w, {"--json"}), env));
+    const nlohmann::json& nexj = check_named(doc, "TLS of nexj.url (crm2.example.local)");
     CHECK(nexj["status"] == "failed");
     CHECK(nexj["detail"] ==
           "crm2.example.local:443: the certificate is for exch01.example.local, "
@@ -332,9 +330,9 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
 
     // exchange.caFile only: EWS verifies and the users resolve; NexJ has no CA to verify with.
     CliRun plan = run_cli(plan_args(w, {"--json"}), env);
-    json doc = parse_plan(plan);
+    nlohmann::json doc = parse_plan(plan);
     CHECK(check_named(doc, "TLS of EWS on exch01 (exch01.example.local)")["status"] == "ok");
-    const json& nexj = check_named(doc, "TLS of nexj.url (crm.example.local)");
+    const nlohmann::json& nexj = check_named(doc, "TLS of nexj.url (crm.example.local)");
     CHECK(nexj["status"] == "failed");
     CHECK(nexj["detail"] ==
           "crm.example.local:443: certificate verify failed (self-signed certificate in "
@@ -358,12 +356,12 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
     CHECK(std::regex_match(single_ews_summary(plan.err),
                            std::regex(R"(Exchange: asked 3 mailboxes on 1 server in \d+\.\d\d s; )"
                                       R"(3 could not be checked; not throttled)")));
-    json doc = parse_plan(plan);
+    nlohmann::json doc = parse_plan(plan);
     const std::string verify_failed =
         "certificate verify failed (self-signed certificate in certificate chain)";
     CHECK(check_named(doc, "TLS of nexj.url (crm.example.local)")["detail"] ==
           "crm.example.local:443: " + verify_failed);
-    const json& ews = check_named(doc, "TLS of EWS on exch01 (exch01.example.local)");
+    const nlohmann::json& ews = check_named(doc, "TLS of EWS on exch01 (exch01.example.local)");
     CHECK(ews["status"] == "failed");
     CHECK(ews["detail"] == "exch01.example.local:443: " + verify_failed);
     for (const auto& [address, a] : folder_links(doc)) {
@@ -393,7 +391,7 @@ TEST_CASE("exchange e2e: a wrong service account password", "[e2e][exchange-e2e]
     INFO(plan.err);
     CHECK(plan.code == 0);
     CHECK(lab.server().stats().requests == 1);
-    std::map<std::string, json> links = folder_links(parse_plan(plan));
+    std::map<std::string, nlohmann::json> links = folder_links(parse_plan(plan));
     REQUIRE(links.size() == 6);
     for (const auto& [address, a] : links) {
       const std::string login = address.substr(17, address.rfind('/') - 17);
@@ -414,7 +412,7 @@ TEST_CASE("exchange e2e: a wrong service account password", "[e2e][exchange-e2e]
     CHECK(plan.code == 0);
     CHECK(lab.server().stats().requests >= 1);
     CHECK(lab.server().stats().requests <= 8);  // --ews-concurrency's default
-    json doc = parse_plan(plan);
+    nlohmann::json doc = parse_plan(plan);
     CHECK(doc["summary"]["unknown"] == 96);
     CHECK(std::regex_match(single_ews_summary(plan.err),
                            std::regex(R"(Exchange: asked 32 mailboxes on 1 server in \d+\.\d\d )"

@@ -17,9 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using nlohmann::json;
-
-const std::vector<std::string> kFolders{"calendar", "tasks", "contacts"};
+const std::vector<std::string> kUserFolders{"calendar", "tasks", "contacts"};
 
 // A lab directory for the quickstart's hosts with `mailboxes` and the service account, which
 // may impersonate all of them and is not throttled (the faults are what is tested here).
@@ -48,18 +46,18 @@ struct FaultRun {
 
 // Every link of `plan` either carries the lab's folder id or, with all the user's links, is
 // unknown with "gave up after 5 attempts: <why>": never a wrong id.
-FaultRun check_ids_or_gave_up(RunningLab& lab, const json& plan,
+FaultRun check_ids_or_gave_up(RunningLab& lab, const nlohmann::json& plan,
                               const std::vector<std::string>& logins, const std::string& why) {
-  std::map<std::string, json> links = folder_links(plan);
+  std::map<std::string, nlohmann::json> links = folder_links(plan);
   REQUIRE(links.size() == 3 * logins.size());
   FaultRun out;
   for (const std::string& login : logins) {
     const std::string smtp = login + "@example.com";
-    const json& first = links["nexj.folder_link/" + login + "/calendar"];
+    const nlohmann::json& first = links["nexj.folder_link/" + login + "/calendar"];
     const bool resolved = first["action"] == "create";
     ++(resolved ? out.resolved : out.failed);
     for (const char* folder : {"calendar", "tasks", "contacts"}) {
-      const json& a = links["nexj.folder_link/" + login + "/" + folder];
+      const nlohmann::json& a = links["nexj.folder_link/" + login + "/" + folder];
       INFO(a.dump());
       if (resolved) {
         CHECK(a["action"] == "create");
@@ -185,7 +183,7 @@ TEST_CASE("exchange faults: every request failing leaves every user unknown; app
                                     R"(3 could not be checked; not throttled)" +
                                     no_answer)));
   if (requests) CHECK(lab.server().stats().requests == *requests);
-  json doc = parse_plan(plan);
+  nlohmann::json doc = parse_plan(plan);
   CHECK(doc["summary"]["unknown"] == 6);
   CHECK(doc["applyable"] == false);
   for (const auto& [address, a] : folder_links(doc)) {
@@ -236,7 +234,7 @@ struct Checked {
 
 Checked check(const std::vector<std::string>& smtps, const sd::EwsEndpoint& e) {
   std::vector<sd::MailboxToCheck> users;
-  for (const std::string& smtp : smtps) users.push_back({smtp, "EXCH01", kFolders});
+  for (const std::string& smtp : smtps) users.push_back({smtp, "EXCH01", kUserFolders});
   Checked out;
   out.report = sd::check_mailboxes(
       users, {{"EXCH01", e}}, [](const sd::EwsEndpoint& ep) { return sd::EwsClient::create(ep); },
@@ -262,7 +260,7 @@ TEST_CASE("exchange faults: stalled answers at 30% end at the read timeout, neve
     INFO(smtp << ": " << o.reason);
     if (o.status == sd::MailboxObservation::Status::Ok) {
       REQUIRE(o.folder_ids.size() == 3);
-      for (const std::string& folder : kFolders)
+      for (const std::string& folder : kUserFolders)
         CHECK(o.folder_ids.at(folder) ==
               lab.server().state().distinguished_folder(smtp, folder)->id);
     } else {
