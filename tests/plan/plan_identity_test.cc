@@ -16,7 +16,7 @@ using sd::test::action_for;
 constexpr size_t kHost = 0, kSender = 7, kEnabled = 9;  // kTarget fields
 constexpr size_t kPassword = 4;                         // kHttpChannel field
 
-Resource target(const std::string& name, const std::string& host) {
+Resource enabled_target(const std::string& name, const std::string& host) {
   Resource r;
   r.type = &types::kTarget;
   r.name = name;
@@ -55,8 +55,8 @@ struct Inputs {
 Inputs inputs() {
   Inputs in;
   in.desired.deployment = "acme";
-  in.desired.resources = {channel("sha256:1111111111111111"), target("EXCH01", "exch01"),
-                          target("EXCH02", "exch02")};
+  in.desired.resources = {channel("sha256:1111111111111111"), enabled_target("EXCH01", "exch01"),
+                          enabled_target("EXCH02", "exch02")};
   in.desired.resources[1].depends_on = {0};
   in.observed.resources.push_back(seen(in.desired.resources[0]));
   in.observed.resources.push_back(seen(in.desired.resources[1]));

@@ -22,7 +22,8 @@ std::string prefix_errors(const Prefixes& prefixes) {
   return s.ok() ? "" : format_all(s.errors());
 }
 
-Resource resource(const ResourceType& type, std::string name, std::vector<uint32_t> deps = {}) {
+Resource bare_resource(const ResourceType& type, std::string name,
+                       std::vector<uint32_t> deps = {}) {
   Resource r;
   r.type = &type;
   r.name = std::move(name);
@@ -31,7 +32,7 @@ Resource resource(const ResourceType& type, std::string name, std::vector<uint32
   return r;
 }
 
-ObservedResource observed(const ResourceType& type, std::string name) {
+ObservedResource bare_observed(const ResourceType& type, std::string name) {
   ObservedResource r;
   r.type = &type;
   r.name = std::move(name);
@@ -136,13 +137,13 @@ TEST_CASE("selection: prefixes that select nothing are refused", "[selection]") 
 TEST_CASE("selection: desired state keeps the selection, renumbered", "[selection]") {
   DesiredState d;
   d.deployment = "acme";
-  d.resources = {resource(types::kServiceAccount, "nexj-sync"),
-                 resource(types::kRoleAssignment, "imp", {0}),
-                 resource(types::kHttpChannel, "Sender1", {0}),
-                 resource(types::kTarget, "EXCH01", {2}),
-                 resource(types::kFolderLink, "jsmith/calendar", {1, 3}),
-                 resource(types::kFolderLink, "JSmith/tasks", {1, 3}),
-                 resource(types::kFolderLink, "jsmithe/calendar", {1, 3})};
+  d.resources = {bare_resource(types::kServiceAccount, "nexj-sync"),
+                 bare_resource(types::kRoleAssignment, "imp", {0}),
+                 bare_resource(types::kHttpChannel, "Sender1", {0}),
+                 bare_resource(types::kTarget, "EXCH01", {2}),
+                 bare_resource(types::kFolderLink, "jsmith/calendar", {1, 3}),
+                 bare_resource(types::kFolderLink, "JSmith/tasks", {1, 3}),
+                 bare_resource(types::kFolderLink, "jsmithe/calendar", {1, 3})};
 
   DesiredState all = select_desired(d, Prefixes{});
   CHECK(addresses_with_deps(all) == addresses_with_deps(d));
@@ -170,9 +171,9 @@ TEST_CASE("selection: desired state keeps the selection, renumbered", "[selectio
 
 TEST_CASE("selection: observed state keeps the selection and its unread types", "[selection]") {
   ObservedState o;
-  o.resources = {observed(types::kServiceAccount, "nexj-sync"), observed(types::kTarget, "EXCH01"),
-                 observed(types::kTarget, "EXCH09"),
-                 observed(types::kFolderLink, "jsmith/calendar")};
+  o.resources = {bare_observed(types::kServiceAccount, "nexj-sync"),
+                 bare_observed(types::kTarget, "EXCH01"), bare_observed(types::kTarget, "EXCH09"),
+                 bare_observed(types::kFolderLink, "jsmith/calendar")};
   o.failed_types = {{"exchange.service_account", "denied"}, {"nexj.folder_link", "timed out"}};
   o.unread_types = {"exchange.ad_permission", "nexj.target", "nexj.user_options"};
 
@@ -204,11 +205,12 @@ TEST_CASE("selection: observed state keeps the selection and its unread types", 
 TEST_CASE("selection: a limited plan is the plan of the selection", "[selection]") {
   DesiredState d;
   d.deployment = "acme";
-  d.resources = {resource(types::kHttpChannel, "Sender1"), resource(types::kTarget, "EXCH01", {0}),
-                 resource(types::kFolderLink, "jsmith/calendar", {1})};
+  d.resources = {bare_resource(types::kHttpChannel, "Sender1"),
+                 bare_resource(types::kTarget, "EXCH01", {0}),
+                 bare_resource(types::kFolderLink, "jsmith/calendar", {1})};
   ObservedState o;
   o.unread_types = {"nexj.http_channel"};  // unread, but outside the selection
-  ObservedResource old = observed(types::kTarget, "EXCH00");
+  ObservedResource old = bare_observed(types::kTarget, "EXCH00");
   old.values[static_cast<size_t>(types::kTarget.enabled_field)] = true;
   o.resources.push_back(old);
   Prefixes only{"nexj.target", "nexj.folder_link"};
@@ -226,13 +228,13 @@ TEST_CASE("selection: a limited plan is the plan of the selection", "[selection]
 TEST_CASE("selection: 300,000 folder links stay linear", "[selection]") {
   DesiredState d;
   ObservedState o;
-  d.resources.push_back(resource(types::kTarget, "EXCH01"));
+  d.resources.push_back(bare_resource(types::kTarget, "EXCH01"));
   d.resources.reserve(300001);
   o.resources.reserve(300000);
   for (uint32_t i = 0; i < 300000; ++i) {
     std::string name = "user" + std::to_string(i / 3) + "/f" + std::to_string(i % 3);
-    d.resources.push_back(resource(types::kFolderLink, name, {0}));
-    o.resources.push_back(observed(types::kFolderLink, name));
+    d.resources.push_back(bare_resource(types::kFolderLink, name, {0}));
+    o.resources.push_back(bare_observed(types::kFolderLink, name));
   }
   auto start = std::chrono::steady_clock::now();
   DesiredState links = select_desired(std::move(d), Prefixes{"nexj.folder_link"});
