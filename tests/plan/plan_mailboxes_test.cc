@@ -11,10 +11,9 @@ using namespace sd;
 namespace {
 
 using sd::test::action_for;
+using sd::test::folder_id_field;
 using sd::test::folder_link;
 using sd::test::live_folder_link;
-
-const int kFolderId = field_index(types::kFolderLink, "folderId");
 
 MailboxObservation mailbox(MailboxObservation::Status status, std::string reason,
                            std::map<std::string, std::string, std::less<>> ids = {}) {
@@ -38,14 +37,14 @@ TEST_CASE("mailboxes: resolved folder ids go into the links made", "[plan][mailb
   const Action& cal = action_for(plan, "nexj.folder_link/jsmith/calendar");
   CHECK(cal.kind == ActionKind::Create);
   REQUIRE(cal.changes.size() == 4);
-  CHECK(cal.changes[3].field == kFolderId);
+  CHECK(cal.changes[3].field == folder_id_field());
   CHECK(cal.changes[3].after == Value(std::string("AAMkCal=")));
   const Action& tasks = action_for(plan, "nexj.folder_link/jsmith/tasks");
   REQUIRE(tasks.changes.size() == 4);
   CHECK(tasks.changes[3].after == Value(std::string("AAMkTask=")));
   // Known only at apply: the desired state keeps what the spec says (nothing), the plan says
   // what Exchange said.
-  CHECK(is_unset(plan.desired.resources[1].values[kFolderId]));
+  CHECK(is_unset(plan.desired.resources[1].values[folder_id_field()]));
   CHECK(plan.summary.create == 2);
   CHECK(cannot_apply_reason(plan.summary).empty());
 }

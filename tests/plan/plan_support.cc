@@ -23,6 +23,12 @@ ObservedResource live_folder_link(const std::string& name, const std::string& em
   return o;
 }
 
+size_t folder_id_field() {
+  const int i = field_index(types::kFolderLink, "folderId");
+  REQUIRE(i >= 0);
+  return static_cast<size_t>(i);
+}
+
 const Action& action_for(const Plan& plan, const std::string& address) {
   for (const Action& a : plan.actions)
     if (a.address() == address) return a;

@@ -16,6 +16,9 @@ namespace sd::test {
                                                 Value folder_id,
                                                 const std::string& target = "EXCH01");
 
+// The index of the folder link's folderId field.
+[[nodiscard]] size_t folder_id_field();
+
 // The action of `plan` for `address`; fails the test when there is none.
 [[nodiscard]] const Action& action_for(const Plan& plan, const std::string& address);
 
