@@ -151,8 +151,8 @@ Result<wsman::ReceiveOutput> WinrsSession::receive(const std::string& shell_id,
 
 Result<CommandOutput> WinrsSession::receive_until_done(const std::string& shell_id,
                                                        const std::string& command_id) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + options_.command_timeout;
+  using SteadyClock = std::chrono::steady_clock;
+  const auto deadline = SteadyClock::now() + options_.command_timeout;
   auto terminated = [&](std::string why) -> Result<CommandOutput> {
     (void)signal(shell_id, command_id, wsman::kSignalTerminate);  // best effort
     return named({make_error(std::move(why) + "; it was terminated")});
@@ -160,7 +160,7 @@ Result<CommandOutput> WinrsSession::receive_until_done(const std::string& shell_
   CommandOutput result;
   std::chrono::milliseconds pause = options_.empty_receive_pause;
   for (;;) {
-    if (Clock::now() >= deadline)
+    if (SteadyClock::now() >= deadline)
       return terminated("the command did not finish within " +
                         whole_seconds(options_.command_timeout));
     Result<wsman::ReceiveOutput> output = receive(shell_id, command_id);
@@ -181,7 +181,8 @@ Result<CommandOutput> WinrsSession::receive_until_done(const std::string& shell_
       // Answered at once with nothing new: a host that should have held the Receive for its
       // operation timeout. Wait before asking again, longer each time, never past the deadline.
       ++empty_receives_;
-      std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - Clock::now()));
+      std::this_thread::sleep_for(
+          std::min<SteadyClock::duration>(pause, deadline - SteadyClock::now()));
       pause = std::min(pause * 2, options_.max_empty_receive_pause);
     } else {
       pause = options_.empty_receive_pause;

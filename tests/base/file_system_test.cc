@@ -17,8 +17,11 @@ using namespace sd::testing;
 
 namespace {
 
+using sd::test::TempDir;
+
+// The first error of `r` as it is printed (where, then the message), or "" when it is ok.
 template <class T>
-std::string message(const Result<T>& r) {
+std::string printed_error(const Result<T>& r) {
   return r.ok() ? "" : r.errors().front().format();
 }
 
@@ -106,7 +109,7 @@ TEST_CASE("write_file_atomically keeps the owner it is given and sets the mode",
   FaultyFileSystem files(memory);
   files.fail(FileOp::SetOwner, 1, EPERM);
   Status s = write_file_atomically("/etc/app/a.conf", "z", 0640, &owner, files);
-  CHECK(message(s) ==
+  CHECK(printed_error(s) ==
         "/etc/app/a.conf: error: cannot write file: keep the owner: Operation not permitted");
   CHECK(memory.paths() == std::vector<std::string>{"/etc/app/a.conf"});
   CHECK(memory.file("/etc/app/a.conf")->content == "y");
@@ -133,7 +136,7 @@ TEST_CASE("FaultyFileSystem fails the Nth call of an operation, once", "[file_sy
   memory.put("/a", "1");
   CHECK(files.rename("/a", "/b").ok());
   Status second = files.rename("/b", "/c");
-  CHECK(message(second) == "/c: error: Input/output error");
+  CHECK(printed_error(second) == "/c: error: Input/output error");
   CHECK(memory.paths() == std::vector<std::string>{"/b"});  // a failed rename does nothing
   CHECK(files.rename("/b", "/c").ok());
   CHECK(files.calls(FileOp::Rename) == 3);
@@ -143,7 +146,7 @@ TEST_CASE("FaultyFileSystem fails the Nth call of an operation, once", "[file_sy
   Result<NewFile> f = files.create_temporary("/t.");
   REQUIRE(f.ok());
   files.fail(FileOp::Write, 1, ENOSPC);
-  CHECK(message(files.write(*f, "12345678")) == f->path + ": error: No space left on device");
+  CHECK(printed_error(files.write(*f, "12345678")) == f->path + ": error: No space left on device");
   CHECK(memory.file(f->path)->content == "1234");
   files.clear();
   CHECK(files.write(*f, "9").ok());
@@ -153,27 +156,32 @@ TEST_CASE("FaultyFileSystem fails the Nth call of an operation, once", "[file_sy
 TEST_CASE("MemoryFileSystem answers as the disk does", "[file_system]") {
   MemoryFileSystem memory;
   CHECK_FALSE(memory.status("/nowhere").value().has_value());
-  CHECK(message(memory.read_file("/nowhere", 10)) == "/nowhere: error: No such file or directory");
-  CHECK(message(memory.create_temporary("/no/folder/x.tmp-")) ==
+  CHECK(printed_error(memory.read_file("/nowhere", 10)) ==
+        "/nowhere: error: No such file or directory");
+  CHECK(printed_error(memory.create_temporary("/no/folder/x.tmp-")) ==
         "/no/folder/x.tmp-: error: No such file or directory");
   REQUIRE(memory.make_directories("/no/folder").ok());
   CHECK(memory.status("/no").value()->folder);
   memory.put("/no/folder/x", "0123456789");
   CHECK(memory.status("/no/folder/x").value()->size == 10);
-  CHECK(message(memory.read_file("/no/folder", 10)) == "/no/folder: error: it is a directory");
-  CHECK(message(memory.read_file("/no/folder/x", 9)).starts_with("/no/folder/x: error: larger"));
-  CHECK(message(memory.make_directories("/no/folder/x/y")) == "/no/folder/x: error: File exists");
+  CHECK(printed_error(memory.read_file("/no/folder", 10)) ==
+        "/no/folder: error: it is a directory");
+  CHECK(printed_error(memory.read_file("/no/folder/x", 9))
+            .starts_with("/no/folder/x: error: larger"));
+  CHECK(printed_error(memory.make_directories("/no/folder/x/y")) ==
+        "/no/folder/x: error: File exists");
   CHECK(files_in(memory, "/no/folder") == std::vector<std::string>{"x"});
-  CHECK(message(memory.remove("/no/folder")) == "/no/folder: error: Is a directory");
+  CHECK(printed_error(memory.remove("/no/folder")) == "/no/folder: error: Is a directory");
   CHECK(memory.remove("/no/folder/x").ok());
-  CHECK(message(memory.remove("/no/folder/x")) == "/no/folder/x: error: No such file or directory");
+  CHECK(printed_error(memory.remove("/no/folder/x")) ==
+        "/no/folder/x: error: No such file or directory");
 }
 
 TEST_CASE("the real file system reads, lists and refuses as DiskFiles does", "[file_system]") {
   TempDir dir("sdfs");
   FileSystem& disk = real_file_system();
   CHECK_FALSE(disk.status(dir.file("none")).value().has_value());
-  CHECK(message(disk.read_file(dir.path, 10)) == dir.path + ": error: it is a directory");
+  CHECK(printed_error(disk.read_file(dir.path, 10)) == dir.path + ": error: it is a directory");
   REQUIRE(disk.make_directories(dir.file("a/b")).ok());
   REQUIRE(write_file_atomically(dir.file("a/f"), "text", 0600).ok());
   CHECK(disk.status(dir.file("a/f")).value()->mode == 0600);
@@ -182,5 +190,5 @@ TEST_CASE("the real file system reads, lists and refuses as DiskFiles does", "[f
   CHECK(disk.is_symbolic_link(dir.file("a/link")));
   CHECK_FALSE(disk.is_symbolic_link(dir.file("a/f")));
   CHECK(disk.read_file(dir.file("a/link"), 10).value() == "text");
-  CHECK(message(disk.read_file("/dev/null", 10)) == "/dev/null: error: not a regular file");
+  CHECK(printed_error(disk.read_file("/dev/null", 10)) == "/dev/null: error: not a regular file");
 }

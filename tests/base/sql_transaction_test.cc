@@ -3,26 +3,16 @@
 #include <catch2/catch.hpp>
 
 #include "base/sqlite_database.h"
-#include "temp_dir_support.h"
+#include "tests/base/sqlite_support.h"
+#include "tests/base/temp_dir_support.h"
 
 using namespace sd;
-using sd::testing::TempDir;
+using sd::test::TempDir;
 
 namespace {
 
-std::unique_ptr<SqlDatabase> open_db(const std::string& path, int busy_timeout_ms = 5000) {
-  auto db = open_sqlite(path, SqlOpenMode::ReadWriteCreate, busy_timeout_ms);
-  REQUIRE(db.ok());
-  return std::move(db).value();
-}
-
-int64_t count(SqlDatabase& db, const std::string& table) {
-  auto stmt = db.prepare("SELECT count(*) FROM " + table);
-  REQUIRE(stmt.ok());
-  Result<bool> row = (*stmt)->step();
-  REQUIRE(row.ok());
-  return (*stmt)->column_int(0);
-}
+using sd::test::open_db;
+using sd::test::row_count;
 
 Status insert(SqlDatabase& db, int64_t value) {
   return db.exec("INSERT INTO item (value) VALUES (" + std::to_string(value) + ")");
@@ -36,7 +26,7 @@ struct Fixture {
   std::unique_ptr<SqlDatabase> other;
   Fixture() {
     REQUIRE(db->exec("CREATE TABLE item (value INTEGER NOT NULL)").ok());
-    other = open_db(path, 0);
+    other = open_db(path, SqlOpenMode::ReadWriteCreate, {.busy_timeout_ms = 0, .vfs = {}});
   }
   // True when another connection can take the write lock at once: no transaction is left open.
   bool write_lock_free() {
@@ -47,11 +37,11 @@ struct Fixture {
   // After a transaction that failed: nothing of it kept, no transaction left open, and the
   // connection writes again.
   void check_rolled_back_and_usable() {
-    CHECK(count(*db, "item") == 0);
-    CHECK(count(*other, "item") == 0);
+    CHECK(row_count(*db, "item") == 0);
+    CHECK(row_count(*other, "item") == 0);
     CHECK(write_lock_free());
     REQUIRE(in_transaction(*db, [&] { return insert(*db, 3); }).ok());
-    CHECK(count(*other, "item") == 1);
+    CHECK(row_count(*other, "item") == 1);
   }
 };
 
@@ -64,11 +54,11 @@ TEST_CASE("SqlTransaction: a committed transaction is on disk for other connecti
     REQUIRE(tx.ok());
     REQUIRE(insert(*f.db, 1).ok());
     REQUIRE(insert(*f.db, 2).ok());
-    CHECK(count(*f.other, "item") == 0);  // not yet visible
-    CHECK_FALSE(f.write_lock_free());     // BEGIN IMMEDIATE holds the write lock
+    CHECK(row_count(*f.other, "item") == 0);  // not yet visible
+    CHECK_FALSE(f.write_lock_free());         // BEGIN IMMEDIATE holds the write lock
     REQUIRE(tx->commit().ok());
   }  // the destructor after a commit does nothing
-  CHECK(count(*f.other, "item") == 2);
+  CHECK(row_count(*f.other, "item") == 2);
   CHECK(f.write_lock_free());
 }
 
@@ -96,14 +86,14 @@ TEST_CASE("SqlTransaction: an explicit rollback, a move, and a commit after the 
   first = make_error("gone");  // destroys the moved-from transaction
   CHECK_FALSE(f.write_lock_free());
   REQUIRE(moved.commit().ok());
-  CHECK(count(*f.other, "item") == 1);
+  CHECK(row_count(*f.other, "item") == 1);
 
   Result<SqlTransaction> second = SqlTransaction::begin(*f.db);
   REQUIRE(second.ok());
   REQUIRE(insert(*f.db, 2).ok());
   second->rollback();
   CHECK(f.write_lock_free());
-  CHECK(count(*f.db, "item") == 1);
+  CHECK(row_count(*f.db, "item") == 1);
   Status late = second->commit();
   REQUIRE_FALSE(late.ok());
   CHECK(late.errors().front().message == "commit: the transaction is already over");
@@ -113,11 +103,11 @@ TEST_CASE("in_transaction commits a body that succeeds and returns its value", "
   Fixture f;
   Result<int64_t> got = in_transaction(*f.db, [&]() -> Result<int64_t> {
     if (Status s = insert(*f.db, 7); !s.ok()) return s.take_errors();
-    return count(*f.db, "item");
+    return row_count(*f.db, "item");
   });
   REQUIRE(got.ok());
   CHECK(*got == 1);
-  CHECK(count(*f.other, "item") == 1);
+  CHECK(row_count(*f.other, "item") == 1);
   CHECK(f.write_lock_free());
 }
 
@@ -130,7 +120,7 @@ TEST_CASE("in_transaction rolls back a body that fails and returns its errors", 
   });
   REQUIRE_FALSE(s.ok());
   CHECK(s.errors().front().message == "the body says no");
-  CHECK(count(*f.db, "item") == 0);
+  CHECK(row_count(*f.db, "item") == 0);
   CHECK(f.write_lock_free());
 
   // A failed statement is the body's error too: nothing before it is kept.
@@ -141,7 +131,7 @@ TEST_CASE("in_transaction rolls back a body that fails and returns its errors", 
   REQUIRE_FALSE(s.ok());
   CHECK(s.errors().front().where.file == f.path);
   CHECK_THAT(s.errors().front().message, Catch::Contains("NOT NULL constraint failed"));
-  CHECK(count(*f.db, "item") == 0);
+  CHECK(row_count(*f.db, "item") == 0);
 }
 
 TEST_CASE("SqlTransaction: a failed commit rolls back and leaves the connection usable", "[sql]") {
@@ -158,13 +148,13 @@ TEST_CASE("SqlTransaction: a failed commit rolls back and leaves the connection 
   REQUIRE_FALSE(s.ok());
   CHECK(s.errors().front().where.file == f.path);
   CHECK_THAT(s.errors().front().message, Catch::Contains("FOREIGN KEY constraint failed"));
-  CHECK(count(*f.db, "child") == 0);
+  CHECK(row_count(*f.db, "child") == 0);
   f.check_rolled_back_and_usable();  // the insert before the child is gone too
 }
 
 TEST_CASE("in_transaction does not run the body when BEGIN fails", "[sql]") {
   Fixture f;
-  auto impatient = open_db(f.path, 0);
+  auto impatient = open_db(f.path, SqlOpenMode::ReadWriteCreate, {.busy_timeout_ms = 0, .vfs = {}});
   Result<SqlTransaction> held = SqlTransaction::begin(*f.db);  // another writer holds the lock
   REQUIRE(held.ok());
   bool ran = false;

@@ -5,25 +5,16 @@
 
 #include "base/sql_transaction.h"
 #include "base/sqlite_database.h"
-#include "temp_dir_support.h"
+#include "tests/base/sqlite_support.h"
+#include "tests/base/temp_dir_support.h"
 
 using namespace sd;
-using sd::testing::TempDir;
+using sd::test::TempDir;
 
 namespace {
 
-std::unique_ptr<SqlDatabase> open_db(const std::string& path, const std::string& vfs = {}) {
-  auto db = open_sqlite(path, SqlOpenMode::ReadWriteCreate, SqliteOptions{5000, vfs});
-  REQUIRE(db.ok());
-  return std::move(db).value();
-}
-
-int64_t count(SqlDatabase& db) {
-  auto stmt = db.prepare("SELECT count(*) FROM item");
-  REQUIRE(stmt.ok());
-  REQUIRE((*stmt)->step().ok());
-  return (*stmt)->column_int(0);
-}
+using sd::test::open_db;
+using sd::test::row_count;
 
 }  // namespace
 
@@ -33,10 +24,10 @@ TEST_CASE("SqliteFaultVfs passes every call through until a fault is armed", "[s
   SqliteFaultVfs vfs;
   CHECK(vfs.name().starts_with("syncdeploy-faults-"));
   {
-    auto db = open_db(path, vfs.name());
+    auto db = open_db(path, SqlOpenMode::ReadWriteCreate, {.vfs = vfs.name()});
     REQUIRE(db->exec("CREATE TABLE item (value INTEGER)").ok());
     REQUIRE(in_transaction(*db, [&] { return db->exec("INSERT INTO item VALUES (1)"); }).ok());
-    CHECK(count(*db) == 1);
+    CHECK(row_count(*db, "item") == 1);
   }
   // A committed transaction wrote and synced both files: the journal, then the database.
   CHECK(vfs.calls(SqliteFileOp::Write, SqliteFileKind::Journal) > 0);
@@ -56,7 +47,7 @@ TEST_CASE("SqliteFaultVfs fails the Nth call once, as SQLite reports a disk's er
   TempDir dir("sdvfs");
   const std::string path = dir.file("t.db");
   SqliteFaultVfs vfs;
-  auto db = open_db(path, vfs.name());
+  auto db = open_db(path, SqlOpenMode::ReadWriteCreate, {.vfs = vfs.name()});
   REQUIRE(db->exec("CREATE TABLE item (value INTEGER)").ok());
 
   vfs.fail(SqliteFileOp::Sync, 2, EIO, SqliteFileKind::Database);  // not the next one
@@ -72,10 +63,10 @@ TEST_CASE("SqliteFaultVfs fails the Nth call once, as SQLite reports a disk's er
   REQUIRE_FALSE(broken.ok());
   CHECK(broken.errors().front().format() == path + ": error: a statement failed: disk I/O error");
   CHECK(vfs.fired() == 2);
-  CHECK(count(*open_db(path)) == 1);  // only the insert that met no fault
+  CHECK(row_count(*open_db(path), "item") == 1);  // only the insert that met no fault
 
   // A read that fails is an error too, and only that once; clear() disarms what is left.
-  auto reader = open_db(path, vfs.name());
+  auto reader = open_db(path, SqlOpenMode::ReadWriteCreate, {.vfs = vfs.name()});
   vfs.fail(SqliteFileOp::Read, 1, EIO);
   vfs.fail(SqliteFileOp::Write, 5, EIO);
   auto stmt = reader->prepare("SELECT count(*) FROM item");
@@ -83,7 +74,7 @@ TEST_CASE("SqliteFaultVfs fails the Nth call once, as SQLite reports a disk's er
   REQUIRE_FALSE(row.ok());
   CHECK(row.errors().front().message.ends_with("disk I/O error"));
   vfs.clear();
-  CHECK(count(*reader) == 1);
+  CHECK(row_count(*reader, "item") == 1);
   REQUIRE(in_transaction(*db, [&] { return db->exec("INSERT INTO item VALUES (4)"); }).ok());
   CHECK(vfs.fired() == 3);
 }

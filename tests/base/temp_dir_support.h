@@ -1,28 +1,22 @@
-// A fresh folder under the system's temporary folder, removed with everything in it at the end
-// of the test.
+// A fresh folder under the system's temporary folder, removed with everything in it when the
+// test ends.
 #pragma once
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <string>
 
-namespace sd::testing {
+namespace sd::test {
 
 struct TempDir {
-  std::string path;
-  explicit TempDir(const std::string& prefix = "sdtest") {
-    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-    const char* made = ::mkdtemp(pattern.data());
-    path = made ? made : "/nonexistent-temporary-folder";
-  }
+  // The folder's name starts with `prefix`; fails the test when it cannot be made.
+  explicit TempDir(const std::string& prefix = "sdtest");
+  ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
+
+  // The path of the file `name` in the folder.
   [[nodiscard]] std::string file(const std::string& name) const { return path + "/" + name; }
+
+  std::string path;
 };
 
-}  // namespace sd::testing
+}  // namespace sd::test

@@ -18,7 +18,7 @@ using namespace sd::test;
 
 namespace {
 
-const char* kSpec = "examples/acme-prod.yaml";
+const char* kAcmeProdSpec = "examples/acme-prod.yaml";
 const std::vector<std::string> kExtra = {"users/advisors.csv"};
 
 struct LiveState {
@@ -28,10 +28,6 @@ struct LiveState {
 LiveState live_state(const Workspace& w) {
   return {dump_store(w.path("state/nexj-config.db")),
           read_text(w.path("env/acme-prod.environment")).value_or("(missing)")};
-}
-
-std::vector<std::string> apply_args(const Workspace& w) {
-  return {"apply", w.spec(), "--only", "nexj", "--auto-approve"};
 }
 
 // Runs apply in a new process (tests/crash/crash_apply.cc, started with posix_spawn, so that
@@ -79,7 +75,7 @@ bool apply_killed_at(const Workspace& w, int kill_at) {
 
 TEST_CASE("apply killed at every checkpoint, twice over, converges to a clean run's state",
           "[apply][crash]") {
-  Workspace clean(kSpec, kExtra);
+  Workspace clean(kAcmeProdSpec, kExtra);
   int checkpoints = 0;
   CliRun reference =
       clean.run_with_checkpoints(apply_args(clean), [&](std::string_view) { ++checkpoints; });
@@ -97,7 +93,7 @@ TEST_CASE("apply killed at every checkpoint, twice over, converges to a clean ru
       schedule.push_back(1 + (round * 5) % checkpoints);
     else if (round >= checkpoints)
       schedule = {schedule[0], 1 + (round * 7) % checkpoints, 1 + (round * 11) % checkpoints};
-    Workspace w(kSpec, kExtra);
+    Workspace w(kAcmeProdSpec, kExtra);
     for (int kill_at : schedule) {
       INFO("kill at checkpoint " << kill_at << " of " << checkpoints << ", round " << round);
       if (apply_killed_at(w, kill_at)) ++kills;

@@ -17,6 +17,9 @@ const std::map<std::string, std::string> kDemoSecrets = {{"EXCH_ADMIN_PASSWORD",
                                                          {"NEXJ_SYNC_PASSWORD", "sync-pw"},
                                                          {"CRM_MAIL_PASSWORD", "mail-pw"}};
 
+const char* const kStore = "state/nexj-config.db";
+const char* const kQuickstartEnvironmentFile = "env/quickstart.environment";
+
 Workspace::Workspace(const std::string& spec, const std::vector<std::string>& extra) {
   char pattern[] = "/tmp/sd-apply-XXXXXX";
   const char* made = ::mkdtemp(pattern);
@@ -54,6 +57,23 @@ CliRun Workspace::run_with_checkpoints(const std::vector<std::string>& args,
                                        std::function<void(std::string_view)> reached) const {
   return run_cli_with_checkpoints(args, RunningLab::shared().env_with(kDemoSecrets),
                                   std::move(reached));
+}
+
+namespace {
+
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+}  // namespace
+
+std::vector<std::string> plan_args(const Workspace& w, const std::vector<std::string>& more) {
+  return with({"plan", w.spec(), "--only", "nexj"}, more);
+}
+
+std::vector<std::string> apply_args(const Workspace& w, const std::vector<std::string>& more) {
+  return with({"apply", w.spec(), "--only", "nexj", "--auto-approve"}, more);
 }
 
 CliRun run_cli_with_checkpoints(const std::vector<std::string>& args,

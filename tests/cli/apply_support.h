@@ -14,6 +14,10 @@ namespace sd::test {
 
 extern const std::map<std::string, std::string> kDemoSecrets;
 
+// Where apply puts the examples' store, and the quickstart's environment file, in a Workspace.
+extern const char* const kStore;
+extern const char* const kQuickstartEnvironmentFile;
+
 class Workspace {
  public:
   // Copies `spec` (and `extra` files, relative to the spec's folder) into a new temporary folder.
@@ -39,6 +43,13 @@ class Workspace {
   std::string dir_;
   std::string spec_;
 };
+
+// The arguments of plan and of apply (without asking) of the workspace's spec, NexJ only, with
+// `more` after them.
+[[nodiscard]] std::vector<std::string> plan_args(const Workspace& w,
+                                                 const std::vector<std::string>& more = {});
+[[nodiscard]] std::vector<std::string> apply_args(const Workspace& w,
+                                                  const std::vector<std::string>& more = {});
 
 // run_cli() with `env` as the whole environment and `reached` called at every apply checkpoint.
 [[nodiscard]] CliRun run_cli_with_checkpoints(const std::vector<std::string>& args,

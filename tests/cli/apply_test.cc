@@ -16,13 +16,8 @@ using namespace sd::test;
 
 namespace {
 
-const char* kStore = "state/nexj-config.db";
-const char* kEnvironment = "env/quickstart.environment";
-
-CliRun apply(const Workspace& w, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"apply", w.spec(), "--only", "nexj", "--auto-approve"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return w.run(args);
+CliRun apply(const Workspace& w, const std::vector<std::string>& extra = {}) {
+  return w.run(apply_args(w, extra));
 }
 
 int64_t mtime_ns(const std::string& path) {
@@ -45,16 +40,17 @@ TEST_CASE("apply: the quickstart into a fresh store and environment file", "[app
 
   // Exactly these rows and this XML (review the golden files when they change).
   CHECK(check_golden("tests/apply/quickstart.store.txt", dump_store(w.path(kStore))) == "");
-  CHECK(check_golden("tests/apply/quickstart.environment", *read_text(w.path(kEnvironment))) == "");
+  CHECK(check_golden("tests/apply/quickstart.environment",
+                     *read_text(w.path(kQuickstartEnvironmentFile))) == "");
 
   // The second time there is nothing to do, and nothing is written.
-  int64_t before = mtime_ns(w.path(kEnvironment));
+  int64_t before = mtime_ns(w.path(kQuickstartEnvironmentFile));
   std::string store_before = dump_store(w.path(kStore));
   CliRun second = apply(w);
   CHECK(second.code == 0);
   CHECK(second.out == "No changes. Live state matches the spec (deployment 'quickstart').\n");
   CHECK(second.err.empty());  // folder ids known: Exchange is not asked again
-  CHECK(mtime_ns(w.path(kEnvironment)) == before);
+  CHECK(mtime_ns(w.path(kQuickstartEnvironmentFile)) == before);
   CHECK(dump_store(w.path(kStore)) == store_before);
 
   CliRun replan = w.run({"plan", w.spec(), "--only", "nexj", "--detailed-exitcode"});
@@ -74,11 +70,11 @@ TEST_CASE("diff: a change behind the tool's back is found, by field", "[apply]")
     CHECK(check_golden("tests/apply/diff-store-edit.txt", diff.out) == "");
   }
   SECTION("in the environment file (sed by hand)") {
-    std::string xml = *read_text(w.path(kEnvironment));
+    std::string xml = *read_text(w.path(kQuickstartEnvironmentFile));
     size_t at = xml.find("smtp.example.local");
     REQUIRE(at != std::string::npos);
     xml.replace(at, 18, "smtp2.example.local");
-    w.write(kEnvironment, xml);
+    w.write(kQuickstartEnvironmentFile, xml);
     CliRun diff = w.run({"diff", w.spec(), "--only", "nexj", "--json"});
     CHECK(diff.code == 2);
     CHECK(check_golden("tests/apply/diff-environment-edit.json", diff.out) == "");
@@ -106,14 +102,14 @@ TEST_CASE("apply: unrelated content of the environment file is kept byte for byt
       "url=\"https://old.example.local/EWS/Exchange.asmx\"><Properties/></HTTPConnection>\r\n"
       "\t</ChannelConnections>\r\n"
       "</Environment>\r\n";
-  w.write(kEnvironment, original);
+  w.write(kQuickstartEnvironmentFile, original);
   REQUIRE(apply(w).code == 0);
-  std::string now = *read_text(w.path(kEnvironment));
+  std::string now = *read_text(w.path(kQuickstartEnvironmentFile));
   CHECK(check_golden("tests/apply/kept-content.environment", now) == "");
   // Everything before the sender is untouched, and the comment and the queue connection stay.
   CHECK(now.substr(0, original.find("<HTTPConnection")) ==
         original.substr(0, original.find("<HTTPConnection")));
-  CHECK(*read_text(w.path(std::string(kEnvironment) + ".bak")) == original);
+  CHECK(*read_text(w.path(std::string(kQuickstartEnvironmentFile) + ".bak")) == original);
   CHECK(apply(w).out.starts_with("No changes."));
 }
 
@@ -133,7 +129,7 @@ TEST_CASE("apply: hostile names and descriptions round-trip exactly", "[apply]")
   CHECK(apply(w).out.starts_with("No changes."));
   std::string dump = dump_store(w.path(kStore));
   CHECK(dump.find("'o''brien\"); DROP TABLE sync_folder_link;--<&>é名'") != std::string::npos);
-  std::string xml = *read_text(w.path(kEnvironment));
+  std::string xml = *read_text(w.path(kQuickstartEnvironmentFile));
   CHECK(xml.find("description=\"a &lt;b&gt; &amp; 'c' &quot;d&quot; ]]&gt; é\"") !=
         std::string::npos);
 }
@@ -202,7 +198,7 @@ TEST_CASE("apply: asks on a terminal, refuses to guess without one", "[apply]") 
         "syncdeploy: error: apply asks for confirmation, but standard input is not a terminal; "
         "review the plan and pass --auto-approve (as CI does)\n");
   // Nothing was written: no store, no environment file.
-  CHECK_FALSE(read_text(w.path(kEnvironment)).has_value());
+  CHECK_FALSE(read_text(w.path(kQuickstartEnvironmentFile)).has_value());
 
   // Unknown Exchange-side objects (WinRM refuses the admin's password) block a full apply,
   // with the reason.
@@ -214,7 +210,7 @@ TEST_CASE("apply: asks on a terminal, refuses to guess without one", "[apply]") 
   CHECK(full.out.find("  ? exchange.service_account/nexj-sync  could not be read: ") !=
         std::string::npos);
   CHECK(full.err.find("objects could not be read; nothing was changed") != std::string::npos);
-  CHECK_FALSE(read_text(w.path(kEnvironment)).has_value());
+  CHECK_FALSE(read_text(w.path(kQuickstartEnvironmentFile)).has_value());
 }
 
 TEST_CASE("apply PLANFILE: a plan partly live already is completed, not refused", "[apply]") {
@@ -253,11 +249,12 @@ TEST_CASE("apply: the journal must be a file of its own", "[apply]") {
 
 TEST_CASE("apply: a killed writer's temporary copy (it may hold passwords) is removed", "[apply]") {
   Workspace w("examples/quickstart.yaml");
-  w.write(std::string(kEnvironment) + ".tmp-AbC123", "password=\"sync-pw\"");
-  w.write(std::string(kEnvironment) + ".tmp-keep", "not ours");
+  w.write(std::string(kQuickstartEnvironmentFile) + ".tmp-AbC123", "password=\"sync-pw\"");
+  w.write(std::string(kQuickstartEnvironmentFile) + ".tmp-keep", "not ours");
   REQUIRE(apply(w).code == 0);
-  CHECK_FALSE(read_text(w.path(std::string(kEnvironment) + ".tmp-AbC123")).has_value());
-  CHECK(read_text(w.path(std::string(kEnvironment) + ".tmp-keep")) == "not ours");
+  CHECK_FALSE(
+      read_text(w.path(std::string(kQuickstartEnvironmentFile) + ".tmp-AbC123")).has_value());
+  CHECK(read_text(w.path(std::string(kQuickstartEnvironmentFile) + ".tmp-keep")) == "not ours");
 }
 
 TEST_CASE("apply: a target renamed by hand does not block creating the spec's one", "[apply]") {

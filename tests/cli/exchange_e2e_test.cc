@@ -8,48 +8,16 @@
 #include <regex>
 
 #include "base/sqlite_database.h"
-#include "tests/cli/apply_support.h"
-#include "tests/cli/lab_support.h"
+#include "tests/cli/exchange_support.h"
 
 using namespace sd::test;
-using nlohmann::json;
 
 namespace {
 
-const char* kStore = "state/nexj-config.db";
-const char* kEnvironmentFile = "env/quickstart.environment";
-const char* kAccount = "nexj-sync@example.local";
 const char* kNoMailbox = "no such mailbox (ErrorNonExistentMailbox)";
 const char* kDenied =
     "the service account may not impersonate this mailbox (not in the impersonation scope, or the "
     "role is not assigned) (ErrorImpersonateUserDenied)";
-
-// A lab directory for the quickstart's hosts: the service account (password: the demo secret)
-// with `account` fields added, the `mailboxes`, and `more` top-level YAML.
-std::string directory(const std::vector<std::string>& mailboxes,
-                      const std::string& account = "impersonation: all",
-                      const std::string& more = "") {
-  std::string out = "hostnames: [exch01.example.local, crm.example.local]\naccounts:\n  - {upn: " +
-                    std::string(kAccount) + ", password: sync-pw, " + account + "}\nmailboxes:\n";
-  for (const std::string& smtp : mailboxes) out += "  - {smtp: " + smtp + "}\n";
-  return out + more;
-}
-
-std::vector<std::string> numbered_users(size_t count) {
-  std::vector<std::string> out;
-  char login[16];
-  for (size_t i = 1; i <= count; ++i) {
-    std::snprintf(login, sizeof login, "u%04zu", i);
-    out.push_back(login);
-  }
-  return out;
-}
-
-std::vector<std::string> emails_of(const std::vector<std::string>& logins) {
-  std::vector<std::string> out;
-  for (const std::string& login : logins) out.push_back(login + "@example.com");
-  return out;
-}
 
 void replace_once(std::string& text, const std::string& from, const std::string& to) {
   size_t at = text.find(from);
@@ -57,68 +25,9 @@ void replace_once(std::string& text, const std::string& from, const std::string&
   text.replace(at, from.size(), to);
 }
 
-CliRun run(RunningLab& lab, const std::vector<std::string>& args,
-           const std::map<std::string, std::string>& more_env = {}) {
-  std::map<std::string, std::string> env = lab.env_with(kDemoSecrets);
-  for (const auto& [name, value] : more_env) env[name] = value;
-  return run_cli(args, env);
-}
-
-std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
-  args.insert(args.end(), more.begin(), more.end());
-  return args;
-}
-
-std::vector<std::string> plan_args(const Workspace& w, const std::vector<std::string>& more = {}) {
-  return with({"plan", w.spec(), "--only", "nexj"}, more);
-}
-
-std::vector<std::string> apply_args(const Workspace& w, const std::vector<std::string>& more = {}) {
-  return with({"apply", w.spec(), "--only", "nexj", "--auto-approve"}, more);
-}
-
-json parse_plan(const CliRun& r) {
-  INFO(r.err);
-  json doc = json::parse(r.out, nullptr, false);
-  REQUIRE_FALSE(doc.is_discarded());
-  return doc;
-}
-
-// The folder links of a JSON plan by address.
-std::map<std::string, json> folder_links(const json& plan) {
-  std::map<std::string, json> out;
-  for (const json& a : plan["actions"])
-    if (a["type"] == "nexj.folder_link") out[a["address"].get<std::string>()] = a;
-  return out;
-}
-
-// The value a plan action sets `field` to; empty when it sets none.
-std::string after(const json& action, const std::string& field) {
-  for (const json& c : action["changes"])
-    if (c["field"] == field) return c["after"].get<std::string>();
-  return "";
-}
-
-std::string lab_folder_id(RunningLab& lab, const std::string& smtp, const std::string& folder) {
-  std::optional<sd::lab::LabFolder> found = lab.server().state().distinguished_folder(smtp, folder);
-  if (!found) FAIL("the lab has no " << folder << " folder for " << smtp);
-  return found->id;
-}
-
-// "login/folder email folder_id" for every row of sync_folder_link, sorted.
-std::vector<std::string> stored_links(const std::string& store) {
-  return query_rows(store,
-                    "SELECT login || '/' || folder || ' ' || email || ' ' || "
-                    "coalesce(folder_id, 'NULL') FROM sync_folder_link ORDER BY login, folder");
-}
-
-std::string stored_link(RunningLab& lab, const std::string& login, const std::string& folder) {
-  const std::string smtp = login + "@example.com";
-  return login + "/" + folder + " " + smtp + " " + lab_folder_id(lab, smtp, folder);
-}
-
-// The one "Exchange: asked ..." line of stderr, or "" when there is none.
-std::string ews_summary(const std::string& err) {
+// The one "Exchange: asked ..." line of stderr, or "" when there is none; checks there is no
+// second one.
+std::string single_ews_summary(const std::string& err) {
   std::string found;
   std::istringstream in(err);
   for (std::string line; std::getline(in, line);) {
@@ -129,44 +38,35 @@ std::string ews_summary(const std::string& err) {
   return found;
 }
 
-bool exists(const std::string& path) {
-  std::error_code ec;
-  return std::filesystem::exists(path, ec);
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_CASE("exchange e2e: a user without a mailbox and one outside the impersonation scope",
           "[e2e][exchange-e2e]") {
   // akumar has no mailbox; mlee has one the account may not impersonate.
-  RunningLab lab(
-      directory({"jsmith@example.com", "mlee@example.com"}, "impersonation: [jsmith@example.com]"));
+  RunningLab lab(quickstart_lab_directory({"jsmith@example.com", "mlee@example.com"},
+                                          "impersonation: [jsmith@example.com]"));
   Workspace w("examples/quickstart.yaml");
   const std::string akumar_reason = std::string("akumar@example.com cannot sync: ") + kNoMailbox;
   const std::string mlee_reason = std::string("mlee@example.com cannot sync: ") + kDenied;
 
-  CliRun plan = run(lab, plan_args(w));
+  CliRun plan = run_in_lab(lab, plan_args(w));
   INFO(plan.out << plan.err);
   CHECK(plan.code == 5);
-  CHECK(std::regex_match(ews_summary(plan.err),
+  CHECK(std::regex_match(single_ews_summary(plan.err),
                          std::regex(R"(Exchange: asked 3 mailboxes on 1 server in \d+\.\d\d s; )"
                                     R"(2 cannot sync; not throttled)")));
   CHECK(contains(plan.out, "nexj.folder_link/akumar/calendar  " + akumar_reason + "\n"));
   CHECK(contains(plan.out, "nexj.folder_link/akumar/tasks  " + akumar_reason + "\n"));
   CHECK(contains(plan.out, "nexj.folder_link/mlee/calendar  " + mlee_reason + "\n"));
 
-  json doc = parse_plan(run(lab, plan_args(w, {"--json"})));
+  nlohmann::json doc = parse_plan(run_in_lab(lab, plan_args(w, {"--json"})));
   CHECK(doc["summary"]["cannotSync"] == 3);
   CHECK(doc["summary"]["blocked"] == 3);
   CHECK(doc["applyable"] == true);  // everything else can be made
-  std::map<std::string, json> links = folder_links(doc);
+  std::map<std::string, nlohmann::json> links = folder_links(doc);
   REQUIRE(links.size() == 6);
   for (const char* folder : {"calendar", "tasks"}) {
-    const json& a = links["nexj.folder_link/akumar/" + std::string(folder)];
+    const nlohmann::json& a = links["nexj.folder_link/akumar/" + std::string(folder)];
     CHECK(a["action"] == "blocked");
     CHECK(a["reason"] == akumar_reason);
     CHECK(a["changes"].empty());
@@ -174,13 +74,13 @@ TEST_CASE("exchange e2e: a user without a mailbox and one outside the impersonat
   CHECK(links["nexj.folder_link/mlee/calendar"]["action"] == "blocked");
   CHECK(links["nexj.folder_link/mlee/calendar"]["reason"] == mlee_reason);
   for (const char* folder : {"calendar", "tasks", "contacts"}) {
-    const json& a = links["nexj.folder_link/jsmith/" + std::string(folder)];
+    const nlohmann::json& a = links["nexj.folder_link/jsmith/" + std::string(folder)];
     CHECK(a["action"] == "create");
-    CHECK(after(a, "folderId") == lab_folder_id(lab, "jsmith@example.com", folder));
+    CHECK(field_after(a, "folderId") == lab_folder_id(lab, "jsmith@example.com", folder));
   }
 
   // apply makes everything else and says who was left out.
-  CliRun first = run(lab, apply_args(w));
+  CliRun first = run_in_lab(lab, apply_args(w));
   INFO(first.out << first.err);
   CHECK(first.code == 5);
   CHECK(contains(first.out, "Apply complete: 9 done, 0 failed, 0 skipped.\n"));
@@ -194,22 +94,22 @@ TEST_CASE("exchange e2e: a user without a mailbox and one outside the impersonat
 
   // Again: the blocked users are asked again, still blocked, and nothing is written.
   const std::string store_before = dump_store(w.path(kStore));
-  const std::string environment_before = *read_text(w.path(kEnvironmentFile));
-  CliRun second = run(lab, apply_args(w));
+  const std::string environment_before = *read_text(w.path(kQuickstartEnvironmentFile));
+  CliRun second = run_in_lab(lab, apply_args(w));
   INFO(second.out << second.err);
   CHECK(second.code == 5);
   CHECK(second.out.ends_with("Nothing else to do.\n"));
   CHECK(contains(second.out, "nexj.folder_link/mlee/calendar  " + mlee_reason + "\n"));
-  CHECK(std::regex_match(ews_summary(second.err),
+  CHECK(std::regex_match(single_ews_summary(second.err),
                          std::regex(R"(Exchange: asked 2 mailboxes on 1 server in \d+\.\d\d s; )"
                                     R"(2 cannot sync; not throttled)")));
   CHECK(dump_store(w.path(kStore)) == store_before);
-  CHECK(*read_text(w.path(kEnvironmentFile)) == environment_before);
+  CHECK(*read_text(w.path(kQuickstartEnvironmentFile)) == environment_before);
 
   // Exchange is fixed (the next issue's cmdlets will do this): the links appear, with ids.
-  REQUIRE(lab.server().state().set_impersonation(kAccount, true, {}).ok());
+  REQUIRE(lab.server().state().set_impersonation(kQuickstartServiceAccount, true, {}).ok());
   REQUIRE(lab.server().state().add_mailbox("akumar@example.com", "Anil Kumar").ok());
-  CliRun fixed = run(lab, apply_args(w));
+  CliRun fixed = run_in_lab(lab, apply_args(w));
   INFO(fixed.out << fixed.err);
   CHECK(fixed.code == 0);
   CHECK(contains(fixed.out, "Apply complete: 3 done, 0 failed, 0 skipped.\n"));
@@ -218,7 +118,7 @@ TEST_CASE("exchange e2e: a user without a mailbox and one outside the impersonat
             stored_link(lab, "akumar", "calendar"), stored_link(lab, "akumar", "tasks"),
             stored_link(lab, "jsmith", "calendar"), stored_link(lab, "jsmith", "contacts"),
             stored_link(lab, "jsmith", "tasks"), stored_link(lab, "mlee", "calendar")});
-  CliRun settled = run(lab, apply_args(w));
+  CliRun settled = run_in_lab(lab, apply_args(w));
   CHECK(settled.code == 0);
   CHECK(settled.out == "No changes. Live state matches the spec (deployment 'quickstart').\n");
   CHECK(settled.err.empty());
@@ -226,21 +126,22 @@ TEST_CASE("exchange e2e: a user without a mailbox and one outside the impersonat
 
 TEST_CASE("exchange e2e: folder ids already stored are not fetched again, --refresh asks all",
           "[e2e][exchange-e2e]") {
-  RunningLab lab(directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}));
+  RunningLab lab(
+      quickstart_lab_directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}));
   Workspace w("examples/quickstart.yaml");
-  CliRun applied = run(lab, apply_args(w));
+  CliRun applied = run_in_lab(lab, apply_args(w));
   INFO(applied.out << applied.err);
   REQUIRE(applied.code == 0);
   const uint64_t after_apply = lab.server().stats().requests;
   CHECK(after_apply == 3);  // one GetFolder per user
 
-  CliRun replan = run(lab, plan_args(w, {"--detailed-exitcode"}));
+  CliRun replan = run_in_lab(lab, plan_args(w, {"--detailed-exitcode"}));
   INFO(replan.out << replan.err);
   CHECK(replan.code == 0);
   CHECK(replan.err.empty());  // no "Exchange: asked" line
   CHECK(lab.server().stats().requests == after_apply);
 
-  CliRun refreshed = run(lab, plan_args(w, {"--detailed-exitcode", "--refresh"}));
+  CliRun refreshed = run_in_lab(lab, plan_args(w, {"--detailed-exitcode", "--refresh"}));
   INFO(refreshed.out << refreshed.err);
   CHECK(refreshed.code == 0);
   CHECK(refreshed.out.starts_with("No changes."));
@@ -253,30 +154,30 @@ TEST_CASE("exchange e2e: folder ids already stored are not fetched again, --refr
     sd::test::sql_exec(w.path(kStore),
                        "UPDATE sync_folder_link SET folder_id = NULL WHERE login = 'mlee'");
     const uint64_t before = lab.server().stats().requests;
-    CliRun plan = run(lab, plan_args(w, {"--json"}));
+    CliRun plan = run_in_lab(lab, plan_args(w, {"--json"}));
     CHECK(std::regex_match(
         plan.err,
         std::regex(R"(Exchange: asked 1 mailbox on 1 server in \d+\.\d\d s; not throttled\n)")));
     CHECK(lab.server().stats().requests == before + 1);
-    std::map<std::string, json> links = folder_links(parse_plan(plan));
-    const json& mlee = links["nexj.folder_link/mlee/calendar"];
+    std::map<std::string, nlohmann::json> links = folder_links(parse_plan(plan));
+    const nlohmann::json& mlee = links["nexj.folder_link/mlee/calendar"];
     CHECK(mlee["action"] == "update");
-    CHECK(after(mlee, "folderId") == lab_folder_id(lab, "mlee@example.com", "calendar"));
-    CHECK(run(lab, apply_args(w)).code == 0);
+    CHECK(field_after(mlee, "folderId") == lab_folder_id(lab, "mlee@example.com", "calendar"));
+    CHECK(run_in_lab(lab, apply_args(w)).code == 0);
     CHECK(stored_links(w.path(kStore))[5] == stored_link(lab, "mlee", "calendar"));
   }
   SECTION("a stale id is kept until --refresh finds the real one") {
     sd::test::sql_exec(w.path(kStore),
                        "UPDATE sync_folder_link SET folder_id = 'AAMkAstale' WHERE login = "
                        "'jsmith' AND folder = 'tasks'");
-    CHECK(run(lab, plan_args(w, {"--detailed-exitcode"})).code == 0);
-    CliRun plan = run(lab, plan_args(w, {"--json", "--refresh"}));
-    std::map<std::string, json> links = folder_links(parse_plan(plan));
-    const json& tasks = links["nexj.folder_link/jsmith/tasks"];
+    CHECK(run_in_lab(lab, plan_args(w, {"--detailed-exitcode"})).code == 0);
+    CliRun plan = run_in_lab(lab, plan_args(w, {"--json", "--refresh"}));
+    std::map<std::string, nlohmann::json> links = folder_links(parse_plan(plan));
+    const nlohmann::json& tasks = links["nexj.folder_link/jsmith/tasks"];
     CHECK(tasks["action"] == "update");
-    CHECK(after(tasks, "folderId") == lab_folder_id(lab, "jsmith@example.com", "tasks"));
+    CHECK(field_after(tasks, "folderId") == lab_folder_id(lab, "jsmith@example.com", "tasks"));
     CHECK(links["nexj.folder_link/jsmith/calendar"]["action"] == "no-op");
-    CHECK(run(lab, apply_args(w, {"--refresh"})).code == 0);
+    CHECK(run_in_lab(lab, apply_args(w, {"--refresh"})).code == 0);
     CHECK(contains(dump_store(w.path(kStore)), lab_folder_id(lab, "jsmith@example.com", "tasks")));
     CHECK_FALSE(contains(dump_store(w.path(kStore)), "AAMkAstale"));
   }
@@ -285,16 +186,16 @@ TEST_CASE("exchange e2e: folder ids already stored are not fetched again, --refr
 namespace {
 
 // Every folder link of `plan` is a create carrying the lab's folder id; returns how many.
-size_t check_all_ids(RunningLab& lab, const json& plan) {
+size_t check_all_ids(RunningLab& lab, const nlohmann::json& plan) {
   size_t count = 0, wrong = 0;
-  for (const json& a : plan["actions"]) {
+  for (const nlohmann::json& a : plan["actions"]) {
     if (a["type"] != "nexj.folder_link") continue;
     ++count;
     const std::string name = a["name"].get<std::string>();
     const std::string login = name.substr(0, name.find('/'));
     const std::string folder = name.substr(name.find('/') + 1);
     const std::string want = lab_folder_id(lab, login + "@example.com", folder);
-    if (a["action"] != "create" || after(a, "folderId") != want) {
+    if (a["action"] != "create" || field_after(a, "folderId") != want) {
       if (++wrong <= 5) FAIL_CHECK(a.dump() << "\nwanted folderId " << want);
     }
   }
@@ -306,17 +207,18 @@ size_t check_all_ids(RunningLab& lab, const json& plan) {
 
 TEST_CASE("exchange e2e: 1,000 users, every folder id resolved", "[e2e][exchange-e2e]") {
   const std::vector<std::string> logins = numbered_users(1000);
-  RunningLab lab(directory(emails_of(logins), "impersonation: all, throttling: unlimited"));
+  RunningLab lab(
+      quickstart_lab_directory(emails_of(logins), "impersonation: all, throttling: unlimited"));
   Workspace w("examples/quickstart.yaml");
   use_csv_users(w, logins);
 
-  CliRun plan = run(lab, plan_args(w, {"--json"}));
+  CliRun plan = run_in_lab(lab, plan_args(w, {"--json"}));
   INFO(plan.err);
   REQUIRE(plan.code == 0);
-  CHECK(std::regex_match(ews_summary(plan.err),
+  CHECK(std::regex_match(single_ews_summary(plan.err),
                          std::regex(R"(Exchange: asked 1000 mailboxes on 1 server in \d+\.\d\d s; )"
                                     R"(not throttled)")));
-  json doc = parse_plan(plan);
+  nlohmann::json doc = parse_plan(plan);
   CHECK(check_all_ids(lab, doc) == 3000);
   CHECK(doc["summary"]["create"] == 3006);  // 3,000 links, the channels, target and options
   CHECK(lab.server().stats().requests == 1000);
@@ -325,13 +227,13 @@ TEST_CASE("exchange e2e: 1,000 users, every folder id resolved", "[e2e][exchange
 
 TEST_CASE("exchange e2e: 1,000 users under the default throttling policy", "[e2e][exchange-e2e]") {
   const std::vector<std::string> logins = numbered_users(1000);
-  RunningLab lab(
-      directory(emails_of(logins), "impersonation: all",
-                "throttling: {maxConcurrency: 27, burst: 50, rechargePerSecond: 500}\n"));
+  RunningLab lab(quickstart_lab_directory(
+      emails_of(logins), "impersonation: all",
+      "throttling: {maxConcurrency: 27, burst: 50, rechargePerSecond: 500}\n"));
   Workspace w("examples/quickstart.yaml");
   use_csv_users(w, logins);
 
-  CliRun plan = run(lab, plan_args(w, {"--json"}));
+  CliRun plan = run_in_lab(lab, plan_args(w, {"--json"}));
   INFO(plan.err);
   REQUIRE(plan.code == 0);
   CHECK(check_all_ids(lab, parse_plan(plan)) == 3000);
@@ -340,7 +242,7 @@ TEST_CASE("exchange e2e: 1,000 users under the default throttling policy", "[e2e
   CHECK(stats.throttled > 0);
   CHECK(stats.requests == 1000 + stats.throttled);  // each busy answer was retried once more
   std::smatch m;
-  const std::string summary = ews_summary(plan.err);
+  const std::string summary = single_ews_summary(plan.err);
   REQUIRE(
       std::regex_match(summary, m,
                        std::regex(R"(Exchange: asked 1000 mailboxes on 1 server in \d+\.\d\d )"
@@ -351,11 +253,6 @@ TEST_CASE("exchange e2e: 1,000 users under the default throttling policy", "[e2e
 
 namespace {
 
-// The reason every link of a user whose mailbox check failed carries.
-std::string unknown_reason(const std::string& smtp, const std::string& why) {
-  return "could not be read: the mailbox " + smtp + " could not be checked: " + why;
-}
-
 // SYNCDEPLOY_CONNECT_TO sending each host of `hosts` to `lab`, and crm.example.local to `crm`.
 std::string connect_to(RunningLab& lab, const std::vector<std::string>& hosts,
                        const std::string& crm) {
@@ -365,35 +262,36 @@ std::string connect_to(RunningLab& lab, const std::vector<std::string>& hosts,
   return out;
 }
 
-const json& check_named(const json& plan, const std::string& name) {
-  for (const json& c : plan["checks"])
+const nlohmann::json& check_named(const nlohmann::json& plan, const std::string& name) {
+  for (const nlohmann::json& c : plan["checks"])
     if (c["name"] == name) return c;
   FAIL("no check " << name << " in " << plan["checks"].dump());
-  static json none;
+  static nlohmann::json none;
   return none;
 }
 
 }  // namespace
 
 TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
-  RunningLab lab(directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}));
+  RunningLab lab(
+      quickstart_lab_directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}));
   Workspace w("examples/quickstart.yaml");
   const std::string lab_address = "127.0.0.1:" + std::to_string(lab.server().port());
 
   SECTION("nexj.url on a closed port: a failed check, and apply changes nothing") {
     const std::map<std::string, std::string> env{
         {"SYNCDEPLOY_CONNECT_TO", connect_to(lab, {"exch01.example.local"}, "127.0.0.1:1")}};
-    json doc = parse_plan(run(lab, plan_args(w, {"--json"}), env));
-    const json& nexj = check_named(doc, "TLS of nexj.url (crm.example.local)");
+    nlohmann::json doc = parse_plan(run_in_lab(lab, plan_args(w, {"--json"}), env));
+    const nlohmann::json& nexj = check_named(doc, "TLS of nexj.url (crm.example.local)");
     CHECK(nexj["status"] == "failed");
     CHECK(nexj["detail"] == "crm.example.local:443: connection refused");
     CHECK(check_named(doc, "TLS of EWS on exch01 (exch01.example.local)")["status"] == "ok");
     CHECK(doc["applyable"] == false);
     // The mailboxes were still read: the plan shows the ids it would use.
-    CHECK(after(folder_links(doc)["nexj.folder_link/mlee/calendar"], "folderId") ==
+    CHECK(field_after(folder_links(doc)["nexj.folder_link/mlee/calendar"], "folderId") ==
           lab_folder_id(lab, "mlee@example.com", "calendar"));
 
-    CliRun apply = run(lab, apply_args(w), env);
+    CliRun apply = run_in_lab(lab, apply_args(w), env);
     INFO(apply.out << apply.err);
     CHECK(apply.code == 1);
     CHECK(apply.out.empty());
@@ -402,8 +300,8 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
                  "syncdeploy: error: precondition failed: TLS of nexj.url (crm.example.local): "
                  "crm.example.local:443: connection refused\n"
                  "syncdeploy: error: cannot apply: 1 precondition failed; nothing was changed\n"));
-    CHECK_FALSE(exists(w.path(kStore)));
-    CHECK_FALSE(exists(w.path(kEnvironmentFile)));
+    CHECK_FALSE(file_exists(w.path(kStore)));
+    CHECK_FALSE(file_exists(w.path(kQuickstartEnvironmentFile)));
   }
   SECTION("a certificate that does not name the host") {
     std::string spec = *read_text(w.spec());
@@ -413,14 +311,14 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
     const std::map<std::string, std::string> env{
         {"SYNCDEPLOY_CONNECT_TO",
          connect_to(lab, {"exch01.example.local", "crm2.example.local"}, lab_address)}};
-    json doc = parse_plan(run(lab, plan_args(w, {"--json"}), env));
-    const json& nexj = check_named(doc, "TLS of nexj.url (crm2.example.local)");
+    nlohmann::json doc = parse_plan(run_in_lab(lab, plan_args(w, {"--json"}), env));
+    const nlohmann::json& nexj = check_named(doc, "TLS of nexj.url (crm2.example.local)");
     CHECK(nexj["status"] == "failed");
     CHECK(nexj["detail"] ==
           "crm2.example.local:443: the certificate is for exch01.example.local, "
           "crm.example.local, localhost, 127.0.0.1, not crm2.example.local");
-    CHECK(run(lab, apply_args(w), env).code == 1);
-    CHECK_FALSE(exists(w.path(kStore)));
+    CHECK(run_in_lab(lab, apply_args(w), env).code == 1);
+    CHECK_FALSE(file_exists(w.path(kStore)));
   }
   SECTION("exchange.caFile and nexj.caFile name the lab's CA: no SSL_CERT_FILE needed") {
     std::filesystem::copy_file(lab.server().ca_file(), w.path("lab-ca.pem"));
@@ -432,14 +330,14 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
 
     // exchange.caFile only: EWS verifies and the users resolve; NexJ has no CA to verify with.
     CliRun plan = run_cli(plan_args(w, {"--json"}), env);
-    json doc = parse_plan(plan);
+    nlohmann::json doc = parse_plan(plan);
     CHECK(check_named(doc, "TLS of EWS on exch01 (exch01.example.local)")["status"] == "ok");
-    const json& nexj = check_named(doc, "TLS of nexj.url (crm.example.local)");
+    const nlohmann::json& nexj = check_named(doc, "TLS of nexj.url (crm.example.local)");
     CHECK(nexj["status"] == "failed");
     CHECK(nexj["detail"] ==
           "crm.example.local:443: certificate verify failed (self-signed certificate in "
           "certificate chain)");
-    CHECK(after(folder_links(doc)["nexj.folder_link/akumar/tasks"], "folderId") ==
+    CHECK(field_after(folder_links(doc)["nexj.folder_link/akumar/tasks"], "folderId") ==
           lab_folder_id(lab, "akumar@example.com", "tasks"));
 
     replace_once(spec, "  environmentFile:", "  caFile: lab-ca.pem\n  environmentFile:");
@@ -455,15 +353,15 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
     env.erase("SSL_CERT_FILE");
     CliRun plan = run_cli(plan_args(w, {"--json"}), env);
     CHECK(plan.code == 0);
-    CHECK(std::regex_match(ews_summary(plan.err),
+    CHECK(std::regex_match(single_ews_summary(plan.err),
                            std::regex(R"(Exchange: asked 3 mailboxes on 1 server in \d+\.\d\d s; )"
                                       R"(3 could not be checked; not throttled)")));
-    json doc = parse_plan(plan);
+    nlohmann::json doc = parse_plan(plan);
     const std::string verify_failed =
         "certificate verify failed (self-signed certificate in certificate chain)";
     CHECK(check_named(doc, "TLS of nexj.url (crm.example.local)")["detail"] ==
           "crm.example.local:443: " + verify_failed);
-    const json& ews = check_named(doc, "TLS of EWS on exch01 (exch01.example.local)");
+    const nlohmann::json& ews = check_named(doc, "TLS of EWS on exch01 (exch01.example.local)");
     CHECK(ews["status"] == "failed");
     CHECK(ews["detail"] == "exch01.example.local:443: " + verify_failed);
     for (const auto& [address, a] : folder_links(doc)) {
@@ -478,7 +376,7 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
     }
     CHECK(lab.server().stats().requests == 0);
     CHECK(run_cli(apply_args(w), env).code == 1);
-    CHECK_FALSE(exists(w.path(kStore)));
+    CHECK_FALSE(file_exists(w.path(kStore)));
   }
 }
 
@@ -486,36 +384,37 @@ TEST_CASE("exchange e2e: a wrong service account password", "[e2e][exchange-e2e]
   const std::string bad_credentials = "bad credentials for nexj-sync@example.local (HTTP 401)";
   const std::map<std::string, std::string> wrong{{"NEXJ_SYNC_PASSWORD", "not-the-password"}};
   SECTION("one request, then the latch answers for the rest") {
-    RunningLab lab(directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}));
+    RunningLab lab(
+        quickstart_lab_directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}));
     Workspace w("examples/quickstart.yaml");
-    CliRun plan = run(lab, plan_args(w, {"--json", "--ews-concurrency", "1"}), wrong);
+    CliRun plan = run_in_lab(lab, plan_args(w, {"--json", "--ews-concurrency", "1"}), wrong);
     INFO(plan.err);
     CHECK(plan.code == 0);
     CHECK(lab.server().stats().requests == 1);
-    std::map<std::string, json> links = folder_links(parse_plan(plan));
+    std::map<std::string, nlohmann::json> links = folder_links(parse_plan(plan));
     REQUIRE(links.size() == 6);
     for (const auto& [address, a] : links) {
       const std::string login = address.substr(17, address.rfind('/') - 17);
       CHECK(a["action"] == "unknown");
       CHECK(a["reason"] == unknown_reason(login + "@example.com", bad_credentials));
     }
-    CliRun apply = run(lab, apply_args(w), wrong);
+    CliRun apply = run_in_lab(lab, apply_args(w), wrong);
     CHECK(apply.code == 1);
     CHECK(contains(apply.err, "cannot apply: 6 objects could not be read"));
-    CHECK_FALSE(exists(w.path(kStore)));
+    CHECK_FALSE(file_exists(w.path(kStore)));
   }
   SECTION("32 users: only the requests already in flight reach the server") {
     const std::vector<std::string> logins = numbered_users(32);
-    RunningLab lab(directory(emails_of(logins)));
+    RunningLab lab(quickstart_lab_directory(emails_of(logins)));
     Workspace w("examples/quickstart.yaml");
     use_csv_users(w, logins);
-    CliRun plan = run(lab, plan_args(w, {"--json"}), wrong);
+    CliRun plan = run_in_lab(lab, plan_args(w, {"--json"}), wrong);
     CHECK(plan.code == 0);
     CHECK(lab.server().stats().requests >= 1);
     CHECK(lab.server().stats().requests <= 8);  // --ews-concurrency's default
-    json doc = parse_plan(plan);
+    nlohmann::json doc = parse_plan(plan);
     CHECK(doc["summary"]["unknown"] == 96);
-    CHECK(std::regex_match(ews_summary(plan.err),
+    CHECK(std::regex_match(single_ews_summary(plan.err),
                            std::regex(R"(Exchange: asked 32 mailboxes on 1 server in \d+\.\d\d )"
                                       R"(s; 32 could not be checked; not throttled)")));
   }

@@ -10,100 +10,34 @@
 
 #include "runtime/exchange/mailbox_checks.h"
 #include "runtime/http/https_url.h"
-#include "tests/cli/apply_support.h"
-#include "tests/cli/lab_support.h"
+#include "tests/cli/exchange_support.h"
 
 using namespace sd::test;
 using namespace std::chrono_literals;
-using nlohmann::json;
 
 namespace {
 
-const char* kStore = "state/nexj-config.db";
-const char* kEnvironmentFile = "env/quickstart.environment";
-const char* kAccount = "nexj-sync@example.local";
-const std::vector<std::string> kFolders{"calendar", "tasks", "contacts"};
-
-// (Helpers as in exchange_e2e_test.cc, kept to what these tests need.)
+const std::vector<std::string> kUserFolders{"calendar", "tasks", "contacts"};
 
 // A lab directory for the quickstart's hosts with `mailboxes` and the service account, which
 // may impersonate all of them and is not throttled (the faults are what is tested here).
-std::string directory(const std::vector<std::string>& mailboxes) {
-  std::string out = "hostnames: [exch01.example.local, crm.example.local]\naccounts:\n  - {upn: " +
-                    std::string(kAccount) +
-                    ", password: sync-pw, impersonation: all, throttling: unlimited}\n"
-                    "mailboxes:\n";
-  for (const std::string& smtp : mailboxes) out += "  - {smtp: " + smtp + "}\n";
-  return out;
+std::string unthrottled_directory(const std::vector<std::string>& mailboxes) {
+  return quickstart_lab_directory(mailboxes, "impersonation: all, throttling: unlimited");
 }
 
-std::vector<std::string> numbered_users(size_t count) {
+// `count` logins: user1, user2, ...
+std::vector<std::string> user_logins(size_t count) {
   std::vector<std::string> out;
   for (size_t i = 1; i <= count; ++i) out.push_back("user" + std::to_string(i));
   return out;
 }
 
-std::vector<std::string> emails_of(const std::vector<std::string>& logins) {
-  std::vector<std::string> out;
-  for (const std::string& login : logins) out.push_back(login + "@example.com");
-  return out;
-}
-
-CliRun run(RunningLab& lab, const std::vector<std::string>& args) {
-  return run_cli(args, lab.env_with(kDemoSecrets));
-}
-
-std::vector<std::string> plan_args(const Workspace& w, const std::vector<std::string>& more = {}) {
-  std::vector<std::string> args{"plan", w.spec(), "--only", "nexj", "--json"};
-  args.insert(args.end(), more.begin(), more.end());
-  return args;
-}
-
-json parse_plan(const CliRun& r) {
-  INFO(r.err);
-  json doc = json::parse(r.out, nullptr, false);
-  REQUIRE_FALSE(doc.is_discarded());
-  return doc;
-}
-
-std::map<std::string, json> folder_links(const json& plan) {
-  std::map<std::string, json> out;
-  for (const json& a : plan["actions"])
-    if (a["type"] == "nexj.folder_link") out[a["address"].get<std::string>()] = a;
-  return out;
-}
-
-std::string folder_id_set_by(const json& action) {
-  for (const json& c : action["changes"])
-    if (c["field"] == "folderId") return c["after"].get<std::string>();
-  return "";
-}
-
-std::string lab_folder_id(RunningLab& lab, const std::string& smtp, const std::string& folder) {
-  std::optional<sd::lab::LabFolder> found = lab.server().state().distinguished_folder(smtp, folder);
-  if (!found) FAIL("the lab has no " << folder << " folder for " << smtp);
-  return found->id;
-}
-
-// The one "Exchange: asked ..." line of stderr.
-std::string ews_summary(const std::string& err) {
-  std::smatch m;
-  static const std::regex line(R"((^|\n)(Exchange: asked [^\n]*)\n)");
-  return std::regex_search(err, m, line) ? m[2].str() : "";
-}
-
-bool exists(const std::string& path) {
-  std::error_code ec;
-  return std::filesystem::exists(path, ec);
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// The reason every link of a user whose mailbox check failed carries.
-std::string unknown_reason(const std::string& smtp, const std::string& why) {
-  return "could not be read: the mailbox " + smtp + " could not be checked: " + why;
+// plan_args() with --json before `more`.
+std::vector<std::string> json_plan_args(const Workspace& w,
+                                        const std::vector<std::string>& more = {}) {
+  std::vector<std::string> flags{"--json"};
+  flags.insert(flags.end(), more.begin(), more.end());
+  return plan_args(w, flags);
 }
 
 struct FaultRun {
@@ -112,22 +46,22 @@ struct FaultRun {
 
 // Every link of `plan` either carries the lab's folder id or, with all the user's links, is
 // unknown with "gave up after 5 attempts: <why>": never a wrong id.
-FaultRun check_ids_or_gave_up(RunningLab& lab, const json& plan,
+FaultRun check_ids_or_gave_up(RunningLab& lab, const nlohmann::json& plan,
                               const std::vector<std::string>& logins, const std::string& why) {
-  std::map<std::string, json> links = folder_links(plan);
+  std::map<std::string, nlohmann::json> links = folder_links(plan);
   REQUIRE(links.size() == 3 * logins.size());
   FaultRun out;
   for (const std::string& login : logins) {
     const std::string smtp = login + "@example.com";
-    const json& first = links["nexj.folder_link/" + login + "/calendar"];
+    const nlohmann::json& first = links["nexj.folder_link/" + login + "/calendar"];
     const bool resolved = first["action"] == "create";
     ++(resolved ? out.resolved : out.failed);
     for (const char* folder : {"calendar", "tasks", "contacts"}) {
-      const json& a = links["nexj.folder_link/" + login + "/" + folder];
+      const nlohmann::json& a = links["nexj.folder_link/" + login + "/" + folder];
       INFO(a.dump());
       if (resolved) {
         CHECK(a["action"] == "create");
-        CHECK(folder_id_set_by(a) == lab_folder_id(lab, smtp, folder));
+        CHECK(field_after(a, "folderId") == lab_folder_id(lab, smtp, folder));
       } else {
         CHECK(a["action"] == "unknown");
         CHECK(a["reason"] == unknown_reason(smtp, "gave up after 5 attempts: " + why));
@@ -142,7 +76,7 @@ FaultRun check_ids_or_gave_up(RunningLab& lab, const json& plan,
 
 TEST_CASE("exchange faults: injected faults at 30% end in the right ids or a clear reason",
           "[e2e][exchange-e2e]") {
-  const std::vector<std::string> logins = numbered_users(32);
+  const std::vector<std::string> logins = user_logins(32);
   sd::lab::FaultOptions faults;
   faults.seed = 4;
   std::string why;           // how a user that gave up is explained
@@ -171,11 +105,11 @@ TEST_CASE("exchange faults: injected faults at 30% end in the right ids or a cle
     faults.latency = std::chrono::milliseconds(40);
     counted = false;
   }
-  RunningLab lab(directory(emails_of(logins)), faults);
+  RunningLab lab(unthrottled_directory(emails_of(logins)), faults);
   Workspace w("examples/quickstart.yaml");
   use_csv_users(w, logins);
 
-  CliRun plan = run(lab, plan_args(w, {"--ews-concurrency", "32"}));
+  CliRun plan = run_in_lab(lab, json_plan_args(w, {"--ews-concurrency", "32"}));
   INFO(plan.err);
   REQUIRE(plan.code == 0);
   FaultRun result = check_ids_or_gave_up(lab, parse_plan(plan), logins, why);
@@ -193,14 +127,14 @@ TEST_CASE("exchange faults: injected faults at 30% end in the right ids or a cle
 // it (30 s) or at the client's read timeout (60 s), and the CLI has no option to shorten either:
 // this took 92 s. The tests at the end cover stalls with a short read timeout instead.
 TEST_CASE("exchange faults: stalled answers at 30% through the CLI", "[.][exchange-stall-cli]") {
-  const std::vector<std::string> logins = numbered_users(32);
+  const std::vector<std::string> logins = user_logins(32);
   sd::lab::FaultOptions faults;
   faults.stall_rate = 0.3;
   faults.seed = 4;
-  RunningLab lab(directory(emails_of(logins)), faults);
+  RunningLab lab(unthrottled_directory(emails_of(logins)), faults);
   Workspace w("examples/quickstart.yaml");
   use_csv_users(w, logins);
-  CliRun plan = run(lab, plan_args(w, {"--ews-concurrency", "32"}));
+  CliRun plan = run_in_lab(lab, json_plan_args(w, {"--ews-concurrency", "32"}));
   INFO(plan.err);
   REQUIRE(plan.code == 0);
   CHECK(lab.server().stats().faults > 0);
@@ -236,11 +170,12 @@ TEST_CASE("exchange faults: every request failing leaves every user unknown, app
     requests = 3 * 5;
     no_answer = R"(; 15 requests got no answer \(\d+\.\d\d s waited on them in all\))";
   }
-  RunningLab lab(directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}),
-                 faults);
+  RunningLab lab(
+      unthrottled_directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}),
+      faults);
   Workspace w("examples/quickstart.yaml");
 
-  CliRun plan = run(lab, plan_args(w));
+  CliRun plan = run_in_lab(lab, json_plan_args(w));
   INFO(plan.out << plan.err);
   CHECK(plan.code == 0);
   CHECK(std::regex_match(ews_summary(plan.err),
@@ -248,7 +183,7 @@ TEST_CASE("exchange faults: every request failing leaves every user unknown, app
                                     R"(3 could not be checked; not throttled)" +
                                     no_answer)));
   if (requests) CHECK(lab.server().stats().requests == *requests);
-  json doc = parse_plan(plan);
+  nlohmann::json doc = parse_plan(plan);
   CHECK(doc["summary"]["unknown"] == 6);
   CHECK(doc["applyable"] == false);
   for (const auto& [address, a] : folder_links(doc)) {
@@ -259,7 +194,7 @@ TEST_CASE("exchange faults: every request failing leaves every user unknown, app
   }
 
   if (!and_apply) return;
-  CliRun apply = run(lab, {"apply", w.spec(), "--only", "nexj", "--auto-approve"});
+  CliRun apply = run_in_lab(lab, apply_args(w));
   INFO(apply.out << apply.err);
   CHECK(apply.code == 1);
   CHECK(contains(apply.out,
@@ -268,8 +203,8 @@ TEST_CASE("exchange faults: every request failing leaves every user unknown, app
       contains(apply.err,
                "syncdeploy: error: cannot apply: 6 objects could not be read; nothing was changed "
                "(see the plan above)\n"));
-  CHECK_FALSE(exists(w.path(kStore)));
-  CHECK_FALSE(exists(w.path(kEnvironmentFile)));
+  CHECK_FALSE(file_exists(w.path(kStore)));
+  CHECK_FALSE(file_exists(w.path(kQuickstartEnvironmentFile)));
 }
 
 namespace {
@@ -279,7 +214,7 @@ sd::EwsEndpoint endpoint(RunningLab& lab) {
   sd::EwsEndpoint e;
   e.url = "https://exch01.example.local/EWS/Exchange.asmx";
   e.ca_file = lab.server().ca_file();
-  e.user = kAccount;
+  e.user = kQuickstartServiceAccount;
   e.password = "sync-pw";
   auto connect_to = sd::http::parse_connect_to(lab.env().at("SYNCDEPLOY_CONNECT_TO"));
   REQUIRE(connect_to.ok());
@@ -299,7 +234,7 @@ struct Checked {
 
 Checked check(const std::vector<std::string>& smtps, const sd::EwsEndpoint& e) {
   std::vector<sd::MailboxToCheck> users;
-  for (const std::string& smtp : smtps) users.push_back({smtp, "EXCH01", kFolders});
+  for (const std::string& smtp : smtps) users.push_back({smtp, "EXCH01", kUserFolders});
   Checked out;
   out.report = sd::check_mailboxes(
       users, {{"EXCH01", e}}, [](const sd::EwsEndpoint& ep) { return sd::EwsClient::create(ep); },
@@ -311,11 +246,11 @@ Checked check(const std::vector<std::string>& smtps, const sd::EwsEndpoint& e) {
 
 TEST_CASE("exchange faults: stalled answers at 30% end at the read timeout, never a wrong id",
           "[e2e][exchange-e2e][exchange-faults]") {
-  const std::vector<std::string> smtps = emails_of(numbered_users(32));
+  const std::vector<std::string> smtps = emails_of(user_logins(32));
   sd::lab::FaultOptions faults;
   faults.stall_rate = 0.3;
   faults.seed = 9;
-  RunningLab lab(directory(smtps), faults);
+  RunningLab lab(unthrottled_directory(smtps), faults);
   Checked c = check(smtps, endpoint(lab));
   CHECK(c.report.asked == 32);
   CHECK(lab.server().stats().faults > 0);
@@ -325,7 +260,7 @@ TEST_CASE("exchange faults: stalled answers at 30% end at the read timeout, neve
     INFO(smtp << ": " << o.reason);
     if (o.status == sd::MailboxObservation::Status::Ok) {
       REQUIRE(o.folder_ids.size() == 3);
-      for (const std::string& folder : kFolders)
+      for (const std::string& folder : kUserFolders)
         CHECK(o.folder_ids.at(folder) ==
               lab.server().state().distinguished_folder(smtp, folder)->id);
     } else {
@@ -342,10 +277,10 @@ TEST_CASE("exchange faults: stalled answers at 30% end at the read timeout, neve
 
 TEST_CASE("exchange faults: every answer stalled: every user unknown with the timeout",
           "[e2e][exchange-e2e][exchange-faults]") {
-  const std::vector<std::string> smtps = emails_of(numbered_users(3));
+  const std::vector<std::string> smtps = emails_of(user_logins(3));
   sd::lab::FaultOptions faults;
   faults.stall_rate = 1.0;
-  RunningLab lab(directory(smtps), faults);
+  RunningLab lab(unthrottled_directory(smtps), faults);
   Checked c = check(smtps, endpoint(lab));
   CHECK(c.report.failed == 3);
   for (const std::string& smtp : smtps) {
@@ -361,10 +296,10 @@ TEST_CASE(
     "exchange faults: a server that stalls every answer is given up after 16, whatever "
     "the number of users",
     "[e2e][exchange-e2e][exchange-faults]") {
-  const std::vector<std::string> smtps = emails_of(numbered_users(1000));
+  const std::vector<std::string> smtps = emails_of(user_logins(1000));
   sd::lab::FaultOptions faults;
   faults.stall_rate = 1.0;
-  RunningLab lab(directory(smtps), faults);
+  RunningLab lab(unthrottled_directory(smtps), faults);
   const auto started = std::chrono::steady_clock::now();
   Checked c = check(smtps, endpoint(lab));
   const auto took = std::chrono::steady_clock::now() - started;
@@ -393,10 +328,10 @@ TEST_CASE(
 TEST_CASE(
     "exchange faults: a slow server: the mailbox phase ends at its deadline, the rest unknown",
     "[e2e][exchange-e2e][exchange-faults]") {
-  const std::vector<std::string> smtps = emails_of(numbered_users(200));
+  const std::vector<std::string> smtps = emails_of(user_logins(200));
   sd::lab::FaultOptions faults;
   faults.latency = 100ms;  // every answer; 4 at a time: 40 a second
-  RunningLab lab(directory(smtps), faults);
+  RunningLab lab(unthrottled_directory(smtps), faults);
   sd::EwsEndpoint e = endpoint(lab);
   e.scheduling.concurrency = 4;
   e.scheduling.deadline = std::chrono::steady_clock::now() + 1s;
@@ -429,7 +364,7 @@ TEST_CASE("exchange faults: the mailbox phase's budget scales with its work", "[
 
 TEST_CASE("exchange faults: a server that throttles every request: given up after the limit",
           "[e2e][exchange-e2e][exchange-faults]") {
-  const std::vector<std::string> smtps = emails_of(numbered_users(3));
+  const std::vector<std::string> smtps = emails_of(user_logins(3));
   sd::lab::FaultOptions faults;
   std::string why;
   SECTION("ErrorServerBusy") {
@@ -441,7 +376,7 @@ TEST_CASE("exchange faults: a server that throttles every request: given up afte
     faults.http503_rate = 1.0;
     why = "HTTP 503 Service Unavailable with Retry-After: 1";
   }
-  RunningLab lab(directory(smtps), faults);
+  RunningLab lab(unthrottled_directory(smtps), faults);
   sd::EwsEndpoint e = endpoint(lab);
   e.scheduling.max_throttled_wait = 1500ms;
   Checked c = check(smtps, e);

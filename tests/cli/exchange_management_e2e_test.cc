@@ -10,8 +10,7 @@
 
 #include "base/sqlite_database.h"
 #include "lab/state/lab_state.h"
-#include "tests/cli/apply_support.h"
-#include "tests/cli/lab_support.h"
+#include "tests/cli/exchange_support.h"
 
 using namespace sd::test;
 
@@ -35,36 +34,6 @@ std::string quickstart_directory(const std::string& more = "") {
   return fresh_directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}, more);
 }
 
-CliRun run(RunningLab& lab, const std::vector<std::string>& args) {
-  return run_cli(args, lab.env_with(kDemoSecrets));
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// "login/folder email folder_id" for every row of sync_folder_link, sorted.
-std::vector<std::string> stored_links(const std::string& store) {
-  return query_rows(store,
-                    "SELECT login || '/' || folder || ' ' || email || ' ' || "
-                    "coalesce(folder_id, 'NULL') FROM sync_folder_link ORDER BY login, folder");
-}
-
-std::string lab_link(RunningLab& lab, const std::string& login, const std::string& folder) {
-  const std::string smtp = login + "@example.com";
-  std::optional<sd::lab::LabFolder> found = lab.server().state().distinguished_folder(smtp, folder);
-  if (!found) FAIL("the lab has no " << folder << " folder for " << smtp);
-  return login + "/" + folder + " " + smtp + " " + found->id;
-}
-
-// The one "Exchange: asked ..." line of stderr, or "".
-std::string ews_summary(const std::string& err) {
-  std::istringstream in(err);
-  for (std::string line; std::getline(in, line);)
-    if (line.starts_with("Exchange: asked ")) return line;
-  return "";
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -74,7 +43,7 @@ TEST_CASE(
   RunningLab lab(quickstart_directory());
   Workspace w("examples/quickstart.yaml");
 
-  CliRun plan = run(lab, {"plan", w.spec()});
+  CliRun plan = run_in_lab(lab, {"plan", w.spec()});
   INFO(plan.out << plan.err);
   REQUIRE(plan.code == 0);
   CHECK(contains(plan.out,
@@ -92,7 +61,7 @@ TEST_CASE(
     CHECK(contains(plan.out, std::string("  + ") + address + "\n"));
   CHECK(ews_summary(plan.err).empty());  // no mailbox was asked: impersonation is not there yet
 
-  CliRun apply = run(lab, {"apply", w.spec(), "--auto-approve"});
+  CliRun apply = run_in_lab(lab, {"apply", w.spec(), "--auto-approve"});
   INFO(apply.out << apply.err);
   REQUIRE(apply.code == 0);
   CHECK(contains(apply.out,
@@ -118,11 +87,11 @@ TEST_CASE(
   // NexJ: the links carry the ids EWS gave once impersonation was granted.
   CHECK(stored_links(w.path("state/nexj-config.db")) ==
         std::vector<std::string>{
-            lab_link(lab, "akumar", "calendar"), lab_link(lab, "akumar", "tasks"),
-            lab_link(lab, "jsmith", "calendar"), lab_link(lab, "jsmith", "contacts"),
-            lab_link(lab, "jsmith", "tasks"), lab_link(lab, "mlee", "calendar")});
+            stored_link(lab, "akumar", "calendar"), stored_link(lab, "akumar", "tasks"),
+            stored_link(lab, "jsmith", "calendar"), stored_link(lab, "jsmith", "contacts"),
+            stored_link(lab, "jsmith", "tasks"), stored_link(lab, "mlee", "calendar")});
 
-  CliRun again = run(lab, {"plan", w.spec(), "--detailed-exitcode"});
+  CliRun again = run_in_lab(lab, {"plan", w.spec(), "--detailed-exitcode"});
   INFO(again.out << again.err);
   CHECK(again.code == 0);
   CHECK(contains(again.out, "No changes. quickstart matches the spec (16 objects checked).\n"));
@@ -134,7 +103,7 @@ TEST_CASE(
     "[e2e][exchange-management-e2e]") {
   RunningLab lab(quickstart_directory());
   Workspace w("examples/quickstart.yaml");
-  REQUIRE(run(lab, {"apply", w.spec(), "--auto-approve"}).code == 0);
+  REQUIRE(run_in_lab(lab, {"apply", w.spec(), "--auto-approve"}).code == 0);
 
   sd::lab::LabState& state = lab.server().state();
   sd::lab::LabThrottlingPolicy burst;
@@ -145,7 +114,7 @@ TEST_CASE(
   disabled.enabled = false;
   REQUIRE(state.set_role_assignment(disabled).ok());
 
-  CliRun diff = run(lab, {"diff", w.spec()});
+  CliRun diff = run_in_lab(lab, {"diff", w.spec()});
   INFO(diff.out << diff.err);
   CHECK(diff.code == 2);
   CHECK(contains(diff.out, "exchange.role_assignment/nexj-sync-ApplicationImpersonation"));
@@ -153,12 +122,12 @@ TEST_CASE(
   CHECK(contains(diff.out, "exchange.throttling_policy/NexJSyncPolicy"));
   CHECK(contains(diff.out, "ewsMaxBurst: live 300000, spec unlimited"));
 
-  CliRun repair = run(lab, {"apply", w.spec(), "--auto-approve"});
+  CliRun repair = run_in_lab(lab, {"apply", w.spec(), "--auto-approve"});
   INFO(repair.out << repair.err);
   CHECK(repair.code == 0);
   CHECK(contains(repair.out, "Apply complete: 2 done, 0 failed, 0 skipped.\n"));
   CHECK(state.role_assignments().at(0).enabled);
-  CHECK(run(lab, {"diff", w.spec()}).code == 0);
+  CHECK(run_in_lab(lab, {"diff", w.spec()}).code == 0);
 }
 
 TEST_CASE(
@@ -184,7 +153,7 @@ TEST_CASE(
                "jsmith) Users,OU=Groups,DC=example,DC=local'\"\n");
   w.write("quickstart.yaml", spec);
 
-  CliRun apply = run(lab, {"apply", w.spec(), "--auto-approve"});
+  CliRun apply = run_in_lab(lab, {"apply", w.spec(), "--auto-approve"});
   INFO(apply.out << apply.err);
   // mlee and akumar are outside the scope: their links are left out (exit 5), jsmith's made.
   CHECK(apply.code == 5);
@@ -199,9 +168,9 @@ TEST_CASE(
   CHECK(state.may_impersonate("nexj-sync@example.local", "jsmith@example.com"));
   CHECK_FALSE(state.may_impersonate("nexj-sync@example.local", "mlee@example.com"));
   CHECK(stored_links(w.path("state/nexj-config.db")) ==
-        std::vector<std::string>{lab_link(lab, "jsmith", "calendar"),
-                                 lab_link(lab, "jsmith", "contacts"),
-                                 lab_link(lab, "jsmith", "tasks")});
+        std::vector<std::string>{stored_link(lab, "jsmith", "calendar"),
+                                 stored_link(lab, "jsmith", "contacts"),
+                                 stored_link(lab, "jsmith", "tasks")});
 }
 
 TEST_CASE(
@@ -230,17 +199,17 @@ TEST_CASE(
       R"(^Exchange: asked 1000 mailboxes on 1 server in \d+\.\d\d s; not throttled$)");
 
   // Before: the NexJ side alone, every mailbox asked under the lab's default policy.
-  CliRun before = run(lab, {"plan", w.spec(), "--only", "nexj", "--refresh"});
+  CliRun before = run_in_lab(lab, {"plan", w.spec(), "--only", "nexj", "--refresh"});
   INFO(before.out << before.err);
   CHECK(before.code == 0);
   CHECK(std::regex_match(ews_summary(before.err), throttled));
 
-  CliRun apply = run(lab, {"apply", w.spec(), "--auto-approve"});
+  CliRun apply = run_in_lab(lab, {"apply", w.spec(), "--auto-approve"});
   INFO(apply.out << apply.err);
   REQUIRE(apply.code == 0);
   CHECK(std::regex_match(ews_summary(apply.err), not_throttled));
 
-  CliRun after = run(lab, {"plan", w.spec(), "--only", "nexj", "--refresh"});
+  CliRun after = run_in_lab(lab, {"plan", w.spec(), "--only", "nexj", "--refresh"});
   INFO(after.out << after.err);
   CHECK(after.code == 0);
   CHECK(std::regex_match(ews_summary(after.err), not_throttled));
@@ -253,7 +222,7 @@ TEST_CASE(
   RunningLab lab(quickstart_directory());
   Workspace w("examples/quickstart.yaml");
   const std::string plan_file = w.path("plan.json");
-  CliRun plan = run(lab, {"plan", w.spec(), "-out", plan_file});
+  CliRun plan = run_in_lab(lab, {"plan", w.spec(), "-out", plan_file});
   INFO(plan.out << plan.err);
   REQUIRE(plan.code == 0);
   std::string saved = *read_text(plan_file);
@@ -263,7 +232,7 @@ TEST_CASE(
     ++marked;
   CHECK(marked == 6);  // the six links, and nothing else
 
-  CliRun apply = run(lab, {"apply", plan_file});
+  CliRun apply = run_in_lab(lab, {"apply", plan_file});
   INFO(apply.out << apply.err);
   REQUIRE(apply.code == 0);
   CHECK(contains(apply.out,
@@ -271,10 +240,10 @@ TEST_CASE(
   CHECK(contains(apply.out, "Apply complete: 16 done, 0 failed, 0 skipped.\n"));
   CHECK(stored_links(w.path("state/nexj-config.db")) ==
         std::vector<std::string>{
-            lab_link(lab, "akumar", "calendar"), lab_link(lab, "akumar", "tasks"),
-            lab_link(lab, "jsmith", "calendar"), lab_link(lab, "jsmith", "contacts"),
-            lab_link(lab, "jsmith", "tasks"), lab_link(lab, "mlee", "calendar")});
-  CHECK(run(lab, {"plan", w.spec(), "--detailed-exitcode"}).code == 0);
+            stored_link(lab, "akumar", "calendar"), stored_link(lab, "akumar", "tasks"),
+            stored_link(lab, "jsmith", "calendar"), stored_link(lab, "jsmith", "contacts"),
+            stored_link(lab, "jsmith", "tasks"), stored_link(lab, "mlee", "calendar")});
+  CHECK(run_in_lab(lab, {"plan", w.spec(), "--detailed-exitcode"}).code == 0);
 }
 
 TEST_CASE(
@@ -311,7 +280,7 @@ TEST_CASE(
   CHECK(state.role_assignments().at(0).name == "nexj-sync-ApplicationImpersonation");
   CHECK(stored_links(w.path("state/nexj-config.db")).empty());  // nothing of the NexJ side
 
-  CliRun again = run(lab, {"apply", w.spec(), "--auto-approve"});
+  CliRun again = run_in_lab(lab, {"apply", w.spec(), "--auto-approve"});
   INFO(again.out << again.err);
   CHECK(again.code == 0);
   CHECK(contains(again.out, "Apply complete: 13 done, 0 failed, 0 skipped.\n"));
@@ -357,7 +326,7 @@ TEST_CASE(
   RunningLab lab(quickstart_directory());
   Workspace w("examples/quickstart.yaml");
   for (const char* kind : {"exchange.throttling_policy", "exchange.management_scope"}) {
-    CliRun plan = run(lab, {"plan", w.spec(), "--only", kind, "--only", "nexj.folder_link"});
+    CliRun plan = run_in_lab(lab, {"plan", w.spec(), "--only", kind, "--only", "nexj.folder_link"});
     INFO(kind << "\n" << plan.out << plan.err);
     CHECK(plan.code == 0);
     // The quickstart names no scope: then nothing of Exchange changes, and the mailboxes are

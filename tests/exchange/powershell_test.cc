@@ -4,8 +4,7 @@
 #include <optional>
 #include <string>
 
-using namespace sd;
-using namespace sd::ps;
+namespace sd::ps {
 
 namespace {
 
@@ -303,3 +302,5 @@ TEST_CASE("names outside [A-Za-z-] are refused", "[powershell]") {
   q.properties = {"Name}"};
   CHECK_FALSE(render_query(q).ok());
 }
+
+}  // namespace sd::ps

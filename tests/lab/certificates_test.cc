@@ -12,20 +12,14 @@
 #include <sstream>
 
 #include "runtime/http/tls_verification.h"
+#include "tests/base/result_support.h"
+#include "tests/base/temp_dir_support.h"
 
-using namespace sd;
-using namespace sd::lab;
+namespace sd::lab {
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sdcerts-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using sd::test::TempDir;
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
@@ -63,10 +57,7 @@ int verify(X509* leaf, X509* ca, const std::string& host) {
   return result;
 }
 
-template <class T>
-std::string message(const Result<T>& r) {
-  return r.ok() ? "" : r.errors().front().message;
-}
+using sd::test::message;
 
 }  // namespace
 
@@ -177,3 +168,5 @@ TEST_CASE("certificates: bad names and folders", "[certificates]") {
   CHECK(message(ensure_certificates(dir.path + "/file/certs", options))
             .rfind("cannot create the certificate folder " + dir.path + "/file/certs: ", 0) == 0);
 }
+
+}  // namespace sd::lab

@@ -13,6 +13,7 @@
 namespace sd::lab {
 namespace {
 
+using test::reopen;
 using test::TestLab;
 
 constexpr const char* kServerDn =
@@ -39,12 +40,6 @@ std::vector<std::string> aliases(const Result<std::vector<LabRecipient>>& found)
   std::vector<std::string> out;
   for (const LabRecipient& r : *found) out.push_back(r.alias);
   return out;
-}
-
-std::unique_ptr<LabState> reopen(const std::string& state_file) {
-  Result<std::unique_ptr<LabState>> opened = LabState::open(state_file, "");
-  if (!opened.ok()) FAIL(opened.errors().front().format());
-  return std::move(*opened);
 }
 
 std::unique_ptr<LabState> open_state(const test::ScratchDir& dir, std::string_view directory) {

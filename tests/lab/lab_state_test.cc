@@ -10,13 +10,8 @@
 namespace sd::lab {
 namespace {
 
+using test::reopen;
 using test::TestLab;
-
-std::unique_ptr<LabState> reopen(const std::string& state_file) {
-  Result<std::unique_ptr<LabState>> opened = LabState::open(state_file, "");
-  if (!opened.ok()) FAIL(opened.errors().front().format());
-  return std::move(*opened);
-}
 
 std::string first_error(const Status& status) {
   REQUIRE_FALSE(status.ok());

@@ -63,6 +63,12 @@ TestLab::TestLab() {
   state = std::move(*opened);
 }
 
+std::unique_ptr<lab::LabState> reopen(const std::string& state_file) {
+  Result<std::unique_ptr<lab::LabState>> opened = lab::LabState::open(state_file, "");
+  if (!opened.ok()) FAIL(opened.errors().front().format());
+  return std::move(*opened);
+}
+
 std::string ews_request(std::string_view body, std::string_view impersonate,
                         std::string_view version) {
   std::string header;

@@ -39,6 +39,9 @@ struct TestLab {
   TestLab();
 };
 
+// The state file at `state_file` opened again, as a second LabState would open it.
+[[nodiscard]] std::unique_ptr<lab::LabState> reopen(const std::string& state_file);
+
 // A request envelope: RequestServerVersion `version` (none when empty) and impersonation of
 // `impersonate` (none when empty), around `body`.
 [[nodiscard]] std::string ews_request(std::string_view body, std::string_view impersonate = {},

@@ -33,7 +33,7 @@ Outcome run(FakeExchangeAdmin& admin, const std::string& body) {
 }
 
 // The first line of the error record ("Cmdlet : message").
-std::string first_error(FakeExchangeAdmin& admin, const std::string& body) {
+std::string error_record_head(FakeExchangeAdmin& admin, const std::string& body) {
   Outcome outcome = run(admin, body);
   INFO(body);
   REQUIRE_FALSE(outcome.error.empty());
@@ -107,7 +107,8 @@ TEST_CASE("throttling parameters are the version's own set", "[ps-interpreter]")
         std::vector<std::string>{"new_throttling_policy NexJ|Regular|EwsMaxBurst=300000|"
                                  "EwsMaxConcurrency=Unlimited|EwsRechargeRate=Unlimited",
                                  "set_throttling_policy NexJ|EwsMaxSubscriptions=5000"});
-  CHECK(first_error(modern, "Set-ThrottlingPolicy -Identity 'NexJ' -EWSPercentTimeInCAS 100\n") ==
+  CHECK(error_record_head(modern,
+                          "Set-ThrottlingPolicy -Identity 'NexJ' -EWSPercentTimeInCAS 100\n") ==
         "Set-ThrottlingPolicy : A parameter cannot be found that matches parameter name "
         "'EWSPercentTimeInCAS'.");
 
@@ -119,17 +120,18 @@ TEST_CASE("throttling parameters are the version's own set", "[ps-interpreter]")
   CHECK(legacy.log ==
         std::vector<std::string>{"new_throttling_policy NexJ|Regular|"
                                  "EWSMaxConcurrency=Unlimited|EWSPercentTimeInCAS=100"});
-  CHECK(first_error(legacy, "New-ThrottlingPolicy -Name 'X' -ThrottlingPolicyScope Regular\n") ==
+  CHECK(error_record_head(legacy,
+                          "New-ThrottlingPolicy -Name 'X' -ThrottlingPolicyScope Regular\n") ==
         "New-ThrottlingPolicy : A parameter cannot be found that matches parameter name "
         "'ThrottlingPolicyScope'.");
-  CHECK(first_error(legacy, "New-ThrottlingPolicy -Name 'X' -EwsMaxBurst 5\n") ==
+  CHECK(error_record_head(legacy, "New-ThrottlingPolicy -Name 'X' -EwsMaxBurst 5\n") ==
         "New-ThrottlingPolicy : A parameter cannot be found that matches parameter name "
         "'EwsMaxBurst'.");
-  CHECK(
-      first_error(legacy, "Set-ThrottlingPolicy -Identity 'X' -EWSMaxConcurrency 'Unlimited'\n") ==
-      "Set-ThrottlingPolicy : Cannot process argument transformation on parameter "
-      "'EWSMaxConcurrency'. Cannot convert value \"Unlimited\" to type \"System.UInt32\". "
-      "Error: \"Input string was not in a correct format.\"");
+  CHECK(error_record_head(legacy,
+                          "Set-ThrottlingPolicy -Identity 'X' -EWSMaxConcurrency 'Unlimited'\n") ==
+        "Set-ThrottlingPolicy : Cannot process argument transformation on parameter "
+        "'EWSMaxConcurrency'. Cannot convert value \"Unlimited\" to type \"System.UInt32\". "
+        "Error: \"Input string was not in a correct format.\"");
 }
 
 TEST_CASE("ForEach-Object binds $_ to each object", "[ps-interpreter]") {
@@ -163,15 +165,16 @@ TEST_CASE("New-Mailbox takes its password from ConvertTo-SecureString", "[ps-int
               "-Password (ConvertTo-SecureString -String 'p''w$(x)' -AsPlainText -Force)\n")
               .error.empty());
   CHECK(admin.log == std::vector<std::string>{"new_mailbox Svc|svc|svc@example.local|p'w$(x)"});
-  CHECK(first_error(admin, "New-Mailbox -Name 'Svc2' -UserPrincipalName 'a@b' -Password 'pw'\n") ==
+  CHECK(error_record_head(admin,
+                          "New-Mailbox -Name 'Svc2' -UserPrincipalName 'a@b' -Password 'pw'\n") ==
         "New-Mailbox : Cannot process argument transformation on parameter 'Password'. Cannot "
         "convert the value of type \"System.String\" to type \"System.Security.SecureString\".");
-  CHECK(first_error(admin, "New-Mailbox -Name 'Svc'\n") ==
+  CHECK(error_record_head(admin, "New-Mailbox -Name 'Svc'\n") ==
         "New-Mailbox : Cannot process command because of one or more missing mandatory "
         "parameters: UserPrincipalName Password.");
-  CHECK(first_error(admin,
-                    "New-Mailbox -Name 'Svc' -UserPrincipalName 'svc@example.local' "
-                    "-Password (ConvertTo-SecureString -String 'x' -AsPlainText -Force)\n") ==
+  CHECK(error_record_head(admin,
+                          "New-Mailbox -Name 'Svc' -UserPrincipalName 'svc@example.local' "
+                          "-Password (ConvertTo-SecureString -String 'x' -AsPlainText -Force)\n") ==
         "New-Mailbox : The object 'Svc' already exists.");
 }
 
@@ -245,9 +248,9 @@ TEST_CASE("hostile strings stay strings, unescaped they never succeed silently",
         std::vector<std::string>{"new_management_scope x'; Remove-Mailbox -Identity 'y|Name -eq "
                                  "'$(iex)`'|"});
   FakeExchangeAdmin unescaped;
-  CHECK(first_error(unescaped,
-                    "New-ManagementScope -Name 'x'; Remove-Mailbox -Identity 'y' "
-                    "-RecipientRestrictionFilter 'a'\n") ==
+  CHECK(error_record_head(unescaped,
+                          "New-ManagementScope -Name 'x'; Remove-Mailbox -Identity 'y' "
+                          "-RecipientRestrictionFilter 'a'\n") ==
         "New-ManagementScope : Cannot process command because of one or more missing mandatory "
         "parameters: RecipientRestrictionFilter.");
   CHECK(unescaped.log.empty());
@@ -262,20 +265,20 @@ TEST_CASE("hostile strings stay strings, unescaped they never succeed silently",
 
 TEST_CASE("parameters: unknown, duplicated, positional, missing argument", "[ps-interpreter]") {
   FakeExchangeAdmin admin;
-  CHECK(first_error(admin, "Get-Mailbox -Identity 'x'\n") ==
+  CHECK(error_record_head(admin, "Get-Mailbox -Identity 'x'\n") ==
         "Get-Mailbox : A parameter cannot be found that matches parameter name 'Identity'.");
-  CHECK(first_error(admin, "Get-Mailbox -ErrorAction SilentlyContinue\n") ==
+  CHECK(error_record_head(admin, "Get-Mailbox -ErrorAction SilentlyContinue\n") ==
         "Get-Mailbox : A parameter cannot be found that matches parameter name 'ErrorAction'.");
-  CHECK(first_error(admin, "Set-ManagementScope -Identity 'a' -identity 'b'\n") ==
+  CHECK(error_record_head(admin, "Set-ManagementScope -Identity 'a' -identity 'b'\n") ==
         "Set-ManagementScope : Cannot bind parameter because parameter 'Identity' is specified "
         "more than once. To provide multiple values to parameters that can accept multiple "
         "values, use the array syntax. For example, \"-parameter value1,value2,value3\".");
-  CHECK(first_error(admin, "Get-ADPermission 'x'\n") ==
+  CHECK(error_record_head(admin, "Get-ADPermission 'x'\n") ==
         "Get-ADPermission : A positional parameter cannot be found that accepts argument 'x'.");
-  CHECK(first_error(admin, "Get-Mailbox -Filter\n") ==
+  CHECK(error_record_head(admin, "Get-Mailbox -Filter\n") ==
         "Get-Mailbox : Missing an argument for parameter 'Filter'. Specify a parameter of type "
         "'System.String' and try again.");
-  CHECK(first_error(admin, "Set-ManagementRoleAssignment -Identity 'a' -Enabled 'yes'\n") ==
+  CHECK(error_record_head(admin, "Set-ManagementRoleAssignment -Identity 'a' -Enabled 'yes'\n") ==
         "Set-ManagementRoleAssignment : Cannot process argument transformation on parameter "
         "'Enabled'. Cannot convert value \"System.String\" to type \"System.Boolean\". Boolean "
         "parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.");
@@ -292,7 +295,8 @@ TEST_CASE("role assignments: set, remove with -Confirm:$false, not found", "[ps-
               .error.empty());
   CHECK(admin.log == std::vector<std::string>{"set_role_assignment NexJ-Impersonation||disabled",
                                               "remove_role_assignment NexJ-Impersonation"});
-  CHECK(first_error(admin, "Remove-ManagementRoleAssignment -Identity 'NexJ-Impersonation'\n") ==
+  CHECK(error_record_head(admin,
+                          "Remove-ManagementRoleAssignment -Identity 'NexJ-Impersonation'\n") ==
         "Remove-ManagementRoleAssignment : PowerShell is in NonInteractive mode. Read and Prompt "
         "functionality is not available.");
   Outcome missing = run(admin, "Set-ManagementRoleAssignment -Identity 'nope' -Enabled $true\n");

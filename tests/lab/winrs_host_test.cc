@@ -17,7 +17,7 @@ using sd::test::TlsTestServer;
 
 namespace {
 
-const std::string kWhere = "WinRM https://exch01.example.local:5986/wsman: ";
+const std::string kLabWinrmPrefix = "WinRM https://exch01.example.local:5986/wsman: ";
 
 struct RunnerCall {
   std::string user, command;
@@ -201,7 +201,7 @@ TEST_CASE("winrs host: unknown shells and commands get the faults Windows gives"
       winrs.run_command("0F0F0F0F-0000-4000-8000-000000000000", "powershell", {}, {});
   REQUIRE_FALSE(command.ok());
   CHECK(command.errors().front().message ==
-        kWhere +
+        kLabWinrmPrefix +
             "The request for the Windows Remote Shell with ShellId "
             "0F0F0F0F-0000-4000-8000-000000000000 failed because the shell was not found on the "
             "server. Possible causes are: the specified ShellId is incorrect or the shell no "
@@ -213,14 +213,14 @@ TEST_CASE("winrs host: unknown shells and commands get the faults Windows gives"
   Result<wsman::ReceiveOutput> unknown = winrs.receive(shell_id, "NOT-A-COMMAND");
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.errors().front().message ==
-        kWhere +
+        kLabWinrmPrefix +
             "The Windows Remote Shell received a request to perform an operation on a command "
             "identifier that does not exist. Either the command has completed execution or the "
             "client specified an invalid command identifier. (WSManFault 2150858843)");
   Result<wsman::ReceiveOutput> no_command = winrs.receive(shell_id, "");
   REQUIRE_FALSE(no_command.ok());
   CHECK(no_command.errors().front().message ==
-        kWhere + "The parameter is incorrect. (WSManFault 87)");
+        kLabWinrmPrefix + "The parameter is incorrect. (WSManFault 87)");
   REQUIRE(winrs.delete_shell(shell_id).ok());
   Status again = winrs.delete_shell(shell_id);
   REQUIRE_FALSE(again.ok());
@@ -242,7 +242,7 @@ TEST_CASE("winrs host: a command that outlives command_timeout is terminated", "
   Result<CommandOutput> output = winrs.receive_until_done(shell_id, command_id);
   REQUIRE_FALSE(output.ok());
   CHECK(output.errors().front().message ==
-        kWhere + "the command did not finish within 300 ms; it was terminated");
+        kLabWinrmPrefix + "the command did not finish within 300 ms; it was terminated");
   CHECK(winrs.operation_timeouts() >= 1);
   CHECK(fixture.actions().back() == "Signal");
   CHECK(fixture.calls().empty());
@@ -255,7 +255,7 @@ TEST_CASE("winrs host: refused credentials and bad options name the endpoint", "
   Result<CommandOutput> output = (*shell)->run_powershell("Get-Date");
   REQUIRE_FALSE(output.ok());
   CHECK(output.errors().front().message ==
-        kWhere + "the credentials for EXAMPLE\\deploy-admin were refused (HTTP 401)");
+        kLabWinrmPrefix + "the credentials for EXAMPLE\\deploy-admin were refused (HTTP 401)");
 
   WinrsOptions plain = fixture.options();
   plain.url = "http://exch01.example.local:5985/wsman";
@@ -265,13 +265,13 @@ TEST_CASE("winrs host: refused credentials and bad options name the endpoint", "
   WinrsOptions no_user = fixture.options();
   no_user.user.clear();
   CHECK(open_winrs(no_user).errors().front().message ==
-        kWhere + "Basic authentication needs a user");
+        kLabWinrmPrefix + "Basic authentication needs a user");
   WinrsOptions missing_ca = fixture.options();
   missing_ca.ca_file = "/nonexistent/ca.pem";
   CHECK(open_winrs(missing_ca)
             .errors()
             .front()
-            .message.rfind(kWhere + "cannot read CA file /nonexistent/ca.pem", 0) == 0);
+            .message.rfind(kLabWinrmPrefix + "cannot read CA file /nonexistent/ca.pem", 0) == 0);
 }
 
 TEST_CASE("winrs: certificate authentication sends WinRM's mutual profile header", "[winrs-host]") {

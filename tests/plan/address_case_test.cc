@@ -4,18 +4,13 @@
 #include <catch2/catch.hpp>
 
 #include "plan/plan.h"
+#include "tests/plan/plan_support.h"
 
 using namespace sd;
 
 namespace {
 
-Resource link(std::string name, bool enabled = true) {
-  Resource r;
-  r.type = &types::kFolderLink;
-  r.name = std::move(name);
-  r.values = {std::string("EXCH01"), std::string("jsmith@acme.com"), enabled, Unset{}};
-  return r;
-}
+using sd::test::folder_link;
 
 ObservedResource observed(const ResourceType& type, std::string name, std::vector<Value> values) {
   ObservedResource o;
@@ -29,7 +24,7 @@ ObservedResource observed(const ResourceType& type, std::string name, std::vecto
 
 TEST_CASE("logins and Exchange identities match live names in any case", "[plan]") {
   DesiredState desired;
-  desired.resources.push_back(link("jsmith/calendar"));
+  desired.resources.push_back(folder_link("jsmith", "calendar", "jsmith@acme.com"));
   Resource policy;
   policy.type = &types::kThrottlingPolicy;
   policy.name = "NexJSyncPolicy";

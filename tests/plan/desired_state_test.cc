@@ -2,9 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/plan/plan_support.h"
+
 using namespace sd;
 
 namespace {
+
+using sd::test::field_value;
 
 SecretRef env_ref(std::string name, std::string at) {
   SecretRef ref;
@@ -89,7 +93,7 @@ Spec sketch_spec() {
   return s;
 }
 
-const SecretFingerprints kFingerprints = {
+const SecretFingerprints kSketchFingerprints = {
     {"/exchange/serviceAccount/password", "sha256:1111111111111111"},
     {"/nexj/channels/mail/password", "sha256:2222222222222222"},
 };
@@ -100,23 +104,17 @@ std::vector<std::string> addresses(const DesiredState& d) {
   return out;
 }
 
-const Resource& find(const DesiredState& d, const std::string& address) {
+const Resource& resource_at(const DesiredState& d, const std::string& address) {
   for (const Resource& r : d.resources)
     if (r.address() == address) return r;
   FAIL("no resource " << address);
   throw std::logic_error("unreachable");
 }
 
-Value field(const Resource& r, std::string_view name) {
-  int i = field_index(*r.type, name);
-  REQUIRE(i >= 0);
-  return r.values[static_cast<size_t>(i)];
-}
-
 }  // namespace
 
 TEST_CASE("the sketch compiles to one resource per object, in declaration order", "[desired]") {
-  DesiredState d = build_desired_state(sketch_spec(), kFingerprints);
+  DesiredState d = build_desired_state(sketch_spec(), kSketchFingerprints);
   CHECK(d.deployment == "acme-prod");
   CHECK(addresses(d) == std::vector<std::string>{
                             "exchange.service_account/nexj-sync",
@@ -151,39 +149,41 @@ TEST_CASE("the sketch compiles to one resource per object, in declaration order"
 
 TEST_CASE("the service account password is managed only when syncdeploy creates it", "[desired]") {
   Spec spec = sketch_spec();
-  DesiredState checked = build_desired_state(spec, kFingerprints);
+  DesiredState checked = build_desired_state(spec, kSketchFingerprints);
   const Resource& account = checked.resources[0];
   CHECK_FALSE(account.create_allowed);
-  CHECK(field(account, "upn") == Value{std::string("nexj-sync@acme.local")});
-  CHECK(is_unset(field(account, "password")));
+  CHECK(field_value(account, "upn") == Value{std::string("nexj-sync@acme.local")});
+  CHECK(is_unset(field_value(account, "password")));
 
   spec.exchange.serviceAccount.create = true;
-  DesiredState created = build_desired_state(spec, kFingerprints);
+  DesiredState created = build_desired_state(spec, kSketchFingerprints);
   CHECK(created.resources[0].create_allowed);
-  CHECK(field(created.resources[0], "password") ==
+  CHECK(field_value(created.resources[0], "password") ==
         Value{SecretValue{"${env:NEXJ_SYNC_PASSWORD}", "sha256:1111111111111111"}});
   // Without resolved secrets (graph), the reference stays and the fingerprint is empty.
   DesiredState unresolved = build_desired_state(spec, {});
-  CHECK(field(unresolved.resources[0], "password") ==
+  CHECK(field_value(unresolved.resources[0], "password") ==
         Value{SecretValue{"${env:NEXJ_SYNC_PASSWORD}", ""}});
 }
 
 TEST_CASE("rbac impersonation: scope and role assignment", "[desired]") {
-  DesiredState d = build_desired_state(sketch_spec(), kFingerprints);
-  const Resource& scope = find(d, "exchange.management_scope/NexJSyncedUsers");
-  CHECK(field(scope, "recipientFilter") == Value{std::string("MemberOfGroup -eq 'NexJ Users'")});
-  CHECK(is_unset(field(scope, "recipientRoot")));
-  const Resource& ra = find(d, "exchange.role_assignment/nexj-sync-ApplicationImpersonation");
-  CHECK(field(ra, "role") == Value{std::string("ApplicationImpersonation")});
-  CHECK(field(ra, "user") == Value{std::string("nexj-sync")});
-  CHECK(field(ra, "customRecipientWriteScope") == Value{std::string("NexJSyncedUsers")});
-  CHECK(field(ra, "enabled") == Value{true});
+  DesiredState d = build_desired_state(sketch_spec(), kSketchFingerprints);
+  const Resource& scope = resource_at(d, "exchange.management_scope/NexJSyncedUsers");
+  CHECK(field_value(scope, "recipientFilter") ==
+        Value{std::string("MemberOfGroup -eq 'NexJ Users'")});
+  CHECK(is_unset(field_value(scope, "recipientRoot")));
+  const Resource& ra =
+      resource_at(d, "exchange.role_assignment/nexj-sync-ApplicationImpersonation");
+  CHECK(field_value(ra, "role") == Value{std::string("ApplicationImpersonation")});
+  CHECK(field_value(ra, "user") == Value{std::string("nexj-sync")});
+  CHECK(field_value(ra, "customRecipientWriteScope") == Value{std::string("NexJSyncedUsers")});
+  CHECK(field_value(ra, "enabled") == Value{true});
 
   Spec unscoped = sketch_spec();
   unscoped.exchange.impersonation.scope.reset();
-  DesiredState u = build_desired_state(unscoped, kFingerprints);
+  DesiredState u = build_desired_state(unscoped, kSketchFingerprints);
   CHECK(u.resources[1].address() == "exchange.role_assignment/nexj-sync-ApplicationImpersonation");
-  CHECK(field(u.resources[1], "customRecipientWriteScope") == Value{std::string()});
+  CHECK(field_value(u.resources[1], "customRecipientWriteScope") == Value{std::string()});
   CHECK(u.resources[1].depends_on == std::vector<uint32_t>{0});
 }
 
@@ -191,94 +191,95 @@ TEST_CASE("extendedRights impersonation: the two AD rights NexJ documents", "[de
   Spec spec = sketch_spec();
   spec.exchange.impersonation.method = Impersonation::Method::ExtendedRights;
   spec.exchange.impersonation.scope.reset();
-  DesiredState d = build_desired_state(spec, kFingerprints);
+  DesiredState d = build_desired_state(spec, kSketchFingerprints);
   CHECK(d.resources[1].address() == "exchange.ad_permission/nexj-sync/ms-Exch-EPI-Impersonation");
   CHECK(d.resources[2].address() == "exchange.ad_permission/nexj-sync/ms-Exch-EPI-May-Impersonate");
-  CHECK(field(d.resources[1], "user") == Value{std::string("nexj-sync")});
-  CHECK(field(d.resources[1], "appliesTo") == Value{std::string("client access servers")});
-  CHECK(field(d.resources[2], "appliesTo") == Value{std::string("mailbox databases")});
+  CHECK(field_value(d.resources[1], "user") == Value{std::string("nexj-sync")});
+  CHECK(field_value(d.resources[1], "appliesTo") == Value{std::string("client access servers")});
+  CHECK(field_value(d.resources[2], "appliesTo") == Value{std::string("mailbox databases")});
   CHECK(d.resources[1].depends_on == std::vector<uint32_t>{0});
-  const Resource& link = find(d, "nexj.folder_link/mlee/calendar");
+  const Resource& link = resource_at(d, "nexj.folder_link/mlee/calendar");
   CHECK(link.depends_on == std::vector<uint32_t>{8, 1, 2});
 }
 
 TEST_CASE("throttling: unlimited is null, numbers are int64, unset limits are not managed",
           "[desired]") {
-  DesiredState d = build_desired_state(sketch_spec(), kFingerprints);
-  const Resource& p = find(d, "exchange.throttling_policy/NexJSyncPolicy");
-  CHECK(field(p, "ewsMaxConcurrency") == Value{NullValue{}});
-  CHECK(field(p, "ewsMaxSubscriptions") == Value{NullValue{}});
-  CHECK(field(p, "ewsMaxBurst") == Value{int64_t{500}});
-  CHECK(is_unset(field(p, "ewsRechargeRate")));
-  CHECK(is_unset(field(p, "ewsFindCountLimit")));
-  const Resource& a = find(d, "exchange.throttling_association/nexj-sync");
-  CHECK(field(a, "policy") == Value{std::string("NexJSyncPolicy")});
+  DesiredState d = build_desired_state(sketch_spec(), kSketchFingerprints);
+  const Resource& p = resource_at(d, "exchange.throttling_policy/NexJSyncPolicy");
+  CHECK(field_value(p, "ewsMaxConcurrency") == Value{NullValue{}});
+  CHECK(field_value(p, "ewsMaxSubscriptions") == Value{NullValue{}});
+  CHECK(field_value(p, "ewsMaxBurst") == Value{int64_t{500}});
+  CHECK(is_unset(field_value(p, "ewsRechargeRate")));
+  CHECK(is_unset(field_value(p, "ewsFindCountLimit")));
+  const Resource& a = resource_at(d, "exchange.throttling_association/nexj-sync");
+  CHECK(field_value(a, "policy") == Value{std::string("NexJSyncPolicy")});
 
   Spec none = sketch_spec();
   none.exchange.throttling.reset();
-  DesiredState n = build_desired_state(none, kFingerprints);
+  DesiredState n = build_desired_state(none, kSketchFingerprints);
   CHECK(n.resources.size() == d.resources.size() - 2);
 }
 
 TEST_CASE("channels: mail as given, sender from server and account, receiver anonymous",
           "[desired]") {
-  DesiredState d = build_desired_state(sketch_spec(), kFingerprints);
-  const Resource& mail = find(d, "nexj.mail_channel/Mail");
-  CHECK(field(mail, "from") == Value{std::string("crm@acme.com")});
-  CHECK(field(mail, "outPort") == Value{int64_t{587}});
-  CHECK(field(mail, "password") ==
+  DesiredState d = build_desired_state(sketch_spec(), kSketchFingerprints);
+  const Resource& mail = resource_at(d, "nexj.mail_channel/Mail");
+  CHECK(field_value(mail, "from") == Value{std::string("crm@acme.com")});
+  CHECK(field_value(mail, "outPort") == Value{int64_t{587}});
+  CHECK(field_value(mail, "password") ==
         Value{SecretValue{"${env:CRM_MAIL_PASSWORD}", "sha256:2222222222222222"}});
-  CHECK(is_unset(field(mail, "inHost")));
-  CHECK(is_unset(field(mail, "enabled")));
+  CHECK(is_unset(field_value(mail, "inHost")));
+  CHECK(is_unset(field_value(mail, "enabled")));
 
-  const Resource& sender = find(d, "nexj.http_channel/ExchangeEWSSender1");
-  CHECK(field(sender, "url") == Value{std::string("https://exch01.acme.local/EWS/Exchange.asmx")});
-  CHECK(field(sender, "authentication") == Value{std::string("basic")});
-  CHECK(field(sender, "user") == Value{std::string("nexj-sync@acme.local")});
-  CHECK(field(sender, "password") ==
+  const Resource& sender = resource_at(d, "nexj.http_channel/ExchangeEWSSender1");
+  CHECK(field_value(sender, "url") ==
+        Value{std::string("https://exch01.acme.local/EWS/Exchange.asmx")});
+  CHECK(field_value(sender, "authentication") == Value{std::string("basic")});
+  CHECK(field_value(sender, "user") == Value{std::string("nexj-sync@acme.local")});
+  CHECK(field_value(sender, "password") ==
         Value{SecretValue{"${env:NEXJ_SYNC_PASSWORD}", "sha256:1111111111111111"}});
-  CHECK(field(sender, "secure") == Value{true});
-  CHECK(field(sender, "maxSenders") == Value{int64_t{20}});
-  CHECK(is_unset(field(sender, "readTimeout")));
-  CHECK(is_unset(field(sender, "description")));
+  CHECK(field_value(sender, "secure") == Value{true});
+  CHECK(field_value(sender, "maxSenders") == Value{int64_t{20}});
+  CHECK(is_unset(field_value(sender, "readTimeout")));
+  CHECK(is_unset(field_value(sender, "description")));
 
-  const Resource& receiver = find(d, "nexj.http_channel/ExchangeEWSNotificationReceiver");
-  CHECK(field(receiver, "authentication") == Value{std::string("none")});
-  CHECK(field(receiver, "secure") == Value{true});
-  CHECK(is_unset(field(receiver, "url")));
-  CHECK(is_unset(field(receiver, "password")));
+  const Resource& receiver = resource_at(d, "nexj.http_channel/ExchangeEWSNotificationReceiver");
+  CHECK(field_value(receiver, "authentication") == Value{std::string("none")});
+  CHECK(field_value(receiver, "secure") == Value{true});
+  CHECK(is_unset(field_value(receiver, "url")));
+  CHECK(is_unset(field_value(receiver, "password")));
 
   Spec spec = sketch_spec();
   spec.exchange.serviceAccount.upn.clear();
   spec.exchange.servers[0].ewsUrl = "https://mail.acme.com/EWS/Exchange.asmx";
-  DesiredState d2 = build_desired_state(spec, kFingerprints);
-  const Resource& s2 = find(d2, "nexj.http_channel/ExchangeEWSSender1");
-  CHECK(field(s2, "user") == Value{std::string("nexj-sync")});
-  CHECK(field(s2, "url") == Value{std::string("https://mail.acme.com/EWS/Exchange.asmx")});
-  CHECK(is_unset(field(d2.resources[0], "upn")));
+  DesiredState d2 = build_desired_state(spec, kSketchFingerprints);
+  const Resource& s2 = resource_at(d2, "nexj.http_channel/ExchangeEWSSender1");
+  CHECK(field_value(s2, "user") == Value{std::string("nexj-sync")});
+  CHECK(field_value(s2, "url") == Value{std::string("https://mail.acme.com/EWS/Exchange.asmx")});
+  CHECK(is_unset(field_value(d2.resources[0], "upn")));
 }
 
 TEST_CASE("targets, global and user options", "[desired]") {
-  DesiredState d = build_desired_state(sketch_spec(), kFingerprints);
-  const Resource& t = find(d, "nexj.target/EXCH01");
-  CHECK(field(t, "host") == Value{std::string("exch01.acme.local")});
-  CHECK(field(t, "nexjUrl") == Value{std::string("https://crm.acme.local/nexj/anon")});
-  CHECK(field(t, "version") == Value{std::string("Exchange2016")});
-  CHECK(field(t, "subscription") == Value{std::string("push")});
-  CHECK(field(t, "autodiscover") == Value{true});
-  CHECK(field(t, "useInternalCAS") == Value{false});
-  CHECK(field(t, "keepItemsOlderThanDays") == Value{int64_t{365}});
-  CHECK(field(t, "sender") == Value{std::string("ExchangeEWSSender1")});
-  CHECK(field(t, "receiver") == Value{std::string("ExchangeEWSNotificationReceiver")});
-  CHECK(field(t, "enabled") == Value{true});
+  DesiredState d = build_desired_state(sketch_spec(), kSketchFingerprints);
+  const Resource& t = resource_at(d, "nexj.target/EXCH01");
+  CHECK(field_value(t, "host") == Value{std::string("exch01.acme.local")});
+  CHECK(field_value(t, "nexjUrl") == Value{std::string("https://crm.acme.local/nexj/anon")});
+  CHECK(field_value(t, "version") == Value{std::string("Exchange2016")});
+  CHECK(field_value(t, "subscription") == Value{std::string("push")});
+  CHECK(field_value(t, "autodiscover") == Value{true});
+  CHECK(field_value(t, "useInternalCAS") == Value{false});
+  CHECK(field_value(t, "keepItemsOlderThanDays") == Value{int64_t{365}});
+  CHECK(field_value(t, "sender") == Value{std::string("ExchangeEWSSender1")});
+  CHECK(field_value(t, "receiver") == Value{std::string("ExchangeEWSNotificationReceiver")});
+  CHECK(field_value(t, "enabled") == Value{true});
 
-  const Resource& g = find(d, "nexj.global_options/exchange");
-  CHECK(field(g, "realtimeSync") == Value{std::string("running")});
-  CHECK(field(g, "emailBlacklist") == Value{StringList{"^noreply@.*$"}});
-  CHECK(is_unset(field(g, "batchSyncSetup.enabled")));
-  const Resource& u = find(d, "nexj.user_options/system");
-  CHECK(field(u, "enableMeetingAlarmSynchronization") == Value{false});
-  CHECK(is_unset(field(u, "enableDisplayOfExternalContacts")));
+  const Resource& g = resource_at(d, "nexj.global_options/exchange");
+  CHECK(field_value(g, "realtimeSync") == Value{std::string("running")});
+  CHECK(field_value(g, "emailBlacklist") == Value{StringList{"^noreply@.*$"}});
+  CHECK(is_unset(field_value(g, "batchSyncSetup.enabled")));
+  const Resource& u = resource_at(d, "nexj.user_options/system");
+  CHECK(field_value(u, "enableMeetingAlarmSynchronization") == Value{false});
+  CHECK(is_unset(field_value(u, "enableDisplayOfExternalContacts")));
 
   Spec spec = sketch_spec();
   spec.nexj.channels.receiver.reset();
@@ -286,12 +287,12 @@ TEST_CASE("targets, global and user options", "[desired]") {
   spec.nexj.targets[0].nexjUrl = "https://lb.acme.local/nexj/anon";
   spec.nexj.globalOptions = GlobalOptions{};
   spec.exchange.version = ExchangeVersion::ExchangeOnline;
-  DesiredState d2 = build_desired_state(spec, kFingerprints);
-  const Resource& t2 = find(d2, "nexj.target/EXCH01");
-  CHECK(is_unset(field(t2, "receiver")));
-  CHECK(field(t2, "subscription") == Value{std::string("streaming")});
-  CHECK(field(t2, "nexjUrl") == Value{std::string("https://lb.acme.local/nexj/anon")});
-  CHECK(field(t2, "version") == Value{std::string("ExchangeOnline")});
+  DesiredState d2 = build_desired_state(spec, kSketchFingerprints);
+  const Resource& t2 = resource_at(d2, "nexj.target/EXCH01");
+  CHECK(is_unset(field_value(t2, "receiver")));
+  CHECK(field_value(t2, "subscription") == Value{std::string("streaming")});
+  CHECK(field_value(t2, "nexjUrl") == Value{std::string("https://lb.acme.local/nexj/anon")});
+  CHECK(field_value(t2, "version") == Value{std::string("ExchangeOnline")});
   // Online: no impersonation resources, so the sender comes right after the mail channel.
   CHECK(d2.resources[4].address() == "nexj.http_channel/ExchangeEWSSender1");
   CHECK(t2.depends_on == std::vector<uint32_t>{4});
@@ -302,15 +303,15 @@ TEST_CASE("folder links: calendar, tasks, contacts per user", "[desired]") {
   Spec spec = sketch_spec();
   spec.users.list.push_back(
       {"csv1", "csv1@acme.com", "EXCH01", static_cast<FolderSet>(6), {1, 2}, ""});
-  DesiredState d = build_desired_state(spec, kFingerprints);
-  const Resource& link = find(d, "nexj.folder_link/jsmith/contacts");
+  DesiredState d = build_desired_state(spec, kSketchFingerprints);
+  const Resource& link = resource_at(d, "nexj.folder_link/jsmith/contacts");
   CHECK(link.values ==
         std::vector<Value>{std::string("EXCH01"), std::string("jsmith@acme.com"), true, Unset{}});
   // A CSV user (its target filled by the parser); its links have no spec pointer.
   const Resource& tasks = d.resources[d.resources.size() - 2];
   CHECK(tasks.address() == "nexj.folder_link/csv1/tasks");
   CHECK(d.resources.back().address() == "nexj.folder_link/csv1/contacts");
-  CHECK(field(tasks, "target") == Value{std::string("EXCH01")});
+  CHECK(field_value(tasks, "target") == Value{std::string("EXCH01")});
   CHECK(tasks.at.empty());
   CHECK(tasks.depends_on == std::vector<uint32_t>{8, 2});
 }

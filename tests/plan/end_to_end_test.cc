@@ -14,10 +14,13 @@
 #include "spec/semantic_rules.h"
 #include "spec/spec_reader.h"
 #include "spec/users_csv.h"
+#include "tests/plan/plan_support.h"
 
 using namespace sd;
 
 namespace {
+
+using sd::test::field_value;
 
 struct Loaded {
   Document doc;
@@ -54,7 +57,7 @@ std::string edit(std::string text, std::string_view from, std::string_view to) {
   return text.replace(at, from.size(), to);
 }
 
-const Resource* find(const DesiredState& d, std::string_view address) {
+const Resource* find_resource(const DesiredState& d, std::string_view address) {
   for (const Resource& r : d.resources)
     if (r.address() == address) return &r;
   return nullptr;
@@ -65,12 +68,6 @@ uint32_t index_of(const DesiredState& d, std::string_view address) {
     if (d.resources[i].address() == address) return static_cast<uint32_t>(i);
   FAIL("no resource " << address);
   return 0;
-}
-
-Value field(const Resource& r, std::string_view name) {
-  int i = field_index(*r.type, name);
-  REQUIRE(i >= 0);
-  return r.values[static_cast<size_t>(i)];
 }
 
 // The smallest Exchange Online deployment: streaming targets (with autodiscover and
@@ -163,7 +160,7 @@ TEST_CASE("end to end: a minimal Exchange Online spec is valid and manages no im
     CHECK(r.type != &types::kManagementScope);
   }
   // With nothing to wait for on the Exchange side, a link needs its target only.
-  const Resource* link = find(d, "nexj.folder_link/jsmith/calendar");
+  const Resource* link = find_resource(d, "nexj.folder_link/jsmith/calendar");
   REQUIRE(link);
   CHECK(link->depends_on == std::vector<uint32_t>{index_of(d, "nexj.target/EXO")});
 }
@@ -197,12 +194,13 @@ TEST_CASE("end to end: on premises, no impersonation block means rbac over the o
 
   DesiredState d = build_desired_state(l.spec, {});
   // The name is the account without its domain (ACME\nexj-sync -> nexj-sync).
-  const Resource* ra = find(d, "exchange.role_assignment/nexj-sync-ApplicationImpersonation");
+  const Resource* ra =
+      find_resource(d, "exchange.role_assignment/nexj-sync-ApplicationImpersonation");
   REQUIRE(ra);
-  CHECK(field(*ra, "user") == Value{std::string("ACME\\nexj-sync")});
-  CHECK(field(*ra, "customRecipientWriteScope") == Value{std::string()});
+  CHECK(field_value(*ra, "user") == Value{std::string("ACME\\nexj-sync")});
+  CHECK(field_value(*ra, "customRecipientWriteScope") == Value{std::string()});
   const uint32_t ra_index = index_of(d, ra->address());
-  const Resource* link = find(d, "nexj.folder_link/mlee/tasks");
+  const Resource* link = find_resource(d, "nexj.folder_link/mlee/tasks");
   REQUIRE(link);
   CHECK(link->depends_on == std::vector<uint32_t>{index_of(d, "nexj.target/EXCH01"), ra_index});
 }
@@ -225,7 +223,7 @@ TEST_CASE("end to end: the derived role assignment name is checked like a writte
       edit(spec, "  servers:\n", "  impersonation:\n    assignmentName: NexJ-Sync\n  servers:\n");
   Loaded named = load(spec, {"login,email\n"});
   CHECK(named.errors == "");
-  CHECK(find(build_desired_state(named.spec, {}), "exchange.role_assignment/NexJ-Sync"));
+  CHECK(find_resource(build_desired_state(named.spec, {}), "exchange.role_assignment/NexJ-Sync"));
 
   spec = edit(std::string(kOnPremises), R"(identity: ACME\nexj-sync)", "identity: nexj+sync");
   CHECK(load(spec, {"login,email\n"}).errors ==
@@ -243,12 +241,13 @@ TEST_CASE("end to end: default URLs (anonymousUrl, ewsUrl, a target's nexjUrl)",
   REQUIRE(l.errors == "");
   CHECK(l.spec.nexj.anonymousUrl == "https://crm.acme.local/nexj/anon");
   DesiredState d = build_desired_state(l.spec, {});
-  const Resource* target = find(d, "nexj.target/EXCH01");
+  const Resource* target = find_resource(d, "nexj.target/EXCH01");
   REQUIRE(target);
-  CHECK(field(*target, "nexjUrl") == Value{std::string("https://crm.acme.local/nexj/anon")});
-  const Resource* sender = find(d, "nexj.http_channel/ExchangeEWSSender1");
+  CHECK(field_value(*target, "nexjUrl") == Value{std::string("https://crm.acme.local/nexj/anon")});
+  const Resource* sender = find_resource(d, "nexj.http_channel/ExchangeEWSSender1");
   REQUIRE(sender);
-  CHECK(field(*sender, "url") == Value{std::string("https://exch01.acme.local/EWS/Exchange.asmx")});
+  CHECK(field_value(*sender, "url") ==
+        Value{std::string("https://exch01.acme.local/EWS/Exchange.asmx")});
 
   // A written anonymousUrl is the target's default.
   std::string spec =
@@ -257,9 +256,9 @@ TEST_CASE("end to end: default URLs (anonymousUrl, ewsUrl, a target's nexjUrl)",
   Loaded anon = load(spec, {"login,email\n"});
   REQUIRE(anon.errors == "");
   DesiredState d2 = build_desired_state(anon.spec, {});
-  target = find(d2, "nexj.target/EXCH01");
+  target = find_resource(d2, "nexj.target/EXCH01");
   REQUIRE(target);
-  CHECK(field(*target, "nexjUrl") == Value{std::string("https://lb.acme.local/anon")});
+  CHECK(field_value(*target, "nexjUrl") == Value{std::string("https://lb.acme.local/anon")});
 }
 
 TEST_CASE("end to end: a push URL Exchange cannot reach is reported where it is written", "[e2e]") {
@@ -293,9 +292,9 @@ TEST_CASE("end to end: with one target, users.defaults.target is that target", "
   REQUIRE(l.spec.users.list.size() == 2);
   for (const User& u : l.spec.users.list) CHECK(u.target == "EXCH01");
   DesiredState d = build_desired_state(l.spec, {});
-  const Resource* link = find(d, "nexj.folder_link/mlee/calendar");
+  const Resource* link = find_resource(d, "nexj.folder_link/mlee/calendar");
   REQUIRE(link);
-  CHECK(field(*link, "target") == Value{std::string("EXCH01")});
+  CHECK(field_value(*link, "target") == Value{std::string("EXCH01")});
   CHECK(link->depends_on.front() == index_of(d, "nexj.target/EXCH01"));
 }
 

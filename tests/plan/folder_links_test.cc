@@ -5,28 +5,15 @@
 #include <catch2/catch.hpp>
 
 #include "plan/plan.h"
+#include "tests/plan/plan_support.h"
 
 using namespace sd;
 
 namespace {
 
-Resource link(const std::string& login, const std::string& folder, const std::string& email,
-              const std::string& target = "EXCH01") {
-  Resource r;
-  r.type = &types::kFolderLink;
-  r.name = login + "/" + folder;
-  r.values = {target, email, true, Unset{}};
-  return r;
-}
-
-ObservedResource live_link(const std::string& name, const std::string& email, Value folder_id,
-                           const std::string& target = "EXCH01") {
-  ObservedResource o;
-  o.type = &types::kFolderLink;
-  o.name = name;
-  o.values = {target, email, true, std::move(folder_id)};
-  return o;
-}
+using sd::test::folder_id_field;
+using sd::test::folder_link;
+using sd::test::live_folder_link;
 
 std::vector<std::string> emails(const std::vector<MailboxToCheck>& users) {
   std::vector<std::string> out;
@@ -40,8 +27,6 @@ MailboxObservation answered(std::map<std::string, std::string, std::less<>> ids)
   m.folder_ids = std::move(ids);
   return m;
 }
-
-const size_t kFolderId = static_cast<size_t>(field_index(types::kFolderLink, "folderId"));
 
 // The one change of `address` in `plan`, as "field: before -> after".
 std::vector<std::string> changes_of(const Plan& plan, const std::string& address) {
@@ -61,18 +46,18 @@ std::vector<std::string> changes_of(const Plan& plan, const std::string& address
 
 TEST_CASE("folder links: only users whose links need a folder id are asked", "[mailboxes]") {
   DesiredState d;
-  d.resources = {link("new", "calendar", "new@acme.com"),
-                 link("known", "calendar", "known@acme.com"),
-                 link("noid", "calendar", "noid@acme.com"),
-                 link("moved", "calendar", "moved@acme.com"),
-                 link("retarget", "calendar", "retarget@acme.com", "EXCH02"),
-                 link("known", "tasks", "known@acme.com")};
+  d.resources = {folder_link("new", "calendar", "new@acme.com"),
+                 folder_link("known", "calendar", "known@acme.com"),
+                 folder_link("noid", "calendar", "noid@acme.com"),
+                 folder_link("moved", "calendar", "moved@acme.com"),
+                 folder_link("retarget", "calendar", "retarget@acme.com", "EXCH02"),
+                 folder_link("known", "tasks", "known@acme.com")};
   ObservedState o;
-  o.resources = {live_link("known/calendar", "KNOWN@acme.com", std::string("AAMk1")),
-                 live_link("known/tasks", "known@acme.com", std::string("AAMk2")),
-                 live_link("noid/calendar", "noid@acme.com", Unset{}),
-                 live_link("moved/calendar", "old-address@acme.com", std::string("AAMk3")),
-                 live_link("retarget/calendar", "retarget@acme.com", std::string("AAMk4"))};
+  o.resources = {live_folder_link("known/calendar", "KNOWN@acme.com", std::string("AAMk1")),
+                 live_folder_link("known/tasks", "known@acme.com", std::string("AAMk2")),
+                 live_folder_link("noid/calendar", "noid@acme.com", Unset{}),
+                 live_folder_link("moved/calendar", "old-address@acme.com", std::string("AAMk3")),
+                 live_folder_link("retarget/calendar", "retarget@acme.com", std::string("AAMk4"))};
   o.index();
   CHECK(emails(mailboxes_to_check(d, o, false)) ==
         std::vector<std::string>{"new@acme.com", "noid@acme.com", "moved@acme.com",
@@ -88,31 +73,33 @@ TEST_CASE("folder links: only users whose links need a folder id are asked", "[m
 
 TEST_CASE("folder links: the folder id is known at apply, from the mailbox's answer",
           "[mailboxes]") {
-  CHECK(types::kFolderLink.fields[kFolderId].known_at_apply);
-  CHECK(types::kFolderLink.fields[kFolderId].belongs_to == "email");
-  const Resource made = link("jsmith", "calendar", "JSmith@acme.com");
+  CHECK(types::kFolderLink.fields[folder_id_field()].known_at_apply);
+  CHECK(types::kFolderLink.fields[folder_id_field()].belongs_to == "email");
+  const Resource made = folder_link("jsmith", "calendar", "JSmith@acme.com");
   ObservedState o;
   // Not asked: not managed, whatever is live.
-  CHECK(is_unset(known_at_apply_value(made, kFolderId, nullptr, o)));
+  CHECK(is_unset(known_at_apply_value(made, folder_id_field(), nullptr, o)));
   o.mailboxes["jsmith@acme.com"] = answered({{"calendar", "AAMkCal="}});
-  CHECK(known_at_apply_value(made, kFolderId, nullptr, o) == Value(std::string("AAMkCal=")));
+  CHECK(known_at_apply_value(made, folder_id_field(), nullptr, o) ==
+        Value(std::string("AAMkCal=")));
   // The other fields are the spec's, never known at apply.
   CHECK(is_unset(known_at_apply_value(made, 0, nullptr, o)));
   // An answer without that folder, or a user who cannot sync: nothing is known.
   o.mailboxes["jsmith@acme.com"] = answered({{"tasks", "AAMkTask="}});
-  CHECK(is_unset(known_at_apply_value(made, kFolderId, nullptr, o)));
+  CHECK(is_unset(known_at_apply_value(made, folder_id_field(), nullptr, o)));
 }
 
 TEST_CASE("folder links: a link moving to another mailbox never keeps the old one's id",
           "[mailboxes]") {
   DesiredState d;
-  d.resources = {link("moved", "calendar", "new-address@acme.com"),
-                 link("alias", "calendar", "alias@acme.com"),
-                 link("stays", "calendar", "stays@acme.com", "EXCH02")};
+  d.resources = {folder_link("moved", "calendar", "new-address@acme.com"),
+                 folder_link("alias", "calendar", "alias@acme.com"),
+                 folder_link("stays", "calendar", "stays@acme.com", "EXCH02")};
   ObservedState o;
-  o.resources = {live_link("moved/calendar", "old-address@acme.com", std::string("AAMkOld=")),
-                 live_link("alias/calendar", "primary@acme.com", std::string("AAMkSame=")),
-                 live_link("stays/calendar", "stays@acme.com", std::string("AAMkStays="))};
+  o.resources = {
+      live_folder_link("moved/calendar", "old-address@acme.com", std::string("AAMkOld=")),
+      live_folder_link("alias/calendar", "primary@acme.com", std::string("AAMkSame=")),
+      live_folder_link("stays/calendar", "stays@acme.com", std::string("AAMkStays="))};
   // Nobody answered: the moved links state no id (the old mailbox's would be wrong), the
   // retargeted one keeps its own (the same mailbox through another server).
   Plan unanswered = make_plan(d, o, {});

@@ -6,7 +6,7 @@ using namespace sd;
 
 namespace {
 
-std::string errors_of(std::string_view text) {
+std::string observed_state_errors(std::string_view text) {
   auto state = parse_observed_state("obs.json", text);
   REQUIRE_FALSE(state.ok());
   return format_all(state.errors());
@@ -177,62 +177,64 @@ TEST_CASE("observed state: defaults of a minimal file", "[observed]") {
 }
 
 TEST_CASE("observed state: malformed files are rejected with file and JSON path", "[observed]") {
-  CHECK(errors_of("{\"format_version\": \"1\",\n \"resources\": [}") ==
+  CHECK(observed_state_errors("{\"format_version\": \"1\",\n \"resources\": [}") ==
         "obs.json:2:16: error: not valid JSON: syntax error while parsing value - unexpected '}'; "
         "expected '[', '{', or a literal\n");
-  CHECK(errors_of("") ==
+  CHECK(observed_state_errors("") ==
         "obs.json:1:1: error: not valid JSON: syntax error while parsing value - unexpected end "
         "of input; expected '[', '{', or a literal\n");
-  CHECK(errors_of("[]") ==
+  CHECK(observed_state_errors("[]") ==
         "obs.json: error: expected a JSON object at the top level, found an array\n");
-  CHECK(errors_of(R"({"format_version": "2", "resources": []})") ==
+  CHECK(observed_state_errors(R"({"format_version": "2", "resources": []})") ==
         "obs.json: error: unsupported format_version \"2\"; this reader understands \"1\" "
         "(format_version)\n");
-  CHECK(errors_of(R"({"format_version": 1, "resources": []})") ==
+  CHECK(observed_state_errors(R"({"format_version": 1, "resources": []})") ==
         "obs.json: error: unsupported format_version 1; this reader understands \"1\" "
         "(format_version)\n");
-  CHECK(errors_of(R"({"format_version": "1"})") ==
+  CHECK(observed_state_errors(R"({"format_version": "1"})") ==
         "obs.json: error: resources is missing; write \"resources\": [] when nothing was found "
         "(resources)\n");
-  CHECK(errors_of(R"({"format_version": "1", "resources": [], "extra": 1})") ==
+  CHECK(observed_state_errors(R"({"format_version": "1", "resources": [], "extra": 1})") ==
         "obs.json: error: unknown key \"extra\"; expected format_version, resources, "
         "failed_types or unread_types (extra)\n");
-  CHECK(errors_of(with_resource(R"({"address": "nexj.widget/x"})")) ==
+  CHECK(observed_state_errors(with_resource(R"({"address": "nexj.widget/x"})")) ==
         "obs.json: error: unknown resource type \"nexj.widget\" (resources[0].address)\n");
-  CHECK(errors_of(with_resource(R"({"address": "nexj.target"})")) ==
+  CHECK(observed_state_errors(with_resource(R"({"address": "nexj.target"})")) ==
         "obs.json: error: expected an address like \"nexj.target/EXCH01\", found "
         "\"nexj.target\" (resources[0].address)\n");
-  CHECK(errors_of(with_resource(R"({"status": "present"})")) ==
+  CHECK(observed_state_errors(with_resource(R"({"status": "present"})")) ==
         "obs.json: error: address is missing (resources[0].address)\n");
-  CHECK(errors_of(with_resource(R"({"address": "nexj.target/A", "status": "gone"})")) ==
+  CHECK(observed_state_errors(with_resource(R"({"address": "nexj.target/A", "status": "gone"})")) ==
         "obs.json: error: expected \"present\", \"absent\" or \"unknown\", found \"gone\" "
         "(resources[0].status)\n");
-  CHECK(errors_of(with_resource(R"({"address": "nexj.target/A", "attributes": {"hots": "x"}})")) ==
+  CHECK(observed_state_errors(
+            with_resource(R"({"address": "nexj.target/A", "attributes": {"hots": "x"}})")) ==
         "obs.json: error: unknown attribute \"hots\" for nexj.target; expected one of: host, "
         "nexjUrl, version, subscription, autodiscover, useInternalCAS, keepItemsOlderThanDays, "
         "sender, receiver, enabled (resources[0].attributes.hots)\n");
-  CHECK(errors_of(with_resource(
+  CHECK(observed_state_errors(with_resource(
             R"({"address": "nexj.target/A", "attributes": {"host": {"a": 1}, "enabled": 1.5}})")) ==
         "obs.json: error: expected a string, integer, boolean or null, found a fractional number "
         "(resources[0].attributes.enabled)\n"
         "obs.json: error: expected a string, integer, boolean or null, found an object "
         "(resources[0].attributes.host)\n");
-  CHECK(errors_of(with_resource(
+  CHECK(observed_state_errors(with_resource(
             R"({"address": "nexj.http_channel/S", "attributes": {"password": "hunter2"}})")) ==
         "obs.json: error: expected {\"sensitive\": true, \"fingerprint\": \"...\"} or null, found "
         "a string (resources[0].attributes.password)\n");
-  CHECK(errors_of(with_resource(R"({"address": "exchange.throttling_policy/P",
+  CHECK(observed_state_errors(with_resource(R"({"address": "exchange.throttling_policy/P",
                                     "attributes": {"ewsMaxBurst": "lots"}})")) ==
         "obs.json: error: expected an integer, \"unlimited\" or null, found a string "
         "(resources[0].attributes.ewsMaxBurst)\n");
-  CHECK(errors_of(with_resource(
+  CHECK(observed_state_errors(with_resource(
             R"({"address": "nexj.target/A", "status": "absent", "attributes": {}})")) ==
         "obs.json: error: only a present resource has attributes (status is \"absent\") "
         "(resources[0].attributes)\n");
-  CHECK(errors_of(with_resource(R"({"address": "nexj.target/A"}, {"address": "nexj.target/A"})")) ==
+  CHECK(observed_state_errors(
+            with_resource(R"({"address": "nexj.target/A"}, {"address": "nexj.target/A"})")) ==
         "obs.json: error: duplicate address \"nexj.target/A\" (first at resources[0]) "
         "(resources[1].address)\n");
-  CHECK(errors_of(R"({"format_version": "1", "resources": [],
+  CHECK(observed_state_errors(R"({"format_version": "1", "resources": [],
                       "failed_types": {"nexj.widget": "x", "nexj.target": 3},
                       "unread_types": ["nexj.folder_link", 7]})") ==
         "obs.json: error: expected the error as a string, found an integer "
@@ -255,20 +257,22 @@ TEST_CASE("observed state: nesting past 64 levels is refused where it starts, ne
           "[observed]") {
   // 100,000 levels overflowed the stack while the error message printed the value.
   const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
-  CHECK(errors_of("{\"format_version\": " + deep + ", \"resources\": []}") ==
+  CHECK(observed_state_errors("{\"format_version\": " + deep + ", \"resources\": []}") ==
         "obs.json:1:83: error: nesting is deeper than 64 levels\n");
   // Brackets inside strings do not count; 64 levels are still read.
   std::string ok_depth = std::string(63, '[') + "\"[[[{{{\"" + std::string(63, ']');
-  CHECK(errors_of("{\"format_version\": \"1\", \"resources\": [], \"x\": " + ok_depth + "}")
-            .find("nesting") == std::string::npos);
+  const std::string within =
+      "{\"format_version\": \"1\", \"resources\": [], \"x\": " + ok_depth + "}";
+  CHECK(observed_state_errors(within).find("nesting") == std::string::npos);
 }
 
 TEST_CASE("observed state: a bad value is quoted in short, never whole", "[observed]") {
   const std::string huge(1'000'000, 'v');
-  std::string message = errors_of("{\"format_version\": \"" + huge + "\", \"resources\": []}");
+  std::string message =
+      observed_state_errors("{\"format_version\": \"" + huge + "\", \"resources\": []}");
   CHECK(message == "obs.json: error: unsupported format_version \"" + std::string(40, 'v') +
                        "…\"; this reader understands \"1\" (format_version)\n");
-  CHECK(errors_of("{\"format_version\": [1, 2, 3], \"resources\": []}") ==
+  CHECK(observed_state_errors("{\"format_version\": [1, 2, 3], \"resources\": []}") ==
         "obs.json: error: unsupported format_version an array; this reader understands \"1\" "
         "(format_version)\n");
 }

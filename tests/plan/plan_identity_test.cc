@@ -5,15 +5,18 @@
 #include <catch2/catch.hpp>
 
 #include "base/digest.h"
+#include "tests/plan/plan_support.h"
 
 using namespace sd;
 
 namespace {
 
+using sd::test::action_for;
+
 constexpr size_t kHost = 0, kSender = 7, kEnabled = 9;  // kTarget fields
 constexpr size_t kPassword = 4;                         // kHttpChannel field
 
-Resource target(const std::string& name, const std::string& host) {
+Resource enabled_target(const std::string& name, const std::string& host) {
   Resource r;
   r.type = &types::kTarget;
   r.name = name;
@@ -52,8 +55,8 @@ struct Inputs {
 Inputs inputs() {
   Inputs in;
   in.desired.deployment = "acme";
-  in.desired.resources = {channel("sha256:1111111111111111"), target("EXCH01", "exch01"),
-                          target("EXCH02", "exch02")};
+  in.desired.resources = {channel("sha256:1111111111111111"), enabled_target("EXCH01", "exch01"),
+                          enabled_target("EXCH02", "exch02")};
   in.desired.resources[1].depends_on = {0};
   in.observed.resources.push_back(seen(in.desired.resources[0]));
   in.observed.resources.push_back(seen(in.desired.resources[1]));
@@ -67,13 +70,6 @@ Plan plan_of(Inputs in, std::string digest = "sha256:00ff") {
   return p;
 }
 
-const Action& action(const Plan& p, const std::string& address) {
-  for (const Action& a : p.actions)
-    if (a.address() == address) return a;
-  FAIL("no action for " << address);
-  throw std::logic_error("unreachable");
-}
-
 bool is_short_digest(const std::string& s) {
   return is_fingerprint(s);
 }
@@ -82,9 +78,10 @@ bool is_short_digest(const std::string& s) {
 
 TEST_CASE("observed fingerprint: absent, unknown, or a digest of the values", "[plan_identity]") {
   Plan p = plan_of(inputs());
-  CHECK(observed_fingerprint(p, action(p, "nexj.target/EXCH02")) == "absent");
-  const std::string channel_fp = observed_fingerprint(p, action(p, "nexj.http_channel/Sender1"));
-  const std::string target_fp = observed_fingerprint(p, action(p, "nexj.target/EXCH01"));
+  CHECK(observed_fingerprint(p, action_for(p, "nexj.target/EXCH02")) == "absent");
+  const std::string channel_fp =
+      observed_fingerprint(p, action_for(p, "nexj.http_channel/Sender1"));
+  const std::string target_fp = observed_fingerprint(p, action_for(p, "nexj.target/EXCH01"));
   CHECK(is_short_digest(channel_fp));
   CHECK(is_short_digest(target_fp));
   CHECK(channel_fp != target_fp);
@@ -97,8 +94,10 @@ TEST_CASE("observed fingerprint: absent, unknown, or a digest of the values", "[
   gone.presence = Presence::Absent;
   in.observed.resources.push_back(gone);
   Plan with_absent = plan_of(std::move(in));
-  CHECK(observed_fingerprint(with_absent, action(with_absent, "nexj.target/EXCH02")) == "absent");
-  CHECK(observed_fingerprint(with_absent, action(with_absent, "nexj.target/EXCH01")) == target_fp);
+  CHECK(observed_fingerprint(with_absent, action_for(with_absent, "nexj.target/EXCH02")) ==
+        "absent");
+  CHECK(observed_fingerprint(with_absent, action_for(with_absent, "nexj.target/EXCH01")) ==
+        target_fp);
 
   // Unknown: an object that could not be read, or a whole type that failed.
   in = inputs();
@@ -107,8 +106,9 @@ TEST_CASE("observed fingerprint: absent, unknown, or a digest of the values", "[
   in.observed.failed_types["nexj.http_channel"] = "access denied";
   in.observed.resources.erase(in.observed.resources.begin());
   Plan unknown = plan_of(std::move(in));
-  CHECK(observed_fingerprint(unknown, action(unknown, "nexj.target/EXCH01")) == "unknown");
-  CHECK(observed_fingerprint(unknown, action(unknown, "nexj.http_channel/Sender1")) == "unknown");
+  CHECK(observed_fingerprint(unknown, action_for(unknown, "nexj.target/EXCH01")) == "unknown");
+  CHECK(observed_fingerprint(unknown, action_for(unknown, "nexj.http_channel/Sender1")) ==
+        "unknown");
 }
 
 TEST_CASE("observed fingerprint: the documented serialization", "[plan_identity]") {
@@ -130,21 +130,21 @@ TEST_CASE("observed fingerprint: the documented serialization", "[plan_identity]
       sha.add_part("u");
     }
   }
-  CHECK(observed_fingerprint(p, action(p, "nexj.target/EXCH01")) ==
+  CHECK(observed_fingerprint(p, action_for(p, "nexj.target/EXCH01")) ==
         "sha256:" + sha.hex().substr(0, 16));
 }
 
 TEST_CASE("observed fingerprint: every value change shows, nothing else does", "[plan_identity]") {
   const Plan base = plan_of(inputs());
-  const std::string target_fp = observed_fingerprint(base, action(base, "nexj.target/EXCH01"));
+  const std::string target_fp = observed_fingerprint(base, action_for(base, "nexj.target/EXCH01"));
   const std::string channel_fp =
-      observed_fingerprint(base, action(base, "nexj.http_channel/Sender1"));
+      observed_fingerprint(base, action_for(base, "nexj.http_channel/Sender1"));
 
   auto target_with = [](size_t field, Value v) {
     Inputs in = inputs();
     in.observed.resources[1].values[field] = std::move(v);
     Plan p = plan_of(std::move(in));
-    return observed_fingerprint(p, action(p, "nexj.target/EXCH01"));
+    return observed_fingerprint(p, action_for(p, "nexj.target/EXCH01"));
   };
   CHECK(target_with(kHost, std::string("old-host")) == target_fp);  // same value, same print
   CHECK(target_with(kHost, std::string("OLD-HOST")) != target_fp);  // case is a change here
@@ -161,7 +161,7 @@ TEST_CASE("observed fingerprint: every value change shows, nothing else does", "
     Inputs in = inputs();
     in.observed.resources[0].values[kPassword] = std::move(v);
     Plan p = plan_of(std::move(in));
-    return observed_fingerprint(p, action(p, "nexj.http_channel/Sender1"));
+    return observed_fingerprint(p, action_for(p, "nexj.http_channel/Sender1"));
   };
   CHECK(channel_with({"", "sha256:1111111111111111"}) == channel_fp);
   CHECK(channel_with({"${env:OTHER}", "sha256:1111111111111111"}) == channel_fp);
@@ -173,13 +173,13 @@ TEST_CASE("observed fingerprint: every value change shows, nothing else does", "
   in.observed.resources[1].name = "exch01";
   in.desired.resources[1].name = "exch01";
   Plan renamed = plan_of(std::move(in));
-  CHECK(observed_fingerprint(renamed, action(renamed, "nexj.target/exch01")) != target_fp);
+  CHECK(observed_fingerprint(renamed, action_for(renamed, "nexj.target/exch01")) != target_fp);
 }
 
 TEST_CASE("action fingerprint: kind, address, new values and what was seen", "[plan_identity]") {
   const Plan base = plan_of(inputs());
   auto fp = [](const Plan& p, const std::string& address) {
-    return action_fingerprint(p, action(p, address));
+    return action_fingerprint(p, action_for(p, address));
   };
   const std::string update = fp(base, "nexj.target/EXCH01");
   const std::string create = fp(base, "nexj.target/EXCH02");
@@ -189,7 +189,7 @@ TEST_CASE("action fingerprint: kind, address, new values and what was seen", "[p
   CHECK(fp(plan_of(inputs()), "nexj.target/EXCH01") == update);  // stable
 
   // The two-argument form is the same computation.
-  const Action& a = action(base, "nexj.target/EXCH01");
+  const Action& a = action_for(base, "nexj.target/EXCH01");
   CHECK(action_fingerprint(a, observed_fingerprint(base, a)) == update);
 
   // What the spec wants changed.
@@ -210,7 +210,7 @@ TEST_CASE("action fingerprint: kind, address, new values and what was seen", "[p
   in = inputs();
   in.observed.resources[1].values[kHost] = std::string("older-host");
   Plan other = plan_of(std::move(in));
-  CHECK(action(other, "nexj.target/EXCH01").kind == ActionKind::Update);
+  CHECK(action_for(other, "nexj.target/EXCH01").kind == ActionKind::Update);
   CHECK(fp(other, "nexj.target/EXCH01") != update);
   // ... while the other actions still agree.
   CHECK(fp(other, "nexj.target/EXCH02") == create);

@@ -4,28 +4,16 @@
 #include <catch2/catch.hpp>
 
 #include "plan/plan.h"
+#include "tests/plan/plan_support.h"
 
 using namespace sd;
 
 namespace {
 
-const int kFolderId = field_index(types::kFolderLink, "folderId");
-
-Resource link(const std::string& login, const std::string& folder, const std::string& email) {
-  Resource r;
-  r.type = &types::kFolderLink;
-  r.name = login + "/" + folder;
-  r.values = {std::string("EXCH01"), email, true, Unset{}};
-  return r;
-}
-
-ObservedResource live_link(const std::string& name, const std::string& email, Value folder_id) {
-  ObservedResource o;
-  o.type = &types::kFolderLink;
-  o.name = name;
-  o.values = {std::string("EXCH01"), email, true, std::move(folder_id)};
-  return o;
-}
+using sd::test::action_for;
+using sd::test::folder_id_field;
+using sd::test::folder_link;
+using sd::test::live_folder_link;
 
 MailboxObservation mailbox(MailboxObservation::Status status, std::string reason,
                            std::map<std::string, std::string, std::less<>> ids = {}) {
@@ -36,34 +24,27 @@ MailboxObservation mailbox(MailboxObservation::Status status, std::string reason
   return m;
 }
 
-const Action& action_of(const Plan& plan, const std::string& address) {
-  for (const Action& a : plan.actions)
-    if (a.address() == address) return a;
-  FAIL("no action for " << address);
-  return plan.actions.front();
-}
-
 }  // namespace
 
 TEST_CASE("mailboxes: resolved folder ids go into the links made", "[plan][mailboxes]") {
   DesiredState d;
-  d.resources = {link("jsmith", "calendar", "JSmith@acme.com"),
-                 link("jsmith", "tasks", "JSmith@acme.com")};
+  d.resources = {folder_link("jsmith", "calendar", "JSmith@acme.com"),
+                 folder_link("jsmith", "tasks", "JSmith@acme.com")};
   ObservedState o;
   o.mailboxes["jsmith@acme.com"] = mailbox(MailboxObservation::Status::Ok, "",
                                            {{"calendar", "AAMkCal="}, {"tasks", "AAMkTask="}});
   Plan plan = make_plan(d, o, {});
-  const Action& cal = action_of(plan, "nexj.folder_link/jsmith/calendar");
+  const Action& cal = action_for(plan, "nexj.folder_link/jsmith/calendar");
   CHECK(cal.kind == ActionKind::Create);
   REQUIRE(cal.changes.size() == 4);
-  CHECK(cal.changes[3].field == kFolderId);
+  CHECK(cal.changes[3].field == folder_id_field());
   CHECK(cal.changes[3].after == Value(std::string("AAMkCal=")));
-  const Action& tasks = action_of(plan, "nexj.folder_link/jsmith/tasks");
+  const Action& tasks = action_for(plan, "nexj.folder_link/jsmith/tasks");
   REQUIRE(tasks.changes.size() == 4);
   CHECK(tasks.changes[3].after == Value(std::string("AAMkTask=")));
   // Known only at apply: the desired state keeps what the spec says (nothing), the plan says
   // what Exchange said.
-  CHECK(is_unset(plan.desired.resources[1].values[kFolderId]));
+  CHECK(is_unset(plan.desired.resources[1].values[folder_id_field()]));
   CHECK(plan.summary.create == 2);
   CHECK(cannot_apply_reason(plan.summary).empty());
 }
@@ -71,9 +52,9 @@ TEST_CASE("mailboxes: resolved folder ids go into the links made", "[plan][mailb
 TEST_CASE("mailboxes: users who cannot sync are blocked, the others go ahead",
           "[plan][mailboxes]") {
   DesiredState d;
-  d.resources = {link("jsmith", "calendar", "jsmith@acme.com"),
-                 link("ghost", "calendar", "ghost@acme.com"),
-                 link("outsider", "calendar", "outsider@acme.com")};
+  d.resources = {folder_link("jsmith", "calendar", "jsmith@acme.com"),
+                 folder_link("ghost", "calendar", "ghost@acme.com"),
+                 folder_link("outsider", "calendar", "outsider@acme.com")};
   ObservedState o;
   o.mailboxes["jsmith@acme.com"] =
       mailbox(MailboxObservation::Status::Ok, "", {{"calendar", "AAMkCal="}});
@@ -83,14 +64,14 @@ TEST_CASE("mailboxes: users who cannot sync are blocked, the others go ahead",
       mailbox(MailboxObservation::Status::CannotSync,
               "the service account may not impersonate this mailbox (ErrorImpersonateUserDenied)");
   Plan plan = make_plan(d, o, {});
-  const Action& ghost = action_of(plan, "nexj.folder_link/ghost/calendar");
+  const Action& ghost = action_for(plan, "nexj.folder_link/ghost/calendar");
   CHECK(ghost.kind == ActionKind::Blocked);
   CHECK(ghost.reason == "ghost@acme.com cannot sync: no such mailbox (ErrorNonExistentMailbox)");
   CHECK(ghost.changes.empty());
-  CHECK(action_of(plan, "nexj.folder_link/outsider/calendar").reason ==
+  CHECK(action_for(plan, "nexj.folder_link/outsider/calendar").reason ==
         "outsider@acme.com cannot sync: the service account may not impersonate this mailbox "
         "(ErrorImpersonateUserDenied)");
-  CHECK(action_of(plan, "nexj.folder_link/jsmith/calendar").kind == ActionKind::Create);
+  CHECK(action_for(plan, "nexj.folder_link/jsmith/calendar").kind == ActionKind::Create);
   CHECK(plan.summary.blocked == 2);
   CHECK(plan.summary.cannot_sync == 2);
   // Users who cannot sync do not make the plan unappliable; other blocked actions do.
@@ -102,12 +83,12 @@ TEST_CASE("mailboxes: users who cannot sync are blocked, the others go ahead",
 
 TEST_CASE("mailboxes: a failed check is unknown, never absent", "[plan][mailboxes]") {
   DesiredState d;
-  d.resources = {link("jsmith", "calendar", "jsmith@acme.com")};
+  d.resources = {folder_link("jsmith", "calendar", "jsmith@acme.com")};
   ObservedState o;
   o.mailboxes["jsmith@acme.com"] =
       mailbox(MailboxObservation::Status::Unknown, "exch01.acme.local:443: connection refused");
   Plan plan = make_plan(d, o, {});
-  const Action& a = action_of(plan, "nexj.folder_link/jsmith/calendar");
+  const Action& a = action_for(plan, "nexj.folder_link/jsmith/calendar");
   CHECK(a.kind == ActionKind::Unknown);
   CHECK(a.reason ==
         "could not be read: the mailbox jsmith@acme.com could not be checked: "
@@ -118,26 +99,26 @@ TEST_CASE("mailboxes: a failed check is unknown, never absent", "[plan][mailboxe
 TEST_CASE("mailboxes: links already live are left alone, or updated on refresh",
           "[plan][mailboxes]") {
   DesiredState d;
-  d.resources = {link("jsmith", "calendar", "jsmith@acme.com"),
-                 link("mlee", "calendar", "mlee@acme.com")};
+  d.resources = {folder_link("jsmith", "calendar", "jsmith@acme.com"),
+                 folder_link("mlee", "calendar", "mlee@acme.com")};
   ObservedState o;
-  o.resources = {live_link("jsmith/calendar", "jsmith@acme.com", std::string("AAMkOld=")),
-                 live_link("mlee/calendar", "mlee@acme.com", std::string("AAMkLee="))};
+  o.resources = {live_folder_link("jsmith/calendar", "jsmith@acme.com", std::string("AAMkOld=")),
+                 live_folder_link("mlee/calendar", "mlee@acme.com", std::string("AAMkLee="))};
   // jsmith was asked again (--refresh) and the folder was recreated; mlee was not asked.
   o.mailboxes["jsmith@acme.com"] =
       mailbox(MailboxObservation::Status::Ok, "", {{"calendar", "AAMkNew="}});
   Plan plan = make_plan(d, o, {});
-  const Action& jsmith = action_of(plan, "nexj.folder_link/jsmith/calendar");
+  const Action& jsmith = action_for(plan, "nexj.folder_link/jsmith/calendar");
   CHECK(jsmith.kind == ActionKind::Update);
   CHECK(jsmith.reason == "1 field differs: folderId");
-  CHECK(action_of(plan, "nexj.folder_link/mlee/calendar").kind == ActionKind::NoOp);
+  CHECK(action_for(plan, "nexj.folder_link/mlee/calendar").kind == ActionKind::NoOp);
 
   // A live link that matches stays a no-op even when its user can no longer sync.
   o.mailboxes["jsmith@acme.com"] =
       mailbox(MailboxObservation::Status::CannotSync, "no such mailbox (ErrorNonExistentMailbox)");
-  o.resources[0] = live_link("jsmith/calendar", "jsmith@acme.com", Unset{});
+  o.resources[0] = live_folder_link("jsmith/calendar", "jsmith@acme.com", Unset{});
   Plan again = make_plan(d, o, {});
-  CHECK(action_of(again, "nexj.folder_link/jsmith/calendar").kind == ActionKind::NoOp);
+  CHECK(action_for(again, "nexj.folder_link/jsmith/calendar").kind == ActionKind::NoOp);
 }
 
 TEST_CASE("preconditions: a failed check stops apply, a warning does not", "[plan][mailboxes]") {

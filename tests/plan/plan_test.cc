@@ -6,10 +6,13 @@
 #include <iostream>
 
 #include "plan/desired_state.h"
+#include "tests/plan/plan_support.h"
 
 using namespace sd;
 
 namespace {
+
+using sd::test::action_for;
 
 // A small deployment: account, rbac without scope, throttling, one sender, receiver, target,
 // two users (4 links).
@@ -44,11 +47,11 @@ Spec small_spec() {
   return s;
 }
 
-const SecretFingerprints kFingerprints = {
+const SecretFingerprints kSmallFingerprints = {
     {"/exchange/serviceAccount/password", "sha256:1111111111111111"}};
 
 DesiredState small_desired() {
-  return build_desired_state(small_spec(), kFingerprints);
+  return build_desired_state(small_spec(), kSmallFingerprints);
 }
 
 // What the live systems would hold after a perfect apply: every desired object, present.
@@ -66,7 +69,7 @@ ObservedState mirror(const DesiredState& d) {
   return o;
 }
 
-ObservedResource* find(ObservedState& o, const std::string& address) {
+ObservedResource* find_observed(ObservedState& o, const std::string& address) {
   for (ObservedResource& r : o.resources)
     if (make_address(*r.type, r.name) == address) return &r;
   return nullptr;
@@ -78,19 +81,12 @@ void set(ObservedResource& r, std::string_view field, Value v) {
   r.values[static_cast<size_t>(i)] = std::move(v);
 }
 
-ObservedResource link(const std::string& name, bool enabled) {
+ObservedResource gone_link(const std::string& name, bool enabled) {
   ObservedResource r;
   r.type = &types::kFolderLink;
   r.name = name;
   r.values = {std::string("EXCH01"), std::string("x@acme.com"), enabled};
   return r;
-}
-
-const Action& action(const Plan& p, const std::string& address) {
-  for (const Action& a : p.actions)
-    if (a.address() == address) return a;
-  FAIL("no action for " << address);
-  throw std::logic_error("unreachable");
 }
 
 bool has_action(const Plan& p, const std::string& address) {
@@ -131,7 +127,7 @@ TEST_CASE("nothing exists: everything is created, in dependency then step order"
             "create nexj.folder_link/jsmith/tasks [1,6] does not exist",
             "create nexj.folder_link/mlee/calendar [1,6] does not exist",
         });
-  const Action& t = action(p, "nexj.target/EXCH01");
+  const Action& t = action_for(p, "nexj.target/EXCH01");
   REQUIRE(t.changes.size() == 9);  // keepItemsOlderThanDays is not given: not managed
   CHECK(t.changes[0].field == 0);
   CHECK(is_unset(t.changes[0].before));
@@ -146,8 +142,8 @@ TEST_CASE("nothing exists: everything is created, in dependency then step order"
 TEST_CASE("an account that must exist and does not is blocked, not created", "[plan]") {
   Spec spec = small_spec();
   spec.exchange.serviceAccount.create = false;
-  Plan p = make_plan(build_desired_state(spec, kFingerprints), ObservedState{}, {});
-  const Action& a = action(p, "exchange.service_account/nexj-sync");
+  Plan p = make_plan(build_desired_state(spec, kSmallFingerprints), ObservedState{}, {});
+  const Action& a = action_for(p, "exchange.service_account/nexj-sync");
   CHECK(a.kind == ActionKind::Blocked);
   CHECK(a.reason ==
         "does not exist, and exchange.serviceAccount.create is false: create the account or let "
@@ -160,16 +156,19 @@ TEST_CASE("an account that must exist and does not is blocked, not created", "[p
 TEST_CASE("everything up to date: no-ops, with case and unlimited rules applied", "[plan]") {
   DesiredState d = small_desired();
   ObservedState o = mirror(d);
-  set(*find(o, "exchange.service_account/nexj-sync"), "upn", std::string("NEXJ-SYNC@ACME.LOCAL"));
-  set(*find(o, "exchange.role_assignment/nexj-sync-ApplicationImpersonation"), "user",
+  set(*find_observed(o, "exchange.service_account/nexj-sync"), "upn",
+      std::string("NEXJ-SYNC@ACME.LOCAL"));
+  set(*find_observed(o, "exchange.role_assignment/nexj-sync-ApplicationImpersonation"), "user",
       std::string("Nexj-Sync"));
-  set(*find(o, "exchange.throttling_policy/NexJSyncPolicy"), "ewsMaxConcurrency",
+  set(*find_observed(o, "exchange.throttling_policy/NexJSyncPolicy"), "ewsMaxConcurrency",
       std::string("Unlimited"));
-  set(*find(o, "exchange.throttling_policy/NexJSyncPolicy"), "ewsFindCountLimit", int64_t{9});
-  set(*find(o, "nexj.folder_link/jsmith/calendar"), "email", std::string("JSmith@ACME.com"));
-  set(*find(o, "nexj.target/EXCH01"), "host", std::string("EXCH01.acme.local"));
+  set(*find_observed(o, "exchange.throttling_policy/NexJSyncPolicy"), "ewsFindCountLimit",
+      int64_t{9});
+  set(*find_observed(o, "nexj.folder_link/jsmith/calendar"), "email",
+      std::string("JSmith@ACME.com"));
+  set(*find_observed(o, "nexj.target/EXCH01"), "host", std::string("EXCH01.acme.local"));
   // A read that cannot see the fingerprint never shows a change.
-  set(*find(o, "nexj.http_channel/ExchangeEWSSender1"), "password", SecretValue{});
+  set(*find_observed(o, "nexj.http_channel/ExchangeEWSSender1"), "password", SecretValue{});
   Plan p = make_plan(std::move(d), std::move(o), {});
   for (const Action& a : p.actions) {
     INFO(a.address());
@@ -185,14 +184,14 @@ TEST_CASE("everything up to date: no-ops, with case and unlimited rules applied"
 TEST_CASE("differing fields make an update that lists exactly those fields", "[plan]") {
   DesiredState d = small_desired();
   ObservedState o = mirror(d);
-  set(*find(o, "nexj.target/EXCH01"), "host", std::string("old.acme.local"));
-  set(*find(o, "nexj.target/EXCH01"), "enabled", false);
-  set(*find(o, "exchange.throttling_policy/NexJSyncPolicy"), "ewsMaxBurst", NullValue{});
-  set(*find(o, "nexj.http_channel/ExchangeEWSSender1"), "password",
+  set(*find_observed(o, "nexj.target/EXCH01"), "host", std::string("old.acme.local"));
+  set(*find_observed(o, "nexj.target/EXCH01"), "enabled", false);
+  set(*find_observed(o, "exchange.throttling_policy/NexJSyncPolicy"), "ewsMaxBurst", NullValue{});
+  set(*find_observed(o, "nexj.http_channel/ExchangeEWSSender1"), "password",
       SecretValue{"", "sha256:9999999999999999"});
   Plan p = make_plan(std::move(d), std::move(o), {});
 
-  const Action& t = action(p, "nexj.target/EXCH01");
+  const Action& t = action_for(p, "nexj.target/EXCH01");
   CHECK(t.kind == ActionKind::Update);
   CHECK(t.reason == "2 fields differ: enabled, host");
   REQUIRE(t.changes.size() == 2);
@@ -204,10 +203,10 @@ TEST_CASE("differing fields make an update that lists exactly those fields", "[p
   CHECK(t.changes[1].after == Value{true});
   CHECK_FALSE(t.risky);  // switching on is not risky
 
-  const Action& policy = action(p, "exchange.throttling_policy/NexJSyncPolicy");
+  const Action& policy = action_for(p, "exchange.throttling_policy/NexJSyncPolicy");
   CHECK(policy.reason == "1 field differs: ewsMaxBurst");
   CHECK(policy.risky);  // a policy change is always reviewed first
-  const Action& sender = action(p, "nexj.http_channel/ExchangeEWSSender1");
+  const Action& sender = action_for(p, "nexj.http_channel/ExchangeEWSSender1");
   CHECK(sender.reason == "1 field differs: password");  // a changed secret: its fingerprint
   CHECK(p.summary.update == 3);
   CHECK(p.summary.noop == 8);
@@ -217,11 +216,11 @@ TEST_CASE("differing fields make an update that lists exactly those fields", "[p
 TEST_CASE("switching a target off is risky", "[plan]") {
   Spec spec = small_spec();
   spec.nexj.targets[0].enabled = false;
-  DesiredState d = build_desired_state(spec, kFingerprints);
+  DesiredState d = build_desired_state(spec, kSmallFingerprints);
   ObservedState o = mirror(d);
-  set(*find(o, "nexj.target/EXCH01"), "enabled", true);
+  set(*find_observed(o, "nexj.target/EXCH01"), "enabled", true);
   Plan p = make_plan(std::move(d), std::move(o), {});
-  const Action& t = action(p, "nexj.target/EXCH01");
+  const Action& t = action_for(p, "nexj.target/EXCH01");
   CHECK(t.kind == ActionKind::Update);
   CHECK(t.risky);
 }
@@ -245,7 +244,7 @@ TEST_CASE("a target the spec no longer names is disabled, never deleted", "[plan
   o.resources.push_back(channel);
 
   Plan p = make_plan(std::move(d), std::move(o), {});
-  const Action& a = action(p, "nexj.target/EXCH00");
+  const Action& a = action_for(p, "nexj.target/EXCH00");
   CHECK(a.kind == ActionKind::Disable);
   CHECK(a.reason == "no longer in the spec; targets are never deleted, only disabled");
   CHECK(a.risky);
@@ -267,8 +266,8 @@ TEST_CASE("a target the spec no longer names is disabled, never deleted", "[plan
 TEST_CASE("links of users no longer named: untouched without prune, disabled with it", "[plan]") {
   auto observed = [] {
     ObservedState o = mirror(small_desired());
-    o.resources.push_back(link("gone/calendar", true));
-    o.resources.push_back(link("gone/tasks", false));
+    o.resources.push_back(gone_link("gone/calendar", true));
+    o.resources.push_back(gone_link("gone/tasks", false));
     return o;
   };
   Plan kept = make_plan(small_desired(), observed(), PlanOptions{false});
@@ -277,7 +276,7 @@ TEST_CASE("links of users no longer named: untouched without prune, disabled wit
   CHECK(kept.summary.disable == 0);
 
   Plan pruned = make_plan(small_desired(), observed(), PlanOptions{true});
-  const Action& a = action(pruned, "nexj.folder_link/gone/calendar");
+  const Action& a = action_for(pruned, "nexj.folder_link/gone/calendar");
   CHECK(a.kind == ActionKind::Disable);
   CHECK(a.reason == "no longer in the spec; users.prune is true");
   CHECK(a.changes.size() == 1);
@@ -300,15 +299,15 @@ TEST_CASE("a failed read is unknown, never absent", "[plan]") {
   sa.values.assign(2, Unset{});
   o.resources.push_back(sa);
   Plan p = make_plan(std::move(d), std::move(o), {});
-  CHECK(action(p, "exchange.service_account/nexj-sync").reason ==
+  CHECK(action_for(p, "exchange.service_account/nexj-sync").reason ==
         "could not be read: WinRM: connection refused");
-  CHECK(action(p, "exchange.throttling_policy/NexJSyncPolicy").reason ==
+  CHECK(action_for(p, "exchange.throttling_policy/NexJSyncPolicy").reason ==
         "could not be read: not read");
-  const Action& l = action(p, "nexj.folder_link/mlee/calendar");
+  const Action& l = action_for(p, "nexj.folder_link/mlee/calendar");
   CHECK(l.kind == ActionKind::Unknown);
   CHECK(l.reason == "could not be read: database is locked");
   CHECK(l.changes.empty());
-  CHECK(action(p, "nexj.target/EXCH01").kind == ActionKind::Create);
+  CHECK(action_for(p, "nexj.target/EXCH01").kind == ActionKind::Create);
   CHECK(p.summary.unknown == 6);
   CHECK(p.summary.create == 5);
 
@@ -321,7 +320,7 @@ TEST_CASE("a failed read is unknown, never absent", "[plan]") {
   t.error = "timeout";
   o2.resources.push_back(t);
   Plan p2 = make_plan(small_desired(), std::move(o2), {});
-  CHECK(action(p2, "nexj.target/EXCH00").kind == ActionKind::Unknown);
+  CHECK(action_for(p2, "nexj.target/EXCH00").kind == ActionKind::Unknown);
 }
 
 TEST_CASE("the same input gives the same plan", "[plan]") {
@@ -329,7 +328,7 @@ TEST_CASE("the same input gives the same plan", "[plan]") {
     ObservedState o = mirror(small_desired());
     o.resources.erase(o.resources.begin() + 3);
     set(o.resources[0], "upn", std::string("other@acme.local"));
-    o.resources.push_back(link("gone/calendar", true));
+    o.resources.push_back(gone_link("gone/calendar", true));
     return make_plan(small_desired(), std::move(o), PlanOptions{true});
   };
   Plan a = run(), b = run();
@@ -396,7 +395,7 @@ TEST_CASE("100,000 users: build_desired_state + make_plan", "[.bench]") {
     return std::to_string(wall) + " ms (cpu " + std::to_string(cpu) + " ms)";
   };
   Stamp t0 = now();
-  DesiredState d = build_desired_state(spec, kFingerprints);
+  DesiredState d = build_desired_state(spec, kSmallFingerprints);
   Stamp t1 = now();
   Plan p = make_plan(std::move(d), ObservedState{}, {});
   Stamp t2 = now();
@@ -405,7 +404,7 @@ TEST_CASE("100,000 users: build_desired_state + make_plan", "[.bench]") {
   ObservedState mirrored = mirror(p.desired);  // everything up to date
   p = Plan{};
   Stamp t3 = now();
-  DesiredState d2 = build_desired_state(spec, kFingerprints);
+  DesiredState d2 = build_desired_state(spec, kSmallFingerprints);
   Stamp t4 = now();
   Plan p2 = make_plan(std::move(d2), std::move(mirrored), {});
   Stamp t5 = now();

@@ -9,18 +9,13 @@
 #include "plan/plan_identity.h"
 #include "plan/saved_plan.h"
 #include "render/render.h"
+#include "tests/plan/plan_support.h"
 
 using namespace sd;
 
 namespace {
 
-Resource link(const std::string& login) {
-  Resource r;
-  r.type = &types::kFolderLink;
-  r.name = login + "/calendar";
-  r.values = {std::string("EXCH01"), login + "@acme.com", true, Unset{}};
-  return r;
-}
+using sd::test::folder_link;
 
 MailboxObservation mailbox_with(const std::string& folder_id) {
   MailboxObservation m;
@@ -38,10 +33,12 @@ MailboxObservation cannot_sync() {
 
 // jsmith's and mlee's calendar links, to create. `deferred`: the mailboxes were not asked;
 // otherwise each user listed in `mailboxes` was.
-Plan plan_of(bool deferred, std::unordered_map<std::string, MailboxObservation> mailboxes = {}) {
+Plan calendar_plan(bool deferred,
+                   std::unordered_map<std::string, MailboxObservation> mailboxes = {}) {
   DesiredState d;
   d.deployment = "acme-prod";
-  d.resources = {link("jsmith"), link("mlee")};
+  d.resources = {folder_link("jsmith", "calendar", "jsmith@acme.com"),
+                 folder_link("mlee", "calendar", "mlee@acme.com")};
   ObservedState o;
   o.mailboxes_deferred = deferred;
   o.mailboxes = std::move(mailboxes);
@@ -52,8 +49,8 @@ Plan plan_of(bool deferred, std::unordered_map<std::string, MailboxObservation> 
 }
 
 Plan asked(const std::string& jsmith_id, const std::string& mlee_id) {
-  return plan_of(false, {{"jsmith@acme.com", mailbox_with(jsmith_id)},
-                         {"mlee@acme.com", mailbox_with(mlee_id)}});
+  return calendar_plan(false, {{"jsmith@acme.com", mailbox_with(jsmith_id)},
+                               {"mlee@acme.com", mailbox_with(mlee_id)}});
 }
 
 // The plan as `plan -out` writes it and `apply PLANFILE` reads it back.
@@ -101,7 +98,7 @@ TEST_CASE("saved plan match: a folder id the plan showed is part of what it prom
             "(Exchange gave another folder id?)"});
 
   // A user who could sync when the plan was made and cannot now is refused, not skipped.
-  Plan gone = plan_of(
+  Plan gone = calendar_plan(
       false, {{"jsmith@acme.com", mailbox_with("AAMkJ=")}, {"mlee@acme.com", cannot_sync()}});
   m = match(with_ids, gone);
   CHECK(refused(m, gone) ==
@@ -114,7 +111,7 @@ TEST_CASE(
     "saved plan match: a folder id asked during apply is left out of the promise, and "
     "that is recorded",
     "[saved_plan]") {
-  const Plan deferred = plan_of(true);
+  const Plan deferred = calendar_plan(true);
   REQUIRE(deferred.actions.size() == 2);
   for (const Action& a : deferred.actions) {
     CHECK(a.kind == ActionKind::Create);
@@ -144,7 +141,7 @@ TEST_CASE(
 
   // A user the plan could not ask about and who cannot sync is left out, as a plan that had
   // asked would have blocked it: not refused.
-  Plan mlee_gone = plan_of(
+  Plan mlee_gone = calendar_plan(
       false, {{"jsmith@acme.com", mailbox_with("AAMkJ=")}, {"mlee@acme.com", cannot_sync()}});
   m = match(s, mlee_gone);
   CHECK(m.to_do == std::vector<uint32_t>{0});
@@ -162,7 +159,7 @@ TEST_CASE(
 
 TEST_CASE("saved plan match: folderIdAtApply must be true or false", "[saved_plan]") {
   std::ostringstream json;
-  render_json(plan_of(true), json);
+  render_json(calendar_plan(true), json);
   std::string text = json.str();
   CHECK(text.find("\"folderIdAtApply\":true") != std::string::npos);
   std::string edited = text;

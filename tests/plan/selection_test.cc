@@ -17,12 +17,13 @@ bool sel(const Prefixes& prefixes, std::string_view address) {
   return selects(prefixes, address);
 }
 
-std::string errors_of(const Prefixes& prefixes) {
+std::string prefix_errors(const Prefixes& prefixes) {
   Status s = check_prefixes(prefixes);
   return s.ok() ? "" : format_all(s.errors());
 }
 
-Resource resource(const ResourceType& type, std::string name, std::vector<uint32_t> deps = {}) {
+Resource bare_resource(const ResourceType& type, std::string name,
+                       std::vector<uint32_t> deps = {}) {
   Resource r;
   r.type = &type;
   r.name = std::move(name);
@@ -31,7 +32,7 @@ Resource resource(const ResourceType& type, std::string name, std::vector<uint32
   return r;
 }
 
-ObservedResource observed(const ResourceType& type, std::string name) {
+ObservedResource bare_observed(const ResourceType& type, std::string name) {
   ObservedResource r;
   r.type = &type;
   r.name = std::move(name);
@@ -39,7 +40,7 @@ ObservedResource observed(const ResourceType& type, std::string name) {
   return r;
 }
 
-std::vector<std::string> addresses(const DesiredState& d) {
+std::vector<std::string> addresses_with_deps(const DesiredState& d) {
   std::vector<std::string> out;
   for (const Resource& r : d.resources) {
     std::string deps;
@@ -99,34 +100,34 @@ TEST_CASE("selection: which types a prefix can reach", "[selection]") {
 }
 
 TEST_CASE("selection: prefixes that select nothing are refused", "[selection]") {
-  CHECK(errors_of({}) == "");
-  CHECK(errors_of({"nexj", "exchange", "nexj.target", "exchange.throttling_policy/P",
-                   "nexj.folder_link/jsmith", "nexj.folder_link/jsmith/calendar"}) == "");
-  CHECK(errors_of({"nexj.tar"}) ==
+  CHECK(prefix_errors({}) == "");
+  CHECK(prefix_errors({"nexj", "exchange", "nexj.target", "exchange.throttling_policy/P",
+                       "nexj.folder_link/jsmith", "nexj.folder_link/jsmith/calendar"}) == "");
+  CHECK(prefix_errors({"nexj.tar"}) ==
         "error: --only nexj.tar selects nothing: use a type such as nexj.target, or nexj, "
         "exchange\n");
-  CHECK(errors_of({"crm"}) ==
+  CHECK(prefix_errors({"crm"}) ==
         "error: --only crm selects nothing: use a type such as exchange.service_account, or "
         "nexj, exchange\n");
-  CHECK(errors_of({"nexj."}) ==
+  CHECK(prefix_errors({"nexj."}) ==
         "error: --only nexj. selects nothing: use a type such as nexj.mail_channel, or nexj, "
         "exchange\n");
-  CHECK(errors_of({"nexjx"}) ==
+  CHECK(prefix_errors({"nexjx"}) ==
         "error: --only nexjx selects nothing: use a type such as nexj.mail_channel, or nexj, "
         "exchange\n");
-  CHECK(errors_of({"nexj/EXCH01"}) ==
+  CHECK(prefix_errors({"nexj/EXCH01"}) ==
         "error: --only nexj/EXCH01 selects nothing: use a type such as nexj.mail_channel, or "
         "nexj, exchange\n");
-  CHECK(errors_of({"nexj.targets/EXCH01"}) ==
+  CHECK(prefix_errors({"nexj.targets/EXCH01"}) ==
         "error: --only nexj.targets/EXCH01 selects nothing: use a type such as nexj.target, or "
         "nexj, exchange\n");
-  CHECK(errors_of({"nexj.target/"}) ==
+  CHECK(prefix_errors({"nexj.target/"}) ==
         "error: --only nexj.target/ selects nothing: it ends in '/'; give the name after it\n");
-  CHECK(errors_of({""}) ==
+  CHECK(prefix_errors({""}) ==
         "error: --only needs an address or the start of one, such as nexj, exchange or "
         "nexj.target\n");
   // Every bad prefix is named, and a hostile one cannot forge a line.
-  CHECK(errors_of({"nexj", "x\ny", "exchange.tar"}) ==
+  CHECK(prefix_errors({"nexj", "x\ny", "exchange.tar"}) ==
         "error: --only x\\ny selects nothing: use a type such as exchange.service_account, or "
         "nexj, exchange\n"
         "error: --only exchange.tar selects nothing: use a type such as "
@@ -136,43 +137,43 @@ TEST_CASE("selection: prefixes that select nothing are refused", "[selection]") 
 TEST_CASE("selection: desired state keeps the selection, renumbered", "[selection]") {
   DesiredState d;
   d.deployment = "acme";
-  d.resources = {resource(types::kServiceAccount, "nexj-sync"),
-                 resource(types::kRoleAssignment, "imp", {0}),
-                 resource(types::kHttpChannel, "Sender1", {0}),
-                 resource(types::kTarget, "EXCH01", {2}),
-                 resource(types::kFolderLink, "jsmith/calendar", {1, 3}),
-                 resource(types::kFolderLink, "JSmith/tasks", {1, 3}),
-                 resource(types::kFolderLink, "jsmithe/calendar", {1, 3})};
+  d.resources = {bare_resource(types::kServiceAccount, "nexj-sync"),
+                 bare_resource(types::kRoleAssignment, "imp", {0}),
+                 bare_resource(types::kHttpChannel, "Sender1", {0}),
+                 bare_resource(types::kTarget, "EXCH01", {2}),
+                 bare_resource(types::kFolderLink, "jsmith/calendar", {1, 3}),
+                 bare_resource(types::kFolderLink, "JSmith/tasks", {1, 3}),
+                 bare_resource(types::kFolderLink, "jsmithe/calendar", {1, 3})};
 
   DesiredState all = select_desired(d, Prefixes{});
-  CHECK(addresses(all) == addresses(d));
+  CHECK(addresses_with_deps(all) == addresses_with_deps(d));
 
   DesiredState nexj = select_desired(d, Prefixes{"nexj"});
   CHECK(nexj.deployment == "acme");
   // Dependencies on the Exchange side are outside the selection: assumed in place.
-  CHECK(addresses(nexj) == std::vector<std::string>{
-                               "nexj.http_channel/Sender1 []",
-                               "nexj.target/EXCH01 [0]",
-                               "nexj.folder_link/jsmith/calendar [1]",
-                               "nexj.folder_link/JSmith/tasks [1]",
-                               "nexj.folder_link/jsmithe/calendar [1]",
-                           });
+  CHECK(addresses_with_deps(nexj) == std::vector<std::string>{
+                                         "nexj.http_channel/Sender1 []",
+                                         "nexj.target/EXCH01 [0]",
+                                         "nexj.folder_link/jsmith/calendar [1]",
+                                         "nexj.folder_link/JSmith/tasks [1]",
+                                         "nexj.folder_link/jsmithe/calendar [1]",
+                                     });
 
   DesiredState user = select_desired(d, Prefixes{"nexj.folder_link/jsmith", "exchange"});
-  CHECK(addresses(user) == std::vector<std::string>{
-                               "exchange.service_account/nexj-sync []",
-                               "exchange.role_assignment/imp [0]",
-                               "nexj.folder_link/jsmith/calendar [1]",
-                               "nexj.folder_link/JSmith/tasks [1]",
-                           });
+  CHECK(addresses_with_deps(user) == std::vector<std::string>{
+                                         "exchange.service_account/nexj-sync []",
+                                         "exchange.role_assignment/imp [0]",
+                                         "nexj.folder_link/jsmith/calendar [1]",
+                                         "nexj.folder_link/JSmith/tasks [1]",
+                                     });
   CHECK(select_desired(d, Prefixes{"nexj.target/EXCH02"}).resources.empty());
 }
 
 TEST_CASE("selection: observed state keeps the selection and its unread types", "[selection]") {
   ObservedState o;
-  o.resources = {observed(types::kServiceAccount, "nexj-sync"), observed(types::kTarget, "EXCH01"),
-                 observed(types::kTarget, "EXCH09"),
-                 observed(types::kFolderLink, "jsmith/calendar")};
+  o.resources = {bare_observed(types::kServiceAccount, "nexj-sync"),
+                 bare_observed(types::kTarget, "EXCH01"), bare_observed(types::kTarget, "EXCH09"),
+                 bare_observed(types::kFolderLink, "jsmith/calendar")};
   o.failed_types = {{"exchange.service_account", "denied"}, {"nexj.folder_link", "timed out"}};
   o.unread_types = {"exchange.ad_permission", "nexj.target", "nexj.user_options"};
 
@@ -204,11 +205,12 @@ TEST_CASE("selection: observed state keeps the selection and its unread types", 
 TEST_CASE("selection: a limited plan is the plan of the selection", "[selection]") {
   DesiredState d;
   d.deployment = "acme";
-  d.resources = {resource(types::kHttpChannel, "Sender1"), resource(types::kTarget, "EXCH01", {0}),
-                 resource(types::kFolderLink, "jsmith/calendar", {1})};
+  d.resources = {bare_resource(types::kHttpChannel, "Sender1"),
+                 bare_resource(types::kTarget, "EXCH01", {0}),
+                 bare_resource(types::kFolderLink, "jsmith/calendar", {1})};
   ObservedState o;
   o.unread_types = {"nexj.http_channel"};  // unread, but outside the selection
-  ObservedResource old = observed(types::kTarget, "EXCH00");
+  ObservedResource old = bare_observed(types::kTarget, "EXCH00");
   old.values[static_cast<size_t>(types::kTarget.enabled_field)] = true;
   o.resources.push_back(old);
   Prefixes only{"nexj.target", "nexj.folder_link"};
@@ -226,13 +228,13 @@ TEST_CASE("selection: a limited plan is the plan of the selection", "[selection]
 TEST_CASE("selection: 300,000 folder links stay linear", "[selection]") {
   DesiredState d;
   ObservedState o;
-  d.resources.push_back(resource(types::kTarget, "EXCH01"));
+  d.resources.push_back(bare_resource(types::kTarget, "EXCH01"));
   d.resources.reserve(300001);
   o.resources.reserve(300000);
   for (uint32_t i = 0; i < 300000; ++i) {
     std::string name = "user" + std::to_string(i / 3) + "/f" + std::to_string(i % 3);
-    d.resources.push_back(resource(types::kFolderLink, name, {0}));
-    o.resources.push_back(observed(types::kFolderLink, name));
+    d.resources.push_back(bare_resource(types::kFolderLink, name, {0}));
+    o.resources.push_back(bare_observed(types::kFolderLink, name));
   }
   auto start = std::chrono::steady_clock::now();
   DesiredState links = select_desired(std::move(d), Prefixes{"nexj.folder_link"});

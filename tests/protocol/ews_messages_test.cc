@@ -3,18 +3,16 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/soap.h"
+#include "tests/base/result_support.h"
 #include "tests/protocol/ews_fixtures_support.h"
 
-using namespace sd;
-using namespace sd::ews;
+namespace sd::ews {
+
 using namespace sd::test;
 
 namespace {
 
-template <class T>
-std::string message(const Result<T>& r) {
-  return r.ok() ? "" : r.errors().front().message;
-}
+using sd::test::message;
 
 const RequestHeader kAsAlice{"Exchange2013_SP1", "alice@example.local"};
 
@@ -441,3 +439,5 @@ TEST_CASE("GetFolder: an id that is not an EWS id is refused, never taken as dat
   CHECK(good->items[0].id ==
         "AAMkADk0ZjFmNGQ1LWE3YjctNDY2OS1iZjJmLWI2N2I3YzE3MTg4YQAuAAAAAAA+AQ==");
 }
+
+}  // namespace sd::ews

@@ -14,8 +14,7 @@
 #include "protocol/ews_messages.h"
 #include "protocol/soap.h"
 
-using namespace sd;
-using namespace sd::ews;
+namespace sd::ews {
 
 namespace {
 
@@ -244,3 +243,5 @@ TEST_CASE("hostile addresses and names keep the requests well-formed and valid",
     CHECK(child(resolve, kMessagesNs, "UnresolvedEntry").child_value() == expected);
   }
 }
+
+}  // namespace sd::ews

@@ -2,15 +2,13 @@
 
 #include <catch2/catch.hpp>
 
-using namespace sd;
-using namespace sd::soap;
+#include "tests/base/result_support.h"
+
+namespace sd::soap {
 
 namespace {
 
-template <class T>
-std::string message(const Result<T>& r) {
-  return r.ok() ? "" : r.errors().front().message;
-}
+using sd::test::message;
 
 // The text pugixml reads back from `escaped` used as element text and as an attribute value.
 std::pair<std::string, std::string> read_back(const std::string& escaped) {
@@ -239,3 +237,5 @@ TEST_CASE("fault_body writes Exchange's shape and reads back, hostile text inclu
   // Without values there is no MessageXml.
   CHECK(fault_body(Fault{"ErrorServerBusy", "busy", {}}).find("MessageXml") == std::string::npos);
 }
+
+}  // namespace sd::soap

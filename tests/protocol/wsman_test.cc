@@ -7,8 +7,7 @@
 #include "protocol/clixml.h"
 #include "runtime/exchange/winrs_client.h"
 
-using namespace sd;
-using namespace sd::wsman;
+namespace sd::wsman {
 
 namespace {
 
@@ -207,3 +206,5 @@ TEST_CASE("CLIXML stderr becomes readable lines", "[wsman]") {
         "#< CLIXML\r\n<Objs><S S=\"Error\">cut");
   CHECK(decode_clixml("#< CLIXML\r\n<Objs></Objs><Objs><S S=\"Error\">two</S></Objs>") == "two\n");
 }
+
+}  // namespace sd::wsman

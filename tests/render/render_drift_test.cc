@@ -4,63 +4,50 @@
 
 #include "render/render.h"
 #include "tests/cli/golden_support.h"
+#include "tests/render/render_support.h"
 
 using namespace sd;
 
 namespace {
 
-uint16_t field(const ResourceType& type, std::string_view name) {
-  int i = field_index(type, name);
-  REQUIRE(i >= 0);
-  return static_cast<uint16_t>(i);
-}
-
-Action action(ActionKind kind, const ResourceType& type, std::string name, std::string reason,
-              std::vector<FieldChange> changes = {}) {
-  Action a;
-  a.kind = kind;
-  a.type = &type;
-  a.name = std::move(name);
-  a.reason = std::move(reason);
-  a.changes = std::move(changes);
-  return a;
-}
+using sd::test::field_number;
+using sd::test::plan_action;
 
 // One object of each kind, in plan order.
 Plan drift_plan() {
   using namespace types;
   Plan p;
   p.deployment = "acme-prod";
-  p.actions.push_back(action(ActionKind::NoOp, kServiceAccount, "nexj-sync", "up to date"));
-  p.actions.push_back(action(
+  p.actions.push_back(plan_action(ActionKind::NoOp, kServiceAccount, "nexj-sync", "up to date"));
+  p.actions.push_back(plan_action(
       ActionKind::Update, kThrottlingPolicy, "NexJSyncPolicy", "1 field differs: ewsMaxConcurrency",
-      {{field(kThrottlingPolicy, "ewsMaxConcurrency"), int64_t{10}, NullValue{}}}));
-  p.actions.push_back(
-      action(ActionKind::Update, kHttpChannel, "ExchangeEWSSender1",
-             "3 fields differ: password, readTimeout, url",
-             {{field(kHttpChannel, "url"), std::string("https://old/ews"),
-               std::string("https://exch01/ews")},
-              {field(kHttpChannel, "password"), SecretValue{"", "sha256:aaaaaaaaaaaaaaaa"},
-               SecretValue{"${env:NEXJ_SYNC_PASSWORD}", "sha256:bbbbbbbbbbbbbbbb"}},
-              {field(kHttpChannel, "readTimeout"), Unset{}, int64_t{30}}}));
-  p.actions.push_back(action(ActionKind::Create, kTarget, "EXCH01", "does not exist",
-                             {{field(kTarget, "enabled"), Unset{}, true}}));
-  p.actions.push_back(action(ActionKind::Disable, kTarget, "EXCH02", "no longer in the spec",
-                             {{field(kTarget, "enabled"), true, false}}));
-  p.actions.push_back(action(ActionKind::Blocked, kServiceAccount, "other",
-                             "does not exist, and exchange.serviceAccount.create is false"));
-  p.actions.push_back(action(ActionKind::Unknown, kFolderLink, "jsmith/calendar",
-                             "could not be read: EWS timed out after 30 s"));
+      {{field_number(kThrottlingPolicy, "ewsMaxConcurrency"), int64_t{10}, NullValue{}}}));
+  p.actions.push_back(plan_action(
+      ActionKind::Update, kHttpChannel, "ExchangeEWSSender1",
+      "3 fields differ: password, readTimeout, url",
+      {{field_number(kHttpChannel, "url"), std::string("https://old/ews"),
+        std::string("https://exch01/ews")},
+       {field_number(kHttpChannel, "password"), SecretValue{"", "sha256:aaaaaaaaaaaaaaaa"},
+        SecretValue{"${env:NEXJ_SYNC_PASSWORD}", "sha256:bbbbbbbbbbbbbbbb"}},
+       {field_number(kHttpChannel, "readTimeout"), Unset{}, int64_t{30}}}));
+  p.actions.push_back(plan_action(ActionKind::Create, kTarget, "EXCH01", "does not exist",
+                                  {{field_number(kTarget, "enabled"), Unset{}, true}}));
+  p.actions.push_back(plan_action(ActionKind::Disable, kTarget, "EXCH02", "no longer in the spec",
+                                  {{field_number(kTarget, "enabled"), true, false}}));
+  p.actions.push_back(plan_action(ActionKind::Blocked, kServiceAccount, "other",
+                                  "does not exist, and exchange.serviceAccount.create is false"));
+  p.actions.push_back(plan_action(ActionKind::Unknown, kFolderLink, "jsmith/calendar",
+                                  "could not be read: EWS timed out after 30 s"));
   return p;
 }
 
-std::string text_of(const Plan& p, bool color = false) {
+std::string drift_text(const Plan& p, bool color = false) {
   std::ostringstream out;
   render_drift_text(p, TextStyle{color}, out);
   return out.str();
 }
 
-std::string json_of(const Plan& p) {
+std::string drift_json(const Plan& p) {
   std::ostringstream out;
   render_drift_json(p, out);
   return out.str();
@@ -70,7 +57,7 @@ std::string json_of(const Plan& p) {
 
 TEST_CASE("drift text: a summary, then each object that differs, in plan order", "[render_drift]") {
   CHECK(
-      text_of(drift_plan()) ==
+      drift_text(drift_plan()) ==
       R"~(Drift: 5 objects differ from the spec (1 missing, 2 changed, 1 not in the spec, 1 blocked), 1 could not be read.
 
   ~ exchange.throttling_policy/NexJSyncPolicy  changed
@@ -89,25 +76,25 @@ TEST_CASE("drift text: a summary, then each object that differs, in plan order",
 TEST_CASE("drift text: the summary line", "[render_drift]") {
   Plan p;
   p.deployment = "acme";
-  p.actions.push_back(action(ActionKind::NoOp, types::kTarget, "A", "up to date"));
-  p.actions.push_back(action(ActionKind::NoOp, types::kTarget, "B", "up to date"));
-  CHECK(text_of(p) == "No drift: live state matches the spec (2 objects checked).\n");
-  CHECK(text_of(p, true) ==
+  p.actions.push_back(plan_action(ActionKind::NoOp, types::kTarget, "A", "up to date"));
+  p.actions.push_back(plan_action(ActionKind::NoOp, types::kTarget, "B", "up to date"));
+  CHECK(drift_text(p) == "No drift: live state matches the spec (2 objects checked).\n");
+  CHECK(drift_text(p, true) ==
         "\x1b[1mNo drift: live state matches the spec (2 objects checked).\x1b[0m\n");
   p.only = {"nexj.target", "exchange"};
-  CHECK(text_of(p) ==
+  CHECK(drift_text(p) ==
         "No drift: live state matches the spec (2 objects checked).\n"
         "Limited to: nexj.target, exchange (--only)\n");
-  CHECK(text_of(Plan{}) == "No drift: live state matches the spec (0 objects checked).\n");
+  CHECK(drift_text(Plan{}) == "No drift: live state matches the spec (0 objects checked).\n");
 
   p.only.clear();
-  p.actions.push_back(action(ActionKind::Create, types::kTarget, "C", "does not exist"));
-  CHECK(text_of(p) ==
+  p.actions.push_back(plan_action(ActionKind::Create, types::kTarget, "C", "does not exist"));
+  CHECK(drift_text(p) ==
         "Drift: 1 object differs from the spec (1 missing), 0 could not be read.\n"
         "\n"
         "  + nexj.target/C  missing: the spec names it, live has none\n");
-  p.actions.back() = action(ActionKind::Unknown, types::kTarget, "C", "", {});
-  CHECK(text_of(p) ==
+  p.actions.back() = plan_action(ActionKind::Unknown, types::kTarget, "C", "", {});
+  CHECK(drift_text(p) ==
         "Drift: 0 objects differ from the spec, 1 could not be read.\n"
         "\n"
         "  ? nexj.target/C  could not be read: \n");
@@ -118,19 +105,19 @@ TEST_CASE("drift text: colors only when asked, hostile names stay on their line"
   Plan p;
   p.deployment = "d";
   p.only = {"nexj.target/x\n  + forged"};
-  p.actions.push_back(
-      action(ActionKind::Update, types::kTarget, "T\x1b[31m\nred", "1 field differs: host",
-             {{field(types::kTarget, "host"), std::string("a\nb"), std::string("c\x1b[0m")}}));
-  p.actions.push_back(
-      action(ActionKind::Unknown, types::kTarget, "U", "could not be read: line1\nline2\x1b[2J"));
-  CHECK(text_of(p) ==
+  p.actions.push_back(plan_action(
+      ActionKind::Update, types::kTarget, "T\x1b[31m\nred", "1 field differs: host",
+      {{field_number(types::kTarget, "host"), std::string("a\nb"), std::string("c\x1b[0m")}}));
+  p.actions.push_back(plan_action(ActionKind::Unknown, types::kTarget, "U",
+                                  "could not be read: line1\nline2\x1b[2J"));
+  CHECK(drift_text(p) ==
         "Drift: 1 object differs from the spec (1 changed), 1 could not be read.\n"
         "Limited to: nexj.target/x\\n  + forged (--only)\n"
         "\n"
         "  ~ nexj.target/T\\x1B[31m\\nred  changed\n"
         "      host: live \"a\\nb\", spec \"c\\x1B[0m\"\n"
         "  ? nexj.target/U  could not be read: line1\\nline2\\x1B[2J\n");
-  CHECK(text_of(p, true) ==
+  CHECK(drift_text(p, true) ==
         "\x1b[1mDrift: 1 object differs from the spec (1 changed), 1 could not be read.\x1b[0m\n"
         "Limited to: nexj.target/x\\n  + forged (--only)\n"
         "\n"
@@ -143,13 +130,13 @@ TEST_CASE("drift: secrets never show, even when a read returned text", "[render_
   Plan p;
   p.deployment = "d";
   p.actions.push_back(
-      action(ActionKind::Update, types::kMailChannel, "Mail", "1 field differs: password",
-             {{field(types::kMailChannel, "password"), std::string("hunter2"),
-               SecretValue{"${env:CRM_MAIL_PASSWORD}", "sha256:0123456789abcdef"}}}));
-  p.actions.push_back(
-      action(ActionKind::Update, types::kHttpChannel, "H", "1 field differs",
-             {{field(types::kHttpChannel, "password"), NullValue{}, SecretValue{"${env:X}", ""}}}));
-  std::string text = text_of(p);
+      plan_action(ActionKind::Update, types::kMailChannel, "Mail", "1 field differs: password",
+                  {{field_number(types::kMailChannel, "password"), std::string("hunter2"),
+                    SecretValue{"${env:CRM_MAIL_PASSWORD}", "sha256:0123456789abcdef"}}}));
+  p.actions.push_back(plan_action(
+      ActionKind::Update, types::kHttpChannel, "H", "1 field differs",
+      {{field_number(types::kHttpChannel, "password"), NullValue{}, SecretValue{"${env:X}", ""}}}));
+  std::string text = drift_text(p);
   CHECK(text ==
         "Drift: 2 objects differ from the spec (2 changed), 0 could not be read.\n"
         "\n"
@@ -157,7 +144,7 @@ TEST_CASE("drift: secrets never show, even when a read returned text", "[render_
         "      password: live (sensitive), spec (sensitive), different\n"
         "  ~ nexj.http_channel/H  changed\n"
         "      password: live (not set), spec (sensitive)\n");
-  std::string json = json_of(p);
+  std::string json = drift_json(p);
   for (const std::string& out : {text, json}) {
     CHECK(out.find("hunter2") == std::string::npos);
     CHECK(out.find("CRM_MAIL_PASSWORD") == std::string::npos);
@@ -172,7 +159,7 @@ TEST_CASE("drift JSON: summary and one object per line", "[render_drift]") {
   Plan p = drift_plan();
   p.only = {"nexj", "exchange"};
   CHECK(
-      json_of(p) ==
+      drift_json(p) ==
       R"~({"format":"1.0","deployment":"acme-prod","only":["nexj","exchange"],"inSync":false,"summary":{"checked":7,"differ":5,"missing":1,"changed":2,"unexpected":1,"blocked":1,"unknown":1},"drift":[
 {"address":"exchange.throttling_policy/NexJSyncPolicy","kind":"changed","fields":[{"field":"ewsMaxConcurrency","live":10,"spec":null}],"reason":"1 field differs: ewsMaxConcurrency"},
 {"address":"nexj.http_channel/ExchangeEWSSender1","kind":"changed","fields":[{"field":"url","live":"https://old/ews","spec":"https://exch01/ews"},{"field":"password","live":{"sensitive":true,"fingerprint":"sha256:aaaaaaaaaaaaaaaa"},"spec":{"sensitive":true,"fingerprint":"sha256:bbbbbbbbbbbbbbbb"}},{"field":"readTimeout","spec":30}],"reason":"3 fields differ: password, readTimeout, url"},
@@ -187,20 +174,21 @@ TEST_CASE("drift JSON: summary and one object per line", "[render_drift]") {
 TEST_CASE("drift JSON: in sync", "[render_drift]") {
   Plan p;
   p.deployment = "acme";
-  p.actions.push_back(action(ActionKind::NoOp, types::kTarget, "A", "up to date"));
-  CHECK(json_of(p) ==
+  p.actions.push_back(plan_action(ActionKind::NoOp, types::kTarget, "A", "up to date"));
+  CHECK(drift_json(p) ==
         "{\"format\":\"1.0\",\"deployment\":\"acme\",\"only\":[],\"inSync\":true,\"summary\":{"
         "\"checked\":1,\"differ\":0,\"missing\":0,\"changed\":0,\"unexpected\":0,\"blocked\":0,"
         "\"unknown\":0},\"drift\":[]}\n");
   // Unknowns are never in sync (design decision 2).
-  p.actions.push_back(action(ActionKind::Unknown, types::kTarget, "B", "could not be read: x"));
-  nlohmann::json doc = nlohmann::json::parse(json_of(p));
+  p.actions.push_back(
+      plan_action(ActionKind::Unknown, types::kTarget, "B", "could not be read: x"));
+  nlohmann::json doc = nlohmann::json::parse(drift_json(p));
   CHECK(doc["inSync"] == false);
   CHECK(doc["summary"]["differ"] == 0);
   CHECK(doc["summary"]["unknown"] == 1);
 }
 
 TEST_CASE("drift: output is deterministic", "[render_drift]") {
-  CHECK(text_of(drift_plan()) == text_of(drift_plan()));
-  CHECK(json_of(drift_plan()) == json_of(drift_plan()));
+  CHECK(drift_text(drift_plan()) == drift_text(drift_plan()));
+  CHECK(drift_json(drift_plan()) == drift_json(drift_plan()));
 }

@@ -11,6 +11,7 @@
 #include "plan/plan_identity.h"
 #include "plan/value_json.h"
 #include "tests/cli/golden_support.h"
+#include "tests/render/render_support.h"
 
 #ifndef VALIJSON_USE_EXCEPTIONS
 #define VALIJSON_USE_EXCEPTIONS 1
@@ -20,25 +21,9 @@ using namespace sd;
 
 namespace {
 
-uint16_t field(const ResourceType& type, std::string_view name) {
-  int i = field_index(type, name);
-  REQUIRE(i >= 0);
-  return static_cast<uint16_t>(i);
-}
-
-Action action(ActionKind kind, const ResourceType& type, std::string name, std::string reason,
-              std::vector<FieldChange> changes = {}, std::vector<uint32_t> depends_on = {},
-              bool risky = false) {
-  Action a;
-  a.kind = kind;
-  a.type = &type;
-  a.name = std::move(name);
-  a.reason = std::move(reason);
-  a.changes = std::move(changes);
-  a.depends_on = std::move(depends_on);
-  a.risky = risky;
-  return a;
-}
+using sd::test::field_number;
+using sd::test::plan_action;
+using sd::test::plan_json;
 
 void count(Plan& plan) {
   plan.summary = {};
@@ -76,30 +61,32 @@ Plan sample_plan() {
   p.deployment = "acme-prod";
   p.spec_file = "deploy/acme-prod.yaml";
   p.spec_digest = "sha256:00ff";
-  p.actions.push_back(action(ActionKind::NoOp, kServiceAccount, "nexj-sync", "up to date"));
-  p.actions.push_back(action(
+  p.actions.push_back(plan_action(ActionKind::NoOp, kServiceAccount, "nexj-sync", "up to date"));
+  p.actions.push_back(plan_action(
       ActionKind::Update, kThrottlingPolicy, "NexJSyncPolicy", "1 field differs: ewsMaxConcurrency",
-      {{field(kThrottlingPolicy, "ewsMaxConcurrency"), int64_t{10}, NullValue{}}}, {0}, true));
-  p.actions.push_back(action(ActionKind::Create, kMailChannel, "Mail", "does not exist",
-                             {{field(kMailChannel, "user"), Unset{}, std::string("crm-mail")},
-                              {field(kMailChannel, "password"), Unset{}, kMailSecret},
-                              {field(kMailChannel, "outPort"), Unset{}, int64_t{587}}}));
+      {{field_number(kThrottlingPolicy, "ewsMaxConcurrency"), int64_t{10}, NullValue{}}}, {0},
+      true));
   p.actions.push_back(
-      action(ActionKind::Update, kHttpChannel, "ExchangeEWSSender1", "1 field differs: password",
-             {{field(kHttpChannel, "password"), SecretValue{"", "sha256:aaaaaaaaaaaaaaaa"},
-               SecretValue{"${env:NEXJ_SYNC_PASSWORD}", "sha256:bbbbbbbbbbbbbbbb"}}},
-             {0}));
+      plan_action(ActionKind::Create, kMailChannel, "Mail", "does not exist",
+                  {{field_number(kMailChannel, "user"), Unset{}, std::string("crm-mail")},
+                   {field_number(kMailChannel, "password"), Unset{}, kMailSecret},
+                   {field_number(kMailChannel, "outPort"), Unset{}, int64_t{587}}}));
+  p.actions.push_back(plan_action(
+      ActionKind::Update, kHttpChannel, "ExchangeEWSSender1", "1 field differs: password",
+      {{field_number(kHttpChannel, "password"), SecretValue{"", "sha256:aaaaaaaaaaaaaaaa"},
+        SecretValue{"${env:NEXJ_SYNC_PASSWORD}", "sha256:bbbbbbbbbbbbbbbb"}}},
+      {0}));
   p.actions.push_back(
-      action(ActionKind::Create, kTarget, "EXCH01", "does not exist",
-             {{field(kTarget, "host"), Unset{}, std::string("exch01.acme.local")},
-              {field(kTarget, "sender"), Unset{}, std::string("ExchangeEWSSender1")},
-              {field(kTarget, "enabled"), Unset{}, true}},
-             {3}));
-  p.actions.push_back(action(ActionKind::Disable, kTarget, "EXCH02",
-                             "no longer in the spec; targets are never deleted, only disabled",
-                             {{field(kTarget, "enabled"), true, false}}, {}, true));
-  p.actions.push_back(action(ActionKind::Unknown, kFolderLink, "jsmith/calendar",
-                             "could not be read: EWS timed out after 30 s", {}, {4}));
+      plan_action(ActionKind::Create, kTarget, "EXCH01", "does not exist",
+                  {{field_number(kTarget, "host"), Unset{}, std::string("exch01.acme.local")},
+                   {field_number(kTarget, "sender"), Unset{}, std::string("ExchangeEWSSender1")},
+                   {field_number(kTarget, "enabled"), Unset{}, true}},
+                  {3}));
+  p.actions.push_back(plan_action(ActionKind::Disable, kTarget, "EXCH02",
+                                  "no longer in the spec; targets are never deleted, only disabled",
+                                  {{field_number(kTarget, "enabled"), true, false}}, {}, true));
+  p.actions.push_back(plan_action(ActionKind::Unknown, kFolderLink, "jsmith/calendar",
+                                  "could not be read: EWS timed out after 30 s", {}, {4}));
   count(p);
   return p;
 }
@@ -112,19 +99,19 @@ Plan hostile_plan() {
   p.deployment = "acme\n\x1b[32mPlan: 0 to change";
   p.spec_file = "spec \"quoted\".yaml";
   p.spec_digest = "sha256:00";
+  p.actions.push_back(plan_action(
+      ActionKind::Create, kFolderLink, "j\"smith\n  + nexj.target/FORGED/calendar",
+      "does not exist",
+      {{field_number(kFolderLink, "email"), Unset{}, std::string("$(rm -rf /)@acme.com")}}));
   p.actions.push_back(
-      action(ActionKind::Create, kFolderLink, "j\"smith\n  + nexj.target/FORGED/calendar",
-             "does not exist",
-             {{field(kFolderLink, "email"), Unset{}, std::string("$(rm -rf /)@acme.com")}}));
-  p.actions.push_back(
-      action(ActionKind::Update, kMailChannel, "Zürich `|` <b>Ωmega</b>",
-             "2 fields differ: description, password",
-             {{field(kMailChannel, "description"), std::string("a\x1b[31mred"),
-               std::string("@everyone | [x](http://evil) \\N")},
-              {field(kMailChannel, "password"), std::string("hunter2"), kMailSecret}}));
-  p.actions.push_back(action(ActionKind::Disable, kTarget, "t\"] -> a0 [label=\"pwned",
-                             "no longer in the spec", {{field(kTarget, "enabled"), true, false}},
-                             {0, 1}, true));
+      plan_action(ActionKind::Update, kMailChannel, "Zürich `|` <b>Ωmega</b>",
+                  "2 fields differ: description, password",
+                  {{field_number(kMailChannel, "description"), std::string("a\x1b[31mred"),
+                    std::string("@everyone | [x](http://evil) \\N")},
+                   {field_number(kMailChannel, "password"), std::string("hunter2"), kMailSecret}}));
+  p.actions.push_back(plan_action(ActionKind::Disable, kTarget, "t\"] -> a0 [label=\"pwned",
+                                  "no longer in the spec",
+                                  {{field_number(kTarget, "enabled"), true, false}}, {0, 1}, true));
   count(p);
   return p;
 }
@@ -132,11 +119,6 @@ Plan hostile_plan() {
 std::string text_of(const Plan& p, bool color = false) {
   std::ostringstream out;
   render_text(p, TextStyle{color}, out);
-  return out.str();
-}
-std::string json_of(const Plan& p) {
-  std::ostringstream out;
-  render_json(p, out);
   return out.str();
 }
 std::string markdown_of(const Plan& p) {
@@ -183,15 +165,16 @@ Review first (2 risky):
 TEST_CASE("text plan: colors only when asked, on symbols and headings", "[render]") {
   Plan p;
   p.deployment = "lab";
-  p.actions.push_back(action(ActionKind::Create, types::kTarget, "A", "does not exist",
-                             {{field(types::kTarget, "enabled"), Unset{}, true}}));
+  p.actions.push_back(plan_action(ActionKind::Create, types::kTarget, "A", "does not exist",
+                                  {{field_number(types::kTarget, "enabled"), Unset{}, true}}));
   p.actions.push_back(
-      action(ActionKind::Update, types::kTarget, "B", "1 field differs: host",
-             {{field(types::kTarget, "host"), std::string("a"), std::string("b")}}));
-  p.actions.push_back(action(ActionKind::Disable, types::kTarget, "C", "no longer in the spec",
-                             {{field(types::kTarget, "enabled"), true, false}}, {}, true));
-  p.actions.push_back(action(ActionKind::Blocked, types::kServiceAccount, "nexj-sync",
-                             "does not exist, and exchange.serviceAccount.create is false"));
+      plan_action(ActionKind::Update, types::kTarget, "B", "1 field differs: host",
+                  {{field_number(types::kTarget, "host"), std::string("a"), std::string("b")}}));
+  p.actions.push_back(plan_action(ActionKind::Disable, types::kTarget, "C", "no longer in the spec",
+                                  {{field_number(types::kTarget, "enabled"), true, false}}, {},
+                                  true));
+  p.actions.push_back(plan_action(ActionKind::Blocked, types::kServiceAccount, "nexj-sync",
+                                  "does not exist, and exchange.serviceAccount.create is false"));
   count(p);
   const std::string plain =
       "Plan for deployment lab: 1 to create, 1 to update, 1 to disable, 0 unchanged, 1 blocked\n"
@@ -231,8 +214,9 @@ TEST_CASE("text plan: colors only when asked, on symbols and headings", "[render
 TEST_CASE("text plan: nothing to do says so in one line", "[render]") {
   Plan p;
   p.deployment = "acme-prod";
-  p.actions.push_back(action(ActionKind::NoOp, types::kServiceAccount, "nexj-sync", "up to date"));
-  p.actions.push_back(action(ActionKind::NoOp, types::kTarget, "EXCH01", "up to date"));
+  p.actions.push_back(
+      plan_action(ActionKind::NoOp, types::kServiceAccount, "nexj-sync", "up to date"));
+  p.actions.push_back(plan_action(ActionKind::NoOp, types::kTarget, "EXCH01", "up to date"));
   count(p);
   CHECK(text_of(p) == "No changes. acme-prod matches the spec (2 objects checked).\n");
   CHECK(text_of(p, true) ==
@@ -246,7 +230,7 @@ TEST_CASE("text and Markdown plans say when they are limited (--only)", "[render
   Plan p;
   p.deployment = "acme-prod";
   p.only = {"nexj", "exchange.throttling_policy/`x`\n"};
-  p.actions.push_back(action(ActionKind::NoOp, types::kTarget, "EXCH01", "up to date"));
+  p.actions.push_back(plan_action(ActionKind::NoOp, types::kTarget, "EXCH01", "up to date"));
   count(p);
   CHECK(text_of(p) ==
         "No changes. acme-prod matches the spec (1 objects checked).\n"
@@ -258,7 +242,7 @@ TEST_CASE("text and Markdown plans say when they are limited (--only)", "[render
         "Limited to: `nexj`, ``exchange.throttling_policy/`x`\\n`` (`--only`)\n");
 
   p.only = {"nexj.target"};
-  p.actions.push_back(action(ActionKind::Create, types::kTarget, "EXCH02", "does not exist"));
+  p.actions.push_back(plan_action(ActionKind::Create, types::kTarget, "EXCH02", "does not exist"));
   count(p);
   CHECK(text_of(p) ==
         "Plan for deployment acme-prod: 1 to create, 0 to update, 0 to disable, 1 unchanged\n"
@@ -280,8 +264,8 @@ TEST_CASE("text plan: the counts are repeated at the end of a long listing", "[r
   Plan p;
   p.deployment = "big";
   for (int i = 0; i < 21; ++i)
-    p.actions.push_back(action(ActionKind::Create, types::kFolderLink,
-                               "u" + std::to_string(i) + "/calendar", "does not exist"));
+    p.actions.push_back(plan_action(ActionKind::Create, types::kFolderLink,
+                                    "u" + std::to_string(i) + "/calendar", "does not exist"));
   count(p);
   std::string text = text_of(p);
   const std::string counts =
@@ -318,7 +302,7 @@ Review first (1 risky):
 TEST_CASE("no renderer shows a secret or its reference", "[render]") {
   for (const Plan& p : {sample_plan(), hostile_plan()}) {
     for (const std::string& out :
-         {text_of(p), text_of(p, true), json_of(p), markdown_of(p), dot_of(p)}) {
+         {text_of(p), text_of(p, true), plan_json(p), markdown_of(p), dot_of(p)}) {
       CHECK(out.find("hunter2") == std::string::npos);
       CHECK(out.find("CRM_MAIL_PASSWORD") == std::string::npos);
       CHECK(out.find("NEXJ_SYNC_PASSWORD") == std::string::npos);
@@ -328,7 +312,7 @@ TEST_CASE("no renderer shows a secret or its reference", "[render]") {
 
 TEST_CASE("JSON plan: versioned, one action per line, no-ops included", "[render]") {
   CHECK(
-      json_of(sample_plan()) ==
+      plan_json(sample_plan()) ==
       R"~({"format_version":"1.3","tool":{"name":"syncdeploy"},"deployment":"acme-prod","spec":{"file":"deploy/acme-prod.yaml","digest":"sha256:00ff"},"planId":"6a937d64b4d3e03a","only":[],"summary":{"create":2,"update":2,"disable":1,"noop":1,"unknown":1,"blocked":0,"risky":2,"cannotSync":0},"applyable":false,"checks":[],"actions":[
 {"index":0,"address":"exchange.service_account/nexj-sync","type":"exchange.service_account","name":"nexj-sync","step":1,"action":"no-op","reason":"up to date","risky":false,"depends_on":[],"observedFingerprint":"absent","fingerprint":"sha256:3da8c832310531a6","changes":[]},
 {"index":1,"address":"exchange.throttling_policy/NexJSyncPolicy","type":"exchange.throttling_policy","name":"NexJSyncPolicy","step":2,"action":"update","reason":"1 field differs: ewsMaxConcurrency","risky":true,"depends_on":[0],"observedFingerprint":"absent","fingerprint":"sha256:8e721b307f12ecc2","changes":[{"field":"ewsMaxConcurrency","before":10,"after":null}]},
@@ -341,7 +325,7 @@ TEST_CASE("JSON plan: versioned, one action per line, no-ops included", "[render
 )~");
   // The same identities the runtime computes.
   const Plan p = sample_plan();
-  nlohmann::json doc = nlohmann::json::parse(json_of(p));
+  nlohmann::json doc = nlohmann::json::parse(plan_json(p));
   CHECK(doc["planId"] == plan_id(p));
   for (size_t i = 0; i < p.actions.size(); ++i) {
     CHECK(doc["actions"][i]["observedFingerprint"] == observed_fingerprint(p, p.actions[i]));
@@ -355,14 +339,14 @@ TEST_CASE("JSON plan: validates against schema/plan.schema.json", "[render]") {
   Plan limited = sample_plan();
   limited.only = {"nexj", "exchange.throttling_policy/NexJSyncPolicy"};
   for (const Plan& p : {sample_plan(), hostile_plan(), empty, limited}) {
-    nlohmann::json doc = nlohmann::json::parse(json_of(p));
+    nlohmann::json doc = nlohmann::json::parse(plan_json(p));
     CHECK(test::schema_violations("schema/plan.schema.json", doc) == std::vector<std::string>{});
   }
-  CHECK(nlohmann::json::parse(json_of(limited))["only"] ==
+  CHECK(nlohmann::json::parse(plan_json(limited))["only"] ==
         nlohmann::json{"nexj", "exchange.throttling_policy/NexJSyncPolicy"});
 
   // 1.1 requires the identities; a 1.0 plan, written before them, still validates.
-  nlohmann::json doc = nlohmann::json::parse(json_of(sample_plan()));
+  nlohmann::json doc = nlohmann::json::parse(plan_json(sample_plan()));
   nlohmann::json no_id = doc;
   no_id.erase("planId");
   CHECK_FALSE(test::schema_violations("schema/plan.schema.json", no_id).empty());
@@ -383,7 +367,7 @@ TEST_CASE("JSON plan: validates against schema/plan.schema.json", "[render]") {
   CHECK(test::schema_violations("schema/plan.schema.json", old) == std::vector<std::string>{});
 
   // Hostile names come back byte for byte: escaping is complete and only the JSON's.
-  doc = nlohmann::json::parse(json_of(hostile_plan()));
+  doc = nlohmann::json::parse(plan_json(hostile_plan()));
   CHECK(doc["deployment"] == hostile_plan().deployment);
   CHECK(doc["actions"][0]["name"] == "j\"smith\n  + nexj.target/FORGED/calendar");
   CHECK(doc["actions"][1]["changes"][0]["before"] == "a\x1b[31mred");
@@ -403,10 +387,10 @@ TEST_CASE("JSON plan: values have value_to_json's shape", "[render]") {
   Plan p;
   p.deployment = "v";
   std::vector<FieldChange> changes;
-  for (const Value& v : values) changes.push_back({field(types::kTarget, "host"), v, v});
-  p.actions.push_back(action(ActionKind::Update, types::kTarget, "T", "", changes));
+  for (const Value& v : values) changes.push_back({field_number(types::kTarget, "host"), v, v});
+  p.actions.push_back(plan_action(ActionKind::Update, types::kTarget, "T", "", changes));
   count(p);
-  nlohmann::json doc = nlohmann::json::parse(json_of(p));
+  nlohmann::json doc = nlohmann::json::parse(plan_json(p));
   const nlohmann::json& out = doc["actions"][0]["changes"];
   REQUIRE(out.size() == values.size());
   for (size_t i = 0; i < values.size(); ++i) {
@@ -497,16 +481,16 @@ TEST_CASE("Markdown plan: stays under 60,000 characters and says what it left ou
   for (int i = 0; i < 3000; ++i) {
     std::string login = "user" + std::to_string(i);
     p.actions.push_back(
-        action(ActionKind::Create, types::kFolderLink, login + "/calendar", "does not exist",
-               {{field(types::kFolderLink, "target"), Unset{}, std::string("EXCH01")},
-                {field(types::kFolderLink, "email"), Unset{}, login + "@acme.com"},
-                {field(types::kFolderLink, "enabled"), Unset{}, true}}));
+        plan_action(ActionKind::Create, types::kFolderLink, login + "/calendar", "does not exist",
+                    {{field_number(types::kFolderLink, "target"), Unset{}, std::string("EXCH01")},
+                     {field_number(types::kFolderLink, "email"), Unset{}, login + "@acme.com"},
+                     {field_number(types::kFolderLink, "enabled"), Unset{}, true}}));
   }
   for (int i = 0; i < 1000; ++i)
-    p.actions.push_back(action(ActionKind::Disable, types::kFolderLink,
-                               "gone" + std::to_string(i) + "/tasks",
-                               "no longer in the spec; users.prune is true",
-                               {{field(types::kFolderLink, "enabled"), true, false}}, {}, true));
+    p.actions.push_back(
+        plan_action(ActionKind::Disable, types::kFolderLink, "gone" + std::to_string(i) + "/tasks",
+                    "no longer in the spec; users.prune is true",
+                    {{field_number(types::kFolderLink, "enabled"), true, false}}, {}, true));
   count(p);
   std::string md = markdown_of(p);
   CHECK(md.size() < 60000);
@@ -538,12 +522,12 @@ TEST_CASE("Markdown plan: long values and many fields are cut inside the cell", 
   p.deployment = "d";
   std::vector<FieldChange> changes;
   for (uint16_t f = 0; f < 8; ++f) changes.push_back({f, Unset{}, int64_t{f}});
-  p.actions.push_back(action(ActionKind::Create, types::kMailChannel, "Mail", "", changes));
-  p.actions.push_back(
-      action(ActionKind::Update, types::kGlobalOptions, "exchange", "",
-             {{field(types::kGlobalOptions, "emailBlacklist"), StringList{},
-               StringList{"a", "b", "c", "d", "e", "f", "g"}},
-              {field(types::kGlobalOptions, "realtimeSync"), Unset{}, std::string(100, 'x')}}));
+  p.actions.push_back(plan_action(ActionKind::Create, types::kMailChannel, "Mail", "", changes));
+  p.actions.push_back(plan_action(
+      ActionKind::Update, types::kGlobalOptions, "exchange", "",
+      {{field_number(types::kGlobalOptions, "emailBlacklist"), StringList{},
+        StringList{"a", "b", "c", "d", "e", "f", "g"}},
+       {field_number(types::kGlobalOptions, "realtimeSync"), Unset{}, std::string(100, 'x')}}));
   count(p);
   std::string md = markdown_of(p);
   CHECK(md.find("| 🟢 create | `nexj.mail_channel/Mail` | 3 | description: `0`<br>alias: "
@@ -557,8 +541,8 @@ TEST_CASE("Markdown plan: long values and many fields are cut inside the cell", 
 TEST_CASE("Markdown plan: a reason cannot mention, link or inject HTML", "[render]") {
   Plan p;
   p.deployment = "d";
-  p.actions.push_back(action(ActionKind::Blocked, types::kServiceAccount, "x",
-                             "ask @acme/admins <img src=x> *now* | [here](http://e) `a`"));
+  p.actions.push_back(plan_action(ActionKind::Blocked, types::kServiceAccount, "x",
+                                  "ask @acme/admins <img src=x> *now* | [here](http://e) `a`"));
   count(p);
   CHECK(
       markdown_of(p) ==
@@ -644,11 +628,11 @@ TEST_CASE("renderers: 300,000 actions", "[.perf]") {
   const char* folders[] = {"calendar", "tasks", "contacts"};
   for (int i = 0; i < 300000; ++i) {
     std::string login = "user" + std::to_string(i / 3);
-    p.actions.push_back(action(
+    p.actions.push_back(plan_action(
         ActionKind::Create, types::kFolderLink, login + "/" + folders[i % 3], "does not exist",
-        {{field(types::kFolderLink, "target"), Unset{}, std::string("EXCH01")},
-         {field(types::kFolderLink, "email"), Unset{}, login + "@acme.com"},
-         {field(types::kFolderLink, "enabled"), Unset{}, true}}));
+        {{field_number(types::kFolderLink, "target"), Unset{}, std::string("EXCH01")},
+         {field_number(types::kFolderLink, "email"), Unset{}, login + "@acme.com"},
+         {field_number(types::kFolderLink, "enabled"), Unset{}, true}}));
   }
   count(p);
   auto time = [&](const char* what, auto render) {

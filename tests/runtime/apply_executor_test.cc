@@ -52,7 +52,7 @@ Action make_action(const ResourceType& type, std::string name, std::vector<uint3
 }
 
 // channel(0) <- target(1) <- links(2..); global options last, independent of the target.
-Plan sample_plan(size_t links) {
+Plan plan_with_links(size_t links) {
   Plan plan;
   plan.deployment = "test";
   plan.spec_digest = "sha256:00";
@@ -116,7 +116,7 @@ struct Fixture {
 
 TEST_CASE("executor: every action done, batched by system and dependency", "[apply_executor]") {
   Fixture f;
-  Plan plan = sample_plan(3);
+  Plan plan = plan_with_links(3);
   ExecutionReport report = f.run(plan);
   CHECK(report.complete());
   CHECK(report.done == 6);
@@ -130,7 +130,7 @@ TEST_CASE("executor: every action done, batched by system and dependency", "[app
 TEST_CASE("executor: a failure skips its dependents and only them", "[apply_executor]") {
   Fixture f;
   f.store.failing.insert("nexj.target/EXCH01");
-  Plan plan = sample_plan(2);
+  Plan plan = plan_with_links(2);
   ExecutionReport report = f.run(plan);
   CHECK_FALSE(report.complete());
   CHECK(report.done == 2);  // the channel and the global options
@@ -148,7 +148,7 @@ TEST_CASE("executor: a failure skips its dependents and only them", "[apply_exec
 
 TEST_CASE("executor: a refused step skips what depends on it", "[apply_executor]") {
   Fixture f;
-  Plan plan = sample_plan(1);
+  Plan plan = plan_with_links(1);
   ExecutionReport report = f.run(plan, {{0, "changed since the plan was made"}});
   CHECK(report.refused == 1);
   CHECK(report.skipped == 2);  // the target, then its link
@@ -160,7 +160,7 @@ TEST_CASE("executor: a refused step skips what depends on it", "[apply_executor]
 
 TEST_CASE("executor: long runs go in batches of at most kMaxBatch", "[apply_executor]") {
   Fixture f;
-  Plan plan = sample_plan(kMaxBatch * 2 + 5);
+  Plan plan = plan_with_links(kMaxBatch * 2 + 5);
   ExecutionReport report = f.run(plan);
   CHECK(report.complete());
   REQUIRE(f.store.batches.size() == 4);  // target, then the links in three batches
@@ -172,7 +172,7 @@ TEST_CASE("executor: long runs go in batches of at most kMaxBatch", "[apply_exec
 TEST_CASE("executor: the journal ends the run and leaves nothing interrupted", "[apply_executor]") {
   Fixture f;
   f.store.failing.insert("nexj.folder_link/user0/calendar");
-  Plan plan = sample_plan(2);
+  Plan plan = plan_with_links(2);
   ExecutionReport report = f.run(plan);
   CHECK(report.failed == 1);
   auto interrupted = f.journal->interrupted_runs("test", 0);
@@ -187,7 +187,7 @@ namespace sd {
 
 TEST_CASE("executor: a lost lock stops the run before it writes", "[apply_executor]") {
   Fixture f;
-  Plan plan = sample_plan(1);
+  Plan plan = plan_with_links(1);
   ExecutionRequest request;
   request.plan = &plan;
   request.plan_id = "0123456789abcdef";

@@ -12,27 +12,17 @@
 #include <thread>
 
 #include "base/sqlite_database.h"
+#include "tests/base/result_support.h"
+#include "tests/base/sqlite_support.h"
+#include "tests/base/temp_dir_support.h"
 
 using namespace sd;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sdlock-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
-
-constexpr int64_t kT0 = 1795556943;  // 2026-11-24T21:49:03Z
-
-std::unique_ptr<SqlDatabase> open_db(const std::string& path) {
-  auto db = open_sqlite(path, SqlOpenMode::ReadWriteCreate);
-  REQUIRE(db.ok());
-  return std::move(db).value();
-}
+using sd::test::kT0;
+using sd::test::open_db;
+using sd::test::TempDir;
 
 // A clock that only moves when the lock sleeps, and a record of the sleeps.
 struct FakeTime {
@@ -86,10 +76,7 @@ std::string locked_message(const LeaseInfo& held) {
          "); wait for it, or if that apply is dead run: syncdeploy force-unlock SPEC " + held.id;
 }
 
-template <class T>
-std::string message(const Result<T>& r) {
-  return r.ok() ? "" : r.errors().front().message;
-}
+using sd::test::message;
 
 }  // namespace
 

@@ -15,20 +15,13 @@
 #include "plan/desired_state.h"
 #include "runtime/nexj/config_store_schema.h"
 #include "spec/load_spec.h"
+#include "tests/base/temp_dir_support.h"
 
 using namespace sd;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sdstore-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return path + "/" + name; }
-};
+using sd::test::TempDir;
 
 // Rows of `sql` on the file, columns joined with '|', NULL as "NULL".
 std::vector<std::string> rows(const std::string& path, const std::string& sql, int columns) {

@@ -18,6 +18,8 @@ using namespace sd::testing;
 
 namespace {
 
+using sd::test::TempDir;
+
 constexpr std::string_view kBefore =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     "<Environment>\n"

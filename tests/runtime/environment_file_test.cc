@@ -16,6 +16,7 @@
 #include "plan/desired_state.h"
 #include "spec/document.h"
 #include "spec/load_spec.h"
+#include "tests/base/temp_dir_support.h"
 #include "tests/runtime/environment_file_support.h"
 
 using namespace sd;
@@ -23,14 +24,7 @@ using namespace sd::testing;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sdenv-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using sd::test::TempDir;
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "protocol/soap.h"
+#include "tests/base/result_support.h"
 #include "tests/protocol/ews_fixtures_support.h"
 #include "tests/runtime/http/tls_test_server_support.h"
 
@@ -84,10 +85,7 @@ std::string header_of(const http::Request& request, std::string_view name) {
   return "<none>";
 }
 
-template <class T>
-std::string message(const Result<T>& r) {
-  return r.ok() ? "" : r.errors().front().message;
-}
+using sd::test::message;
 
 const std::map<std::string, std::string> kThreeIds = {
     {"calendar", "CAL1"}, {"tasks", "TSK1"}, {"contacts", "CON1"}};

@@ -13,7 +13,7 @@ namespace {
 
 const std::string kWhere = "https://exch01.example.local:5986/wsman";
 
-Spec small_spec() {
+Spec exchange_only_spec() {
   Spec s;
   s.deployment = "acme";
   s.exchange.version = ExchangeVersion::Exchange2016;
@@ -61,7 +61,7 @@ TEST_CASE(
                               ++opened;
                               return make_error("WinRM " + kWhere + ": connection refused");
                             });
-  DesiredState desired = build_desired_state(small_spec(), {});
+  DesiredState desired = build_desired_state(exchange_only_spec(), {});
   ObservedState observed;
   system.observe(desired, observed);
   CHECK(observed.resources.empty());
@@ -106,7 +106,7 @@ TEST_CASE(
   ExchangeManagement system(
       kWhere, ExchangeVersion::Exchange2016,
       [&]() -> Result<std::unique_ptr<RemoteShell>> { return std::move(owned); });
-  DesiredState desired = build_desired_state(small_spec(), {});
+  DesiredState desired = build_desired_state(exchange_only_spec(), {});
   ObservedState observed;
   system.observe(desired, observed);
   REQUIRE(scripts.size() == 1);
@@ -134,7 +134,7 @@ TEST_CASE(
   ExchangeManagement system(
       kWhere, ExchangeVersion::Exchange2016,
       [&]() -> Result<std::unique_ptr<RemoteShell>> { return std::move(owned); });
-  DesiredState desired = build_desired_state(small_spec(), {});
+  DesiredState desired = build_desired_state(exchange_only_spec(), {});
   ObservedState observed;
   // The account exists; the rest is to be made.
   ObservedResource account;

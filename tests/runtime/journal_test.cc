@@ -7,6 +7,9 @@
 #include <numeric>
 
 #include "base/sqlite_database.h"
+#include "tests/base/result_support.h"
+#include "tests/base/sqlite_support.h"
+#include "tests/base/temp_dir_support.h"
 #include "tests/runtime/journal_support.h"
 
 using namespace sd;
@@ -14,23 +17,9 @@ using sd::testing::three_actions;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sdjournal-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
-
-constexpr int64_t kT0 = 1795556943;  // 2026-11-24T21:49:03Z
-
-std::unique_ptr<SqlDatabase> open_db(const std::string& path,
-                                     SqlOpenMode mode = SqlOpenMode::ReadWriteCreate) {
-  auto db = open_sqlite(path, mode);
-  REQUIRE(db.ok());
-  return std::move(db).value();
-}
+using sd::test::kT0;
+using sd::test::open_db;
+using sd::test::TempDir;
 
 // Every row of a query with `columns` columns, joined by '|', NULL as "NULL".
 std::vector<std::string> rows(SqlDatabase& db, const std::string& sql, int columns) {
@@ -49,10 +38,7 @@ std::vector<std::string> rows(SqlDatabase& db, const std::string& sql, int colum
   return out;
 }
 
-template <class T>
-std::string message(const Result<T>& r) {
-  return r.ok() ? "" : r.errors().front().message;
-}
+using sd::test::message;
 
 }  // namespace
 

@@ -11,19 +11,13 @@
 #include "base/atomic_file.h"
 #include "base/disk_files.h"
 #include "runtime/local_secret_source.h"
+#include "tests/base/temp_dir_support.h"
 
 using namespace sd;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sdtest-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using sd::test::TempDir;
 
 }  // namespace
 

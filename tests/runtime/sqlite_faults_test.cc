@@ -15,18 +15,20 @@
 #include "runtime/journal.h"
 #include "runtime/nexj/config_store.h"
 #include "spec/load_spec.h"
+#include "tests/base/sqlite_support.h"
 #include "tests/base/temp_dir_support.h"
 #include "tests/cli/apply_support.h"
 #include "tests/runtime/journal_support.h"
 
 using namespace sd;
 using sd::test::dump_store;
-using sd::testing::TempDir;
+using sd::test::TempDir;
 using sd::testing::three_actions;
 
 namespace {
 
-constexpr int64_t kT0 = 1795556943;  // 2026-11-24T21:49:03Z
+using sd::test::kT0;
+using sd::test::open_db;
 
 struct Fault {
   SqliteFileOp op;
@@ -54,12 +56,6 @@ std::string describe(const Fault& f) {
   static const char* const kKinds[] = {"any file", "the database", "the rollback journal"};
   return std::string(kOps[static_cast<int>(f.op)]) + " of " + kKinds[static_cast<int>(f.kind)] +
          " fails with errno " + std::to_string(f.error_number);
-}
-
-std::unique_ptr<SqlDatabase> open_through(const std::string& path, const SqliteFaultVfs& vfs) {
-  auto db = open_sqlite(path, SqlOpenMode::ReadWriteCreate, SqliteOptions{5000, vfs.name()});
-  if (!db.ok()) FAIL(format_all(db.errors()));
-  return std::move(db).value();
 }
 
 // Nothing but the database: a rollback journal left behind would be rolled back by the next
@@ -94,7 +90,8 @@ struct FaultyJournalFile {
   TempDir dir{"sdjournalfault"};
   std::string path = dir.file("journal.db");
   SqliteFaultVfs vfs;
-  std::unique_ptr<SqlDatabase> db = open_through(path, vfs);
+  std::unique_ptr<SqlDatabase> db =
+      open_db(path, SqlOpenMode::ReadWriteCreate, {.vfs = vfs.name()});
   int64_t now = kT0;
 };
 

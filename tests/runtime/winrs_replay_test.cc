@@ -11,7 +11,7 @@ using sd::test::WinrsReplayServer;
 
 namespace {
 
-const std::string kWhere = "WinRM https://exch01.example.local:5986/wsman: ";
+const std::string kReplayWinrmPrefix = "WinRM https://exch01.example.local:5986/wsman: ";
 const std::string kCtrlC(wsman::kSignalCtrlC);
 
 std::unique_ptr<WinrsSession> session_for(const WinrsReplayServer& server) {
@@ -129,7 +129,7 @@ TEST_CASE("replay no_cmd_shell: WINRS_SKIP_CMD_SHELL, a failed Command, then the
       session->run_command(shell_id, "powershell.exe", {"Write-Host", "hi"}, flags);
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.errors().front().message ==
-        kWhere + "The system cannot find the file specified. (WSManFault 2147942402)");
+        kReplayWinrmPrefix + "The system cannot find the file specified. (WSManFault 2147942402)");
   const std::string command_id = opened(session->run_command(
       shell_id, "C:\\Windows\\system32\\WindowsPowerShell\\v1.0\\powershell.exe",
       {"Write-Host", "hi"}, flags));
@@ -152,7 +152,7 @@ TEST_CASE("replay bad_cmd_id: Receive for an unknown command id is a fault", "[w
       session->receive_until_done(shell_id, "87E77BEB-6761-4C48-9D70-A00266B8459A");
   REQUIRE_FALSE(output.ok());
   CHECK(output.errors().front().message ==
-        kWhere +
+        kReplayWinrmPrefix +
             "The Windows Remote Shell received a request to perform an operation on a command "
             "identifier that does not exist. Either the command has completed execution or the "
             "client specified an invalid command identifier. (WSManFault 2150858843)");
@@ -169,7 +169,7 @@ TEST_CASE("replay fail_poll_process: Receive without a command is refused", "[wi
   Result<wsman::ReceiveOutput> received = session->receive(shell_id, "");
   REQUIRE_FALSE(received.ok());
   CHECK(received.errors().front().message ==
-        kWhere + "The parameter is incorrect. (WSManFault 87)");
+        kReplayWinrmPrefix + "The parameter is incorrect. (WSManFault 87)");
   require_ok(session->delete_shell(shell_id));
   require_replayed(server);
 }

@@ -24,7 +24,7 @@ Spec read_example(const std::string& name) {
   return read_spec(*doc);
 }
 
-Spec read_text(std::string_view text) {
+Spec read_spec_text(std::string_view text) {
   auto doc = parse_yaml("s.yaml", text);
   REQUIRE(doc.ok());
   return read_spec(*doc);
@@ -183,7 +183,7 @@ TEST_CASE("acme-prod: scope, throttling, three of everything, csv", "[reader]") 
 }
 
 TEST_CASE("reader defaults: anonymous URL, single target, csv lists, secrets", "[reader]") {
-  Spec s = read_text(R"(version: 1
+  Spec s = read_spec_text(R"(version: 1
 deployment: d
 exchange:
   version: ExchangeOnline
@@ -227,7 +227,7 @@ TEST_CASE("the reader survives shapes the schema would refuse", "[reader]") {
                            "nexj: {targets: [null], userOptions: [[]], globalOptions: "
                            "{emailBlacklist: [1, x]}}\n"}) {
     INFO(text);
-    Spec s = read_text(text);
+    Spec s = read_spec_text(text);
     CHECK(s.version == 1);
   }
 }

@@ -3,23 +3,20 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "tests/runtime/http/http_support.h"
 #include "tls_test_server_support.h"
 
-using namespace sd;
-using namespace sd::http;
+namespace sd::http {
+
 using sd::test::TestAnswer;
 using sd::test::TlsTestServer;
+using sd::test::url_of;
+using sd::test::xml_post;
 using std::chrono::milliseconds;
 
 namespace {
 
 using Outcome = std::variant<Response, TransportError>;
-
-HttpsUrl url_of(const std::string& text) {
-  Result<HttpsUrl> url = parse_https_url(text);
-  REQUIRE(url.ok());
-  return *url;
-}
 
 ClientOptions lab_options(const TlsTestServer& server) {
   ClientOptions options;
@@ -48,13 +45,6 @@ bool transient(const Outcome& outcome) {
   return error && error->transient;
 }
 
-Request post(std::string body = "<x/>") {
-  Request request;
-  request.headers = {{"Content-Type", "text/xml; charset=utf-8"}};
-  request.body = std::move(body);
-  return request;
-}
-
 }  // namespace
 
 TEST_CASE("https client: TLS verified with the lab CA, the request as sent", "[http]") {
@@ -66,7 +56,7 @@ TEST_CASE("https client: TLS verified with the lab CA, the request as sent", "[h
     return answer;
   });
   auto client = client_for(server.url(), lab_options(server), basic_credentials("svc", "pa:ss"));
-  Outcome outcome = client->send(post("<request/>"));
+  Outcome outcome = client->send(xml_post("<request/>"));
   REQUIRE(error_of(outcome) == "(answered 200)");
   const Response& response = std::get<Response>(outcome);
   CHECK(response.body == "<answer/>");
@@ -88,7 +78,7 @@ TEST_CASE("https client: TLS verified with the lab CA, the request as sent", "[h
 TEST_CASE("https client: the headers the client decides, whatever the caller sent", "[http]") {
   TlsTestServer server;
   auto client = client_for(server.url(), lab_options(server), basic_credentials("svc", "pa:ss"));
-  Request request = post("");
+  Request request = xml_post("");
   request.headers.emplace_back("Authorization", "Bearer stale");
   request.headers.emplace_back("Host", "elsewhere.example");
   request.headers.emplace_back("Content-Length", "99");
@@ -118,7 +108,7 @@ TEST_CASE("https client: without the CA file the lab's chain does not verify", "
   ClientOptions options = lab_options(server);
   options.ca_file = "";
   auto client = client_for(server.url(), options);
-  Outcome outcome = client->send(post());
+  Outcome outcome = client->send(xml_post());
   CHECK(error_of(outcome) == "127.0.0.1:" + std::to_string(server.port()) +
                                  ": certificate verify failed (self-signed certificate in "
                                  "certificate chain)");
@@ -132,7 +122,7 @@ TEST_CASE("https client: a name the certificate does not carry fails", "[http]")
   ClientOptions options = lab_options(server);
   options.connect_to = {{"wrong.example.local", server.port(), "127.0.0.1", server.port()}};
   auto client = client_for("https://wrong.example.local:" + port + "/EWS/Exchange.asmx", options);
-  Outcome outcome = client->send(post());
+  Outcome outcome = client->send(xml_post());
   CHECK(error_of(outcome) == "wrong.example.local:" + port +
                                  ": the certificate is for exch01.example.local, localhost, "
                                  "127.0.0.1, not wrong.example.local");
@@ -146,7 +136,7 @@ TEST_CASE("https client: ConnectTo connects elsewhere and still verifies the URL
   ClientOptions options = lab_options(server);
   options.connect_to = {{"exch01.example.local", 443, "127.0.0.1", server.port()}};
   auto client = client_for("https://exch01.example.local/EWS/Exchange.asmx", options);
-  Outcome outcome = client->send(post());
+  Outcome outcome = client->send(xml_post());
   REQUIRE(error_of(outcome) == "(answered 200)");
   REQUIRE(server.received().size() == 1);
   CHECK(server.received()[0].header("Host") == "exch01.example.local");
@@ -170,7 +160,7 @@ TEST_CASE("https client: a bad CA file is an error at create()", "[http]") {
 TEST_CASE("https client: keep-alive, 20 requests over one connection", "[http]") {
   TlsTestServer server;
   auto client = client_for(server.url(), lab_options(server));
-  for (int i = 0; i < 20; ++i) REQUIRE(error_of(client->send(post())) == "(answered 200)");
+  for (int i = 0; i < 20; ++i) REQUIRE(error_of(client->send(xml_post())) == "(answered 200)");
   CHECK(client->connections_opened() == 1);
   CHECK(server.connections_accepted() == 1);
   CHECK(server.requests() == 20);
@@ -184,7 +174,7 @@ TEST_CASE("https client: a connection the server closed while idle is reopened",
     return answer;
   });
   auto client = client_for(server.url(), lab_options(server));
-  for (int i = 0; i < 5; ++i) REQUIRE(error_of(client->send(post())) == "(answered 200)");
+  for (int i = 0; i < 5; ++i) REQUIRE(error_of(client->send(xml_post())) == "(answered 200)");
   CHECK(client->connections_opened() == 5);
   CHECK(server.requests() == 5);
 }
@@ -197,7 +187,7 @@ TEST_CASE("https client: Connection: close answers are not pooled", "[http]") {
     return answer;
   });
   auto client = client_for(server.url(), lab_options(server));
-  for (int i = 0; i < 3; ++i) REQUIRE(error_of(client->send(post())) == "(answered 200)");
+  for (int i = 0; i < 3; ++i) REQUIRE(error_of(client->send(xml_post())) == "(answered 200)");
   CHECK(client->connections_opened() == 3);
   CHECK(server.connections_accepted() == 3);
 }
@@ -207,7 +197,7 @@ TEST_CASE("https client: connection refused is transient", "[http]") {
   ClientOptions options;
   options.connect_timeout = milliseconds(3000);
   auto client = client_for("https://127.0.0.1:" + std::to_string(port) + "/", options);
-  Outcome outcome = client->send(post());
+  Outcome outcome = client->send(xml_post());
   CHECK(error_of(outcome) == "127.0.0.1:" + std::to_string(port) + ": connection refused");
   CHECK(transient(outcome));
 }
@@ -221,7 +211,7 @@ TEST_CASE("https client: a server that never does TLS times out the connect", "[
   ClientOptions options;
   options.connect_timeout = milliseconds(300);
   auto client = client_for("https://127.0.0.1:" + std::to_string(port) + "/", options);
-  Outcome outcome = client->send(post());
+  Outcome outcome = client->send(xml_post());
   CHECK(error_of(outcome) ==
         "127.0.0.1:" + std::to_string(port) + ": connect timed out after 300 ms");
   CHECK(transient(outcome));
@@ -237,7 +227,7 @@ TEST_CASE("https client: a stalled answer times out, transiently", "[http]") {
   ClientOptions options = lab_options(server);
   options.read_timeout = milliseconds(300);
   auto client = client_for(server.url(), options);
-  Outcome outcome = client->send(post());
+  Outcome outcome = client->send(xml_post());
   CHECK(error_of(outcome) ==
         "127.0.0.1:" + std::to_string(server.port()) + ": read timed out after 300 ms");
   CHECK(transient(outcome));
@@ -253,8 +243,8 @@ TEST_CASE("https client: a reused connection that times out is not sent again", 
   ClientOptions options = lab_options(server);
   options.read_timeout = milliseconds(300);
   auto client = client_for(server.url(), options);
-  REQUIRE(error_of(client->send(post())) == "(answered 200)");
-  Outcome outcome = client->send(post());
+  REQUIRE(error_of(client->send(xml_post())) == "(answered 200)");
+  Outcome outcome = client->send(xml_post());
   CHECK(error_of(outcome) ==
         "127.0.0.1:" + std::to_string(server.port()) + ": read timed out after 300 ms");
   CHECK(transient(outcome));
@@ -272,7 +262,7 @@ TEST_CASE("https client: answers cut off or missing are transient", "[http]") {
       return answer;
     });
     auto client = client_for(server.url(), lab_options(server));
-    Outcome outcome = client->send(post());
+    Outcome outcome = client->send(xml_post());
     CHECK(error_of(outcome) == where + "the connection closed in the middle of the response");
     CHECK(transient(outcome));
   }
@@ -283,7 +273,7 @@ TEST_CASE("https client: answers cut off or missing are transient", "[http]") {
       return answer;
     });
     auto client = client_for(server.url(), lab_options(server));
-    Outcome outcome = client->send(post());
+    Outcome outcome = client->send(xml_post());
     CHECK(error_of(outcome) == where + "the connection closed before the response");
     CHECK(transient(outcome));
     CHECK(server.requests() == 1);
@@ -303,7 +293,7 @@ TEST_CASE("https client: a response over max_response_bytes is an error", "[http
   ClientOptions options = lab_options(server);
   options.max_response_bytes = 1u << 20;
   auto client = client_for(server.url(), options);
-  Outcome outcome = client->send(post());
+  Outcome outcome = client->send(xml_post());
   CHECK(error_of(outcome) == "127.0.0.1:" + std::to_string(server.port()) +
                                  ": the response is larger than 1048576 bytes");
   CHECK_FALSE(transient(outcome));
@@ -314,7 +304,7 @@ TEST_CASE("https client: a response over max_response_bytes is an error", "[http
     answer.huge_bytes = 1u << 20;
     return answer;
   });
-  outcome = client->send(post());
+  outcome = client->send(xml_post());
   REQUIRE(error_of(outcome) == "(answered 200)");
   CHECK(std::get<Response>(outcome).body.size() == 1u << 20);
 }
@@ -322,18 +312,18 @@ TEST_CASE("https client: a response over max_response_bytes is an error", "[http
 TEST_CASE("https client: header values with line breaks are refused", "[http]") {
   TlsTestServer server;
   auto client = client_for(server.url(), lab_options(server));
-  Request request = post();
+  Request request = xml_post();
   request.headers.emplace_back("X-AnchorMailbox", "a@b\r\nX-Evil: 1");
   Outcome outcome = client->send(request);
   std::string where = "127.0.0.1:" + std::to_string(server.port()) + ": ";
   CHECK(error_of(outcome) == where + "the request header \"X-AnchorMailbox\" is malformed");
-  request = post();
+  request = xml_post();
   request.headers.emplace_back("Bad Name:", "x");
   CHECK(error_of(client->send(request)) == where + "the request header \"Bad Name:\" is malformed");
-  request = post();
+  request = xml_post();
   request.method = "BREW";
   CHECK(error_of(client->send(request)) == where + "unknown HTTP method \"BREW\"");
-  request = post();
+  request = xml_post();
   request.target = "/a b";
   CHECK(error_of(client->send(request)) ==
         where + "the request target has a space or a line break");
@@ -348,7 +338,7 @@ TEST_CASE("https client: many threads share the pool", "[http]") {
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&] {
       for (int i = 0; i < 25; ++i)
-        if (std::holds_alternative<Response>(client->send(post()))) ++answered;
+        if (std::holds_alternative<Response>(client->send(xml_post()))) ++answered;
     });
   for (std::thread& thread : threads) thread.join();
   CHECK(answered == 200);
@@ -356,3 +346,5 @@ TEST_CASE("https client: many threads share the pool", "[http]") {
   CHECK(client->connections_opened() <= 8);
   CHECK(server.connections_accepted() == client->connections_opened());
 }
+
+}  // namespace sd::http

@@ -2,15 +2,13 @@
 
 #include <catch2/catch.hpp>
 
-using namespace sd;
-using namespace sd::http;
+#include "tests/base/result_support.h"
+
+namespace sd::http {
 
 namespace {
 
-template <class T>
-std::string message(const Result<T>& r) {
-  return r.ok() ? "" : r.errors().front().message;
-}
+using sd::test::message;
 
 }  // namespace
 
@@ -107,3 +105,5 @@ TEST_CASE("destination_of: the first matching override, else the URL", "[http]")
   CHECK(to.address == "exch01.example.local");
   CHECK(to.port == 443);
 }
+
+}  // namespace sd::http

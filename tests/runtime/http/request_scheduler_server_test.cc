@@ -4,21 +4,15 @@
 #include <thread>
 
 #include "runtime/http/request_scheduler.h"
+#include "tests/runtime/http/http_support.h"
 #include "tls_test_server_support.h"
 
-using namespace sd;
-using namespace sd::http;
+namespace sd::http {
+
+using sd::test::always_done;
 using sd::test::TestAnswer;
 using sd::test::TlsTestServer;
 using std::chrono::milliseconds;
-
-namespace {
-
-Verdict done(const Response&) {
-  return Verdict{};
-}
-
-}  // namespace
 
 TEST_CASE("scheduler over HTTPS: 503 Retry-After: 1 is honoured, then the answer", "[http]") {
   TlsTestServer server;
@@ -30,7 +24,7 @@ TEST_CASE("scheduler over HTTPS: 503 Retry-After: 1 is honoured, then the answer
   });
   auto client = test::client_of(server);
   RequestScheduler scheduler(*client, SchedulerOptions{});
-  std::variant<Response, TransportError> outcome = scheduler.run(Request{}, done);
+  std::variant<Response, TransportError> outcome = scheduler.run(Request{}, always_done);
   REQUIRE(std::holds_alternative<Response>(outcome));
   CHECK(std::get<Response>(outcome).body == "after the pause");
   SchedulerStats stats = scheduler.stats();
@@ -56,7 +50,7 @@ TEST_CASE("scheduler over HTTPS: the concurrency budget holds with 16 threads", 
   for (int t = 0; t < 16; ++t)
     threads.emplace_back([&] {
       for (int i = 0; i < 4; ++i)
-        if (std::holds_alternative<Response>(scheduler.run(Request{}, done))) ++answered;
+        if (std::holds_alternative<Response>(scheduler.run(Request{}, always_done))) ++answered;
     });
   for (std::thread& thread : threads) thread.join();
   CHECK(answered == 64);
@@ -83,10 +77,12 @@ TEST_CASE("scheduler over HTTPS: a stalled server is retried, then given up on",
   options.max_attempts = 2;
   options.base_delay = milliseconds(10);
   RequestScheduler scheduler(**client, options);
-  std::variant<Response, TransportError> outcome = scheduler.run(Request{}, done);
+  std::variant<Response, TransportError> outcome = scheduler.run(Request{}, always_done);
   REQUIRE(std::holds_alternative<TransportError>(outcome));
   CHECK(std::get<TransportError>(outcome).message ==
         "gave up after 2 attempts: 127.0.0.1:" + std::to_string(server.port()) +
             ": read timed out after 200 ms");
   CHECK(server.requests() == 2);
 }
+
+}  // namespace sd::http

@@ -6,8 +6,11 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-using namespace sd;
-using namespace sd::http;
+#include "tests/runtime/http/http_support.h"
+
+namespace sd::http {
+
+using sd::test::always_done;
 using std::chrono::milliseconds;
 
 namespace {
@@ -36,10 +39,6 @@ Response response(int status, Headers headers = {}, std::string body = "") {
   return Response{status, std::move(headers), std::move(body)};
 }
 
-Verdict done(const Response&) {
-  return Verdict{};
-}
-
 SchedulerOptions fast_options() {
   SchedulerOptions options;
   options.base_delay = milliseconds(1);
@@ -61,7 +60,7 @@ TEST_CASE("scheduler: a 503 with Retry-After: 1 pauses, is counted, then succeed
   });
   RequestScheduler scheduler(client, fast_options());
   auto start = std::chrono::steady_clock::now();
-  Outcome outcome = scheduler.run(Request{}, done);
+  Outcome outcome = scheduler.run(Request{}, always_done);
   REQUIRE(std::holds_alternative<Response>(outcome));
   CHECK(std::get<Response>(outcome).body == "ok");
   CHECK(since(start) >= milliseconds(900));
@@ -83,7 +82,7 @@ TEST_CASE("scheduler: Retry-After as an HTTP date", "[http]") {
     return response(503, {{"Retry-After", text}});
   });
   RequestScheduler scheduler(client, fast_options());
-  Outcome outcome = scheduler.run(Request{}, done);
+  Outcome outcome = scheduler.run(Request{}, always_done);
   REQUIRE(std::holds_alternative<Response>(outcome));
   CHECK(scheduler.stats().throttled == 1);
   // The date has whole seconds: between 1 and 2 s from now.
@@ -133,7 +132,7 @@ TEST_CASE("scheduler: transient transport errors are retried, others are not", "
       return response(200);
     });
     RequestScheduler scheduler(client, fast_options());
-    Outcome outcome = scheduler.run(Request{}, done);
+    Outcome outcome = scheduler.run(Request{}, always_done);
     REQUIRE(std::holds_alternative<Response>(outcome));
     CHECK(scheduler.stats().retries == 2);
     CHECK(scheduler.stats().requests == 3);
@@ -145,7 +144,7 @@ TEST_CASE("scheduler: transient transport errors are retried, others are not", "
     SchedulerOptions options = fast_options();
     options.max_attempts = 2;
     RequestScheduler scheduler(client, options);
-    Outcome outcome = scheduler.run(Request{}, done);
+    Outcome outcome = scheduler.run(Request{}, always_done);
     REQUIRE(std::holds_alternative<TransportError>(outcome));
     CHECK(std::get<TransportError>(outcome).message ==
           "gave up after 2 attempts: exch01.example.local:443: connection refused");
@@ -156,7 +155,7 @@ TEST_CASE("scheduler: transient transport errors are retried, others are not", "
       return TransportError{"exch01.example.local:443: certificate verify failed (x)", false};
     });
     RequestScheduler scheduler(client, fast_options());
-    Outcome outcome = scheduler.run(Request{}, done);
+    Outcome outcome = scheduler.run(Request{}, always_done);
     REQUIRE(std::holds_alternative<TransportError>(outcome));
     CHECK(std::get<TransportError>(outcome).message ==
           "exch01.example.local:443: certificate verify failed (x)");
@@ -208,8 +207,8 @@ TEST_CASE("scheduler: overlapping pauses are counted once", "[http]") {
     return response(503, {{"Retry-After", "1"}});
   });
   RequestScheduler scheduler(client, fast_options());
-  std::thread other([&] { (void)scheduler.run(Request{}, done); });
-  Outcome outcome = scheduler.run(Request{}, done);
+  std::thread other([&] { (void)scheduler.run(Request{}, always_done); });
+  Outcome outcome = scheduler.run(Request{}, always_done);
   other.join();
   REQUIRE(std::holds_alternative<Response>(outcome));
   SchedulerStats stats = scheduler.stats();
@@ -238,7 +237,7 @@ TEST_CASE("scheduler: never more requests in flight than the concurrency", "[htt
   for (int t = 0; t < 16; ++t)
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i)
-        if (std::holds_alternative<Response>(scheduler.run(Request{}, done))) ++answered;
+        if (std::holds_alternative<Response>(scheduler.run(Request{}, always_done))) ++answered;
     });
   for (std::thread& thread : threads) thread.join();
   CHECK(answered == 160);
@@ -262,7 +261,7 @@ TEST_CASE("scheduler: a Retry-After longer than a request may wait is refused at
   options.max_throttled_wait = std::chrono::minutes(30);
   RequestScheduler scheduler(client, options);
   auto start = std::chrono::steady_clock::now();
-  Outcome outcome = scheduler.run(Request{}, done);
+  Outcome outcome = scheduler.run(Request{}, always_done);
   CHECK(since(start) < milliseconds(1000));
   REQUIRE(std::holds_alternative<TransportError>(outcome));
   CHECK(std::get<TransportError>(outcome).message ==
@@ -285,7 +284,7 @@ TEST_CASE("scheduler: an endpoint that stalls N times in a row is not asked agai
   options.max_attempts = 3;
   options.stalls_to_stop = 4;
   RequestScheduler scheduler(client, options);
-  Outcome first = scheduler.run(Request{}, done);
+  Outcome first = scheduler.run(Request{}, always_done);
   REQUIRE(std::holds_alternative<TransportError>(first));
   CHECK(std::get<TransportError>(first).message ==
         "gave up after 3 attempts: exch01.example.local:443: read timed out after 60 s");
@@ -293,7 +292,7 @@ TEST_CASE("scheduler: an endpoint that stalls N times in a row is not asked agai
       "exch01.example.local:443: not asked again in this run: 4 requests in a row got no answer "
       "(read timed out after 60 s)";
   for (int i = 0; i < 3; ++i) {
-    Outcome later = scheduler.run(Request{}, done);
+    Outcome later = scheduler.run(Request{}, always_done);
     REQUIRE(std::holds_alternative<TransportError>(later));
     CHECK(std::get<TransportError>(later).message == stopped);
   }
@@ -314,7 +313,7 @@ TEST_CASE("scheduler: an answer between stalls keeps the endpoint asked", "[http
   options.stalls_to_stop = 4;
   RequestScheduler scheduler(client, options);
   for (int i = 0; i < 5; ++i) {
-    Outcome outcome = scheduler.run(Request{}, done);
+    Outcome outcome = scheduler.run(Request{}, always_done);
     REQUIRE(std::holds_alternative<Response>(outcome));
   }
   CHECK(client.calls() == 20);
@@ -329,14 +328,16 @@ TEST_CASE("scheduler: nothing starts after the deadline, a pause ends at it", "[
   options.deadline_why = "the phase ran past its 0.30 s";
   RequestScheduler scheduler(client, options);
   auto start = std::chrono::steady_clock::now();
-  Outcome outcome = scheduler.run(Request{}, done);
+  Outcome outcome = scheduler.run(Request{}, always_done);
   // Throttled for 60 s, but the pause ends at the deadline, and nothing is sent after it.
   CHECK(since(start) < milliseconds(5000));
   REQUIRE(std::holds_alternative<TransportError>(outcome));
   CHECK(std::get<TransportError>(outcome).message ==
         "exch01.example.local:443: not asked: the phase ran past its 0.30 s");
   CHECK(client.calls() == 1);
-  CHECK(std::get<TransportError>(scheduler.run(Request{}, done)).message ==
+  CHECK(std::get<TransportError>(scheduler.run(Request{}, always_done)).message ==
         "exch01.example.local:443: not asked: the phase ran past its 0.30 s");
   CHECK(client.calls() == 1);
 }
+
+}  // namespace sd::http

@@ -6,8 +6,8 @@
 #include "runtime/http/https_client.h"
 #include "tests/runtime/http/tls_test_server_support.h"
 
-using namespace sd;
-using namespace sd::http;
+namespace sd::http {
+
 using sd::test::TestAnswer;
 using sd::test::TlsTestServer;
 using std::chrono::milliseconds;
@@ -16,9 +16,9 @@ namespace {
 
 using Outcome = std::variant<Response, TransportError>;
 
-std::unique_ptr<HttpsClient> client_for(const TlsTestServer& server,
-                                        milliseconds read_timeout = milliseconds(5000),
-                                        size_t max_response_bytes = 64u << 20) {
+std::unique_ptr<HttpsClient> limited_client(const TlsTestServer& server,
+                                            milliseconds read_timeout = milliseconds(5000),
+                                            size_t max_response_bytes = 64u << 20) {
   ClientOptions options;
   options.read_timeout = read_timeout;
   options.max_response_bytes = max_response_bytes;
@@ -66,7 +66,7 @@ TEST_CASE("send_many: every answer reaches its request, over at most N connectio
     answer.delay = milliseconds(n % 3 == 0 ? 5 : 0);
     return answer;
   });
-  auto client = client_for(server);
+  auto client = limited_client(server);
   std::map<size_t, Outcome> out = send_numbered(*client, 4, 60);
   REQUIRE(out.size() == 60);
   for (const auto& [k, outcome] : out)
@@ -84,7 +84,7 @@ TEST_CASE("send_many: every answer reaches its request, over at most N connectio
 TEST_CASE("send_many: done() returning false sends no more, those in flight are still read",
           "[http]") {
   TlsTestServer server;
-  auto client = client_for(server);
+  auto client = limited_client(server);
   std::map<size_t, Outcome> out = send_numbered(*client, 3, 100, 5);
   CHECK(out.size() >= 5);
   CHECK(out.size() <= 5 + 2);  // at most the other two connections' requests were in flight
@@ -101,7 +101,7 @@ TEST_CASE("send_many: a stalled or cut-off answer ends that request with send()'
     if (n == 3) answer.kind = TestAnswer::CloseWithoutAnswer;
     return answer;
   });
-  auto client = client_for(server, milliseconds(300));
+  auto client = limited_client(server, milliseconds(300));
   // One connection: the requests go one after another, so request n gets answer n.
   std::map<size_t, Outcome> out = send_numbered(*client, 1, 5);
   REQUIRE(out.size() == 5);
@@ -123,7 +123,7 @@ TEST_CASE("send_many: a response over the limit is an error, the others are answ
     if (n == 0) answer.kind = TestAnswer::HugeBody;
     return answer;
   });
-  auto client = client_for(server, milliseconds(5000), 1u << 20);
+  auto client = limited_client(server, milliseconds(5000), 1u << 20);
   std::map<size_t, Outcome> out = send_numbered(*client, 1, 2);
   REQUIRE(out.size() == 2);
   CHECK(body_or_error(out[0]) == "error: 127.0.0.1:" + std::to_string(server.port()) +
@@ -137,7 +137,7 @@ TEST_CASE("send_many: when no connection can be opened, every request still gets
   uint16_t port = 0;
   {
     TlsTestServer server;  // gone at the end of the block: its port refuses connections
-    client = client_for(server);
+    client = limited_client(server);
     port = server.port();
   }
   std::map<size_t, Outcome> out = send_numbered(*client, 2, 5);
@@ -146,3 +146,5 @@ TEST_CASE("send_many: when no connection can be opened, every request still gets
     CHECK(body_or_error(outcome) ==
           "error: 127.0.0.1:" + std::to_string(port) + ": connection refused");
 }
+
+}  // namespace sd::http

@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "runtime/http/https_client.h"
+#include "tests/runtime/http/http_support.h"
 #include "tests/runtime/http/tls_test_server_support.h"
 
-using namespace sd;
-using namespace sd::http;
+namespace sd::http {
+
 using sd::test::TestAnswer;
 using sd::test::TlsTestServer;
+using sd::test::xml_post;
 using std::chrono::milliseconds;
 
 namespace {
@@ -84,13 +86,6 @@ TestAnswer pieces(std::vector<std::string> parts, bool close) {
   return answer;
 }
 
-Request post() {
-  Request request;
-  request.headers = {{"Content-Type", "text/xml; charset=utf-8"}};
-  request.body = "<x/>";
-  return request;
-}
-
 }  // namespace
 
 TEST_CASE("https client: a response split into records is read whole by send()", "[http]") {
@@ -102,8 +97,8 @@ TEST_CASE("https client: a response split into records is read whole by send()",
       });
       auto client = test::client_of(server);
       // Twice: the second on the kept-alive connection, unless the server closed it.
-      CHECK(text_of(client->send(post())) == "200 " + kBody);
-      CHECK(text_of(client->send(post())) == "200 " + kBody);
+      CHECK(text_of(client->send(xml_post())) == "200 " + kBody);
+      CHECK(text_of(client->send(xml_post())) == "200 " + kBody);
       CHECK(client->connections_opened() == (split.close ? 2u : 1u));
     }
   }
@@ -122,7 +117,7 @@ TEST_CASE("https client: a response split into records is read whole by send_man
           3,
           [&](size_t k) -> std::optional<Request> {
             if (k >= answers.size()) return std::nullopt;
-            return post();
+            return xml_post();
           },
           [&](size_t k, Outcome outcome) {
             answers[k] = text_of(outcome);
@@ -155,7 +150,9 @@ TEST_CASE("https client: the size limit holds when the body comes after the head
   const std::string where = "127.0.0.1:" + std::to_string(server.port()) + ": ";
   for (int i = 0; i < 3; ++i) {
     INFO("answer " << i);
-    CHECK(text_of(client->send(post())) ==
+    CHECK(text_of(client->send(xml_post())) ==
           "error: " + where + "the response is larger than 1500 bytes");
   }
 }
+
+}  // namespace sd::http

@@ -2,22 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/runtime/http/http_support.h"
 #include "tls_test_server_support.h"
 
-using namespace sd;
-using namespace sd::http;
+namespace sd::http {
+
 using sd::test::TlsTestServer;
+using sd::test::url_of;
 using std::chrono::milliseconds;
-
-namespace {
-
-HttpsUrl url_of(const std::string& text) {
-  Result<HttpsUrl> url = parse_https_url(text);
-  REQUIRE(url.ok());
-  return *url;
-}
-
-}  // namespace
 
 TEST_CASE("tls probe: a good certificate and its days left", "[http]") {
   TlsTestServer server({"exch01.example.local"}, 365);
@@ -100,3 +92,5 @@ TEST_CASE("tls probe: connection refused, and a bad CA file", "[http]") {
                             ": cannot read CA file tests/data/no-such-ca.pem: No such file or "
                             "directory");
 }
+
+}  // namespace sd::http
