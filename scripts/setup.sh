@@ -5,7 +5,10 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make ninja-build pkg-config libyaml-cpp-dev nlohmann-json3-dev libboost-dev libssl-dev
   libpugixml-dev libsqlite3-dev sqlite3 catch2 libcli11-dev libfmt-dev libxml2-dev libxml2-utils time
-  clang-format openssl ca-certificates)
+  clang-format openssl ca-certificates
+  # The fuzz targets (fuzz/): clang with libFuzzer and the sanitizer runtimes, and the
+  # symbolizer that names file and line in their reports.
+  clang-14 libclang-rt-14-dev llvm-14)
 
 missing=()
 for p in "${packages[@]}"; do

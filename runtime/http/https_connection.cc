@@ -24,6 +24,8 @@
 #include <climits>
 #include <iterator>
 
+#include "runtime/http/response_reader.h"
+
 namespace sd::http {
 
 namespace net = boost::asio;
@@ -32,84 +34,11 @@ namespace bhttp = boost::beast::http;
 using boost::system::error_code;
 using std::chrono::milliseconds;
 
-// Not in the anonymous namespace: HttpsConnection::Exchange, declared in the header, holds a
-// parser of it.
-// A string body with a size limit checked by the body itself. Beast 1.74's parser loses its own
-// body_limit error for a Content-Length response when body bytes follow the header in the same
-// read (the eager parse loop clears the error), and then reads any size; so both are set.
-struct LimitedBody {
-  struct value_type {
-    std::string text;
-    uint64_t limit = UINT64_MAX;
-  };
-
-  class reader {
-   public:
-    template <bool isRequest, class Fields>
-    reader(bhttp::header<isRequest, Fields>&, value_type& body) : body_(body) {}
-
-    void init(const boost::optional<uint64_t>& length, error_code& ec) {
-      if (length && *length > body_.limit) {
-        ec = bhttp::error::body_limit;
-        return;
-      }
-      if (length) body_.text.reserve(static_cast<size_t>(*length));
-      ec = {};
-    }
-
-    template <class ConstBufferSequence>
-    size_t put(const ConstBufferSequence& buffers, error_code& ec) {
-      size_t size = net::buffer_size(buffers);
-      if (body_.text.size() + size > body_.limit) {
-        ec = bhttp::error::body_limit;
-        return 0;
-      }
-      for (net::const_buffer buffer : beast::buffers_range_ref(buffers))
-        body_.text.append(static_cast<const char*>(buffer.data()), buffer.size());
-      ec = {};
-      return size;
-    }
-
-    void finish(error_code& ec) { ec = {}; }
-
-   private:
-    value_type& body_;
-  };
-};
-
 namespace {
-
-constexpr uint32_t kMaxHeaderBytes = 64 * 1024;
 
 std::string lower_first(std::string text) {
   if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   return text;
-}
-
-// OpenSSL 3 reports a peer that closed without close_notify as an SSL error, which Boost 1.74
-// does not map to stream_truncated.
-bool is_unexpected_eof(const error_code& ec) {
-  return ec.category() == net::error::get_ssl_category() &&
-         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) ==
-             SSL_R_UNEXPECTED_EOF_WHILE_READING;
-}
-
-// The server went away: a clean or unclean close, or a reset.
-bool is_closed(const error_code& ec) {
-  return ec == net::error::eof || ec == net::ssl::error::stream_truncated ||
-         ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
-         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-         ec == net::error::connection_aborted || is_unexpected_eof(ec);
-}
-
-Response to_response(bhttp::response<LimitedBody>&& message) {
-  Response response;
-  response.status = static_cast<int>(message.result_int());
-  response.headers.reserve(static_cast<size_t>(std::distance(message.begin(), message.end())));
-  for (const auto& field : message)
-    response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  response.body = std::move(message.body().text);
-  return response;
 }
 
 // A socket BIO of our own: it sends with MSG_NOSIGNAL, so that a server that went away is EPIPE
@@ -197,9 +126,10 @@ BIO_METHOD* socket_method() {
 }  // namespace
 
 struct HttpsConnection::Exchange {
-  bhttp::response_parser<LimitedBody> parser;
-  milliseconds read_timeout{0};
-  size_t max_body_bytes = 0;
+  Exchange(bool head, size_t max_body_bytes, milliseconds timeout)
+      : reader(head, max_body_bytes), read_timeout(timeout) {}
+  ResponseReader reader;
+  milliseconds read_timeout;
 };
 
 std::string duration_text(milliseconds duration) {
@@ -381,19 +311,7 @@ std::optional<HttpsConnection::Failure> HttpsConnection::start(std::string_view 
   reusable_ = false;
   if (request.empty() || request.size() > INT_MAX)
     return Failure{error("the request is empty or too large", false), false};
-  current_ = std::make_unique<Exchange>();
-  current_->read_timeout = read_timeout;
-  current_->max_body_bytes = max_body_bytes;
-  bhttp::response_parser<LimitedBody>& parser = current_->parser;
-  // Both limits. Beast 1.74 compares a Content-Length with its limit as an optional, so with
-  // no limit (boost::none) every length is "too large"; the error only surfaces when the header
-  // arrives alone (in the same read as the body, the eager loop clears it). LimitedBody checks
-  // again as the body comes, where Beast loses the error.
-  parser.body_limit(static_cast<uint64_t>(max_body_bytes));
-  parser.get().body().limit = max_body_bytes;
-  parser.header_limit(kMaxHeaderBytes);
-  parser.eager(true);
-  if (head) parser.skip(true);
+  current_ = std::make_unique<Exchange>(head, max_body_bytes, read_timeout);
 
   // One SSL_write: one TLS record, one send.
   socket_.deadline = Clock::now() + read_timeout;
@@ -417,27 +335,16 @@ std::variant<Response, HttpsConnection::Failure> HttpsConnection::exchange(
     return std::move(*failed);
   error_code ec;
   Reader reader(*this);
-  bhttp::read(reader, buffer_, current_->parser, ec);
+  bhttp::read(reader, buffer_, current_->reader.parser(), ec);
   return outcome(ec);
 }
 
 std::variant<HttpsConnection::Pending, Response, HttpsConnection::Failure>
 HttpsConnection::read_available() {
   if (!current_) return Failure{error("no request is under way", false), false};
-  bhttp::response_parser<LimitedBody>& parser = current_->parser;
   error_code ec;
   for (;;) {
-    if (buffer_.size() > 0) {
-      size_t used = parser.put(buffer_.data(), ec);
-      buffer_.consume(used);
-      if (ec == bhttp::error::need_more) {
-        ec = {};
-      } else if (ec || parser.is_done()) {
-        break;
-      } else if (used > 0) {
-        continue;
-      }
-    }
+    if (current_->reader.parse_available(buffer_, ec)) break;
     // What has arrived, without waiting: the caller polls the socket.
     const size_t room = std::clamp<size_t>(buffer_.capacity() - buffer_.size(), 4096, 65536);
     auto space = buffer_.prepare(room);
@@ -460,44 +367,20 @@ HttpsConnection::read_available() {
 
 std::variant<Response, HttpsConnection::Failure> HttpsConnection::outcome(error_code ec) {
   std::unique_ptr<Exchange> current = std::move(current_);
-  bhttp::response_parser<LimitedBody>& parser = current->parser;
-  const milliseconds read_timeout = current->read_timeout;
-  const size_t max_body_bytes = current->max_body_bytes;
   if (ec == net::error::timed_out) {
     buffer_.clear();
-    return Failure{error("read timed out after " + duration_text(read_timeout), true), false};
+    return Failure{error("read timed out after " + duration_text(current->read_timeout), true),
+                   false};
   }
-  // A body that ends with the connection ends at an unclean close too.
-  if (is_closed(ec) && parser.is_header_done() && parser.need_eof() && !parser.is_done()) {
-    error_code eof_error;
-    parser.put_eof(eof_error);
-    if (!eof_error) ec = {};
-  }
-  bool answered = parser.got_some() || buffer_.size() > 0;
-  if (ec) {
+  std::variant<Response, ResponseReader::Failure> read =
+      current->reader.finish(ec, buffer_.size() > 0);
+  if (auto* failed = std::get_if<ResponseReader::Failure>(&read)) {
     buffer_.clear();
-    if (ec == bhttp::error::body_limit)
-      return Failure{
-          error("the response is larger than " + std::to_string(max_body_bytes) + " bytes", false),
-          false};
-    if (ec == bhttp::error::header_limit)
-      return Failure{error("the response headers are larger than " +
-                               std::to_string(kMaxHeaderBytes) + " bytes",
-                           false),
-                     false};
-    if (is_closed(ec))
-      return Failure{error(answered ? "the connection closed in the middle of the response"
-                                    : "the connection closed before the response",
-                           true),
-                     !answered};
-    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category())
-      return Failure{error("the response is not valid HTTP (" + ec.message() + ")", false), false};
-    return Failure{error(lower_first(ec.message()), true), false};
+    return Failure{error(failed->what, failed->transient), failed->closed_unanswered};
   }
   // Bytes beyond the response mean the server and this client disagree on framing.
-  reusable_ = parser.get().keep_alive() && !parser.need_eof() && buffer_.size() == 0 &&
-              SSL_pending(ssl_) == 0;
-  return to_response(parser.release());
+  reusable_ = current->reader.keep_alive() && buffer_.size() == 0 && SSL_pending(ssl_) == 0;
+  return std::get<Response>(std::move(read));
 }
 
 }  // namespace sd::http
