@@ -18,7 +18,7 @@ for dir in "$build" "$fuzz_build"; do
   fi
 done
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNCDEPLOY_WERROR=ON \
-  -DSYNCDEPLOY_SANITIZE="${SANITIZE:-ON}" >/dev/null
+  -DSYNCDEPLOY_SANITIZE="${SANITIZE:-ON}" -DSYNCDEPLOY_UNITY="${UNITY:-ON}" >/dev/null
 cmake --build "$build" -j"$(nproc)"
 build_done=$SECONDS
 status=0
