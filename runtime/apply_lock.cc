@@ -105,7 +105,7 @@ bool holder_is_dead(const LeaseInfo& lease, const std::string& this_host) {
   return ::kill(static_cast<pid_t>(lease.pid), 0) != 0 && errno == ESRCH;
 }
 
-Status run_statement(SqlStatement& stmt) {
+Status run_lock_statement(SqlStatement& stmt) {
   Result<bool> stepped = stmt.step();
   if (!stepped.ok()) return stepped.take_errors();
   return ok_status();
@@ -124,7 +124,7 @@ Status write_lease(SqlDatabase& db, const LeaseInfo& lease) {
   s.bind_int(5, lease.pid);
   s.bind_text(6, lease.started);
   s.bind_text(7, lease.expires);
-  return run_statement(s);
+  return run_lock_statement(s);
 }
 
 Status delete_lease(SqlDatabase& db, std::string_view deployment, std::string_view id) {
@@ -132,7 +132,7 @@ Status delete_lease(SqlDatabase& db, std::string_view deployment, std::string_vi
   if (!stmt.ok()) return stmt.take_errors();
   (*stmt)->bind_text(1, deployment);
   (*stmt)->bind_text(2, id);
-  return run_statement(**stmt);
+  return run_lock_statement(**stmt);
 }
 
 }  // namespace

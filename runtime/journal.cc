@@ -59,16 +59,16 @@ CREATE TABLE apply_leases (
 );
 )sql";
 
-// Migrations in order: kMigrations[i] takes the journal from version i to i + 1.
-constexpr std::string_view kMigrations[] = {kMigration1};
-static_assert(std::size(kMigrations) == kSchemaVersion);
+// Migrations in order: kJournalMigrations[i] takes the journal from version i to i + 1.
+constexpr std::string_view kJournalMigrations[] = {kMigration1};
+static_assert(std::size(kJournalMigrations) == kSchemaVersion);
 
 Error journal_error(const SqlDatabase& db, std::string message) {
   return make_error(std::move(message), Location{db.path(), 0, 0});
 }
 
 // Runs a statement that returns no rows, with text or integer parameters.
-Status run_statement(SqlStatement& stmt) {
+Status run_journal_statement(SqlStatement& stmt) {
   Result<bool> stepped = stmt.step();
   if (!stepped.ok()) return stepped.take_errors();
   return ok_status();
@@ -226,7 +226,7 @@ class SqlJournal : public Journal {
       (*done)->bind_text(1, now());
       (*done)->bind_int(2, batch);
       (*done)->bind_int(3, run);
-      return run_statement(**done);
+      return run_journal_statement(**done);
     });
   }
 
@@ -255,7 +255,7 @@ class SqlJournal : public Journal {
       (*stmt)->bind_text(1, status);
       (*stmt)->bind_text(2, now());
       (*stmt)->bind_int(3, run);
-      return run_statement(**stmt);
+      return run_journal_statement(**stmt);
     });
   }
 
@@ -304,7 +304,7 @@ class SqlJournal : public Journal {
         (*stmt)->reset();
         (*stmt)->bind_int(1, by);
         (*stmt)->bind_int(2, run);
-        if (Status done = run_statement(**stmt); !done.ok()) return done;
+        if (Status done = run_journal_statement(**stmt); !done.ok()) return done;
       }
       return ok_status();
     });
@@ -424,12 +424,12 @@ Status migrate(SqlDatabase& db, const WallClock& clock) {
       if (!created.ok()) return created;
     }
     for (int64_t v = *version; v < kSchemaVersion; ++v) {
-      if (Status applied = db.exec(kMigrations[v]); !applied.ok()) return applied;
+      if (Status applied = db.exec(kJournalMigrations[v]); !applied.ok()) return applied;
       auto mark = db.prepare("INSERT INTO journal_version (version, migrated) VALUES (?, ?)");
       if (!mark.ok()) return mark.take_errors();
       (*mark)->bind_int(1, v + 1);
       (*mark)->bind_text(2, format_utc(clock()));
-      if (Status marked = run_statement(**mark); !marked.ok()) return marked;
+      if (Status marked = run_journal_statement(**mark); !marked.ok()) return marked;
     }
     return ok_status();
   });

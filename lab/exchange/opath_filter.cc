@@ -23,7 +23,7 @@ namespace {
 using Node = OpathFilter::Node;
 
 // Deeper nesting than this is refused rather than risking the stack.
-constexpr int kMaxDepth = 64;
+constexpr int kMaxFilterDepth = 64;
 
 constexpr std::string_view kFixedProperties[] = {"Name",
                                                  "Alias",
@@ -62,9 +62,9 @@ struct Token {
   size_t position = 0;  // 1-based
 };
 
-class Parser {
+class OpathParser {
  public:
-  explicit Parser(std::string_view text) : text_(text) {}
+  explicit OpathParser(std::string_view text) : text_(text) {}
 
   Result<std::shared_ptr<const Node>> parse() {
     if (Status s = advance(); !s.ok()) return s.take_errors();
@@ -190,7 +190,7 @@ class Parser {
   }
 
   NodeResult parse_unary(int depth) {
-    if (depth > kMaxDepth) return syntax_error(token_.position);
+    if (depth > kMaxFilterDepth) return syntax_error(token_.position);
     if (token_.kind == Token::Kind::Operator && token_.text == "not") {
       if (Status s = advance(); !s.ok()) return s.take_errors();
       NodeResult inner = parse_unary(depth + 1);
@@ -347,7 +347,7 @@ bool like_match(std::string_view text, std::string_view pattern) {
 }
 
 Result<OpathFilter> OpathFilter::parse(std::string_view text) {
-  Result<std::shared_ptr<const Node>> root = Parser(text).parse();
+  Result<std::shared_ptr<const Node>> root = OpathParser(text).parse();
   if (!root.ok()) return root.take_errors();
   OpathFilter filter;
   filter.text_ = std::string(text);

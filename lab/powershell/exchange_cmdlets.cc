@@ -294,7 +294,7 @@ std::vector<PsValue> add_ad_permission(PsCmdletContext& ctx) {
   return {};
 }
 
-PsParamSpec param(std::string name, PsParamType type = T::String, bool mandatory = false) {
+PsParamSpec exchange_param(std::string name, PsParamType type = T::String, bool mandatory = false) {
   PsParamSpec spec;
   spec.name = std::move(name);
   spec.type = type;
@@ -306,7 +306,7 @@ PsParamSpec param(std::string name, PsParamType type = T::String, bool mandatory
 }
 
 PsParamSpec choice(std::string name, std::vector<std::string> choices, std::string type_name) {
-  PsParamSpec spec = param(std::move(name), T::Choice);
+  PsParamSpec spec = exchange_param(std::move(name), T::Choice);
   spec.choices = std::move(choices);
   spec.type_name = std::move(type_name);
   return spec;
@@ -314,7 +314,7 @@ PsParamSpec choice(std::string name, std::vector<std::string> choices, std::stri
 
 std::vector<PsParamSpec> with_limits(std::vector<PsParamSpec> params, LabExchangeVersion version) {
   for (const std::string& name : limit_names(version)) {
-    PsParamSpec spec = param(name, T::Limit);
+    PsParamSpec spec = exchange_param(name, T::Limit);
     spec.type_name = version == LabExchangeVersion::Exchange2010
                          ? "System.UInt32"
                          : "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]";
@@ -329,7 +329,7 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
   const std::string recipient = "Microsoft.Exchange.Management.RecipientTasks.";
   const std::string rbac = "Microsoft.Exchange.Management.RbacTasks.";
   const std::string config = "Microsoft.Exchange.Management.SystemConfigurationTasks.";
-  std::vector<PsParamSpec> new_policy = {param("Name", T::String, true)};
+  std::vector<PsParamSpec> new_policy = {exchange_param("Name", T::String, true)};
   if (version != LabExchangeVersion::Exchange2010) {
     new_policy.push_back(choice("ThrottlingPolicyScope", {"Regular", "Organization", "Global"},
                                 "Microsoft.Exchange.Data.Directory.ThrottlingPolicyScopeType"));
@@ -339,60 +339,62 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
        recipient + "GetMailbox",
        true,
        false,
-       {param("Filter"),
+       {exchange_param("Filter"),
         choice("ResultSize", {"Unlimited"}, "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]")},
        get_mailbox},
       {"New-Mailbox",
        recipient + "NewMailbox",
        true,
        false,
-       {param("Name", T::String, true), param("Alias"), param("UserPrincipalName", T::String, true),
-        param("Password", T::Secure, true)},
+       {exchange_param("Name", T::String, true), exchange_param("Alias"),
+        exchange_param("UserPrincipalName", T::String, true),
+        exchange_param("Password", T::Secure, true)},
        new_mailbox},
       {"Get-ManagementScope", rbac + "GetManagementScope", true, false, {}, get_management_scope},
       {"New-ManagementScope",
        rbac + "NewManagementScope",
        true,
        false,
-       {param("Name", T::String, true), param("RecipientRestrictionFilter", T::String, true),
-        param("RecipientRoot")},
+       {exchange_param("Name", T::String, true),
+        exchange_param("RecipientRestrictionFilter", T::String, true),
+        exchange_param("RecipientRoot")},
        new_management_scope},
       {"Set-ManagementScope",
        rbac + "SetManagementScope",
        true,
        false,
-       {param("Identity", T::String, true), param("RecipientRestrictionFilter"),
-        param("RecipientRoot")},
+       {exchange_param("Identity", T::String, true), exchange_param("RecipientRestrictionFilter"),
+        exchange_param("RecipientRoot")},
        set_management_scope},
       {"Get-ManagementRoleAssignment",
        rbac + "GetManagementRoleAssignment",
        true,
        false,
-       {param("Role")},
+       {exchange_param("Role")},
        get_management_role_assignment},
       {"New-ManagementRoleAssignment",
        rbac + "NewManagementRoleAssignment",
        true,
        false,
-       {param("Name"), param("Role", T::String, true), param("User", T::String, true),
-        param("CustomRecipientWriteScope")},
+       {exchange_param("Name"), exchange_param("Role", T::String, true),
+        exchange_param("User", T::String, true), exchange_param("CustomRecipientWriteScope")},
        new_management_role_assignment},
       {"Set-ManagementRoleAssignment",
        rbac + "SetManagementRoleAssignment",
        true,
        false,
-       {param("Identity", T::String, true), param("CustomRecipientWriteScope"),
+       {exchange_param("Identity", T::String, true), exchange_param("CustomRecipientWriteScope"),
         choice("RecipientRelativeWriteScope",
                {"None", "NotApplicable", "Organization", "MyGAL", "Self", "OU",
                 "CustomRecipientScope", "MyDistributionGroups", "MyExecutive"},
                "Microsoft.Exchange.Data.Directory.SystemConfiguration.RecipientWriteScopeType"),
-        param("Enabled", T::Bool)},
+        exchange_param("Enabled", T::Bool)},
        set_management_role_assignment},
       {"Remove-ManagementRoleAssignment",
        rbac + "RemoveManagementRoleAssignment",
        true,
        false,
-       {param("Identity", T::String, true), param("Confirm", T::Switch)},
+       {exchange_param("Identity", T::String, true), exchange_param("Confirm", T::Switch)},
        remove_management_role_assignment},
       {"Get-ThrottlingPolicy",
        config + "GetThrottlingPolicy",
@@ -403,18 +405,18 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
       {"New-ThrottlingPolicy", config + "NewThrottlingPolicy", true, false,
        with_limits(new_policy, version), new_throttling_policy},
       {"Set-ThrottlingPolicy", config + "SetThrottlingPolicy", true, false,
-       with_limits({param("Identity", T::String, true)}, version), set_throttling_policy},
+       with_limits({exchange_param("Identity", T::String, true)}, version), set_throttling_policy},
       {"Get-ThrottlingPolicyAssociation",
        config + "GetThrottlingPolicyAssociation",
        true,
        false,
-       {param("Identity", T::String, true)},
+       {exchange_param("Identity", T::String, true)},
        get_throttling_policy_association},
       {"Set-ThrottlingPolicyAssociation",
        config + "SetThrottlingPolicyAssociation",
        true,
        false,
-       {param("Identity", T::String, true), param("ThrottlingPolicy")},
+       {exchange_param("Identity", T::String, true), exchange_param("ThrottlingPolicy")},
        set_throttling_policy_association},
       {"Get-ExchangeServer", config + "GetExchangeServer", true, false, {}, get_exchange_server},
       {"Get-MailboxDatabase", config + "GetMailboxDatabase", true, false, {}, get_mailbox_database},
@@ -422,14 +424,14 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
        config + "GetADPermission",
        true,
        false,
-       {param("Identity", T::String, true), param("User")},
+       {exchange_param("Identity", T::String, true), exchange_param("User")},
        get_ad_permission},
       {"Add-ADPermission",
        config + "AddADPermission",
        true,
        false,
-       {param("Identity", T::String, true), param("User", T::String, true),
-        param("ExtendedRights", T::String, true)},
+       {exchange_param("Identity", T::String, true), exchange_param("User", T::String, true),
+        exchange_param("ExtendedRights", T::String, true)},
        add_ad_permission},
   };
 }

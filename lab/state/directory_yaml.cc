@@ -11,7 +11,7 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxNodes = 100'000;
-constexpr size_t kMaxDepth = 64;
+constexpr size_t kMaxDirectoryDepth = 64;
 
 Location location_of(const std::string& file, const YAML::Mark& mark) {
   if (mark.line < 0) return Location{file};
@@ -36,10 +36,10 @@ class Converter {
   explicit Converter(DirectoryYaml& out) : out_(out) {}
 
   Status convert(const YAML::Node& node, const std::string& pointer, size_t depth, json& into) {
-    if (++nodes_ > kMaxNodes || depth > kMaxDepth)
+    if (++nodes_ > kMaxNodes || depth > kMaxDirectoryDepth)
       return make_error("the directory file is too large or nests too deep (more than " +
-                            std::to_string(kMaxNodes) + " nodes or " + std::to_string(kMaxDepth) +
-                            " levels)",
+                            std::to_string(kMaxNodes) + " nodes or " +
+                            std::to_string(kMaxDirectoryDepth) + " levels)",
                         Location{out_.file});
     out_.places[pointer].value = location_of(out_.file, node.Mark());
     switch (node.Type()) {

@@ -80,8 +80,8 @@ CREATE TABLE NJExchangeProspect (
 ) STRICT;
 )sql";
 
-constexpr StoreMigration kMigrations[] = {{1, kVersion1}};
-static_assert(std::size(kMigrations) == kStoreSchemaVersion);
+constexpr StoreMigration kStoreMigrations[] = {{1, kVersion1}};
+static_assert(std::size(kStoreMigrations) == kStoreSchemaVersion);
 
 using K = ColumnKind;
 constexpr StoreColumn kTargetColumns[] = {
@@ -174,7 +174,7 @@ std::string kept_on_conflict(const StoreTable& t, size_t i) {
 }  // namespace
 
 std::span<const StoreMigration> store_migrations() {
-  return kMigrations;
+  return kStoreMigrations;
 }
 
 std::string newer_store_message(const std::string& path, int64_t version) {
@@ -213,7 +213,7 @@ Result<int64_t> migrate_store(SqlDatabase& db) {
   if (*recorded > kStoreSchemaVersion) return make_error(newer_store_message(db.path(), *recorded));
   if (*recorded == kStoreSchemaVersion) return *recorded;
   int64_t reached = 0;
-  for (const StoreMigration& m : kMigrations) {
+  for (const StoreMigration& m : kStoreMigrations) {
     // The version is read again inside the write transaction: another process may have
     // migrated between our read and our lock.
     Result<SqlTransaction> transaction = SqlTransaction::begin(db);
