@@ -36,11 +36,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-std::string lower_first(std::string text) {
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
-
 // A socket BIO of our own: it sends with MSG_NOSIGNAL, so that a server that went away is EPIPE
 // and not a SIGPIPE that ends the process (OpenSSL's socket BIO uses write()). Its data is the
 // connection's SocketState.

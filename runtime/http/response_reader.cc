@@ -14,12 +14,12 @@ namespace net = boost::asio;
 namespace bhttp = boost::beast::http;
 using boost::system::error_code;
 
-namespace {
-
 std::string lower_first(std::string text) {
   if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   return text;
 }
+
+namespace {
 
 // OpenSSL 3 reports a peer that closed without close_notify as an SSL error, which Boost 1.74
 // does not map to stream_truncated.

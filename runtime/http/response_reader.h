@@ -45,6 +45,9 @@ struct LimitedBody {
 // Response headers larger than this are an error.
 inline constexpr uint32_t kMaxHeaderBytes = 64 * 1024;
 
+// An error_code's message as a clause of ours: "Connection reset by peer" -> "connection ...".
+[[nodiscard]] std::string lower_first(std::string text);
+
 // The server went away: a clean or unclean close, or a reset.
 [[nodiscard]] bool is_closed(const boost::system::error_code& ec);
 
