@@ -9,8 +9,9 @@
 
 #include "tests/runtime/http/response_bytes_support.h"
 
-using namespace sd::http;
-
+// In the namespace, not a file-scope 'using namespace': that would leak into the next file of
+// a unity batch.
+namespace sd::http {
 namespace {
 
 using sd::test::ResponseOutcome;
@@ -89,3 +90,5 @@ TEST_CASE("http response: framing by length or by the close; HEAD has no body", 
   CHECK(text_of(piecewise("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", 8, 1 << 20, true)) ==
         "200 []");
 }
+
+}  // namespace sd::http
