@@ -79,7 +79,7 @@ TEST_CASE("http response: limits, cuts and bytes that are not HTTP", "[http]") {
         "error: the response headers are larger than 65536 bytes");
 }
 
-TEST_CASE("http response: framing by length or by the close; HEAD has no body", "[http]") {
+TEST_CASE("http response: framing by length or by the close, HEAD has no body", "[http]") {
   bool keep_alive = true;
   CHECK(text_of(piecewise("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 3, 1 << 20, false,
                           &keep_alive)) == "200 [ok]");
