@@ -17,6 +17,8 @@ for dir in "$build" "$fuzz_build"; do
     rm -rf "$dir"
   fi
 done
+# A unity build (UNITY=OFF for one file at a time): the libraries' and the tests' files are
+# compiled in batches of 8, 40% less CPU than one by one (docs/developing.md).
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNCDEPLOY_WERROR=ON \
   -DSYNCDEPLOY_SANITIZE="${SANITIZE:-ON}" -DSYNCDEPLOY_UNITY="${UNITY:-ON}" >/dev/null
 cmake --build "$build" -j"$(nproc)"
