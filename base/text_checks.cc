@@ -52,21 +52,39 @@ size_t append_non_ascii(std::string& out, std::string_view text, size_t i) {
 
 }  // namespace
 
-std::optional<InvalidUtf8> find_invalid_utf8(std::string_view text) {
+namespace {
+
+// Walks `text` a code point at a time, counting lines and columns (bytes), and stops at the first
+// one `stop(byte, code_point, length)` picks (length 0: a byte that is not UTF-8, which then
+// counts as one byte); returns `make(line, column, byte, code_point)` there, or nothing.
+template <class Stop, class Make>
+auto first_where(std::string_view text, Stop stop, Make make)
+    -> std::optional<decltype(make(1u, 1u, 0u, 0u))> {
   uint32_t line = 1, column = 1;
   for (size_t i = 0; i < text.size();) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     uint32_t cp = c;
-    size_t len = c < 0x80 ? 1 : decode_utf8(text, i, cp);
-    if (len == 0) return InvalidUtf8{line, column, c};
+    size_t length = c < 0x80 ? 1 : decode_utf8(text, i, cp);
+    if (stop(c, cp, length)) return make(line, column, unsigned{c}, cp);
+    if (length == 0) length = 1;
     if (c == '\n') {
       ++line, column = 1;
     } else {
-      column += static_cast<uint32_t>(len);
+      column += static_cast<uint32_t>(length);
     }
-    i += len;
+    i += length;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<InvalidUtf8> find_invalid_utf8(std::string_view text) {
+  return first_where(
+      text, [](unsigned char, uint32_t, size_t length) { return length == 0; },
+      [](uint32_t line, uint32_t column, unsigned byte, uint32_t) {
+        return InvalidUtf8{line, column, byte};
+      });
 }
 
 std::string printable(std::string_view value, size_t max_chars) {
@@ -146,23 +164,14 @@ bool is_hidden_character(uint32_t cp) {
 }
 
 std::optional<HiddenCharacter> find_hidden_character(std::string_view text) {
-  uint32_t line = 1, column = 1;
-  for (size_t i = 0; i < text.size();) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    uint32_t cp = c;
-    size_t length = c < 0x80 ? 1 : decode_utf8(text, i, cp);
-    if (length == 0)
-      length = 1;  // not UTF-8: another check's
-    else if (is_hidden_character(cp))
-      return HiddenCharacter{line, column, cp};
-    if (c == '\n') {
-      ++line, column = 1;
-    } else {
-      column += static_cast<uint32_t>(length);
-    }
-    i += length;
-  }
-  return std::nullopt;
+  return first_where(
+      text,
+      [](unsigned char, uint32_t cp, size_t length) {
+        return length > 0 && is_hidden_character(cp);
+      },
+      [](uint32_t line, uint32_t column, unsigned, uint32_t cp) {
+        return HiddenCharacter{line, column, cp};
+      });
 }
 
 std::string hidden_character_name(uint32_t cp) {
