@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "protocol/base64.h"
+#include "base/base64.h"
 
 namespace sd {
 namespace {

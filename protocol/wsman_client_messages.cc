@@ -2,7 +2,7 @@
 // requests), and the reading of a Windows host's responses.
 #include <charconv>
 
-#include "protocol/base64.h"
+#include "base/base64.h"
 #include "protocol/soap.h"
 #include "protocol/wsman.h"
 #include "protocol/wsman_xml.h"

@@ -2,7 +2,7 @@
 // shapes of the captures (tests/data/winrs-captures).
 #include <charconv>
 
-#include "protocol/base64.h"
+#include "base/base64.h"
 #include "protocol/soap.h"
 #include "protocol/wsman.h"
 #include "protocol/wsman_xml.h"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "lab/state/lab_state.h"
-#include "protocol/base64.h"
+#include "base/base64.h"
 
 namespace sd::lab {
 

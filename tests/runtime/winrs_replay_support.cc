@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <pugixml.hpp>
 
-#include "protocol/base64.h"
+#include "base/base64.h"
 #include "protocol/soap.h"
 #include "protocol/wsman.h"
 
