@@ -64,7 +64,7 @@ start_lab() {  # USERS THROTTLING(default|unlimited) NAME: a lab and a spec in $
     "$dir/getfolder.lua"
   # The quickstart with its three users plus the CSV (relative to the spec, so beside it).
   sed -e 's#^users:.*#users:\n  csv: users.csv#' examples/quickstart.yaml > "$dir/spec.yaml"
-  "$bin" lab serve --directory "$dir/directory.yaml" --state "$dir/state.db" \
+  "$bin" lab serve --basic --directory "$dir/directory.yaml" --state "$dir/state.db" \
     --cert-dir "$dir/certs" --port-file "$dir/port" --threads "$lab_threads" > "$dir/lab.log" 2>&1 &
   lab_pid=$!
   # Loading 40,000 mailboxes into a new state takes about 10 s.

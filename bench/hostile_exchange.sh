@@ -60,7 +60,7 @@ measure() {  # NAME: plans, prints the figures against the limits
 }
 
 # 1. The lab, stalling every answer.
-"$bin" lab serve --directory "$work/directory.yaml" --state "$work/state.db" \
+"$bin" lab serve --basic --directory "$work/directory.yaml" --state "$work/state.db" \
   --cert-dir "$work/certs" --port-file "$work/lab.port" --stall-rate 1 > "$work/server.log" 2>&1 &
 server_pid=$!
 use_port "$(wait_port "$work/lab.port")"

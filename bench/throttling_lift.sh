@@ -43,7 +43,7 @@ cd "$work"
 sed -i '/^users:/,$d' quickstart.yaml
 printf 'users:\n  defaults: { target: EXCH01, folders: [calendar] }\n  csv: users.csv\n' >> quickstart.yaml
 
-"$bin" lab serve --directory directory.yaml --state state.db --port-file port >/dev/null 2>&1 &
+"$bin" lab serve --basic --directory directory.yaml --state state.db --port-file port >/dev/null 2>&1 &
 lab_pid=$!
 for _ in $(seq 100); do [ -s port ] && break; sleep 0.1; done
 lab=127.0.0.1:$(cat port)

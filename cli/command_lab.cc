@@ -28,6 +28,8 @@ struct LabCommand {
   int64_t latency_ms = 0, busy_backoff_ms = 200;
   double error_rate = 0, busy_rate = 0, http503_rate = 0, reset_rate = 0, stall_rate = 0;
   uint64_t seed = 1;
+  bool basic = false;
+  std::string extended_protection = "allow", keytab, ntlm_users;
 
   std::string account;
   bool all = false;
@@ -65,6 +67,12 @@ lab::LabOptions serve_options(const LabCommand& c) {
   o.faults.reset_rate = c.reset_rate;
   o.faults.stall_rate = c.stall_rate;
   o.faults.seed = c.seed;
+  o.auth.basic = c.basic;
+  o.auth.extended_protection = c.extended_protection == "require" ? lab::ExtendedProtection::Require
+                               : c.extended_protection == "none"  ? lab::ExtendedProtection::None
+                                                                  : lab::ExtendedProtection::Allow;
+  o.auth.keytab = c.keytab;
+  o.auth.ntlm_users = c.ntlm_users;
   return o;
 }
 
@@ -206,6 +214,17 @@ std::shared_ptr<LabCommand> define_lab(CLI::App& app) {
   add_rate(s, "--reset-rate", c->reset_rate, "Connections reset before answering");
   add_rate(s, "--stall-rate", c->stall_rate, "Answers cut off halfway, the connection left open");
   s->add_option("--seed", c->seed, "Seed of the fault decisions (default 1)");
+  s->add_option("--keytab", c->keytab,
+                "Keytab with the keys of HTTP/<lab host>: Kerberos through Negotiate")
+      ->type_name("FILE");
+  s->add_option("--ntlm-users", c->ntlm_users,
+                "gss-ntlmssp user file (DOMAIN:USER:PASSWORD lines): NTLM")
+      ->type_name("FILE");
+  s->add_flag("--basic", c->basic, "Also accept HTTP Basic (off by default, as on Exchange)");
+  s->add_option("--extended-protection", c->extended_protection,
+                "Channel binding: allow (Exchange's default: a wrong binding is refused), "
+                "require (a missing one too) or none")
+      ->check(CLI::IsMember({"allow", "require", "none"}));
 
   c->grant = lab->add_subcommand("grant-impersonation",
                                  "Let an account impersonate all mailboxes or the ones named.");

@@ -23,8 +23,8 @@ sed 's/^  burst: 200/  burst: 1/; s/^  rechargePerSecond: 100/  rechargePerSecon
 cd "$demo"
 
 step "0. Start the Exchange lab: EWS and WinRM over HTTPS with its own CA; a fresh Exchange (no service account, no impersonation, no policy)" \
-  "syncdeploy lab serve --directory lab/directory.yaml --state lab/state.db --port-file lab/port &"
-$sd lab serve --directory lab/directory.yaml --state lab/state.db --port-file lab/port 2>/dev/null &
+  "syncdeploy lab serve --basic --directory lab/directory.yaml --state lab/state.db --port-file lab/port &"
+$sd lab serve --basic --directory lab/directory.yaml --state lab/state.db --port-file lab/port 2>/dev/null &
 lab_pid=$!
 trap 'kill $lab_pid 2>/dev/null; wait $lab_pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s lab/port ] && break; sleep 0.1; done

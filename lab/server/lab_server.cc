@@ -185,6 +185,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
   Decision decision_;
+  ConnectionLogin login_;  // the connection's Negotiate or NTLM login, kept across requests
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool unread_body_ = false;
@@ -218,7 +219,8 @@ class LabServerImpl : public LabServer {
     if (ec)
       return make_error("cannot load the lab's certificate: " + ec.message(),
                         Location{certs_.cert_file});
-    handler_ = std::make_unique<RequestHandler>(*state_, options_.faults);
+    handler_ = std::make_unique<RequestHandler>(
+        *state_, options_.faults, std::make_unique<WindowsAuth>(options_.auth, certs_.cert_file));
     return listen();
   }
 
@@ -347,7 +349,8 @@ void Session::on_body(error_code ec, size_t) {
   keep_alive_ = request.keep_alive();
   auto view = [](beast::string_view text) { return std::string_view(text.data(), text.size()); };
   decision_ = server_.handler().handle(view(request.method_string()), view(request.target()),
-                                       view(request[bhttp::field::authorization]), request.body());
+                                       view(request[bhttp::field::authorization]), request.body(),
+                                       login_);
   if (decision_.delay.count() <= 0) return act();
   timer_.expires_after(decision_.delay);
   timer_.async_wait([self = shared_from_this()](error_code wait_ec) {

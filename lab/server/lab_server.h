@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "lab/server/windows_auth.h"
 #include "lab/state/lab_state.h"
 
 namespace sd::lab {
@@ -34,6 +35,7 @@ struct LabOptions {
   uint16_t port = 0;  // 0: any free port
   unsigned threads = 2;
   FaultOptions faults;
+  LabAuthOptions auth;  // Negotiate, NTLM, Basic and Extended Protection
   // Requests whose body or headers are larger are refused with 413 / 431.
   size_t max_request_bytes = 1u << 20;
 };

@@ -25,12 +25,13 @@ HttpAnswer post_only(std::string_view service) {
 
 }  // namespace
 
-HttpAnswer unauthorized_answer() {
-  HttpAnswer answer =
-      plain_answer(401, "401 Unauthorized: log in with HTTP Basic as a lab account.\n");
-  answer.headers.emplace_back("WWW-Authenticate", "Basic realm=\"lab\"");
+HttpAnswer unauthorized_answer(bool basic) {
+  HttpAnswer answer = plain_answer(
+      401, basic ? "401 Unauthorized: log in with Negotiate, NTLM or Basic as a lab account.\n"
+                 : "401 Unauthorized: log in with Negotiate or NTLM as a lab account.\n");
   answer.headers.emplace_back("WWW-Authenticate", "Negotiate");
   answer.headers.emplace_back("WWW-Authenticate", "NTLM");
+  if (basic) answer.headers.emplace_back("WWW-Authenticate", "Basic realm=\"lab\"");
   return answer;
 }
 
@@ -49,8 +50,13 @@ bool parse_basic_authorization(std::string_view header, std::string& user, std::
   return true;
 }
 
-RequestHandler::RequestHandler(LabState& state, const FaultOptions& faults)
-    : state_(state), service_(state), faults_(faults), wsman_faults_(faults) {
+RequestHandler::RequestHandler(LabState& state, const FaultOptions& faults,
+                               std::unique_ptr<WindowsAuth> auth)
+    : state_(state),
+      auth_(std::move(auth)),
+      service_(state),
+      faults_(faults),
+      wsman_faults_(faults) {
   winrs_ = WinrsHost::create([this](const std::string& user, const std::string& command,
                                     const std::vector<std::string>& arguments,
                                     const std::string& stdin_data) {
@@ -59,25 +65,54 @@ RequestHandler::RequestHandler(LabState& state, const FaultOptions& faults)
   });
 }
 
-std::optional<std::string> RequestHandler::authenticated(std::string_view authorization) {
+RequestHandler::Login RequestHandler::log_in(std::string_view authorization,
+                                             ConnectionLogin& login) {
   state_.refresh();
+  const bool basic = auth_->options().basic;
+  Login out;
+  out.challenge = unauthorized_answer(basic);
+  // A connection that logged in stays logged in (IIS: Persistent-Auth) until a new handshake.
+  if (authorization.empty()) {
+    if (login.name) out.account = state_.find_account(*login.name);
+    return out;
+  }
+  LoginStep step = auth_->step(login, authorization);
+  switch (step.outcome) {
+    case LoginStep::Outcome::Continue:
+      out.challenge.headers = {{"WWW-Authenticate", step.scheme + " " + step.token}};
+      return out;
+    case LoginStep::Outcome::Refused:
+      return out;
+    case LoginStep::Outcome::Authenticated:
+      out.account = state_.find_account(step.name);
+      if (!out.account) {
+        login.name.reset();
+        return out;
+      }
+      if (!step.token.empty())
+        out.accepted.emplace_back("WWW-Authenticate", step.scheme + " " + step.token);
+      out.accepted.emplace_back("Persistent-Auth", "true");
+      return out;
+    case LoginStep::Outcome::NotWindows:
+      break;
+  }
   std::string user, password;
-  if (!parse_basic_authorization(authorization, user, password)) return std::nullopt;
-  return state_.authenticate(user, password);
+  if (basic && parse_basic_authorization(authorization, user, password))
+    out.account = state_.authenticate(user, password);
+  return out;
 }
 
-Decision RequestHandler::handle_wsman(std::string_view method, std::string_view authorization,
+Decision RequestHandler::handle_wsman(std::string_view method, const std::string& account,
                                       std::string_view body) {
   Decision decision;
   if (method != "POST") {
     decision.answer = post_only("WS-Management");
     return decision;
   }
-  std::optional<std::string> account = authenticated(authorization);
   // WinRM answers an account without the rights to a remote shell as it answers a wrong
   // password: 401.
-  if (!account || !state_.may_manage(*account)) {
-    decision.answer = unauthorized_answer();
+  if (!state_.may_manage(account)) {
+    decision.answer = unauthorized_answer(auth_->options().basic);
     return decision;
   }
   switch (wsman_faults_.next()) {
@@ -93,31 +128,43 @@ Decision RequestHandler::handle_wsman(std::string_view method, std::string_view 
     default:
       break;  // EWS's faults (busy, internal error, stall) are EWS answers
   }
-  WinrsReply reply = winrs_->handle(state_.account_alias(*account).value_or(*account), body);
+  WinrsReply reply = winrs_->handle(state_.account_alias(account).value_or(account), body);
   decision.answer =
       HttpAnswer{reply.status, {{"Content-Type", reply.content_type}}, std::move(reply.body)};
   return decision;
 }
 
 Decision RequestHandler::handle(std::string_view method, std::string_view target,
-                                std::string_view authorization, std::string_view body) {
+                                std::string_view authorization, std::string_view body,
+                                ConnectionLogin& login) {
   counters_.requests.fetch_add(1, std::memory_order_relaxed);
   Decision decision;
-  if (is_path(target, kWsmanPath)) return handle_wsman(method, authorization, body);
-  if (!is_path(target, kEwsPath)) {
+  const bool wsman = is_path(target, kWsmanPath);
+  if (!wsman && !is_path(target, kEwsPath)) {
     decision.answer =
         plain_answer(404, "404 Not Found: EWS is at /EWS/Exchange.asmx, WinRM at /wsman.\n");
     return decision;
   }
+  // IIS authenticates before the application sees the request.
+  Login logged_in = log_in(authorization, login);
+  if (!logged_in.account) {
+    decision.answer = std::move(logged_in.challenge);
+    return decision;
+  }
+  decision = wsman ? handle_wsman(method, *logged_in.account, body)
+                   : handle_ews(method, *logged_in.account, body);
+  for (auto& header : logged_in.accepted) decision.answer.headers.push_back(std::move(header));
+  return decision;
+}
+
+Decision RequestHandler::handle_ews(std::string_view method, const std::string& account_upn,
+                                    std::string_view body) {
+  Decision decision;
   if (method != "POST") {
     decision.answer = post_only("EWS");
     return decision;
   }
-  std::optional<std::string> account = authenticated(authorization);
-  if (!account) {
-    decision.answer = unauthorized_answer();
-    return decision;
-  }
+  const std::optional<std::string> account = account_upn;
 
   decision.ticket = throttling_.admit(*account, state_.throttling_for(*account));
   if (decision.ticket.verdict != Throttling::Verdict::Admitted) {

@@ -1,5 +1,5 @@
 // What the lab's server does with one HTTP request, apart from the network: the endpoint and
-// method, HTTP Basic authentication, throttling, injected faults, then the EWS service (or, at
+// method, authentication (windows_auth.h; Basic when turned on), throttling, injected faults, then the EWS service (or, at
 // /wsman, the WinRS host running the lab's PowerShell). The
 // server (lab_server.cc) only reads requests and carries out the decision. Thread-safe.
 #pragma once
@@ -13,6 +13,7 @@
 #include "lab/ews/throttling.h"
 #include "lab/server/faults.h"
 #include "lab/server/lab_server.h"
+#include "lab/server/windows_auth.h"
 #include "lab/server/winrs_host.h"
 
 namespace sd::lab {
@@ -39,23 +40,35 @@ struct Decision {
 
 class RequestHandler {
  public:
-  RequestHandler(LabState& state, const FaultOptions& faults);
+  RequestHandler(LabState& state, const FaultOptions& faults, std::unique_ptr<WindowsAuth> auth);
 
-  // `target` is the request target (path and query); `authorization` the header's value.
+  // `target` is the request target (path and query); `authorization` the header's value;
+  // `login` the connection's authentication, kept across its requests.
   [[nodiscard]] Decision handle(std::string_view method, std::string_view target,
-                                std::string_view authorization, std::string_view body);
+                                std::string_view authorization, std::string_view body,
+                                ConnectionLogin& login);
 
   [[nodiscard]] LabStats stats() const;
   [[nodiscard]] Throttling& throttling() { return throttling_; }
 
  private:
-  // The account an HTTP Basic Authorization value logs in as (after picking up state changes).
-  [[nodiscard]] std::optional<std::string> authenticated(std::string_view authorization);
+  // Who a request logs in as (after picking up state changes): the account's UPN, or nothing
+  // with `challenge` set to the 401 to answer (a handshake's next leg, or a refusal).
+  // `accepted` gets the headers that go with the answer to a finished handshake.
+  struct Login {
+    std::optional<std::string> account;
+    HttpAnswer challenge;
+    std::vector<std::pair<std::string, std::string>> accepted;
+  };
+  [[nodiscard]] Login log_in(std::string_view authorization, ConnectionLogin& login);
   // /wsman: authenticated accounts with management rights run the lab's PowerShell.
-  [[nodiscard]] Decision handle_wsman(std::string_view method, std::string_view authorization,
+  [[nodiscard]] Decision handle_wsman(std::string_view method, const std::string& account,
                                       std::string_view body);
+  [[nodiscard]] Decision handle_ews(std::string_view method, const std::string& account_upn,
+                                    std::string_view body);
 
   LabState& state_;
+  std::unique_ptr<WindowsAuth> auth_;
   EwsService service_;
   std::unique_ptr<WinrsHost> winrs_;
   Throttling throttling_;
@@ -66,8 +79,9 @@ class RequestHandler {
   LabCounters counters_;
 };
 
-// The 401 answer: WWW-Authenticate Basic realm="lab", Negotiate, NTLM (what on-prem offers).
-[[nodiscard]] HttpAnswer unauthorized_answer();
+// The 401 answer: WWW-Authenticate Negotiate and NTLM as separate headers, as IIS sends them,
+// and Basic realm="lab" only when it is turned on.
+[[nodiscard]] HttpAnswer unauthorized_answer(bool basic);
 
 // user and password from an Authorization header's value ("Basic dXNlcjpwYXNz"); false when it
 // is not Basic or not decodable.

@@ -79,10 +79,7 @@ void SqliteLabState::refresh() {
   (void)reload_locked();  // a failed read keeps the copy
 }
 
-std::optional<std::string> SqliteLabState::authenticate(const std::string& user,
-                                                        const std::string& password) const {
-  std::shared_lock lock(cache_mutex_);
-  const CachedAccount* account = nullptr;
+const CachedAccount* SqliteLabState::account_named(const std::string& user) const {
   if (size_t slash = user.find('\\'); slash != std::string::npos) {
     // DOMAIN\name: the account with that local part or alias; when several have it, the one
     // whose domain's first label is DOMAIN.
@@ -91,11 +88,26 @@ std::optional<std::string> SqliteLabState::authenticate(const std::string& user,
     std::vector<const CachedAccount*> named;
     for (const auto& [upn, a] : cache_.accounts)
       if (a.local_part == name || to_lower_ascii(a.alias) == name) named.push_back(&a);
+    const CachedAccount* account = nullptr;
     for (const CachedAccount* a : named)
       if (named.size() == 1 || a->domain_label == domain) account = a;
-  } else if (auto it = cache_.accounts.find(to_lower_ascii(user)); it != cache_.accounts.end()) {
-    account = &it->second;
+    return account;
   }
+  auto it = cache_.accounts.find(to_lower_ascii(user));
+  return it == cache_.accounts.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> SqliteLabState::find_account(const std::string& name) const {
+  std::shared_lock lock(cache_mutex_);
+  const CachedAccount* account = account_named(name);
+  if (!account) return std::nullopt;
+  return account->stored.upn;
+}
+
+std::optional<std::string> SqliteLabState::authenticate(const std::string& user,
+                                                        const std::string& password) const {
+  std::shared_lock lock(cache_mutex_);
+  const CachedAccount* account = account_named(user);
   if (!account || !same_digest(password_hash(account->stored.password_salt, password),
                                account->stored.password_hash))
     return std::nullopt;

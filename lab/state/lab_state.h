@@ -90,6 +90,9 @@ class LabState : public ExchangeAdmin {
   // `password` match; nullopt otherwise.
   [[nodiscard]] virtual std::optional<std::string> authenticate(
       const std::string& user, const std::string& password) const = 0;
+  // The account's UPN for a name a Kerberos or NTLM login reports: "nexj-sync@EXAMPLE.LOCAL"
+  // (the realm is the UPN's domain, without case) or "EXAMPLE\nexj-sync"; nullopt: unknown.
+  [[nodiscard]] virtual std::optional<std::string> find_account(const std::string& name) const = 0;
   // Addresses compare without case. A known address is a mailbox or a contact.
   [[nodiscard]] virtual bool has_mailbox(const std::string& smtp) const = 0;
   [[nodiscard]] virtual bool is_known_address(const std::string& smtp) const = 0;

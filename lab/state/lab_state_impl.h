@@ -54,6 +54,7 @@ class SqliteLabState : public LabState {
   // EWS side (lab_state.cc).
   std::vector<std::string> hostnames() const override;
   void refresh() override;
+  std::optional<std::string> find_account(const std::string& name) const override;
   std::optional<std::string> authenticate(const std::string& user,
                                           const std::string& password) const override;
   bool has_mailbox(const std::string& smtp) const override;
@@ -105,6 +106,8 @@ class SqliteLabState : public LabState {
 
  private:
   const CachedMailbox* mailbox(const std::string& smtp) const;
+  // The account a UPN or DOMAIN\name names; under cache_mutex_.
+  const CachedAccount* account_named(const std::string& user) const;
   // An admin write: to the database, then the whole copy is read again (writes are rare).
   template <class F>
   Status write(F&& change) {

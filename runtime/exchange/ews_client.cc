@@ -325,7 +325,8 @@ class ScheduledEwsClient final : public EwsClient {
   }
 
   std::string transport_failure(const http::TransportError& error) {
-    if (is_tls_verification_failure(error)) latch(error.message);
+    // True of every mailbox: said once, the others not asked.
+    if (is_tls_verification_failure(error) || error.authentication) latch(error.message);
     return error.message;
   }
 
@@ -442,8 +443,14 @@ Result<std::unique_ptr<EwsClient>> EwsClient::create(const EwsEndpoint& endpoint
   options.connect_timeout = endpoint.connect_timeout;
   options.read_timeout = endpoint.read_timeout;
   options.max_response_bytes = endpoint.max_response_bytes;
-  std::shared_ptr<const http::Credentials> credentials =
-      http::basic_credentials(endpoint.user, endpoint.password);
+  http::AuthSettings settings;
+  settings.method = endpoint.auth;
+  settings.user = endpoint.user;
+  settings.password = endpoint.password;
+  settings.keytab = endpoint.keytab;
+  settings.spn = endpoint.spn;
+  std::shared_ptr<http::Authenticator> credentials =
+      http::Authenticator::create(std::move(settings), url->host);
   auto client = http::HttpsClient::create(*url, std::move(options), std::move(credentials));
   if (!client) return client.take_errors();
   return over(std::move(client).value(), endpoint);

@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "protocol/ews_messages.h"
+#include "runtime/http/http_auth.h"
 #include "runtime/http/https_client.h"
 #include "runtime/http/request_scheduler.h"
 #include "spec/spec.h"
@@ -22,8 +23,12 @@ namespace sd {
 struct EwsEndpoint {
   std::string url;      // https://exch01.example.local/EWS/Exchange.asmx
   std::string ca_file;  // empty: system roots
-  std::string user;     // the service account (UPN), HTTP Basic
-  std::string password;
+  // The service account and how it authenticates (http_auth.h).
+  http::AuthSettings::Method auth = http::AuthSettings::Method::Basic;
+  std::string user;      // UPN, or DOMAIN\name for NTLM
+  std::string password;  // Kerberos: may be empty (the credential cache, or `keytab`)
+  std::string keytab;
+  std::string spn;  // empty: HTTP/<host of the URL>
   ExchangeVersion version = ExchangeVersion::Exchange2016;
   std::vector<http::ConnectTo> connect_to;
   http::SchedulerOptions scheduling;

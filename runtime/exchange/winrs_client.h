@@ -14,14 +14,18 @@
 #include <vector>
 
 #include "base/error.h"
+#include "runtime/http/http_auth.h"
 #include "runtime/http/https_client.h"
 
 namespace sd {
 
 struct WinrsOptions {
   std::string url;  // https://host:5986/wsman
-  enum class Auth { Basic, Certificate } auth = Auth::Basic;
-  std::string user, password;                  // Basic
+  // Negotiate, Kerberos and NTLM as http_auth.h does them; Basic only when asked for.
+  enum class Auth { Negotiate, Kerberos, Ntlm, Basic, Certificate } auth = Auth::Basic;
+  std::string user, password;                  // all but Certificate (Kerberos: may be empty)
+  std::string keytab;                          // Kerberos: a client keytab
+  std::string spn;                             // empty: HTTP/<host of the URL>
   http::ClientCertificate certificate;         // Certificate (mapped to an account on the host)
   std::string ca_file;                         // empty: the system roots
   std::vector<http::ConnectTo> connect_to;     // SYNCDEPLOY_CONNECT_TO

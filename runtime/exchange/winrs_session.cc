@@ -13,13 +13,6 @@ constexpr std::string_view kMutualProfile =
 // Room for a Send's envelope around its base64 (headers, ids), with a wide margin.
 constexpr size_t kEnvelopeRoom = 4096;
 
-class MutualCertificateCredentials : public http::Credentials {
- public:
-  void authorize(http::Request& request) const override {
-    request.headers.emplace_back("Authorization", std::string(kMutualProfile));
-  }
-};
-
 // "32 MiB", or bytes when not a whole number of MiB.
 std::string size_text(size_t bytes) {
   if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
@@ -33,19 +26,30 @@ std::string whole_seconds(std::chrono::milliseconds duration) {
 
 }  // namespace
 
-std::unique_ptr<http::Credentials> wsman_certificate_credentials() {
-  return std::make_unique<MutualCertificateCredentials>();
+std::shared_ptr<http::Authenticator> wsman_certificate_credentials() {
+  return http::Authenticator::fixed(std::string(kMutualProfile), "the client certificate");
 }
 
 Result<std::unique_ptr<WinrsSession>> WinrsSession::open(const WinrsOptions& options) {
   const std::string where = "WinRM " + options.url + ": ";
   Result<http::HttpsUrl> url = http::parse_https_url(options.url);
   if (!url) return make_error(where + url.errors().front().message);
-  std::shared_ptr<const http::Credentials> credentials;
+  std::shared_ptr<http::Authenticator> credentials;
   http::ClientOptions client_options;
-  if (options.auth == WinrsOptions::Auth::Basic) {
-    if (options.user.empty()) return make_error(where + "Basic authentication needs a user");
-    credentials = http::basic_credentials(options.user, options.password);
+  if (options.auth != WinrsOptions::Auth::Certificate) {
+    using Method = http::AuthSettings::Method;
+    http::AuthSettings settings;
+    settings.method = options.auth == WinrsOptions::Auth::Basic    ? Method::Basic
+                      : options.auth == WinrsOptions::Auth::Kerberos ? Method::Kerberos
+                      : options.auth == WinrsOptions::Auth::Ntlm     ? Method::Ntlm
+                                                                     : Method::Negotiate;
+    if (settings.method == Method::Basic && options.user.empty())
+      return make_error(where + "Basic authentication needs a user");
+    settings.user = options.user;
+    settings.password = options.password;
+    settings.keytab = options.keytab;
+    settings.spn = options.spn;
+    credentials = http::Authenticator::create(std::move(settings), url->host);
   } else {
     if (options.certificate.certificate_file.empty() || options.certificate.key_file.empty())
       return make_error(where + "certificate authentication needs a certificate and a key file");
@@ -97,8 +101,11 @@ Result<std::string> WinrsSession::post(std::string body) {
   if (auto* error = std::get_if<http::TransportError>(&outcome)) return make_error(error->message);
   http::Response& response = std::get<http::Response>(outcome);
   if (response.status == 401) {
-    if (options_.auth == WinrsOptions::Auth::Basic)
-      return make_error("the credentials for " + options_.user + " were refused (HTTP 401)");
+    if (options_.auth != WinrsOptions::Auth::Certificate)
+      return make_error("the credentials for " +
+                        (options_.user.empty() ? std::string("the cached Kerberos principal")
+                                               : options_.user) +
+                        " were refused (HTTP 401)");
     return make_error("the client certificate " + options_.certificate.certificate_file +
                       " was refused (HTTP 401)");
   }

@@ -17,7 +17,7 @@ namespace sd {
 
 // `Authorization: http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual`: WinRM's
 // certificate authentication (the certificate itself goes in the TLS handshake).
-[[nodiscard]] std::unique_ptr<http::Credentials> wsman_certificate_credentials();
+[[nodiscard]] std::shared_ptr<http::Authenticator> wsman_certificate_credentials();
 
 class WinrsSession {
  public:

@@ -1,6 +1,5 @@
 #include "runtime/http/https_client.h"
 
-#include <openssl/evp.h>
 #include <poll.h>
 
 #include <atomic>
@@ -13,6 +12,7 @@
 #include <system_error>
 
 #include "base/text_checks.h"
+#include "runtime/http/http_auth.h"
 #include "runtime/http/https_connection.h"
 #include "runtime/http/tls_context.h"
 
@@ -34,42 +34,23 @@ struct WireRequest {
   bool head = false;  // HEAD: the response has no body
 };
 
-class BasicCredentials : public Credentials {
- public:
-  BasicCredentials(std::string user, std::string password) {
-    std::string plain = user + ":" + password;
-    std::string encoded(4 * ((plain.size() + 2) / 3), '\0');
-    int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                                  reinterpret_cast<const unsigned char*>(plain.data()),
-                                  static_cast<int>(plain.size()));
-    encoded.resize(static_cast<size_t>(std::max(written, 0)));
-    value_ = "Basic " + encoded;
-  }
-  void authorize(Request& request) const override {
-    request.headers.emplace_back("Authorization", value_);
-  }
-
- private:
-  std::string value_;
-};
-
 // The client: one TLS context, a stack of idle keep-alive connections, and the destination's
 // addresses looked up once a minute at most. No lock is held during I/O.
 class PooledHttpsClient : public HttpsClient {
  public:
   PooledHttpsClient(HttpsUrl endpoint, ClientOptions options,
-                    std::shared_ptr<const Credentials> credentials,
+                    std::shared_ptr<Authenticator> authenticator,
                     std::shared_ptr<net::ssl::context> tls)
       : endpoint_(std::move(endpoint)),
         options_(std::move(options)),
-        credentials_(std::move(credentials)),
+        authenticator_(std::move(authenticator)),
         tls_(std::move(tls)),
         destination_(destination_of(endpoint_, options_.connect_to)),
         where_(endpoint_.host + ":" + std::to_string(endpoint_.port) + ": ") {}
 
   std::variant<Response, TransportError> send(Request request) override {
     try {
-      std::variant<WireRequest, TransportError> message = build(std::move(request));
+      std::variant<WireRequest, TransportError> message = build(request, every_request_value());
       if (auto* error = std::get_if<TransportError>(&message)) return *error;
       const WireRequest& wire = std::get<WireRequest>(message);
       bool fresh_only = false;
@@ -85,8 +66,7 @@ class PooledHttpsClient : public HttpsClient {
           if (auto* error = std::get_if<TransportError>(&opened)) return *error;
           connection = std::move(std::get<std::unique_ptr<HttpsConnection>>(opened));
         }
-        auto outcome = connection->exchange(wire.text, wire.head, options_.read_timeout,
-                                            options_.max_response_bytes);
+        auto outcome = exchange_on(*connection, request, wire);
         if (auto* response = std::get_if<Response>(&outcome)) {
           if (connection->reusable()) give_back(std::move(connection));
           return std::move(*response);
@@ -140,7 +120,7 @@ class PooledHttpsClient : public HttpsClient {
           }
           in_hand = k;
           slot.k = k++;
-          std::variant<WireRequest, TransportError> wire = build(std::move(*request));
+          std::variant<WireRequest, TransportError> wire = build(*request, every_request_value());
           if (auto* error = std::get_if<TransportError>(&wire)) {
             unsent(slot.k, *error);
             continue;
@@ -155,6 +135,18 @@ class PooledHttpsClient : public HttpsClient {
             slot.connection = std::move(std::get<std::unique_ptr<HttpsConnection>>(opened));
           }
           const WireRequest& w = std::get<WireRequest>(wire);
+          if (needs_handshake(*slot.connection)) {
+            // A connection's handshake waits for its legs, once per connection; the requests
+            // after it are polled with the others.
+            auto outcome = exchange_on(*slot.connection, *request, w);
+            slot.busy = true;
+            in_hand = kNone;
+            if (auto* response = std::get_if<Response>(&outcome))
+              finish(slot, std::move(*response));
+            else
+              finish(slot, std::get<HttpsConnection::Failure>(outcome).error);
+            continue;
+          }
           std::optional<HttpsConnection::Failure> failed = slot.connection->start(
               w.text, w.head, options_.read_timeout, options_.max_response_bytes);
           slot.busy = true;
@@ -209,9 +201,10 @@ class PooledHttpsClient : public HttpsClient {
 
  private:
   // The request as it goes on the wire: written here in one string, which is cheaper than
-  // building Beast's header tree and serializing it per request.
-  std::variant<WireRequest, TransportError> build(Request request) const {
-    if (credentials_) credentials_->authorize(request);
+  // building Beast's header tree and serializing it per request. `authorization`, when given,
+  // replaces a caller's Authorization header.
+  std::variant<WireRequest, TransportError> build(const Request& request,
+                                                  const std::string* authorization) const {
     const std::string& target = request.target.empty() ? endpoint_.target : request.target;
     if (!is_header_safe(target) || target.find(' ') != std::string::npos)
       return TransportError{where_ + "the request target has a space or a line break", false};
@@ -221,9 +214,9 @@ class PooledHttpsClient : public HttpsClient {
     WireRequest wire;
     wire.head = method == bhttp::verb::head;
     std::string& text = wire.text;
-    text.reserve(256 + target.size() + request.body.size() + 64 * request.headers.size());
+    text.reserve(256 + target.size() + request.body.size() + 64 * request.headers.size() +
+                 (authorization ? authorization->size() : 0));
     text.append(request.method).append(" ").append(target).append(" HTTP/1.1\r\n");
-    const std::string* authorization = nullptr;
     bool has_user_agent = false;
     for (const auto& [name, value] : request.headers) {
       if (name.empty() || name.find_first_of(" \t:") != std::string::npos ||
@@ -233,15 +226,18 @@ class PooledHttpsClient : public HttpsClient {
       if (iequals(name, "Host") || iequals(name, "Content-Length") || iequals(name, "Connection") ||
           iequals(name, "Transfer-Encoding"))
         continue;
-      // Credentials come last and replace a caller's Authorization.
       if (iequals(name, "Authorization")) {
-        authorization = &value;
+        if (!authorization) authorization = &value;
         continue;
       }
       has_user_agent = has_user_agent || iequals(name, "User-Agent");
       text.append(name).append(": ").append(value).append("\r\n");
     }
-    if (authorization) text.append("Authorization: ").append(*authorization).append("\r\n");
+    if (authorization) {
+      if (!is_header_safe(*authorization))
+        return TransportError{where_ + "the Authorization header is malformed", false};
+      text.append("Authorization: ").append(*authorization).append("\r\n");
+    }
     text.append("Host: ").append(endpoint_.authority()).append("\r\n");
     if (!has_user_agent) text.append("User-Agent: ").append(options_.user_agent).append("\r\n");
     text.append("Connection: keep-alive\r\n");
@@ -251,6 +247,117 @@ class PooledHttpsClient : public HttpsClient {
       text.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
     text.append("\r\n").append(request.body);
     return wire;
+  }
+
+  // Basic's header, on every request; nothing for a connection-level scheme.
+  const std::string* every_request_value() const {
+    return every_request_ ? &*every_request_ : nullptr;
+  }
+
+  bool needs_handshake(const HttpsConnection& connection) const {
+    return authenticator_ && !every_request_ && !connection.authenticated();
+  }
+
+  // One request on `connection`: as it is when the connection needs no handshake; otherwise
+  // inside the handshake. A 401 on a connection authenticated before (the server forgot it)
+  // gets one new handshake.
+  std::variant<Response, HttpsConnection::Failure> exchange_on(HttpsConnection& connection,
+                                                               const Request& request,
+                                                               const WireRequest& wire) {
+    if (!needs_handshake(connection)) {
+      auto outcome = connection.exchange(wire.text, wire.head, options_.read_timeout,
+                                         options_.max_response_bytes);
+      auto* response = std::get_if<Response>(&outcome);
+      if (!response || response->status != 401) return outcome;
+      if (every_request_) return basic_refusal(std::move(*response));
+      if (!connection.reusable()) return outcome;
+      connection.set_authenticated(false);
+    }
+    return handshake(connection, request);
+  }
+
+  // A 401 to Basic: the response as it is when the server offers Basic (a wrong password),
+  // an error that says what it offers otherwise.
+  std::variant<Response, HttpsConnection::Failure> basic_refusal(Response response) {
+    Result<std::vector<Challenge>> offered = read_challenges(response);
+    if (offered.ok() && !offered->empty()) {
+      bool basic = false;
+      for (const Challenge& challenge : *offered) basic = basic || iequals(challenge.scheme, "Basic");
+      if (!basic)
+        return refused("the server does not offer Basic; it offers " + scheme_list(*offered));
+    }
+    return response;
+  }
+
+  HttpsConnection::Failure refused(const std::string& why) const {
+    TransportError error{where_ + "cannot authenticate " + authenticator_->who() + ": " + why,
+                         false};
+    error.authentication = true;
+    return HttpsConnection::Failure{std::move(error), false};
+  }
+
+  // The connection-level handshake, carrying `request` in every leg: the legs the server asks
+  // for on this connection, at most kMaxLegs, then its answer to the last one. The server's
+  // 401 that names other schemes than the one tried makes the client choose again, once.
+  std::variant<Response, HttpsConnection::Failure> handshake(HttpsConnection& connection,
+                                                             const Request& request) {
+    constexpr int kMaxLegs = 4;
+    X509* certificate = connection.peer().leaf.get();
+    Result<std::unique_ptr<ConnectionAuth>> auth = authenticator_->begin(certificate, offered());
+    if (!auth.ok()) return refused(auth.errors().front().message);
+    Result<std::string> value = (*auth)->first();
+    bool chose_again = false;
+    for (int leg = 0; leg < kMaxLegs; ++leg) {
+      if (!value.ok()) return refused(value.errors().front().message);
+      std::variant<WireRequest, TransportError> wire = build(request, &*value);
+      if (auto* error = std::get_if<TransportError>(&wire))
+        return HttpsConnection::Failure{*error, false};
+      const WireRequest& w = std::get<WireRequest>(wire);
+      auto outcome =
+          connection.exchange(w.text, w.head, options_.read_timeout, options_.max_response_bytes);
+      auto* response = std::get_if<Response>(&outcome);
+      if (!response) return outcome;
+      Result<std::vector<Challenge>> challenges = read_challenges(*response);
+      if (!challenges.ok()) return refused(challenges.errors().front().message);
+      const Challenge* ours = nullptr;
+      for (const Challenge& challenge : *challenges)
+        if (iequals(challenge.scheme, (*auth)->scheme())) ours = &challenge;
+      if (response->status != 401) {
+        Status finished = (*auth)->finish(ours ? ours->token : "");
+        if (!finished.ok()) return refused(finished.errors().front().message);
+        connection.set_authenticated(true);
+        return outcome;
+      }
+      if (!challenges->empty()) remember_offered(*challenges);
+      const bool more = ours && !ours->token.empty();
+      if (!more && !ours && !chose_again && !challenges->empty()) {
+        chose_again = true;
+        auth = authenticator_->begin(certificate, *challenges);
+        if (!auth.ok()) return refused(auth.errors().front().message);
+        value = (*auth)->first();
+      } else if (more) {
+        value = (*auth)->next(ours->token);
+      } else {
+        return outcome;  // refused: the caller says so, with its words
+      }
+      if (!connection.reusable())
+        return refused("the server closed the connection in the middle of the " +
+                       std::string((*auth)->scheme()) + " handshake");
+    }
+    return refused("the server asked for more than " + std::to_string(kMaxLegs) +
+                   " legs of the handshake");
+  }
+
+  // The schemes the server offered in its last 401 (empty before any): a new connection starts
+  // with one of them.
+  std::vector<Challenge> offered() const {
+    std::lock_guard lock(offered_mutex_);
+    return offered_;
+  }
+  void remember_offered(const std::vector<Challenge>& challenges) {
+    std::lock_guard lock(offered_mutex_);
+    offered_.clear();
+    for (const Challenge& challenge : challenges) offered_.push_back({challenge.scheme, ""});
   }
 
   std::unique_ptr<HttpsConnection> take_idle() {
@@ -301,7 +408,11 @@ class PooledHttpsClient : public HttpsClient {
 
   HttpsUrl endpoint_;
   ClientOptions options_;
-  std::shared_ptr<const Credentials> credentials_;
+  std::shared_ptr<Authenticator> authenticator_;
+  std::optional<std::string> every_request_ =
+      authenticator_ ? authenticator_->every_request() : std::nullopt;
+  mutable std::mutex offered_mutex_;
+  std::vector<Challenge> offered_;
   std::shared_ptr<net::ssl::context> tls_;
   Destination destination_;
   std::string where_;
@@ -330,20 +441,16 @@ std::string Response::header(std::string_view name) const {
   return "";
 }
 
-std::unique_ptr<Credentials> basic_credentials(std::string user, std::string password) {
-  return std::make_unique<BasicCredentials>(std::move(user), std::move(password));
-}
-
 Result<std::unique_ptr<HttpsClient>> HttpsClient::create(
     const HttpsUrl& endpoint, ClientOptions options,
-    std::shared_ptr<const Credentials> credentials) {
+    std::shared_ptr<Authenticator> authenticator) {
   try {
     if (endpoint.host.empty()) return make_error("the URL has no host");
     Result<std::shared_ptr<net::ssl::context>> tls =
         make_client_tls_context(options.ca_file, options.client_certificate);
     if (!tls.ok()) return tls.take_errors();
     return std::unique_ptr<HttpsClient>(std::make_unique<PooledHttpsClient>(
-        endpoint, std::move(options), std::move(credentials), std::move(tls).value()));
+        endpoint, std::move(options), std::move(authenticator), std::move(tls).value()));
   } catch (const std::exception& e) {
     return make_error("cannot create the HTTPS client for " + endpoint.text() + ": " + e.what());
   }

@@ -37,17 +37,7 @@ struct Response {
   [[nodiscard]] std::string header(std::string_view name) const;
 };
 
-// Adds authorization to a request. Basic today; NTLM or an OAuth bearer token are further
-// implementations (a challenge-response scheme gets `challenge` with the 401's headers).
-class Credentials {
- public:
-  virtual ~Credentials() = default;
-  virtual void authorize(Request& request) const = 0;
-};
-
-// `Authorization: Basic base64(user:password)`.
-[[nodiscard]] std::unique_ptr<Credentials> basic_credentials(std::string user,
-                                                             std::string password);
+class Authenticator;  // http_auth.h
 
 struct ClientOptions {
   std::string ca_file;                   // PEM; empty: the system roots
@@ -67,6 +57,9 @@ struct TransportError {
                         // certificate in certificate chain)", "...: read timed out after 60 s",
                         // "...: the connection closed in the middle of the response"
   bool transient = false;
+  // The client could not authenticate (no ticket, a KDC out of reach, a scheme it may not use,
+  // a malformed challenge): true of every request to this endpoint, so not worth another.
+  bool authentication = false;
 };
 
 class HttpsClient {
@@ -74,12 +67,14 @@ class HttpsClient {
   // Errors: a bad CA file ("cannot read CA file certs/x.pem: ..."), a URL that is not https.
   [[nodiscard]] static Result<std::unique_ptr<HttpsClient>> create(
       const HttpsUrl& endpoint, ClientOptions options,
-      std::shared_ptr<const Credentials> credentials);
+      std::shared_ptr<Authenticator> authenticator);
   virtual ~HttpsClient() = default;
 
   // One request and its response. A pooled connection the server closed is reopened once,
   // transparently, if nothing of the request had been answered. Host, Content-Length,
-  // User-Agent, Connection: keep-alive and Authorization are set here.
+  // User-Agent, Connection: keep-alive and Authorization are set here; a connection's
+  // authentication handshake (http_auth.h) happens here too, inside its first request. A 401
+  // the server gives to a finished handshake is returned as the response.
   virtual std::variant<Response, TransportError> send(Request request) = 0;
 
   // Many requests from the calling thread, one in flight on each of up to `connections`

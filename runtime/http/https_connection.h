@@ -77,7 +77,12 @@ class HttpsConnection {
   // After a complete exchange: whether the server keeps the connection open for another.
   [[nodiscard]] bool reusable() const { return reusable_; }
 
-  // The server's certificate as the handshake saw it (for the TLS probe).
+  // Whether an authentication handshake (http_auth.h) finished on this connection, which the
+  // server then keeps authenticated: later requests on it carry no credentials.
+  [[nodiscard]] bool authenticated() const { return authenticated_; }
+  void set_authenticated(bool authenticated) { authenticated_ = authenticated; }
+
+  // The server's certificate as the handshake saw it (for the TLS probe and channel binding).
   [[nodiscard]] const PeerCertificate& peer() const { return peer_; }
 
   // What the connection's BIO reads and writes (public for the BIO's functions only).
@@ -131,6 +136,7 @@ class HttpsConnection {
   std::string where_;  // "host:port: "
   bool prepared_ = false;
   bool reusable_ = false;
+  bool authenticated_ = false;
 };
 
 template <class MutableBuffers>

@@ -55,6 +55,7 @@ RunningLab::RunningLab(const std::string& directory_yaml, lab::FaultOptions faul
   options.directory_file = dir_ + "/directory.yaml";
   options.cert_dir = dir_ + "/lab-certs";
   options.faults = faults;
+  options.auth.basic = true;  // the specs here use auth: basic; tests/auth cover the rest
   Result<std::unique_ptr<lab::LabServer>> started = lab::LabServer::start(options);
   if (!started.ok()) FAIL(format_all(started.errors()));
   server_ = std::move(started).value();

@@ -6,7 +6,7 @@
 #include "lab/ews/ews_service.h"
 #include "lab/server/request_handler.h"
 #include "lab/state/lab_state.h"
-#include "protocol/base64.h"
+#include "base/base64.h"
 #include "protocol/ews_messages.h"
 #include "tests/lab/lab_support.h"
 
@@ -47,6 +47,13 @@ std::unique_ptr<LabState> open_state(const test::ScratchDir& dir, std::string_vi
   Result<std::unique_ptr<LabState>> opened = LabState::open(dir.path("admin.db"), file);
   if (!opened.ok()) FAIL(opened.errors().front().format());
   return std::move(*opened);
+}
+
+// The request handler with Basic turned on, as these tests log in.
+std::unique_ptr<WindowsAuth> basic_only() {
+  LabAuthOptions auth;
+  auth.basic = true;
+  return std::make_unique<WindowsAuth>(auth, "");
 }
 
 TEST_CASE("admin defaults: version, domain controller, server, database, recipients",
@@ -369,12 +376,13 @@ TEST_CASE("EWS: an associated all-Unlimited policy lifts the throttling the defa
   test::ScratchDir dir;
   std::unique_ptr<LabState> state = open_state(dir, kEffectsDirectory);
   REQUIRE(state->new_mailbox("Svc Two", "svc2", "svc2@example.local", "pw2").ok());
-  RequestHandler handler(*state, FaultOptions{});
+  RequestHandler handler(*state, FaultOptions{}, basic_only());
+  ConnectionLogin login;
   std::string body = ews::get_folder_request({"Exchange2013_SP1", ""}, {"calendar"});
   auto busy_answers = [&](const char* credentials) {
     int busy = 0;
     for (int i = 0; i < 10; ++i) {
-      Decision d = handler.handle("POST", kEwsPath, "Basic " + base64_encode(credentials), body);
+      Decision d = handler.handle("POST", kEwsPath, "Basic " + base64_encode(credentials), body, login);
       if (d.answer.body.find("ErrorServerBusy") != std::string::npos) ++busy;
     }
     return busy;
@@ -420,11 +428,12 @@ TEST_CASE("faults: WinRM requests do not move the EWS fault sequence a seed give
   const std::string admin = "Basic " + base64_encode("admin@example.local:apw");
   // Which of 16 EWS requests get the injected fault, with `wsman` WinRM requests between each.
   auto faulted = [&](int wsman) {
-    RequestHandler handler(*state, faults);
+    RequestHandler handler(*state, faults, basic_only());
+    ConnectionLogin login;
     std::string out;
     for (int i = 0; i < 16; ++i) {
-      for (int k = 0; k < wsman; ++k) (void)handler.handle("POST", kWsmanPath, admin, "<x/>");
-      Decision d = handler.handle("POST", kEwsPath, admin, body);
+      for (int k = 0; k < wsman; ++k) (void)handler.handle("POST", kWsmanPath, admin, "<x/>", login);
+      Decision d = handler.handle("POST", kEwsPath, admin, body, login);
       out += d.answer.body.find("ErrorInternalServerError") != std::string::npos ? 'F' : '.';
     }
     return out;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "protocol/ews_messages.h"
+#include "runtime/http/http_auth.h"
 #include "runtime/http/https_client.h"
 #include "tests/cli/golden_support.h"
 #include "tests/lab/lab_support.h"
@@ -28,6 +29,7 @@ struct RunningLab {
     options.directory_file = dir.write("directory.yaml", directory);
     options.cert_dir = dir.path("certs");
     options.faults = faults;
+    options.auth.basic = true;  // these tests are about EWS, not authentication
     options.max_request_bytes = max_request_bytes;
     Result<std::unique_ptr<LabServer>> started = LabServer::start(options);
     if (!started.ok()) FAIL(started.errors().front().format());
@@ -43,8 +45,8 @@ struct RunningLab {
     options.ca_file = server->ca_file();
     options.connect_timeout = 10s;
     options.read_timeout = read_timeout;
-    std::shared_ptr<const http::Credentials> credentials;
-    if (!user.empty()) credentials = http::basic_credentials(std::move(user), std::move(password));
+    std::shared_ptr<http::Authenticator> credentials;
+    if (!user.empty()) credentials = http::Authenticator::basic(std::move(user), std::move(password));
     Result<std::unique_ptr<http::HttpsClient>> made =
         http::HttpsClient::create(*url, options, credentials);
     REQUIRE(made.ok());

@@ -1,5 +1,7 @@
 #include "runtime/http/https_client.h"
 
+#include "runtime/http/http_auth.h"
+
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -27,7 +29,7 @@ ClientOptions lab_options(const TlsTestServer& server) {
 }
 
 std::unique_ptr<HttpsClient> client_for(const std::string& url, ClientOptions options,
-                                        std::shared_ptr<const Credentials> credentials = nullptr) {
+                                        std::shared_ptr<Authenticator> credentials = nullptr) {
   Result<std::unique_ptr<HttpsClient>> client =
       HttpsClient::create(url_of(url), std::move(options), std::move(credentials));
   REQUIRE(client.ok());
@@ -55,7 +57,7 @@ TEST_CASE("https client: TLS verified with the lab CA, the request as sent", "[h
     answer.body = "<answer/>";
     return answer;
   });
-  auto client = client_for(server.url(), lab_options(server), basic_credentials("svc", "pa:ss"));
+  auto client = client_for(server.url(), lab_options(server), Authenticator::basic("svc", "pa:ss"));
   Outcome outcome = client->send(xml_post("<request/>"));
   REQUIRE(error_of(outcome) == "(answered 200)");
   const Response& response = std::get<Response>(outcome);
@@ -77,7 +79,7 @@ TEST_CASE("https client: TLS verified with the lab CA, the request as sent", "[h
 
 TEST_CASE("https client: the headers the client decides, whatever the caller sent", "[http]") {
   TlsTestServer server;
-  auto client = client_for(server.url(), lab_options(server), basic_credentials("svc", "pa:ss"));
+  auto client = client_for(server.url(), lab_options(server), Authenticator::basic("svc", "pa:ss"));
   Request request = xml_post("");
   request.headers.emplace_back("Authorization", "Bearer stale");
   request.headers.emplace_back("Host", "elsewhere.example");

@@ -1,0 +1,182 @@
+#include "lab/server/windows_auth.h"
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/provider.h>
+
+#include <cstdio>
+#include <mutex>
+#include <vector>
+
+#include "base/base64.h"
+#include "base/text_checks.h"
+
+namespace sd::lab {
+namespace {
+
+// GSS_C_CHANNEL_BOUND_FLAG (RFC 9190 era MIT extension, not in krb5 1.20's headers): set by the
+// acceptor when the initiator's channel bindings matched ours.
+constexpr OM_uint32 kChannelBound = 2048;
+constexpr size_t kMaxTokenBytes = 64 * 1024;
+
+gss_OID_desc kSpnego = {6, const_cast<char*>("\x2b\x06\x01\x05\x05\x02")};
+gss_OID_desc kNtlm = {10, const_cast<char*>("\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a")};
+
+// RFC 5929 §4.1, computed here from the certificate file, apart from the client's code.
+std::string end_point_binding(const std::string& pem_file) {
+  FILE* file = std::fopen(pem_file.c_str(), "r");
+  if (!file) return "";
+  X509* cert = PEM_read_X509(file, nullptr, nullptr, nullptr);
+  std::fclose(file);
+  if (!cert) return "";
+  int md = NID_undef, pkey = NID_undef;
+  std::string out;
+  if (OBJ_find_sigid_algs(X509_get_signature_nid(cert), &md, &pkey) && md != NID_undef) {
+    if (md == NID_md5 || md == NID_sha1) md = NID_sha256;
+    unsigned char hash[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (const EVP_MD* digest = EVP_get_digestbynid(md);
+        digest && X509_digest(cert, digest, hash, &size) == 1)
+      out = "tls-server-end-point:" + std::string(reinterpret_cast<char*>(hash), size);
+  }
+  X509_free(cert);
+  return out;
+}
+
+std::string display(OM_uint32 major, OM_uint32 minor) {
+  std::string out;
+  for (auto [code, type] : {std::pair{major, GSS_C_GSS_CODE}, std::pair{minor, GSS_C_MECH_CODE}}) {
+    OM_uint32 context = 0;
+    do {
+      OM_uint32 ignored = 0;
+      gss_buffer_desc text{0, nullptr};
+      if (GSS_ERROR(gss_display_status(&ignored, code, type, GSS_C_NO_OID, &context, &text)))
+        break;
+      out += (out.empty() ? "" : "; ") + std::string(static_cast<char*>(text.value), text.length);
+      gss_release_buffer(&ignored, &text);
+    } while (context != 0);
+  }
+  return out;
+}
+
+// Acceptor credentials from the options' files, per mechanism set; none when there is no file.
+gss_cred_id_t acquire(const LabAuthOptions& options, gss_OID mech) {
+  std::vector<gss_key_value_element_desc> store;
+  if (!options.keytab.empty()) store.push_back({"keytab", options.keytab.c_str()});
+  if (!options.ntlm_users.empty()) store.push_back({"ntlmssp_keyfile", options.ntlm_users.c_str()});
+  // A lab needs no replay cache, and none is written under /var/tmp.
+  store.push_back({"rcache", "none:"});
+  if (store.size() == 1) return GSS_C_NO_CREDENTIAL;
+  gss_key_value_set_desc set{static_cast<OM_uint32>(store.size()), store.data()};
+  gss_OID_set_desc mechs{1, mech};
+  gss_cred_id_t credential = GSS_C_NO_CREDENTIAL;
+  OM_uint32 minor = 0;
+  if (GSS_ERROR(gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
+                                      GSS_C_ACCEPT, &set, &credential, nullptr, nullptr)))
+    return GSS_C_NO_CREDENTIAL;
+  return credential;
+}
+
+}  // namespace
+
+struct ConnectionLogin::Context {
+  gss_ctx_id_t context = GSS_C_NO_CONTEXT;
+  ~Context() {
+    OM_uint32 minor = 0;
+    if (context != GSS_C_NO_CONTEXT) gss_delete_sec_context(&minor, &context, GSS_C_NO_BUFFER);
+  }
+};
+
+ConnectionLogin::ConnectionLogin() = default;
+ConnectionLogin::~ConnectionLogin() = default;
+
+WindowsAuth::WindowsAuth(LabAuthOptions options, const std::string& certificate_pem_file)
+    : options_(std::move(options)), binding_(end_point_binding(certificate_pem_file)) {
+  // gss-ntlmssp hashes with MD4, in OpenSSL 3's legacy provider.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    OSSL_PROVIDER_load(nullptr, "default");
+    OSSL_PROVIDER_load(nullptr, "legacy");
+  });
+}
+
+WindowsAuth::~WindowsAuth() {
+  OM_uint32 minor = 0;
+  for (gss_cred_id_t* credential : {&spnego_, &ntlm_})
+    if (*credential != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, credential);
+}
+
+LoginStep WindowsAuth::step(ConnectionLogin& login, std::string_view authorization) {
+  LoginStep step;
+  size_t space = authorization.find(' ');
+  std::string_view scheme = authorization.substr(0, space);
+  if (!iequals(scheme, "Negotiate") && !iequals(scheme, "NTLM")) return step;
+  step.scheme = iequals(scheme, "NTLM") ? "NTLM" : "Negotiate";
+  auto refuse = [&](std::string why) {
+    login.context_.reset();
+    step.outcome = LoginStep::Outcome::Refused;
+    step.why = std::move(why);
+    return step;
+  };
+  std::string_view encoded = space == std::string_view::npos ? "" : authorization.substr(space + 1);
+  std::string token;
+  if (encoded.size() > kMaxTokenBytes || !base64_decode(encoded, token) || token.empty())
+    return refuse("a malformed token");
+
+  gss_cred_id_t credential = GSS_C_NO_CREDENTIAL;
+  {
+    std::lock_guard lock(credentials_mutex_);
+    gss_cred_id_t& slot = step.scheme == "NTLM" ? ntlm_ : spnego_;
+    if (slot == GSS_C_NO_CREDENTIAL)
+      slot = acquire(options_, step.scheme == "NTLM" ? &kNtlm : &kSpnego);
+    credential = slot;
+  }
+  if (credential == GSS_C_NO_CREDENTIAL) return refuse("no keytab or NTLM user file");
+
+  if (!login.context_) login.context_ = std::make_unique<ConnectionLogin::Context>();
+  gss_channel_bindings_struct bindings{};
+  bindings.initiator_addrtype = GSS_C_AF_UNSPEC;
+  bindings.acceptor_addrtype = GSS_C_AF_UNSPEC;
+  bindings.application_data = {binding_.size(), binding_.data()};
+  const bool check = options_.extended_protection != ExtendedProtection::None && !binding_.empty();
+  gss_buffer_desc input{token.size(), token.data()};
+  gss_buffer_desc output{0, nullptr};
+  gss_name_t source = GSS_C_NO_NAME;
+  OM_uint32 minor = 0, flags = 0;
+  OM_uint32 major = gss_accept_sec_context(
+      &minor, &login.context_->context, credential, &input,
+      check ? &bindings : GSS_C_NO_CHANNEL_BINDINGS, &source, nullptr, &output, &flags, nullptr,
+      nullptr);
+  std::string reply(static_cast<const char*>(output.value), output.length);
+  OM_uint32 ignored = 0;
+  gss_release_buffer(&ignored, &output);
+  if (GSS_ERROR(major)) {
+    if (source != GSS_C_NO_NAME) gss_release_name(&ignored, &source);
+    return refuse(display(major, minor));
+  }
+  if (major & GSS_S_CONTINUE_NEEDED) {
+    step.outcome = LoginStep::Outcome::Continue;
+    step.token = base64_encode(reply);
+    return step;
+  }
+  gss_buffer_desc name{0, nullptr};
+  if (source != GSS_C_NO_NAME && !GSS_ERROR(gss_display_name(&ignored, source, &name, nullptr))) {
+    step.name.assign(static_cast<const char*>(name.value), name.length);
+    gss_release_buffer(&ignored, &name);
+  }
+  if (source != GSS_C_NO_NAME) gss_release_name(&ignored, &source);
+  // gss-ntlmssp's names end in a NUL.
+  while (!step.name.empty() && step.name.back() == '\0') step.name.pop_back();
+  if (options_.extended_protection == ExtendedProtection::Require && !(flags & kChannelBound))
+    return refuse("no channel binding (Extended Protection: Require)");
+  login.context_.reset();
+  login.name = step.name;
+  step.outcome = LoginStep::Outcome::Authenticated;
+  if (!reply.empty()) step.token = base64_encode(reply);
+  return step;
+}
+
+}  // namespace sd::lab

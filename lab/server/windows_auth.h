@@ -1,0 +1,81 @@
+// Windows authentication the way Exchange's IIS does it, for the lab's EWS and WinRM: Negotiate
+// (SPNEGO: Kerberos or NTLM) and bare NTLM through GSS-API acceptors (MIT krb5 with a keytab for
+// HTTP/<lab host>, gss-ntlmssp with a user file), kept per connection once it succeeds
+// (Persistent-Auth); Extended Protection as Exchange sets it; Basic only when turned on.
+// Facts: ../shared/reference/exchange-protocols.md §7. Written apart from the client's code
+// (runtime/http/http_auth.h) on purpose: the lab is the oracle the client is tested against.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct gss_cred_id_struct;  // <gssapi/gssapi.h>'s gss_cred_id_t, kept out of this header
+
+namespace sd::lab {
+
+enum class ExtendedProtection {
+  None,     // channel bindings are not checked
+  Allow,    // Exchange's front end: a wrong binding is refused, a missing one accepted
+  Require,  // Exchange's back end and hardened sites: a missing binding is refused too
+};
+
+struct LabAuthOptions {
+  bool basic = false;  // Basic accepted (off on Exchange's EWS by default)
+  ExtendedProtection extended_protection = ExtendedProtection::Allow;
+  std::string keytab;      // Kerberos: the keys of HTTP/<lab host>; empty: no Kerberos
+  std::string ntlm_users;  // NTLM: gss-ntlmssp's DOMAIN:USER:PASSWORD file; empty: no NTLM
+};
+
+// The handshake state of one connection (owned by the connection).
+class ConnectionLogin {
+ public:
+  ConnectionLogin();
+  ~ConnectionLogin();
+  ConnectionLogin(const ConnectionLogin&) = delete;
+  ConnectionLogin& operator=(const ConnectionLogin&) = delete;
+  // The account name the connection authenticated as ("nexj-sync@EXAMPLE.LOCAL",
+  // "EXAMPLE\nexj-sync"), once a Negotiate or NTLM handshake succeeded.
+  std::optional<std::string> name;
+
+ private:
+  friend class WindowsAuth;
+  struct Context;
+  std::unique_ptr<Context> context_;
+};
+
+// What one Authorization header does to a connection's handshake.
+struct LoginStep {
+  enum class Outcome {
+    NotWindows,     // not Negotiate or NTLM (Basic or nothing): the caller decides
+    Continue,       // 401 with `token` in WWW-Authenticate: the client's next leg follows
+    Authenticated,  // `name` logged in; `token` (may be empty) goes with the answer
+    Refused,        // 401 with the plain offers; `why` says why (not sent to the client)
+  } outcome = Outcome::NotWindows;
+  std::string scheme;  // "Negotiate" or "NTLM", as the client used it
+  std::string token;   // base64, for WWW-Authenticate
+  std::string name;
+  std::string why;
+};
+
+class WindowsAuth {
+ public:
+  // `certificate_pem_file`: the lab's server certificate, whose tls-server-end-point the
+  // bindings must carry.
+  WindowsAuth(LabAuthOptions options, const std::string& certificate_pem_file);
+  ~WindowsAuth();
+  [[nodiscard]] const LabAuthOptions& options() const { return options_; }
+  [[nodiscard]] LoginStep step(ConnectionLogin& login, std::string_view authorization);
+
+ private:
+  LabAuthOptions options_;
+  std::string binding_;  // "tls-server-end-point:" + hash
+  // Acceptor credentials, acquired on first use (they only read the files).
+  std::mutex credentials_mutex_;
+  ::gss_cred_id_struct* spnego_ = nullptr;
+  ::gss_cred_id_struct* ntlm_ = nullptr;
+};
+
+}  // namespace sd::lab

@@ -1,0 +1,257 @@
+#include "runtime/http/gss_initiator.h"
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+#include <gssapi/gssapi_krb5.h>
+#include <krb5/krb5.h>
+#include <openssl/provider.h>
+
+#include <cstring>
+#include <mutex>
+
+namespace sd::http {
+namespace {
+
+gss_OID_desc kSpnego = {6, const_cast<char*>("\x2b\x06\x01\x05\x05\x02")};
+gss_OID_desc kNtlm = {10, const_cast<char*>("\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a")};
+
+// NTLM hashes passwords with MD4, which OpenSSL 3 keeps in its legacy provider; gss-ntlmssp
+// fetches it from the default library context. Loading "legacy" stops "default" from loading
+// on its own, so both are loaded, once per process.
+void load_md4() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    OSSL_PROVIDER_load(nullptr, "default");
+    OSSL_PROVIDER_load(nullptr, "legacy");
+  });
+}
+
+gss_buffer_desc buffer_of(std::string_view text) {
+  return gss_buffer_desc{text.size(), const_cast<char*>(text.data())};
+}
+
+struct Name {
+  gss_name_t name = GSS_C_NO_NAME;
+  ~Name() {
+    OM_uint32 minor = 0;
+    if (name != GSS_C_NO_NAME) gss_release_name(&minor, &name);
+  }
+};
+
+struct Buffer {
+  gss_buffer_desc buffer{0, nullptr};
+  ~Buffer() {
+    OM_uint32 minor = 0;
+    gss_release_buffer(&minor, &buffer);
+  }
+  [[nodiscard]] std::string text() const {
+    return std::string(static_cast<const char*>(buffer.value), buffer.length);
+  }
+};
+
+// GSS-API's own words for a status code, all of them ("...; ...").
+std::string display(OM_uint32 code, int type, gss_OID mech) {
+  std::string out;
+  OM_uint32 context = 0;
+  do {
+    OM_uint32 minor = 0;
+    Buffer text;
+    if (GSS_ERROR(gss_display_status(&minor, code, type, mech, &context, &text.buffer))) break;
+    if (!out.empty()) out += "; ";
+    out += text.text();
+  } while (context != 0);
+  return out;
+}
+
+// What a person can do about a Kerberos failure, where the code says it; empty otherwise.
+std::string advice(OM_uint32 minor, const std::string& service, const std::string& principal) {
+  auto is = [minor](long code) { return minor == static_cast<OM_uint32>(code); };
+  const std::string who = principal.empty() ? std::string("the client") : principal;
+  if (is(KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN))
+    return "the KDC does not know the service " + service +
+           " (check the SPN: set `spn` where a load-balanced name is used)";
+  if (is(KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN)) return "the KDC does not know " + who;
+  if (is(KRB5KRB_AP_ERR_SKEW))
+    return "the clocks of this machine and the KDC or server differ by more than 5 minutes";
+  if (is(KRB5KDC_ERR_PREAUTH_FAILED) || is(KRB5KRB_AP_ERR_BAD_INTEGRITY))
+    return "wrong password or key for " + who;
+  if (is(KRB5KDC_ERR_CLIENT_REVOKED)) return who + " is locked out or disabled";
+  if (is(KRB5KDC_ERR_KEY_EXP)) return "the password of " + who + " has expired";
+  if (is(KRB5KRB_AP_ERR_TKT_EXPIRED))
+    return "the Kerberos ticket of " + who + " has expired (kinit again, or give a keytab)";
+  if (is(KRB5_KDC_UNREACH) || is(KRB5_REALM_CANT_RESOLVE))
+    return "cannot reach a KDC of the realm (check KRB5_CONFIG and the KDC's address)";
+  if (is(KRB5_REALM_UNKNOWN)) return "no KDC is configured for the realm (check KRB5_CONFIG)";
+  if (is(KRB5_FCC_NOFILE) || is(KRB5_CC_NOTFOUND))
+    return "no Kerberos ticket for " + who +
+           " in the credential cache (run kinit, give a keytab, or a password)";
+  if (is(KRB5_KT_NOTFOUND) || is(KRB5_KT_END)) return "the keytab has no key for " + who;
+  return "";
+}
+
+class Handshake : public GssHandshake {
+ public:
+  Handshake(gss_cred_id_t credential, gss_name_t target, gss_OID mechanism, std::string binding,
+            std::string service, std::string principal)
+      : credential_(credential),
+        target_(target),
+        mechanism_(mechanism),
+        binding_(std::move(binding)),
+        service_(std::move(service)),
+        principal_(std::move(principal)) {}
+  ~Handshake() override {
+    OM_uint32 minor = 0;
+    if (context_ != GSS_C_NO_CONTEXT) gss_delete_sec_context(&minor, &context_, GSS_C_NO_BUFFER);
+  }
+
+  Result<std::string> step(std::string_view server_token) override {
+    if (complete_) return std::string();
+    gss_channel_bindings_struct bindings{};
+    bindings.initiator_addrtype = GSS_C_AF_UNSPEC;
+    bindings.acceptor_addrtype = GSS_C_AF_UNSPEC;
+    bindings.application_data = buffer_of(binding_);
+    gss_buffer_desc input = buffer_of(server_token);
+    Buffer output;
+    OM_uint32 minor = 0, flags = 0;
+    OM_uint32 major = gss_init_sec_context(
+        &minor, credential_, &context_, target_, mechanism_, GSS_C_MUTUAL_FLAG, GSS_C_INDEFINITE,
+        binding_.empty() ? GSS_C_NO_CHANNEL_BINDINGS : &bindings,
+        server_token.empty() ? GSS_C_NO_BUFFER : &input, nullptr, &output.buffer, &flags, nullptr);
+    if (GSS_ERROR(major)) {
+      std::string why = advice(minor, service_, principal_);
+      if (why.empty()) {
+        why = display(major, GSS_C_GSS_CODE, GSS_C_NO_OID);
+        std::string detail = display(minor, GSS_C_MECH_CODE, GSS_C_NO_OID);
+        if (!detail.empty() && minor != 0) why += " (" + detail + ")";
+      }
+      return make_error((server_token.empty() ? "cannot start authentication for "
+                                              : "authentication failed for ") +
+                        service_ + ": " + why);
+    }
+    complete_ = major == GSS_S_COMPLETE;
+    return output.text();
+  }
+  bool complete() const override { return complete_; }
+
+ private:
+  gss_cred_id_t credential_;  // owned by the initiator
+  gss_name_t target_;         // owned by the initiator
+  gss_OID mechanism_;
+  gss_ctx_id_t context_ = GSS_C_NO_CONTEXT;
+  std::string binding_;
+  std::string service_;
+  std::string principal_;
+  bool complete_ = false;
+};
+
+class Initiator : public GssInitiator {
+ public:
+  explicit Initiator(GssSettings settings) : settings_(std::move(settings)) {}
+  ~Initiator() override {
+    OM_uint32 minor = 0;
+    for (gss_cred_id_t* credential : {&spnego_, &ntlm_})
+      if (*credential != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, credential);
+    if (target_ != GSS_C_NO_NAME) gss_release_name(&minor, &target_);
+  }
+
+  Result<std::unique_ptr<GssHandshake>> start(std::string channel_binding,
+                                              bool raw_ntlm) override {
+    std::lock_guard lock(mutex_);
+    if (target_ == GSS_C_NO_NAME) {
+      Status named = import_target();
+      if (!named.ok()) return named.take_errors();
+    }
+    gss_cred_id_t& credential = raw_ntlm ? ntlm_ : spnego_;
+    if (credential == GSS_C_NO_CREDENTIAL) {
+      Status acquired = acquire(raw_ntlm, credential);
+      if (!acquired.ok()) return acquired.take_errors();
+    }
+    return std::unique_ptr<GssHandshake>(
+        std::make_unique<Handshake>(credential, target_, raw_ntlm ? &kNtlm : &kSpnego,
+                                    std::move(channel_binding), settings_.service, principal()));
+  }
+
+  std::string principal() const override { return settings_.user; }
+
+ private:
+  // "HTTP/host" as a host-based service name (the realm from [domain_realm]); "HTTP/host@REALM"
+  // as a Kerberos principal, exactly.
+  Status import_target() {
+    const std::string& service = settings_.service;
+    std::string text = service;
+    gss_OID type = GSS_KRB5_NT_PRINCIPAL_NAME;
+    if (service.find('@') == std::string::npos) {
+      size_t slash = service.find('/');
+      if (slash == std::string::npos) return make_error("the SPN " + service + " has no host");
+      text = service.substr(0, slash) + "@" + service.substr(slash + 1);
+      type = GSS_C_NT_HOSTBASED_SERVICE;
+    }
+    OM_uint32 minor = 0;
+    gss_buffer_desc name = buffer_of(text);
+    if (GSS_ERROR(gss_import_name(&minor, &name, type, &target_)))
+      return make_error("the SPN " + service + " is not a valid service name");
+    return ok_status();
+  }
+
+  Status acquire(bool raw_ntlm, gss_cred_id_t& credential) {
+    using Mechanism = GssSettings::Mechanism;
+    if (raw_ntlm || settings_.mechanism != Mechanism::Kerberos) load_md4();
+    OM_uint32 minor = 0, major = 0;
+    Name user;
+    if (!settings_.user.empty()) {
+      gss_buffer_desc text = buffer_of(settings_.user);
+      if (GSS_ERROR(gss_import_name(&minor, &text, GSS_C_NT_USER_NAME, &user.name)))
+        return make_error("the account name " + settings_.user + " is not valid");
+    }
+    gss_OID_desc* acquire_mech = raw_ntlm ? &kNtlm : &kSpnego;
+    gss_OID_set_desc mechs{1, acquire_mech};
+    // A ticket cache in memory, so that a password's or a keytab's tickets never reach disk.
+    const std::string memory_cache = "MEMORY:syncdeploy-" + std::to_string(reinterpret_cast<uintptr_t>(this));
+    if (!settings_.password.empty()) {
+      gss_buffer_desc password = buffer_of(settings_.password);
+      major = gss_acquire_cred_with_password(&minor, user.name, &password, GSS_C_INDEFINITE,
+                                             &mechs, GSS_C_INITIATE, &credential, nullptr,
+                                             nullptr);
+    } else if (!settings_.keytab.empty()) {
+      gss_key_value_element_desc elements[] = {{"client_keytab", settings_.keytab.c_str()},
+                                               {"ccache", memory_cache.c_str()}};
+      gss_key_value_set_desc store{2, elements};
+      major = gss_acquire_cred_from(&minor, user.name, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+                                    &store, &credential, nullptr, nullptr);
+    } else {
+      major = gss_acquire_cred(&minor, user.name, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+                               &credential, nullptr, nullptr);
+    }
+    if (GSS_ERROR(major)) {
+      credential = GSS_C_NO_CREDENTIAL;
+      std::string why = advice(minor, settings_.service, settings_.user);
+      if (why.empty()) why = display(major, GSS_C_GSS_CODE, GSS_C_NO_OID);
+      return make_error("cannot get credentials" +
+                        (settings_.user.empty() ? std::string() : " for " + settings_.user) +
+                        ": " + why);
+    }
+    if (raw_ntlm) return ok_status();
+    // Which mechanisms SPNEGO may offer: a credential acquired for SPNEGO holds both.
+    gss_OID_desc both[] = {*gss_mech_krb5, kNtlm};
+    gss_OID_set_desc offered{2, both};
+    if (settings_.mechanism == Mechanism::Kerberos) offered = {1, &both[0]};
+    if (settings_.mechanism == Mechanism::Ntlm) offered = {1, &both[1]};
+    if (GSS_ERROR(gss_set_neg_mechs(&minor, credential, &offered)))
+      return make_error("GSS-API cannot limit SPNEGO to the mechanisms asked for");
+    return ok_status();
+  }
+
+  GssSettings settings_;
+  std::mutex mutex_;
+  gss_name_t target_ = GSS_C_NO_NAME;
+  gss_cred_id_t spnego_ = GSS_C_NO_CREDENTIAL;
+  gss_cred_id_t ntlm_ = GSS_C_NO_CREDENTIAL;
+};
+
+}  // namespace
+
+std::shared_ptr<GssInitiator> GssInitiator::create(GssSettings settings) {
+  return std::make_shared<Initiator>(std::move(settings));
+}
+
+}  // namespace sd::http

@@ -1,0 +1,89 @@
+#include "tests/auth/realm_support.h"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "protocol/ews_messages.h"
+
+namespace sd::test {
+
+namespace {
+
+int run(const std::string& command) {
+  return std::system((command + " >/dev/null 2>&1").c_str());
+}
+
+}  // namespace
+
+TestRealm::TestRealm() {
+  char pattern[] = "/tmp/sd-realm-XXXXXX";
+  REQUIRE(::mkdtemp(pattern));
+  dir_ = std::string(pattern) + "/realm";
+  const std::string script = std::string(SYNCDEPLOY_SOURCE_DIR) + "/scripts/lab_realm.sh";
+  int status = run("bash " + script + " start " + dir_ +
+                   " --user nexj-sync:lab-password --user deploy-admin:admin-pw");
+  if (status != 0) FAIL("scripts/lab_realm.sh start " + dir_ + " failed");
+  running_ = true;
+  ::setenv("KRB5_CONFIG", path("krb5.conf").c_str(), 1);
+  ::setenv("KRB5CCNAME", ("FILE:" + path("ccache")).c_str(), 1);
+  ::setenv("KRB5RCACHEDIR", path("rcache").c_str(), 1);
+  ::unsetenv("KRB5_CLIENT_KTNAME");
+}
+
+void TestRealm::stop_kdc() {
+  if (!running_) return;
+  running_ = false;
+  (void)run("bash " + std::string(SYNCDEPLOY_SOURCE_DIR) + "/scripts/lab_realm.sh stop " + dir_);
+}
+
+TestRealm::~TestRealm() {
+  stop_kdc();
+  std::error_code ec;
+  std::filesystem::remove_all(std::filesystem::path(dir_).parent_path(), ec);
+}
+
+AuthLab::AuthLab(const TestRealm& realm, lab::LabAuthOptions auth) {
+  lab::LabOptions options;
+  options.state_file = dir.path("state.db");
+  options.directory_file = dir.write("directory.yaml", kTestDirectory);
+  options.cert_dir = dir.path("certs");
+  if (auth.keytab.empty()) auth.keytab = realm.path("http.keytab");
+  if (auth.ntlm_users.empty()) auth.ntlm_users = realm.path("ntlm-users");
+  options.auth = auth;
+  Result<std::unique_ptr<lab::LabServer>> started = lab::LabServer::start(options);
+  if (!started.ok()) FAIL(started.errors().front().format());
+  server = std::move(*started);
+}
+
+std::unique_ptr<http::HttpsClient> AuthLab::client(http::AuthSettings settings, std::string host) {
+  Result<http::HttpsUrl> url = http::parse_https_url(
+      "https://" + host + ":" + std::to_string(server->port()) + "/EWS/Exchange.asmx");
+  REQUIRE(url.ok());
+  http::ClientOptions options;
+  options.ca_file = server->ca_file();
+  options.connect_to = {{host, server->port(), "127.0.0.1", server->port()}};
+  options.read_timeout = std::chrono::seconds(10);
+  std::shared_ptr<http::Authenticator> authenticator;
+  if (!settings.user.empty() || settings.method != http::AuthSettings::Method::Basic)
+    authenticator = http::Authenticator::create(std::move(settings), url->host);
+  Result<std::unique_ptr<http::HttpsClient>> made =
+      http::HttpsClient::create(*url, options, authenticator);
+  REQUIRE(made.ok());
+  return std::move(*made);
+}
+
+std::unique_ptr<http::HttpsClient> AuthLab::bare_client() {
+  http::AuthSettings none;
+  return client(none);
+}
+
+http::Request calendar_request() {
+  http::Request request;
+  request.headers = {{"Content-Type", "text/xml; charset=utf-8"}};
+  request.body = ews::get_folder_request({"Exchange2013_SP1", "jsmith@example.com"}, {"calendar"});
+  return request;
+}
+
+}  // namespace sd::test

@@ -1,0 +1,47 @@
+// A throwaway MIT Kerberos realm with a real KDC (scripts/lab_realm.sh), started for a test and
+// stopped by its pid when the test ends, and the lab served with its keytab and NTLM user file.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "lab/server/lab_server.h"
+#include "runtime/http/http_auth.h"
+#include "runtime/http/https_client.h"
+#include "tests/lab/lab_support.h"
+
+namespace sd::test {
+
+// EXAMPLE.LOCAL with nexj-sync / lab-password and deploy-admin / admin-pw, and the services
+// HTTP/exch01.example.local and HTTP/crm.example.local. Points this process's Kerberos at it
+// (KRB5_CONFIG, KRB5CCNAME into its folder).
+class TestRealm {
+ public:
+  TestRealm();
+  ~TestRealm();
+  TestRealm(const TestRealm&) = delete;
+  TestRealm& operator=(const TestRealm&) = delete;
+  [[nodiscard]] std::string path(const std::string& file) const { return dir_ + "/" + file; }
+  void stop_kdc();
+
+ private:
+  std::string dir_;
+  bool running_ = false;
+};
+
+// The lab on a free port, authenticating like Exchange with the realm's keys.
+struct AuthLab {
+  explicit AuthLab(const TestRealm& realm, lab::LabAuthOptions auth = {});
+  [[nodiscard]] std::unique_ptr<http::HttpsClient> client(http::AuthSettings settings,
+                                                          std::string host = "exch01.example.local");
+  // The same, with no authenticator: a request's own Authorization header goes as it is.
+  [[nodiscard]] std::unique_ptr<http::HttpsClient> bare_client();
+
+  ScratchDir dir;
+  std::unique_ptr<lab::LabServer> server;
+};
+
+// A GetFolder of jsmith's calendar as an EWS request.
+[[nodiscard]] http::Request calendar_request();
+
+}  // namespace sd::test
