@@ -222,6 +222,22 @@ for u in "${users[@]}"; do
   fi
 done
 
+# Python's NTLM (ntlm_auth, under requests_ntlm, exchangelib, pywinrm) hashes with MD4, which
+# OpenSSL 3 has only in its legacy provider; this file loads it beside the default provider, for
+# such clients only (OPENSSL_CONF=$LAB_OPENSSL_LEGACY_CONF). gss-ntlmssp loads it by itself.
+cat > "$dir/openssl-legacy.cnf" <<'EOF'
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+default = default_sect
+legacy = legacy_sect
+[default_sect]
+activate = 1
+[legacy_sect]
+activate = 1
+EOF
+
 # A free loopback port for UDP and TCP alike, found by binding it without SO_REUSEPORT (which
 # fails while a KDC holds it), then the KDC on it. krb5kdc binds before it goes to the
 # background: it exits with 1 if the port is taken meanwhile, and then another port is tried.
@@ -295,6 +311,7 @@ q() { printf '%q' "$1"; }
   echo "export LAB_REALM_DIR=$(q "$dir")"
   echo "export LAB_KDC_PORT=$port"
   echo "export LAB_KRB5_BIN=$(q "$krb5/bin")"
+  echo "export LAB_OPENSSL_LEGACY_CONF=$(q "$dir/openssl-legacy.cnf")"
 } > "$dir/env"
 
 names=()
