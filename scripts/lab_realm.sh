@@ -36,6 +36,7 @@ stop_kdc() {
   local pid i
   pid=$(kdc_pid "$1") || { rm -f "$1/kdc.pid"; return 0; }
   kill "$pid" 2>/dev/null || true
+  kill -CONT "$pid" 2>/dev/null || true # a stopped process acts on SIGTERM only once continued
   for ((i = 0; i < 250; i++)); do
     kdc_pid "$1" >/dev/null || { rm -f "$1/kdc.pid"; return 0; }
     sleep 0.02
@@ -190,8 +191,8 @@ write_config() {
 write_config 88
 echo "*/admin@$realm *" > "$dir/kadm5.acl"
 master=$(head -c 24 /dev/urandom | base64)
-"$krb5/sbin/kdb5_util" create -s -r "$realm" -P "$master" >/dev/null ||
-  die "kdb5_util create failed: $(tail -5 "$dir/kdc.log" 2>/dev/null)"
+out=$("$krb5/sbin/kdb5_util" create -s -r "$realm" -P "$master" 2>&1) ||
+  die "kdb5_util create failed: $out"
 {
   for u in "${users[@]}"; do
     name=${u%%:*}
@@ -281,11 +282,11 @@ deadline=$((${EPOCHREALTIME/./} + 5000000))
 while [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
   if [ -s "$dir/kdc.pid" ]; then
     kdc_pid "$dir" >/dev/null || { echo "krb5kdc exited" > "$dir/start.err"; break; }
-    if KRB5CCNAME=FILE:$dir/start.ccache timeout 2 "$krb5/bin/kinit" "${first%%:*}" \
-         <<<"${first#*:}" >/dev/null 2>"$dir/start.err"; then
-      ready=1
-      break
-    fi
+    rc=0
+    KRB5CCNAME=FILE:$dir/start.ccache timeout 2 "$krb5/bin/kinit" "${first%%:*}" \
+      <<<"${first#*:}" >/dev/null 2>"$dir/start.err" || rc=$?
+    [ $rc -ne 0 ] || { ready=1; break; }
+    [ $rc -ne 124 ] || echo "no answer within 2 s" >> "$dir/start.err"
   fi
   sleep 0.05
 done
