@@ -348,9 +348,9 @@ void Session::on_body(error_code ec, size_t) {
   version_ = request.version();
   keep_alive_ = request.keep_alive();
   auto view = [](beast::string_view text) { return std::string_view(text.data(), text.size()); };
-  decision_ = server_.handler().handle(view(request.method_string()), view(request.target()),
-                                       view(request[bhttp::field::authorization]), request.body(),
-                                       login_);
+  decision_ =
+      server_.handler().handle(view(request.method_string()), view(request.target()),
+                               view(request[bhttp::field::authorization]), request.body(), login_);
   if (decision_.delay.count() <= 0) return act();
   timer_.expires_after(decision_.delay);
   timer_.async_wait([self = shared_from_this()](error_code wait_ec) {

@@ -1,7 +1,7 @@
 // What the lab's server does with one HTTP request, apart from the network: the endpoint and
-// method, authentication (windows_auth.h; Basic when turned on), throttling, injected faults, then the EWS service (or, at
-// /wsman, the WinRS host running the lab's PowerShell). The
-// server (lab_server.cc) only reads requests and carries out the decision. Thread-safe.
+// method, authentication (windows_auth.h; Basic when turned on), throttling, injected faults, then
+// the EWS service (or, at /wsman, the WinRS host running the lab's PowerShell). The server
+// (lab_server.cc) only reads requests and carries out the decision. Thread-safe.
 #pragma once
 
 #include <atomic>

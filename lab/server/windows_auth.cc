@@ -8,8 +8,8 @@
 #include <openssl/provider.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
-#include <vector>
 
 #include "base/base64.h"
 #include "base/text_checks.h"
@@ -21,9 +21,6 @@ namespace {
 // acceptor when the initiator's channel bindings matched ours.
 constexpr OM_uint32 kChannelBound = 2048;
 constexpr size_t kMaxTokenBytes = 64 * 1024;
-
-gss_OID_desc kSpnego = {6, const_cast<char*>("\x2b\x06\x01\x05\x05\x02")};
-gss_OID_desc kNtlm = {10, const_cast<char*>("\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a")};
 
 // RFC 5929 §4.1, computed here from the certificate file, apart from the client's code.
 std::string end_point_binding(const std::string& pem_file) {
@@ -53,31 +50,12 @@ std::string display(OM_uint32 major, OM_uint32 minor) {
     do {
       OM_uint32 ignored = 0;
       gss_buffer_desc text{0, nullptr};
-      if (GSS_ERROR(gss_display_status(&ignored, code, type, GSS_C_NO_OID, &context, &text)))
-        break;
+      if (GSS_ERROR(gss_display_status(&ignored, code, type, GSS_C_NO_OID, &context, &text))) break;
       out += (out.empty() ? "" : "; ") + std::string(static_cast<char*>(text.value), text.length);
       gss_release_buffer(&ignored, &text);
     } while (context != 0);
   }
   return out;
-}
-
-// Acceptor credentials from the options' files, per mechanism set; none when there is no file.
-gss_cred_id_t acquire(const LabAuthOptions& options, gss_OID mech) {
-  std::vector<gss_key_value_element_desc> store;
-  if (!options.keytab.empty()) store.push_back({"keytab", options.keytab.c_str()});
-  if (!options.ntlm_users.empty()) store.push_back({"ntlmssp_keyfile", options.ntlm_users.c_str()});
-  // A lab needs no replay cache, and none is written under /var/tmp.
-  store.push_back({"rcache", "none:"});
-  if (store.size() == 1) return GSS_C_NO_CREDENTIAL;
-  gss_key_value_set_desc set{static_cast<OM_uint32>(store.size()), store.data()};
-  gss_OID_set_desc mechs{1, mech};
-  gss_cred_id_t credential = GSS_C_NO_CREDENTIAL;
-  OM_uint32 minor = 0;
-  if (GSS_ERROR(gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
-                                      GSS_C_ACCEPT, &set, &credential, nullptr, nullptr)))
-    return GSS_C_NO_CREDENTIAL;
-  return credential;
 }
 
 }  // namespace
@@ -95,6 +73,14 @@ ConnectionLogin::~ConnectionLogin() = default;
 
 WindowsAuth::WindowsAuth(LabAuthOptions options, const std::string& certificate_pem_file)
     : options_(std::move(options)), binding_(end_point_binding(certificate_pem_file)) {
+  // The acceptors take their keys from the environment (the default acceptor credential):
+  // gss-ntlmssp 1.2 crashes in an SPNEGO accept when its credential came from a credential
+  // store (probed with python3-gssapi too), and MIT's SPNEGO passes a store on to every
+  // mechanism. So the keys are the process's: one lab's per process. No replay cache: a lab
+  // does not need one, and it would be written under /var/tmp.
+  if (!options_.keytab.empty()) ::setenv("KRB5_KTNAME", options_.keytab.c_str(), 1);
+  if (!options_.ntlm_users.empty()) ::setenv("NTLM_USER_FILE", options_.ntlm_users.c_str(), 1);
+  ::setenv("KRB5RCACHETYPE", "none", 1);
   // gss-ntlmssp hashes with MD4, in OpenSSL 3's legacy provider.
   static std::once_flag once;
   std::call_once(once, [] {
@@ -103,11 +89,7 @@ WindowsAuth::WindowsAuth(LabAuthOptions options, const std::string& certificate_
   });
 }
 
-WindowsAuth::~WindowsAuth() {
-  OM_uint32 minor = 0;
-  for (gss_cred_id_t* credential : {&spnego_, &ntlm_})
-    if (*credential != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, credential);
-}
+WindowsAuth::~WindowsAuth() = default;
 
 LoginStep WindowsAuth::step(ConnectionLogin& login, std::string_view authorization) {
   LoginStep step;
@@ -126,15 +108,8 @@ LoginStep WindowsAuth::step(ConnectionLogin& login, std::string_view authorizati
   if (encoded.size() > kMaxTokenBytes || !base64_decode(encoded, token) || token.empty())
     return refuse("a malformed token");
 
-  gss_cred_id_t credential = GSS_C_NO_CREDENTIAL;
-  {
-    std::lock_guard lock(credentials_mutex_);
-    gss_cred_id_t& slot = step.scheme == "NTLM" ? ntlm_ : spnego_;
-    if (slot == GSS_C_NO_CREDENTIAL)
-      slot = acquire(options_, step.scheme == "NTLM" ? &kNtlm : &kSpnego);
-    credential = slot;
-  }
-  if (credential == GSS_C_NO_CREDENTIAL) return refuse("no keytab or NTLM user file");
+  if (options_.keytab.empty() && options_.ntlm_users.empty())
+    return refuse("no keytab and no NTLM user file");
 
   if (!login.context_) login.context_ = std::make_unique<ConnectionLogin::Context>();
   gss_channel_bindings_struct bindings{};
@@ -146,10 +121,9 @@ LoginStep WindowsAuth::step(ConnectionLogin& login, std::string_view authorizati
   gss_buffer_desc output{0, nullptr};
   gss_name_t source = GSS_C_NO_NAME;
   OM_uint32 minor = 0, flags = 0;
-  OM_uint32 major = gss_accept_sec_context(
-      &minor, &login.context_->context, credential, &input,
-      check ? &bindings : GSS_C_NO_CHANNEL_BINDINGS, &source, nullptr, &output, &flags, nullptr,
-      nullptr);
+  OM_uint32 major = gss_accept_sec_context(&minor, &login.context_->context, GSS_C_NO_CREDENTIAL,
+                                           &input, check ? &bindings : GSS_C_NO_CHANNEL_BINDINGS,
+                                           &source, nullptr, &output, &flags, nullptr, nullptr);
   std::string reply(static_cast<const char*>(output.value), output.length);
   OM_uint32 ignored = 0;
   gss_release_buffer(&ignored, &output);

@@ -7,12 +7,9 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-
-struct gss_cred_id_struct;  // <gssapi/gssapi.h>'s gss_cred_id_t, kept out of this header
 
 namespace sd::lab {
 
@@ -25,6 +22,7 @@ enum class ExtendedProtection {
 struct LabAuthOptions {
   bool basic = false;  // Basic accepted (off on Exchange's EWS by default)
   ExtendedProtection extended_protection = ExtendedProtection::Allow;
+  // Set as the process's KRB5_KTNAME and NTLM_USER_FILE (windows_auth.cc says why).
   std::string keytab;      // Kerberos: the keys of HTTP/<lab host>; empty: no Kerberos
   std::string ntlm_users;  // NTLM: gss-ntlmssp's DOMAIN:USER:PASSWORD file; empty: no NTLM
 };
@@ -72,10 +70,6 @@ class WindowsAuth {
  private:
   LabAuthOptions options_;
   std::string binding_;  // "tls-server-end-point:" + hash
-  // Acceptor credentials, acquired on first use (they only read the files).
-  std::mutex credentials_mutex_;
-  ::gss_cred_id_struct* spnego_ = nullptr;
-  ::gss_cred_id_struct* ntlm_ = nullptr;
 };
 
 }  // namespace sd::lab

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lab/state/lab_state.h"
 #include "base/base64.h"
+#include "lab/state/lab_state.h"
 
 namespace sd::lab {
 

@@ -39,7 +39,7 @@ Result<std::unique_ptr<WinrsSession>> WinrsSession::open(const WinrsOptions& opt
   if (options.auth != WinrsOptions::Auth::Certificate) {
     using Method = http::AuthSettings::Method;
     http::AuthSettings settings;
-    settings.method = options.auth == WinrsOptions::Auth::Basic    ? Method::Basic
+    settings.method = options.auth == WinrsOptions::Auth::Basic      ? Method::Basic
                       : options.auth == WinrsOptions::Auth::Kerberos ? Method::Kerberos
                       : options.auth == WinrsOptions::Auth::Ntlm     ? Method::Ntlm
                                                                      : Method::Negotiate;
@@ -102,10 +102,10 @@ Result<std::string> WinrsSession::post(std::string body) {
   http::Response& response = std::get<http::Response>(outcome);
   if (response.status == 401) {
     if (options_.auth != WinrsOptions::Auth::Certificate)
-      return make_error("the credentials for " +
-                        (options_.user.empty() ? std::string("the cached Kerberos principal")
-                                               : options_.user) +
-                        " were refused (HTTP 401)");
+      return make_error(
+          "the credentials for " +
+          (options_.user.empty() ? std::string("the cached Kerberos principal") : options_.user) +
+          " were refused (HTTP 401)");
     return make_error("the client certificate " + options_.certificate.certificate_file +
                       " was refused (HTTP 401)");
   }

@@ -6,6 +6,7 @@
 #include <krb5/krb5.h>
 #include <openssl/provider.h>
 
+#include <cctype>
 #include <cstring>
 #include <mutex>
 
@@ -154,8 +155,7 @@ class Initiator : public GssInitiator {
     if (target_ != GSS_C_NO_NAME) gss_release_name(&minor, &target_);
   }
 
-  Result<std::unique_ptr<GssHandshake>> start(std::string channel_binding,
-                                              bool raw_ntlm) override {
+  Result<std::unique_ptr<GssHandshake>> start(std::string channel_binding, bool raw_ntlm) override {
     std::lock_guard lock(mutex_);
     if (target_ == GSS_C_NO_NAME) {
       Status named = import_target();
@@ -166,14 +166,30 @@ class Initiator : public GssInitiator {
       Status acquired = acquire(raw_ntlm, credential);
       if (!acquired.ok()) return acquired.take_errors();
     }
+    // Kerberos alone speaks the krb5 mechanism itself, inside the Negotiate scheme as Windows
+    // clients may: SPNEGO would hide why Kerberos failed behind "cannot find mechanisms".
+    gss_OID mechanism = raw_ntlm ? &kNtlm : kerberos_only() ? gss_mech_krb5 : &kSpnego;
     return std::unique_ptr<GssHandshake>(
-        std::make_unique<Handshake>(credential, target_, raw_ntlm ? &kNtlm : &kSpnego,
-                                    std::move(channel_binding), settings_.service, principal()));
+        std::make_unique<Handshake>(credential, target_, mechanism, std::move(channel_binding),
+                                    settings_.service, principal()));
   }
 
-  std::string principal() const override { return settings_.user; }
+  std::string principal() const override { return user_name(); }
 
  private:
+  bool kerberos_only() const { return settings_.mechanism == GssSettings::Mechanism::Kerberos; }
+
+  // A UPN's domain in upper case is the Active Directory realm: nexj-sync@example.local is
+  // nexj-sync@EXAMPLE.LOCAL to Kerberos (and to NTLM, which ignores the case).
+  std::string user_name() const {
+    std::string name = settings_.user;
+    size_t at = name.rfind('@');
+    if (at != std::string::npos && name.find('\\') == std::string::npos)
+      for (size_t i = at + 1; i < name.size(); ++i)
+        name[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[i])));
+    return name;
+  }
+
   // "HTTP/host" as a host-based service name (the realm from [domain_realm]); "HTTP/host@REALM"
   // as a Kerberos principal, exactly.
   Status import_target() {
@@ -198,20 +214,21 @@ class Initiator : public GssInitiator {
     if (raw_ntlm || settings_.mechanism != Mechanism::Kerberos) load_md4();
     OM_uint32 minor = 0, major = 0;
     Name user;
-    if (!settings_.user.empty()) {
-      gss_buffer_desc text = buffer_of(settings_.user);
+    const std::string name = user_name();
+    if (!name.empty()) {
+      gss_buffer_desc text = buffer_of(name);
       if (GSS_ERROR(gss_import_name(&minor, &text, GSS_C_NT_USER_NAME, &user.name)))
         return make_error("the account name " + settings_.user + " is not valid");
     }
-    gss_OID_desc* acquire_mech = raw_ntlm ? &kNtlm : &kSpnego;
+    gss_OID acquire_mech = raw_ntlm ? &kNtlm : kerberos_only() ? gss_mech_krb5 : &kSpnego;
     gss_OID_set_desc mechs{1, acquire_mech};
     // A ticket cache in memory, so that a password's or a keytab's tickets never reach disk.
-    const std::string memory_cache = "MEMORY:syncdeploy-" + std::to_string(reinterpret_cast<uintptr_t>(this));
+    const std::string memory_cache =
+        "MEMORY:syncdeploy-" + std::to_string(reinterpret_cast<uintptr_t>(this));
     if (!settings_.password.empty()) {
       gss_buffer_desc password = buffer_of(settings_.password);
-      major = gss_acquire_cred_with_password(&minor, user.name, &password, GSS_C_INDEFINITE,
-                                             &mechs, GSS_C_INITIATE, &credential, nullptr,
-                                             nullptr);
+      major = gss_acquire_cred_with_password(&minor, user.name, &password, GSS_C_INDEFINITE, &mechs,
+                                             GSS_C_INITIATE, &credential, nullptr, nullptr);
     } else if (!settings_.keytab.empty()) {
       gss_key_value_element_desc elements[] = {{"client_keytab", settings_.keytab.c_str()},
                                                {"ccache", memory_cache.c_str()}};
@@ -224,17 +241,15 @@ class Initiator : public GssInitiator {
     }
     if (GSS_ERROR(major)) {
       credential = GSS_C_NO_CREDENTIAL;
-      std::string why = advice(minor, settings_.service, settings_.user);
+      std::string why = advice(minor, settings_.service, name);
       if (why.empty()) why = display(major, GSS_C_GSS_CODE, GSS_C_NO_OID);
-      return make_error("cannot get credentials" +
-                        (settings_.user.empty() ? std::string() : " for " + settings_.user) +
+      return make_error("cannot get credentials" + (name.empty() ? std::string() : " for " + name) +
                         ": " + why);
     }
-    if (raw_ntlm) return ok_status();
+    if (raw_ntlm || kerberos_only()) return ok_status();
     // Which mechanisms SPNEGO may offer: a credential acquired for SPNEGO holds both.
     gss_OID_desc both[] = {*gss_mech_krb5, kNtlm};
     gss_OID_set_desc offered{2, both};
-    if (settings_.mechanism == Mechanism::Kerberos) offered = {1, &both[0]};
     if (settings_.mechanism == Mechanism::Ntlm) offered = {1, &both[1]};
     if (GSS_ERROR(gss_set_neg_mechs(&minor, credential, &offered)))
       return make_error("GSS-API cannot limit SPNEGO to the mechanisms asked for");

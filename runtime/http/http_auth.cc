@@ -77,7 +77,10 @@ class GssAuth : public ConnectionAuth {
     // IIS may end a Kerberos handshake without the mutual-authentication token; TLS has
     // already verified the server, so its absence is accepted.
     if (server_token.empty() || handshake_->complete()) return ok_status();
-    Result<std::string> last = next(server_token);
+    std::string bytes;
+    if (!base64_decode(server_token, bytes))
+      return make_error("the server's " + scheme_ + " token is not base64");
+    Result<std::string> last = handshake_->step(bytes);
     if (!last.ok()) return last.take_errors();
     if (!handshake_->complete() || !last->empty())
       return make_error("the server's last " + scheme_ + " token does not complete the handshake");

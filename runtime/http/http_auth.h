@@ -76,8 +76,7 @@ class Authenticator {
   // profile (the certificate itself is TLS's). `who` names it in errors.
   [[nodiscard]] static std::shared_ptr<Authenticator> fixed(std::string value, std::string who);
   // Basic, as the settings' Basic.
-  [[nodiscard]] static std::shared_ptr<Authenticator> basic(std::string user,
-                                                            std::string password);
+  [[nodiscard]] static std::shared_ptr<Authenticator> basic(std::string user, std::string password);
   virtual ~Authenticator() = default;
 
   // Basic: the value every request carries. Others: nothing; they use begin().

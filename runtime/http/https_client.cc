@@ -268,7 +268,7 @@ class PooledHttpsClient : public HttpsClient {
       auto outcome = connection.exchange(wire.text, wire.head, options_.read_timeout,
                                          options_.max_response_bytes);
       auto* response = std::get_if<Response>(&outcome);
-      if (!response || response->status != 401) return outcome;
+      if (!response || response->status != 401 || !authenticator_) return outcome;
       if (every_request_) return basic_refusal(std::move(*response));
       if (!connection.reusable()) return outcome;
       connection.set_authenticated(false);
@@ -282,7 +282,8 @@ class PooledHttpsClient : public HttpsClient {
     Result<std::vector<Challenge>> offered = read_challenges(response);
     if (offered.ok() && !offered->empty()) {
       bool basic = false;
-      for (const Challenge& challenge : *offered) basic = basic || iequals(challenge.scheme, "Basic");
+      for (const Challenge& challenge : *offered)
+        basic = basic || iequals(challenge.scheme, "Basic");
       if (!basic)
         return refused("the server does not offer Basic; it offers " + scheme_list(*offered));
     }
@@ -442,8 +443,7 @@ std::string Response::header(std::string_view name) const {
 }
 
 Result<std::unique_ptr<HttpsClient>> HttpsClient::create(
-    const HttpsUrl& endpoint, ClientOptions options,
-    std::shared_ptr<Authenticator> authenticator) {
+    const HttpsUrl& endpoint, ClientOptions options, std::shared_ptr<Authenticator> authenticator) {
   try {
     if (endpoint.host.empty()) return make_error("the URL has no host");
     Result<std::shared_ptr<net::ssl::context>> tls =

@@ -57,26 +57,31 @@ AuthLab::AuthLab(const TestRealm& realm, lab::LabAuthOptions auth) {
   server = std::move(*started);
 }
 
-std::unique_ptr<http::HttpsClient> AuthLab::client(http::AuthSettings settings, std::string host) {
+namespace {
+
+std::unique_ptr<http::HttpsClient> client_for(const lab::LabServer& server, const std::string& host,
+                                              std::shared_ptr<http::Authenticator> authenticator) {
   Result<http::HttpsUrl> url = http::parse_https_url(
-      "https://" + host + ":" + std::to_string(server->port()) + "/EWS/Exchange.asmx");
+      "https://" + host + ":" + std::to_string(server.port()) + "/EWS/Exchange.asmx");
   REQUIRE(url.ok());
   http::ClientOptions options;
-  options.ca_file = server->ca_file();
-  options.connect_to = {{host, server->port(), "127.0.0.1", server->port()}};
+  options.ca_file = server.ca_file();
+  options.connect_to = {{host, server.port(), "127.0.0.1", server.port()}};
   options.read_timeout = std::chrono::seconds(10);
-  std::shared_ptr<http::Authenticator> authenticator;
-  if (!settings.user.empty() || settings.method != http::AuthSettings::Method::Basic)
-    authenticator = http::Authenticator::create(std::move(settings), url->host);
   Result<std::unique_ptr<http::HttpsClient>> made =
-      http::HttpsClient::create(*url, options, authenticator);
+      http::HttpsClient::create(*url, options, std::move(authenticator));
   REQUIRE(made.ok());
   return std::move(*made);
 }
 
+}  // namespace
+
+std::unique_ptr<http::HttpsClient> AuthLab::client(http::AuthSettings settings, std::string host) {
+  return client_for(*server, host, http::Authenticator::create(std::move(settings), host));
+}
+
 std::unique_ptr<http::HttpsClient> AuthLab::bare_client() {
-  http::AuthSettings none;
-  return client(none);
+  return client_for(*server, "exch01.example.local", nullptr);
 }
 
 http::Request calendar_request() {

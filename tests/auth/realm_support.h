@@ -32,8 +32,8 @@ class TestRealm {
 // The lab on a free port, authenticating like Exchange with the realm's keys.
 struct AuthLab {
   explicit AuthLab(const TestRealm& realm, lab::LabAuthOptions auth = {});
-  [[nodiscard]] std::unique_ptr<http::HttpsClient> client(http::AuthSettings settings,
-                                                          std::string host = "exch01.example.local");
+  [[nodiscard]] std::unique_ptr<http::HttpsClient> client(
+      http::AuthSettings settings, std::string host = "exch01.example.local");
   // The same, with no authenticator: a request's own Authorization header goes as it is.
   [[nodiscard]] std::unique_ptr<http::HttpsClient> bare_client();
 

@@ -88,9 +88,8 @@ TEST_CASE("Kerberos failures name the principal, the service or the KDC", "[auth
   CHECK(error_of(lab.client(settings(Method::Kerberos, "nexj-sync@EXAMPLE.LOCAL", "wrong"))
                      ->send(calendar_request())) ==
         "exch01.example.local:" + std::to_string(lab.server->port()) +
-            ": cannot authenticate nexj-sync@EXAMPLE.LOCAL with kerberos: cannot start "
-            "authentication for HTTP/exch01.example.local: wrong password or key for "
-            "nexj-sync@EXAMPLE.LOCAL");
+            ": cannot authenticate nexj-sync@EXAMPLE.LOCAL with kerberos: cannot get credentials "
+            "for nexj-sync@EXAMPLE.LOCAL: wrong password or key for nexj-sync@EXAMPLE.LOCAL");
   http::AuthSettings other = settings(Method::Kerberos, "nexj-sync@EXAMPLE.LOCAL", "lab-password");
   other.spn = "HTTP/nowhere.example.local";
   CHECK_THAT(error_of(lab.client(other)->send(calendar_request())),

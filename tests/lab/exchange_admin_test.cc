@@ -2,11 +2,11 @@
 // persistence, migration of an older state file, and the effects on the lab's EWS.
 #include <catch2/catch.hpp>
 
+#include "base/base64.h"
 #include "base/sqlite_database.h"
 #include "lab/ews/ews_service.h"
 #include "lab/server/request_handler.h"
 #include "lab/state/lab_state.h"
-#include "base/base64.h"
 #include "protocol/ews_messages.h"
 #include "tests/lab/lab_support.h"
 
@@ -382,7 +382,8 @@ TEST_CASE("EWS: an associated all-Unlimited policy lifts the throttling the defa
   auto busy_answers = [&](const char* credentials) {
     int busy = 0;
     for (int i = 0; i < 10; ++i) {
-      Decision d = handler.handle("POST", kEwsPath, "Basic " + base64_encode(credentials), body, login);
+      Decision d =
+          handler.handle("POST", kEwsPath, "Basic " + base64_encode(credentials), body, login);
       if (d.answer.body.find("ErrorServerBusy") != std::string::npos) ++busy;
     }
     return busy;
@@ -432,7 +433,8 @@ TEST_CASE("faults: WinRM requests do not move the EWS fault sequence a seed give
     ConnectionLogin login;
     std::string out;
     for (int i = 0; i < 16; ++i) {
-      for (int k = 0; k < wsman; ++k) (void)handler.handle("POST", kWsmanPath, admin, "<x/>", login);
+      for (int k = 0; k < wsman; ++k)
+        (void)handler.handle("POST", kWsmanPath, admin, "<x/>", login);
       Decision d = handler.handle("POST", kEwsPath, admin, body, login);
       out += d.answer.body.find("ErrorInternalServerError") != std::string::npos ? 'F' : '.';
     }

@@ -46,7 +46,8 @@ struct RunningLab {
     options.connect_timeout = 10s;
     options.read_timeout = read_timeout;
     std::shared_ptr<http::Authenticator> credentials;
-    if (!user.empty()) credentials = http::Authenticator::basic(std::move(user), std::move(password));
+    if (!user.empty())
+      credentials = http::Authenticator::basic(std::move(user), std::move(password));
     Result<std::unique_ptr<http::HttpsClient>> made =
         http::HttpsClient::create(*url, options, credentials);
     REQUIRE(made.ok());

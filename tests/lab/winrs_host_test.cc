@@ -9,8 +9,8 @@
 #include "base/base64.h"
 #include "protocol/powershell_command.h"
 #include "protocol/wsman.h"
-#include "runtime/http/http_auth.h"
 #include "runtime/exchange/winrs_session.h"
+#include "runtime/http/http_auth.h"
 
 using namespace sd;
 using sd::test::TestAnswer;

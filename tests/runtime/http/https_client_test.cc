@@ -1,10 +1,9 @@
 #include "runtime/http/https_client.h"
 
-#include "runtime/http/http_auth.h"
-
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "runtime/http/http_auth.h"
 #include "tests/runtime/http/http_support.h"
 #include "tls_test_server_support.h"
 
