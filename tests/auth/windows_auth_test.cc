@@ -60,7 +60,7 @@ TEST_CASE("Kerberos through Negotiate: one handshake per connection, then plain 
   CHECK(response_of(upn->send(calendar_request())).status == 200);
 }
 
-TEST_CASE("NTLM through Negotiate, and alone, with DOMAIN\\name", "[auth][realm]") {
+TEST_CASE("NTLM through Negotiate, and alone, with a DOMAIN-qualified name", "[auth][realm]") {
   TestRealm realm;
   AuthLab lab(realm);
   auto ntlm = lab.client(settings(Method::Ntlm, "EXAMPLE\\nexj-sync", "lab-password"));

@@ -111,7 +111,7 @@ TEST_CASE("the lab asks for credentials with 401 and the schemes Exchange offers
     http::Response response = answered(client->send(ews(get_calendar())));
     CHECK(response.status == 401);
     CHECK(all_headers(response, "WWW-Authenticate") ==
-          std::vector<std::string>{"Basic realm=\"lab\"", "Negotiate", "NTLM"});
+          std::vector<std::string>{"Negotiate", "NTLM", "Basic realm=\"lab\""});
   }
   // DOMAIN\name works as well as the UPN.
   CHECK(answered(lab.client("EXAMPLE\\nexj-sync")->send(ews(get_calendar()))).status == 200);
