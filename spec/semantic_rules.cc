@@ -134,27 +134,6 @@ void RuleChecker::check_exchange() {
 void RuleChecker::check_impersonation(const Exchange& ex) {
   const Impersonation& imp = ex.impersonation;
   const bool rbac = imp.method == Impersonation::Method::Rbac;
-  if (ex.version == ExchangeVersion::ExchangeOnline) {
-    // Without a block nothing is managed on Online; a block asks for what Online cannot do.
-    if (!imp.specified) return;
-    const std::string method_at = field(imp.at, "method");
-    // A block without `method` is rbac by default: the error lands on the block.
-    const std::string& at = doc_.positions.contains(method_at) ? method_at : imp.at;
-    if (rbac) {
-      fail(
-          "ApplicationImpersonation was retired in Exchange Online in February 2025; use RBAC "
-          "for Applications (role 'Application EWS.AccessAsApp' assigned to a service "
-          "principal)",
-          at);
-    } else {
-      fail(
-          "the ms-Exch-EPI-* extended rights (method extendedRights) cannot be granted in "
-          "Exchange Online; use RBAC for Applications (role 'Application EWS.AccessAsApp' "
-          "assigned to a service principal)",
-          at);
-    }
-    return;
-  }
   if (!rbac) {
     if (imp.scope)
       fail("scope limits an RBAC role assignment; method extendedRights has no scope",
@@ -182,13 +161,6 @@ void RuleChecker::check_impersonation(const Exchange& ex) {
 }
 
 void RuleChecker::check_throttling(const Throttling& t, ExchangeVersion version) {
-  if (version == ExchangeVersion::ExchangeOnline) {
-    fail(
-        "throttling policies cannot be changed in Exchange Online (there is no throttling "
-        "cmdlet); remove exchange.throttling",
-        t.at);
-    return;
-  }
   struct Param {
     const std::optional<Limit>& value;
     const char* field;
@@ -309,8 +281,6 @@ void RuleChecker::check_targets() {
                          single_quoted(sender->second->channel)),
              field(sender->second->at, "maxSenders"));
     } else {
-      if (version == ExchangeVersion::ExchangeOnline)
-        fail("Exchange Online supports streaming subscriptions only, not push", subscription_at);
       if (!nexj.channels.receiver)
         fail(
             "push subscriptions need the notification receiver channel "

@@ -85,6 +85,7 @@ std::optional<ExchangeVersion> parse_version(const std::string& s) {
   if (s == "Exchange2013") return ExchangeVersion::Exchange2013;
   if (s == "Exchange2016") return ExchangeVersion::Exchange2016;
   if (s == "Exchange2019") return ExchangeVersion::Exchange2019;
+  if (s == "ExchangeSE") return ExchangeVersion::ExchangeSE;
   if (s == "ExchangeOnline") return ExchangeVersion::ExchangeOnline;
   return std::nullopt;
 }

@@ -126,13 +126,27 @@ TEST_CASE("wrong types say what was expected and what was found", "[schema]") {
 TEST_CASE("enums list the allowed values, untrusted values are escaped", "[schema]") {
   CHECK(errors_of(with("  version: Exchange2016", "  version: Exchange2017")) ==
         "s.yaml:4:12: error: \"Exchange2017\" is not one of: Exchange2010, Exchange2013, "
-        "Exchange2016, Exchange2019, ExchangeOnline (exchange.version)\n");
+        "Exchange2016, Exchange2019, ExchangeSE (exchange.version)\n");
   CHECK(errors_of(with("  version: Exchange2016", "  version: \"Ex\\u001b[31m\"")) ==
         "s.yaml:4:12: error: \"Ex\\x1B[31m\" is not one of: Exchange2010, Exchange2013, "
-        "Exchange2016, Exchange2019, ExchangeOnline (exchange.version)\n");
+        "Exchange2016, Exchange2019, ExchangeSE (exchange.version)\n");
+  CHECK(errors_of(with("  version: Exchange2016", "  version: ExchangeSE")) == "");
   CHECK(errors_of(with("deployment: t", "deployment: \"bad name\\n\"")) ==
         "s.yaml:2:13: error: \"bad name\\n\" is not a valid name: use letters, digits, '.', '_' "
         "and '-', start with a letter or digit, at most 64 characters (deployment)\n");
+}
+
+TEST_CASE("a version the schema refuses gets its reason, not the list", "[schema]") {
+  CHECK(errors_of(with("  version: Exchange2016", "  version: ExchangeOnline")) ==
+        "s.yaml:4:12: error: ExchangeOnline is not supported: EWS in Exchange Online is blocked "
+        "from October 2026 unless the tenant allow-lists the application and switched off in "
+        "April 2027, ApplicationImpersonation was removed from Exchange Online in February 2025, "
+        "and remote PowerShell to Exchange Online was shut off in October 2023 "
+        "(exchange.version)\n");
+  // Only the exact value: another spelling is just not one of the versions.
+  CHECK(errors_of(with("  version: Exchange2016", "  version: exchangeonline")) ==
+        "s.yaml:4:12: error: \"exchangeonline\" is not one of: Exchange2010, Exchange2013, "
+        "Exchange2016, Exchange2019, ExchangeSE (exchange.version)\n");
 }
 
 TEST_CASE("secrets must be references, never literals", "[schema]") {
