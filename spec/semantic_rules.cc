@@ -86,26 +86,7 @@ void RuleChecker::check_exchange() {
   const Exchange& ex = spec_.exchange;
   const Management& m = ex.management;
   check_url(m.url, field(m.at, "url"), "WinRM over HTTPS, port 5986 by default");
-  if (m.auth == Management::Auth::Basic) {
-    std::vector<std::string_view> missing;
-    if (m.username.empty()) missing.push_back("username");
-    if (!m.password) missing.push_back("password");
-    if (!missing.empty())
-      fail(fmt::format("auth basic needs username and password; missing: {}", name_list(missing)),
-           field(m.at, "auth"));
-    if (!m.certificateFile.empty() || !m.keyFile.empty())
-      fail("certificateFile and keyFile are used only with auth: certificate",
-           field(m.at, m.certificateFile.empty() ? "keyFile" : "certificateFile"));
-  } else {
-    std::vector<std::string_view> missing;
-    if (m.certificateFile.empty()) missing.push_back("certificateFile");
-    if (m.keyFile.empty()) missing.push_back("keyFile");
-    if (!missing.empty())
-      fail(fmt::format("auth certificate needs certificateFile and keyFile; missing: {}",
-                       name_list(missing)),
-           field(m.at, "auth"));
-    if (m.password) fail("password is used only with auth: basic", field(m.at, "password"));
-  }
+  check_management_auth(m);
 
   const ServiceAccount& sa = ex.serviceAccount;
   if (size_t slash = sa.upn.find('\\'); slash != std::string::npos) {
@@ -118,6 +99,7 @@ void RuleChecker::check_exchange() {
     check_email(sa.upn, field(sa.at, "upn"), "user principal name");
   }
 
+  check_service_account_auth(ex);
   check_impersonation(ex);
   if (ex.throttling) check_throttling(*ex.throttling, ex.version);
 

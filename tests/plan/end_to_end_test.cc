@@ -198,7 +198,9 @@ TEST_CASE("end to end: the derived role assignment name is checked like a writte
   CHECK(named.errors == "");
   CHECK(find_resource(build_desired_state(named.spec, {}), "exchange.role_assignment/NexJ-Sync"));
 
-  spec = edit(std::string(kOnPremises), R"(identity: ACME\nexj-sync)", "identity: nexj+sync");
+  // The upn is the name the service account signs in with: a bare identity does not do there.
+  spec = edit(std::string(kOnPremises), R"(identity: ACME\nexj-sync)",
+              "identity: nexj+sync\n    upn: nexj-sync@acme.local");
   CHECK(load(spec, {"login,email\n"}).errors ==
         "spec.yaml:10:15: error: the role assignment name 'nexj+sync-ApplicationImpersonation' "
         "derived from the identity is not a valid Exchange object name: '+' is not allowed; use "

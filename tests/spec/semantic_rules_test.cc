@@ -112,15 +112,18 @@ Spec base_spec() {
   ex.at = "/exchange";
   ex.version = ExchangeVersion::Exchange2016;
   ex.management = {"https://exch01.acme.local:5986/wsman",
-                   Management::Auth::Basic,
+                   AuthMethod::Basic,
                    "ACME\\deploy-admin",
                    env("EXCH_ADMIN_PASSWORD", "/exchange/management/password"),
+                   "",
+                   "HTTP/exch01.acme.local",
                    "",
                    "",
                    "",
                    "/exchange/management"};
-  ex.serviceAccount = {"nexj-sync", "nexj-sync@acme.local", std::nullopt, false,
-                       "/exchange/serviceAccount"};
+  ex.serviceAccount.identity = "nexj-sync";
+  ex.serviceAccount.upn = "nexj-sync@acme.local";
+  ex.serviceAccount.at = "/exchange/serviceAccount";
   ex.impersonation.at = "/exchange/impersonation";
   ex.impersonation.specified = true;
   ex.impersonation.assignmentName = "nexj-sync-ApplicationImpersonation";  // as read_spec derives
@@ -132,9 +135,9 @@ Spec base_spec() {
   ex.throttling->ews.maxConcurrency = Limit{};
   ex.throttling->ews.maxBurst = Limit{};
   ex.servers = {{"exch01", "exch01.acme.local", "https://exch01.acme.local/EWS/Exchange.asmx",
-                 "/exchange/servers/0"},
+                 "HTTP/exch01.acme.local", "/exchange/servers/0"},
                 {"exch02", "exch02.acme.local", "https://exch02.acme.local/EWS/Exchange.asmx",
-                 "/exchange/servers/1"}};
+                 "HTTP/exch02.acme.local", "/exchange/servers/1"}};
   Nexj& nx = s.nexj;
   nx.at = "/nexj";
   nx.url = "https://crm.acme.local/nexj";
@@ -224,7 +227,7 @@ TEST_CASE("rules: long name lists are cut at ten", "[rules]") {
   Spec s = base_spec();
   s.exchange.servers.clear();
   for (int i = 0; i < 12; ++i)
-    s.exchange.servers.push_back({fmt::format("s{}", i), fmt::format("s{}.acme.local", i), "",
+    s.exchange.servers.push_back({fmt::format("s{}", i), fmt::format("s{}.acme.local", i), "", "",
                                   fmt::format("/exchange/servers/{}", i)});
   s.nexj.targets.resize(1);
   s.nexj.targets[0].server = "exch01";
@@ -469,7 +472,7 @@ TEST_CASE("rules: management auth has what it needs", "[rules]") {
         "(exchange.management.keyFile)\n"
         "spec.yaml:7:11: error: auth basic needs username and password; missing: password "
         "(exchange.management.auth)\n");
-  s.exchange.management.auth = Management::Auth::Certificate;
+  s.exchange.management.auth = AuthMethod::Certificate;
   CHECK(check(s) ==
         "spec.yaml:7:11: error: auth certificate needs certificateFile and keyFile; missing: "
         "certificateFile (exchange.management.auth)\n");

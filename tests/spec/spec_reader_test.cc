@@ -47,7 +47,7 @@ TEST_CASE("quickstart: values as written and every default applied", "[reader]")
   CHECK(x.version == ExchangeVersion::Exchange2016);
   CHECK(x.at == "/exchange");
   CHECK(x.management.url == "https://exch01.example.local:5986/wsman");
-  CHECK(x.management.auth == Management::Auth::Basic);
+  CHECK(x.management.auth == AuthMethod::Basic);
   CHECK(x.management.username == "EXAMPLE\\deploy-admin");
   REQUIRE(x.management.password);
   CHECK(x.management.password->kind == SecretRef::Kind::Env);
@@ -200,6 +200,10 @@ users:
   list: [{login: x, email: x@y}]
 )");
   CHECK(s.exchange.version == ExchangeVersion::ExchangeSE);
+  CHECK(s.exchange.management.auth == AuthMethod::Negotiate);
+  CHECK(s.exchange.management.spn == "HTTP/m");
+  CHECK(s.exchange.serviceAccount.auth == AuthMethod::Negotiate);
+  CHECK(s.exchange.servers[0].spn == "HTTP/mail.example.com");
   CHECK(s.exchange.management.password->kind == SecretRef::Kind::File);
   CHECK(s.exchange.management.password->name == "secrets/admin");
   CHECK(s.exchange.impersonation.assignmentName == "svc-ApplicationImpersonation");
