@@ -6,6 +6,7 @@
 #include "spec/document.h"
 #include "spec/semantic_rules.h"
 #include "spec/spec_reader.h"
+#include "spec/spec_warnings.h"
 
 using namespace sd;
 
@@ -260,4 +261,19 @@ TEST_CASE("auth: SPNs default to HTTP/<host of the URL>", "[reader]") {
   CHECK(s.exchange.management.spn == "WSMAN/exch01.example.local");
   CHECK(s.exchange.serviceAccount.keytab == "secrets/nexj-sync.keytab");
   CHECK(s.exchange.servers[0].spn == "HTTP/mail.example.local");
+}
+
+TEST_CASE("auth: a plan warns of basic authentication", "[rules]") {
+  CHECK(spec_warnings(read_auth_spec(kAdminUpn, "")).empty());
+  std::vector<SpecWarning> warnings =
+      spec_warnings(read_auth_spec("    auth: basic\n", "    auth: basic\n"));
+  REQUIRE(warnings.size() == 2);
+  CHECK(warnings[0].subject == "exchange.management.auth is basic");
+  CHECK(warnings[0].detail ==
+        "the password crosses the network in every request (base64, inside TLS); Exchange "
+        "turns Basic off by default: prefer negotiate");
+  CHECK(warnings[1].subject == "exchange.serviceAccount.auth is basic");
+  CHECK(warnings[1].detail ==
+        "the password crosses the network in every EWS request (base64, inside TLS); Exchange "
+        "turns Basic off on EWS by default: prefer negotiate");
 }
