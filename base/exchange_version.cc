@@ -12,6 +12,8 @@ const char* to_string(ExchangeVersion v) {
       return "Exchange2016";
     case ExchangeVersion::Exchange2019:
       return "Exchange2019";
+    case ExchangeVersion::ExchangeSE:
+      return "ExchangeSE";
     case ExchangeVersion::ExchangeOnline:
       return "ExchangeOnline";
   }

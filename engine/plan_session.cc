@@ -4,6 +4,7 @@
 #include "plan/desired_state.h"
 #include "plan/observed_state.h"
 #include "plan/selection.h"
+#include "spec/spec_warnings.h"
 
 namespace sd::engine {
 
@@ -13,6 +14,13 @@ Plan plan_against(const LoadedInput& input, DesiredState desired, ObservedState 
     desired = select_desired(std::move(desired), only);
     observed = select_observed(std::move(observed), only);
   }
+  // What the spec asks for that works but is weak (basic authentication) is said with the
+  // checks, first: it holds whatever the live systems answer.
+  std::vector<PreconditionCheck> warnings;
+  for (SpecWarning& w : spec_warnings(input.loaded.spec))
+    warnings.push_back(
+        {PreconditionCheck::Status::Warning, std::move(w.subject), std::move(w.detail), ""});
+  observed.checks.insert(observed.checks.begin(), warnings.begin(), warnings.end());
   sd::PlanOptions options;
   options.prune = input.loaded.spec.users.prune;
   Plan plan = make_plan(std::move(desired), std::move(observed), options);

@@ -33,6 +33,7 @@ std::string_view request_server_version(ExchangeVersion version) {
     case ExchangeVersion::Exchange2013:
     case ExchangeVersion::Exchange2016:
     case ExchangeVersion::Exchange2019:
+    case ExchangeVersion::ExchangeSE:
     case ExchangeVersion::ExchangeOnline:
       break;
   }

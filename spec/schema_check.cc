@@ -225,7 +225,14 @@ std::string range_message(const ordered_json* s) {
   return "is out of range";
 }
 
+// A value the schema names in "x-refused" gets its reason there instead of the list of values
+// allowed (a version syncdeploy knows of but does not support).
 std::string enum_message(const ordered_json* s, const json* v) {
+  if (s && v && v->is_string() && s->contains("x-refused")) {
+    const ordered_json& refused = (*s)["x-refused"];
+    auto it = refused.find(v->get<std::string>());
+    if (it != refused.end() && it->is_string()) return it->get<std::string>();
+  }
   std::string options;
   if (s && s->contains("enum")) {
     for (const auto& option : (*s)["enum"]) {

@@ -1,5 +1,6 @@
-// The semantic rules' checker, shared by the two files that define its rules:
-// semantic_rules.cc (exchange and nexj) and semantic_users.cc (users, inline and from CSV).
+// The semantic rules' checker, shared by the files that define its rules: semantic_rules.cc
+// (exchange and nexj), semantic_auth.cc (how syncdeploy signs in) and semantic_users.cc (users,
+// inline and from CSV).
 // Internal to those files; everyone else calls check_semantics() (semantic_rules.h).
 #pragma once
 
@@ -64,6 +65,14 @@ class RuleChecker {
   void check_push_url(const Target& t);
   void check_global_options();
   void check_user_options();
+
+  // semantic_auth.cc
+  void check_management_auth(const Management& m);
+  void check_service_account_auth(const Exchange& ex);
+  // The form of the account name `auth` signs in with; `hint` ends the message (what to set
+  // when the name is not the field to change).
+  void check_account_name(AuthMethod auth, bool keytab, std::string_view name,
+                          const std::string& at, std::string_view example, std::string_view hint);
 
   // semantic_users.cc
   Location user_location(const User& u, std::string_view name) const;

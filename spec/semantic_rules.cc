@@ -86,26 +86,7 @@ void RuleChecker::check_exchange() {
   const Exchange& ex = spec_.exchange;
   const Management& m = ex.management;
   check_url(m.url, field(m.at, "url"), "WinRM over HTTPS, port 5986 by default");
-  if (m.auth == Management::Auth::Basic) {
-    std::vector<std::string_view> missing;
-    if (m.username.empty()) missing.push_back("username");
-    if (!m.password) missing.push_back("password");
-    if (!missing.empty())
-      fail(fmt::format("auth basic needs username and password; missing: {}", name_list(missing)),
-           field(m.at, "auth"));
-    if (!m.certificateFile.empty() || !m.keyFile.empty())
-      fail("certificateFile and keyFile are used only with auth: certificate",
-           field(m.at, m.certificateFile.empty() ? "keyFile" : "certificateFile"));
-  } else {
-    std::vector<std::string_view> missing;
-    if (m.certificateFile.empty()) missing.push_back("certificateFile");
-    if (m.keyFile.empty()) missing.push_back("keyFile");
-    if (!missing.empty())
-      fail(fmt::format("auth certificate needs certificateFile and keyFile; missing: {}",
-                       name_list(missing)),
-           field(m.at, "auth"));
-    if (m.password) fail("password is used only with auth: basic", field(m.at, "password"));
-  }
+  check_management_auth(m);
 
   const ServiceAccount& sa = ex.serviceAccount;
   if (size_t slash = sa.upn.find('\\'); slash != std::string::npos) {
@@ -118,6 +99,7 @@ void RuleChecker::check_exchange() {
     check_email(sa.upn, field(sa.at, "upn"), "user principal name");
   }
 
+  check_service_account_auth(ex);
   check_impersonation(ex);
   if (ex.throttling) check_throttling(*ex.throttling, ex.version);
 
@@ -134,27 +116,6 @@ void RuleChecker::check_exchange() {
 void RuleChecker::check_impersonation(const Exchange& ex) {
   const Impersonation& imp = ex.impersonation;
   const bool rbac = imp.method == Impersonation::Method::Rbac;
-  if (ex.version == ExchangeVersion::ExchangeOnline) {
-    // Without a block nothing is managed on Online; a block asks for what Online cannot do.
-    if (!imp.specified) return;
-    const std::string method_at = field(imp.at, "method");
-    // A block without `method` is rbac by default: the error lands on the block.
-    const std::string& at = doc_.positions.contains(method_at) ? method_at : imp.at;
-    if (rbac) {
-      fail(
-          "ApplicationImpersonation was retired in Exchange Online in February 2025; use RBAC "
-          "for Applications (role 'Application EWS.AccessAsApp' assigned to a service "
-          "principal)",
-          at);
-    } else {
-      fail(
-          "the ms-Exch-EPI-* extended rights (method extendedRights) cannot be granted in "
-          "Exchange Online; use RBAC for Applications (role 'Application EWS.AccessAsApp' "
-          "assigned to a service principal)",
-          at);
-    }
-    return;
-  }
   if (!rbac) {
     if (imp.scope)
       fail("scope limits an RBAC role assignment; method extendedRights has no scope",
@@ -182,13 +143,6 @@ void RuleChecker::check_impersonation(const Exchange& ex) {
 }
 
 void RuleChecker::check_throttling(const Throttling& t, ExchangeVersion version) {
-  if (version == ExchangeVersion::ExchangeOnline) {
-    fail(
-        "throttling policies cannot be changed in Exchange Online (there is no throttling "
-        "cmdlet); remove exchange.throttling",
-        t.at);
-    return;
-  }
   struct Param {
     const std::optional<Limit>& value;
     const char* field;
@@ -309,8 +263,6 @@ void RuleChecker::check_targets() {
                          single_quoted(sender->second->channel)),
              field(sender->second->at, "maxSenders"));
     } else {
-      if (version == ExchangeVersion::ExchangeOnline)
-        fail("Exchange Online supports streaming subscriptions only, not push", subscription_at);
       if (!nexj.channels.receiver)
         fail(
             "push subscriptions need the notification receiver channel "

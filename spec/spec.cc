@@ -26,4 +26,20 @@ const char* to_string(Subscription s) {
   return "?";
 }
 
+const char* to_string(AuthMethod a) {
+  switch (a) {
+    case AuthMethod::Negotiate:
+      return "negotiate";
+    case AuthMethod::Kerberos:
+      return "kerberos";
+    case AuthMethod::Ntlm:
+      return "ntlm";
+    case AuthMethod::Basic:
+      return "basic";
+    case AuthMethod::Certificate:
+      return "certificate";
+  }
+  return "?";
+}
+
 }  // namespace sd

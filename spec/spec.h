@@ -29,21 +29,33 @@ struct Limit {
   [[nodiscard]] bool unlimited() const { return !value.has_value(); }
 };
 
+// How syncdeploy signs in over HTTPS: to WinRM as the administrator (exchange.management) and
+// to EWS as the service account (exchange.serviceAccount). Negotiate is SPNEGO: Kerberos when a
+// ticket can be had, else NTLM. Certificate is for management only. Spellings: to_string().
+enum class AuthMethod { Negotiate, Kerberos, Ntlm, Basic, Certificate };
+
 struct Management {
-  enum class Auth { Basic, Certificate };
   std::string url;
-  Auth auth = Auth::Basic;
-  std::string username;                  // basic
-  std::optional<SecretRef> password;     // basic
+  AuthMethod auth = AuthMethod::Negotiate;
+  // basic, ntlm: required. kerberos, negotiate: required with a password or keytab; without
+  // either the credential cache's principal is used (kinit, or KRB5_CLIENT_KTNAME).
+  std::string username;
+  std::optional<SecretRef> password;     // all but certificate
+  std::string keytab;                    // kerberos, negotiate: client keytab, relative to the spec
+  std::string spn;                       // kerberos, negotiate; default HTTP/<host of url>
   std::string certificateFile, keyFile;  // certificate
   std::string caFile;                    // empty: system roots
   std::string at;
 };
 
+// The account NexJ impersonates mailboxes with; syncdeploy signs in to EWS as it (`auth`) with
+// `upn`, or `identity` when no upn is written.
 struct ServiceAccount {
   std::string identity;
   std::string upn;
+  AuthMethod auth = AuthMethod::Negotiate;  // never Certificate
   std::optional<SecretRef> password;
+  std::string keytab;   // kerberos, negotiate: client keytab, relative to the spec
   bool create = false;  // false: the account must exist and is only checked
   std::string at;
 };
@@ -86,6 +98,7 @@ struct ExchangeServer {
   std::string name;
   std::string host;
   std::string ewsUrl;  // default https://<host>/EWS/Exchange.asmx
+  std::string spn;     // EWS with kerberos or negotiate; default HTTP/<host of ewsUrl>
   std::string at;
 };
 
@@ -238,5 +251,6 @@ struct Spec {
 
 [[nodiscard]] const char* to_string(Folder f);
 [[nodiscard]] const char* to_string(Subscription s);
+[[nodiscard]] const char* to_string(AuthMethod a);
 
 }  // namespace sd

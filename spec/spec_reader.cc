@@ -8,6 +8,7 @@
 
 #include "spec/document.h"
 #include "spec/secrets.h"
+#include "spec/spec_values.h"
 
 namespace sd {
 namespace {
@@ -85,6 +86,7 @@ std::optional<ExchangeVersion> parse_version(const std::string& s) {
   if (s == "Exchange2013") return ExchangeVersion::Exchange2013;
   if (s == "Exchange2016") return ExchangeVersion::Exchange2016;
   if (s == "Exchange2019") return ExchangeVersion::Exchange2019;
+  if (s == "ExchangeSE") return ExchangeVersion::ExchangeSE;
   if (s == "ExchangeOnline") return ExchangeVersion::ExchangeOnline;
   return std::nullopt;
 }
@@ -109,6 +111,20 @@ std::string without_trailing_slashes(std::string url) {
   return url;
 }
 
+AuthMethod parse_auth(const std::optional<std::string>& s) {
+  if (s == "kerberos") return AuthMethod::Kerberos;
+  if (s == "ntlm") return AuthMethod::Ntlm;
+  if (s == "basic") return AuthMethod::Basic;
+  if (s == "certificate") return AuthMethod::Certificate;
+  return AuthMethod::Negotiate;
+}
+
+// The service principal Kerberos asks a ticket for when the spec names none: HTTP/<host>, the
+// host of the URL without its port (WinRM and EWS both run under HTTP/).
+std::string default_spn(std::string_view url) {
+  return "HTTP/" + std::string(parse_url(url).host);
+}
+
 // "ACME\nexj-sync" and "nexj-sync@acme.local" both name the account nexj-sync.
 std::string account_name(std::string identity) {
   if (size_t slash = identity.rfind('\\'); slash != std::string::npos) identity.erase(0, slash + 1);
@@ -120,9 +136,11 @@ Management read_management(const Object& o) {
   Management m;
   m.at = o.pointer();
   m.url = o.str_or("url", "");
-  m.auth = o.str("auth") == "certificate" ? Management::Auth::Certificate : Management::Auth::Basic;
+  m.auth = parse_auth(o.str("auth"));
   m.username = o.str_or("username", "");
   m.password = o.secret("password");
+  m.keytab = o.str_or("keytab", "");
+  m.spn = o.str_or("spn", default_spn(m.url));
   m.certificateFile = o.str_or("certificateFile", "");
   m.keyFile = o.str_or("keyFile", "");
   m.caFile = o.str_or("caFile", "");
@@ -134,7 +152,9 @@ ServiceAccount read_service_account(const Object& o) {
   a.at = o.pointer();
   a.identity = o.str_or("identity", "");
   a.upn = o.str_or("upn", "");
+  a.auth = parse_auth(o.str("auth"));
   a.password = o.secret("password");
+  a.keytab = o.str_or("keytab", "");
   a.create = o.boolean("create").value_or(false);
   return a;
 }
@@ -193,6 +213,7 @@ Exchange read_exchange(const Object& o) {
     server.name = s.str_or("name", "");
     server.host = s.str_or("host", "");
     server.ewsUrl = s.str_or("ewsUrl", "https://" + server.host + "/EWS/Exchange.asmx");
+    server.spn = s.str_or("spn", default_spn(server.ewsUrl));
     x.servers.push_back(std::move(server));
   });
   return x;

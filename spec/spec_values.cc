@@ -55,6 +55,18 @@ Url parse_url(std::string_view url) {
   return Url{url.substr(0, sep), host, {}};
 }
 
+AccountForm account_form(std::string_view name) {
+  const size_t slash = name.find('\\'), at = name.find('@');
+  if (slash != std::string_view::npos) {
+    const bool one = name.find('\\', slash + 1) == std::string_view::npos;
+    return one && slash > 0 && slash + 1 < name.size() ? AccountForm::DomainName
+                                                       : AccountForm::Malformed;
+  }
+  if (at == std::string_view::npos) return AccountForm::Bare;
+  const bool one = name.find('@', at + 1) == std::string_view::npos;
+  return one && at > 0 && at + 1 < name.size() ? AccountForm::Upn : AccountForm::Malformed;
+}
+
 bool is_loopback(std::string_view host) {
   return iequals(host, "localhost") || host.starts_with("127.") || host == "[::1]";
 }

@@ -42,6 +42,11 @@ struct Url {
 [[nodiscard]] Url parse_url(std::string_view url);
 [[nodiscard]] bool is_loopback(std::string_view host);
 
+// How an account name is written: name@REALM (a user principal name, which Kerberos needs),
+// DOMAIN\name (down-level, NTLM only), a bare name, or none of these ("ACME\", "a@b@c").
+enum class AccountForm { Upn, DomainName, Bare, Malformed };
+[[nodiscard]] AccountForm account_form(std::string_view name);
+
 // HH:MM from 00:00 to 23:59.
 [[nodiscard]] bool is_hh_mm(std::string_view s);
 

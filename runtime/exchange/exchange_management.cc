@@ -117,7 +117,9 @@ RemoteShellFactory winrs_shell_factory(const Spec& spec, const std::string& spec
   options.connect_to = connect_to;
   options.ca_file = m.caFile.empty() ? default_ca : resolve_relative(spec_path, m.caFile);
   std::string missing;
-  if (m.auth == Management::Auth::Certificate) {
+  // TODO(auth wiring): negotiate, kerberos and ntlm sign in with Basic, as before they existed;
+  // keytab and spn are not used yet.
+  if (m.auth == AuthMethod::Certificate) {
     options.auth = WinrsOptions::Auth::Certificate;
     options.certificate.certificate_file = resolve_relative(spec_path, m.certificateFile);
     options.certificate.key_file = resolve_relative(spec_path, m.keyFile);

@@ -22,7 +22,8 @@ Spec spec2016() {
   SecretRef pw;
   pw.name = "NEXJ_SYNC_PASSWORD";
   pw.at = "/exchange/serviceAccount/password";
-  s.exchange.serviceAccount = {"nexj-sync", "nexj-sync@acme.local", pw, true, "/sa"};
+  s.exchange.serviceAccount = {
+      "nexj-sync", "nexj-sync@acme.local", AuthMethod::Negotiate, pw, "", true, "/sa"};
   s.exchange.impersonation.assignmentName = "NexJ-Sync-Impersonation";
   s.exchange.impersonation.scope =
       ManagementScope{"NexJSyncedUsers", "MemberOfGroup -eq 'CN=NexJ Users,DC=acme,DC=local'",

@@ -168,7 +168,7 @@ TEST_CASE("the header loads the version's snap-in", "[powershell]") {
         "$ErrorActionPreference = 'Stop'\n"
         "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.E2010\n");
   for (ExchangeVersion v : {ExchangeVersion::Exchange2013, ExchangeVersion::Exchange2016,
-                            ExchangeVersion::Exchange2019})
+                            ExchangeVersion::Exchange2019, ExchangeVersion::ExchangeSE})
     CHECK(script_header(v) ==
           "$ErrorActionPreference = 'Stop'\n"
           "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn\n");

@@ -25,8 +25,12 @@ Spec sketch_spec() {
   s.deployment = "acme-prod";
   Exchange& ex = s.exchange;
   ex.version = ExchangeVersion::Exchange2016;
-  ex.serviceAccount = {"nexj-sync", "nexj-sync@acme.local",
-                       env_ref("NEXJ_SYNC_PASSWORD", "/exchange/serviceAccount/password"), false,
+  ex.serviceAccount = {"nexj-sync",
+                       "nexj-sync@acme.local",
+                       AuthMethod::Negotiate,
+                       env_ref("NEXJ_SYNC_PASSWORD", "/exchange/serviceAccount/password"),
+                       "",
+                       false,
                        "/exchange/serviceAccount"};
   ex.impersonation.method = Impersonation::Method::Rbac;
   ex.impersonation.assignmentName = "nexj-sync-ApplicationImpersonation";
@@ -43,7 +47,8 @@ Spec sketch_spec() {
   ex.throttling = t;
   // Defaults filled as read_spec fills them (ewsUrl, nexjUrl, a user's target).
   ex.servers.push_back({"exch01", "exch01.acme.local",
-                        "https://exch01.acme.local/EWS/Exchange.asmx", "/exchange/servers/0"});
+                        "https://exch01.acme.local/EWS/Exchange.asmx", "HTTP/exch01.acme.local",
+                        "/exchange/servers/0"});
 
   Nexj& nx = s.nexj;
   nx.url = "https://crm.acme.local/nexj";

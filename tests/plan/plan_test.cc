@@ -22,14 +22,15 @@ Spec small_spec() {
   SecretRef pw;
   pw.name = "NEXJ_SYNC_PASSWORD";
   pw.at = "/exchange/serviceAccount/password";
-  s.exchange.serviceAccount = {"nexj-sync", "nexj-sync@acme.local", pw, true, "/sa"};
+  s.exchange.serviceAccount = {
+      "nexj-sync", "nexj-sync@acme.local", AuthMethod::Negotiate, pw, "", true, "/sa"};
   s.exchange.impersonation.assignmentName = "nexj-sync-ApplicationImpersonation";
   Throttling t;
   t.policy = "NexJSyncPolicy";
   t.ews.maxConcurrency = Limit{};
   t.ews.maxBurst = Limit{500};
   s.exchange.throttling = t;
-  s.exchange.servers.push_back({"exch01", "exch01.acme.local", "", ""});
+  s.exchange.servers.push_back({"exch01", "exch01.acme.local", "", "", ""});
   s.nexj.url = "https://crm.acme.local/nexj";
   SenderChannel sender;
   sender.channel = "ExchangeEWSSender1";

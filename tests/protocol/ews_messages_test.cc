@@ -29,6 +29,7 @@ TEST_CASE("request_server_version: 2010 SP2 for 2010, 2013 SP1 for the rest", "[
   CHECK(request_server_version(ExchangeVersion::Exchange2013) == "Exchange2013_SP1");
   CHECK(request_server_version(ExchangeVersion::Exchange2016) == "Exchange2013_SP1");
   CHECK(request_server_version(ExchangeVersion::Exchange2019) == "Exchange2013_SP1");
+  CHECK(request_server_version(ExchangeVersion::ExchangeSE) == "Exchange2013_SP1");
   CHECK(request_server_version(ExchangeVersion::ExchangeOnline) == "Exchange2013_SP1");
 }
 

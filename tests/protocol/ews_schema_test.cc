@@ -118,7 +118,7 @@ pugi::xml_node check_request(const std::string& request, pugi::xml_document& doc
 
 constexpr ExchangeVersion kVersions[] = {
     ExchangeVersion::Exchange2010, ExchangeVersion::Exchange2013, ExchangeVersion::Exchange2016,
-    ExchangeVersion::Exchange2019, ExchangeVersion::ExchangeOnline};
+    ExchangeVersion::Exchange2019, ExchangeVersion::ExchangeSE,   ExchangeVersion::ExchangeOnline};
 
 }  // namespace
 

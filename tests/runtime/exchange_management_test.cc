@@ -17,7 +17,8 @@ Spec exchange_only_spec() {
   Spec s;
   s.deployment = "acme";
   s.exchange.version = ExchangeVersion::Exchange2016;
-  s.exchange.serviceAccount = {"nexj-sync", "nexj-sync@acme.local", std::nullopt, false, "/sa"};
+  s.exchange.serviceAccount = {
+      "nexj-sync", "nexj-sync@acme.local", AuthMethod::Negotiate, std::nullopt, "", false, "/sa"};
   s.exchange.impersonation.assignmentName = "NexJ-Sync-Impersonation";
   Throttling t;
   t.policy = "NexJSyncPolicy";

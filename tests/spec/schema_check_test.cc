@@ -63,9 +63,10 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("the base spec and both examples are schema-valid", "[schema]") {
+TEST_CASE("the base spec and the examples are schema-valid", "[schema]") {
   CHECK(errors_of(kBase) == "");
-  for (const char* name : {"quickstart.yaml", "acme-prod.yaml"}) {
+  for (const char* name : {"quickstart.yaml", "acme-prod.yaml", "exchange-se-ntlm.yaml",
+                           "exchange-se-kerberos.yaml"}) {
     std::string path = std::string(SYNCDEPLOY_SOURCE_DIR) + "/examples/" + name;
     auto doc = parse_yaml(path, read_file(path));
     REQUIRE(doc.ok());
@@ -77,9 +78,9 @@ TEST_CASE("the base spec and both examples are schema-valid", "[schema]") {
 TEST_CASE("unknown keys are named at the key, with the keys allowed there", "[schema]") {
   CHECK(errors_of(with("    - name: exch01", "    - nmae: exch01\n      wat: 1")) ==
         "s.yaml:12:7: error: missing required key 'name' (exchange.servers[0])\n"
-        "s.yaml:12:7: error: unknown key 'nmae'; expected one of: name, host, ewsUrl "
+        "s.yaml:12:7: error: unknown key 'nmae'; expected one of: name, host, ewsUrl, spn "
         "(exchange.servers[0].nmae)\n"
-        "s.yaml:13:7: error: unknown key 'wat'; expected one of: name, host, ewsUrl "
+        "s.yaml:13:7: error: unknown key 'wat'; expected one of: name, host, ewsUrl, spn "
         "(exchange.servers[0].wat)\n");
   CHECK(errors_of(with("exchange:", "exchange: 5\nxx:")) ==
         "s.yaml:3:11: error: expected a mapping, found a number (exchange)\n"
@@ -90,14 +91,31 @@ TEST_CASE("unknown keys are named at the key, with the keys allowed there", "[sc
 TEST_CASE("missing required keys are named at their mapping", "[schema]") {
   CHECK(errors_of(with("    identity: nexj-sync", "    upn: x@y")) ==
         "s.yaml:10:5: error: missing required key 'identity' (exchange.serviceAccount)\n");
-  // Conditional requirements: basic needs username and password, certificate its files.
+  // Conditional requirements: basic and ntlm need username and password, certificate its
+  // files; kerberos and negotiate (the default) need username with a password or a keytab, and
+  // nothing without either (the credential cache).
   CHECK(
       errors_of(with("    username: admin\n    password: ${env:ADMIN}", "    auth: certificate")) ==
       "s.yaml:6:5: error: missing required key 'certificateFile' (exchange.management)\n"
       "s.yaml:6:5: error: missing required key 'keyFile' (exchange.management)\n");
-  CHECK(errors_of(with("    username: admin\n    password: ${env:ADMIN}", "")) ==
-        "s.yaml:6:5: error: missing required key 'password' (exchange.management)\n"
+  for (const char* auth : {"basic", "ntlm"}) {
+    INFO(auth);
+    CHECK(errors_of(with("    username: admin\n    password: ${env:ADMIN}",
+                         std::string("    auth: ") + auth)) ==
+          "s.yaml:6:5: error: missing required key 'password' (exchange.management)\n"
+          "s.yaml:6:5: error: missing required key 'username' (exchange.management)\n");
+  }
+  CHECK(errors_of(with("    username: admin\n    password: ${env:ADMIN}", "")) == "");
+  CHECK(errors_of(with("    username: admin\n    password: ${env:ADMIN}", "    auth: kerberos")) ==
+        "");
+  CHECK(errors_of(with("    username: admin\n", "")) ==
         "s.yaml:6:5: error: missing required key 'username' (exchange.management)\n");
+  CHECK(errors_of(with("    username: admin\n    password: ${env:ADMIN}",
+                       "    auth: kerberos\n    keytab: admin.keytab")) ==
+        "s.yaml:6:5: error: missing required key 'username' (exchange.management)\n");
+  // The service account: basic and ntlm need its password.
+  CHECK(errors_of(with("    identity: nexj-sync", "    identity: nexj-sync\n    auth: ntlm")) ==
+        "s.yaml:10:5: error: missing required key 'password' (exchange.serviceAccount)\n");
   CHECK(errors_of(with("    identity: nexj-sync", "    identity: nexj-sync\n    create: true")) ==
         "s.yaml:10:5: error: missing required key 'password' (exchange.serviceAccount)\n"
         "s.yaml:10:5: error: missing required key 'upn' (exchange.serviceAccount)\n");
@@ -126,13 +144,53 @@ TEST_CASE("wrong types say what was expected and what was found", "[schema]") {
 TEST_CASE("enums list the allowed values, untrusted values are escaped", "[schema]") {
   CHECK(errors_of(with("  version: Exchange2016", "  version: Exchange2017")) ==
         "s.yaml:4:12: error: \"Exchange2017\" is not one of: Exchange2010, Exchange2013, "
-        "Exchange2016, Exchange2019, ExchangeOnline (exchange.version)\n");
+        "Exchange2016, Exchange2019, ExchangeSE (exchange.version)\n");
   CHECK(errors_of(with("  version: Exchange2016", "  version: \"Ex\\u001b[31m\"")) ==
         "s.yaml:4:12: error: \"Ex\\x1B[31m\" is not one of: Exchange2010, Exchange2013, "
-        "Exchange2016, Exchange2019, ExchangeOnline (exchange.version)\n");
+        "Exchange2016, Exchange2019, ExchangeSE (exchange.version)\n");
+  CHECK(errors_of(with("  version: Exchange2016", "  version: ExchangeSE")) == "");
+  CHECK(errors_of(with("    username: admin", "    auth: digest\n    username: admin")) ==
+        "s.yaml:7:11: error: \"digest\" is not one of: negotiate, kerberos, ntlm, basic, "
+        "certificate (exchange.management.auth)\n");
+  CHECK(errors_of(
+            with("    identity: nexj-sync", "    identity: nexj-sync\n    auth: certificate")) ==
+        "s.yaml:11:11: error: \"certificate\" is not one of: negotiate, kerberos, ntlm, basic "
+        "(exchange.serviceAccount.auth)\n");
   CHECK(errors_of(with("deployment: t", "deployment: \"bad name\\n\"")) ==
         "s.yaml:2:13: error: \"bad name\\n\" is not a valid name: use letters, digits, '.', '_' "
         "and '-', start with a letter or digit, at most 64 characters (deployment)\n");
+}
+
+TEST_CASE("a version the schema refuses gets its reason, not the list", "[schema]") {
+  CHECK(errors_of(with("  version: Exchange2016", "  version: ExchangeOnline")) ==
+        "s.yaml:4:12: error: ExchangeOnline is not supported: EWS in Exchange Online is blocked "
+        "from October 2026 unless the tenant allow-lists the application and switched off in "
+        "April 2027, ApplicationImpersonation was removed from Exchange Online in February 2025, "
+        "and remote PowerShell to Exchange Online was shut off in October 2023 "
+        "(exchange.version)\n");
+  // Only the exact value: another spelling is just not one of the versions.
+  CHECK(errors_of(with("  version: Exchange2016", "  version: exchangeonline")) ==
+        "s.yaml:4:12: error: \"exchangeonline\" is not one of: Exchange2010, Exchange2013, "
+        "Exchange2016, Exchange2019, ExchangeSE (exchange.version)\n");
+}
+
+TEST_CASE("SPNs are SERVICE/host with an optional port and realm", "[schema]") {
+  for (const char* spn : {"HTTP/exch01.example.com", "HTTP/exch01.example.com@EXAMPLE.COM",
+                          "WSMAN/exch01:5986", "HTTP/mail.example.com:443@EXAMPLE.COM"}) {
+    INFO(spn);
+    CHECK(errors_of(with("    password: ${env:ADMIN}",
+                         std::string("    password: ${env:ADMIN}\n    spn: ") + spn)) == "");
+  }
+  for (const char* spn : {"exch01.example.com", "HTTP/", "HTTP/exch 01", "HTTP/exch01@", "HTTP/a/b",
+                          "HTTP/exch01@EXAMPLE@COM", "/exch01"}) {
+    INFO(spn);
+    CHECK(errors_of(with("      host: exch.example.com",
+                         std::string("      host: exch.example.com\n      spn: '") + spn + "'")) ==
+          "s.yaml:14:12: error: \"" + std::string(spn) +
+              "\" is not a service principal name such as HTTP/mail.example.local or "
+              "HTTP/mail.example.local@EXAMPLE.LOCAL (SERVICE/host, optionally :port and @REALM; "
+              "no spaces) (exchange.servers[0].spn)\n");
+  }
 }
 
 TEST_CASE("secrets must be references, never literals", "[schema]") {

@@ -112,15 +112,18 @@ Spec base_spec() {
   ex.at = "/exchange";
   ex.version = ExchangeVersion::Exchange2016;
   ex.management = {"https://exch01.acme.local:5986/wsman",
-                   Management::Auth::Basic,
+                   AuthMethod::Basic,
                    "ACME\\deploy-admin",
                    env("EXCH_ADMIN_PASSWORD", "/exchange/management/password"),
+                   "",
+                   "HTTP/exch01.acme.local",
                    "",
                    "",
                    "",
                    "/exchange/management"};
-  ex.serviceAccount = {"nexj-sync", "nexj-sync@acme.local", std::nullopt, false,
-                       "/exchange/serviceAccount"};
+  ex.serviceAccount.identity = "nexj-sync";
+  ex.serviceAccount.upn = "nexj-sync@acme.local";
+  ex.serviceAccount.at = "/exchange/serviceAccount";
   ex.impersonation.at = "/exchange/impersonation";
   ex.impersonation.specified = true;
   ex.impersonation.assignmentName = "nexj-sync-ApplicationImpersonation";  // as read_spec derives
@@ -132,9 +135,9 @@ Spec base_spec() {
   ex.throttling->ews.maxConcurrency = Limit{};
   ex.throttling->ews.maxBurst = Limit{};
   ex.servers = {{"exch01", "exch01.acme.local", "https://exch01.acme.local/EWS/Exchange.asmx",
-                 "/exchange/servers/0"},
+                 "HTTP/exch01.acme.local", "/exchange/servers/0"},
                 {"exch02", "exch02.acme.local", "https://exch02.acme.local/EWS/Exchange.asmx",
-                 "/exchange/servers/1"}};
+                 "HTTP/exch02.acme.local", "/exchange/servers/1"}};
   Nexj& nx = s.nexj;
   nx.at = "/nexj";
   nx.url = "https://crm.acme.local/nexj";
@@ -224,7 +227,7 @@ TEST_CASE("rules: long name lists are cut at ten", "[rules]") {
   Spec s = base_spec();
   s.exchange.servers.clear();
   for (int i = 0; i < 12; ++i)
-    s.exchange.servers.push_back({fmt::format("s{}", i), fmt::format("s{}.acme.local", i), "",
+    s.exchange.servers.push_back({fmt::format("s{}", i), fmt::format("s{}.acme.local", i), "", "",
                                   fmt::format("/exchange/servers/{}", i)});
   s.nexj.targets.resize(1);
   s.nexj.targets[0].server = "exch01";
@@ -326,36 +329,6 @@ TEST_CASE("rules: subscription type follows the Exchange version, streaming need
         "Exchange 2013 or later (nexj.targets[1].subscription)\n");
 }
 
-TEST_CASE("rules: Exchange Online takes streaming only, and no throttling or impersonation role",
-          "[rules]") {
-  Spec s = base_spec();
-  s.exchange.version = ExchangeVersion::ExchangeOnline;
-  s.nexj.targets[0].subscription = Subscription::Streaming;
-  s.nexj.targets.resize(1);
-  s.users.list[1].target = "EXCH01";
-  CHECK(check(s) ==
-        "spec.yaml:14:13: error: ApplicationImpersonation was retired in Exchange Online in "
-        "February 2025; use RBAC for Applications (role 'Application EWS.AccessAsApp' assigned "
-        "to a service principal) (exchange.impersonation.method)\n"
-        "spec.yaml:19:5: error: throttling policies cannot be changed in Exchange Online (there "
-        "is no throttling cmdlet); remove exchange.throttling (exchange.throttling)\n");
-  s.exchange.impersonation.method = Impersonation::Method::ExtendedRights;
-  s.exchange.impersonation.scope.reset();
-  s.exchange.throttling.reset();
-  s.nexj.targets[0].subscription = Subscription::Push;
-  CHECK(check(s) ==
-        "spec.yaml:14:13: error: the ms-Exch-EPI-* extended rights (method extendedRights) "
-        "cannot be granted in Exchange Online; use RBAC for Applications (role 'Application "
-        "EWS.AccessAsApp' assigned to a service principal) (exchange.impersonation.method)\n"
-        "spec.yaml:52:21: error: Exchange Online supports streaming subscriptions only, not "
-        "push (nexj.targets[0].subscription)\n");
-  // Without an impersonation block Online manages none: nothing to refuse.
-  s.exchange.impersonation = Impersonation{};
-  s.exchange.impersonation.at = "/exchange/impersonation";
-  s.nexj.targets[0].subscription = Subscription::Streaming;
-  CHECK(check(s).empty());
-}
-
 TEST_CASE("rules: throttling parameters follow the Exchange version", "[rules]") {
   Spec s = base_spec();
   s.exchange.throttling->ews.percentTimeInAD = Limit{100u};
@@ -365,6 +338,13 @@ TEST_CASE("rules: throttling parameters follow the Exchange version", "[rules]")
         "account; give at least 1 or unlimited (exchange.throttling.ews.maxConcurrency)\n"
         "spec.yaml:23:24: error: percentTimeInAD (EWSPercentTimeInAD) exists only on "
         "Exchange2010, not on Exchange2016 (exchange.throttling.ews.percentTimeInAD)\n");
+  // Exchange SE takes what Exchange 2019 takes.
+  s.exchange.version = ExchangeVersion::ExchangeSE;
+  CHECK(check(s) ==
+        "spec.yaml:21:23: error: maxConcurrency 0 would refuse every EWS request of the service "
+        "account; give at least 1 or unlimited (exchange.throttling.ews.maxConcurrency)\n"
+        "spec.yaml:23:24: error: percentTimeInAD (EWSPercentTimeInAD) exists only on "
+        "Exchange2010, not on ExchangeSE (exchange.throttling.ews.percentTimeInAD)\n");
   s = base_spec();
   s.exchange.version = ExchangeVersion::Exchange2010;
   s.exchange.throttling->ews.percentTimeInAD = Limit{100u};
@@ -492,7 +472,7 @@ TEST_CASE("rules: management auth has what it needs", "[rules]") {
         "(exchange.management.keyFile)\n"
         "spec.yaml:7:11: error: auth basic needs username and password; missing: password "
         "(exchange.management.auth)\n");
-  s.exchange.management.auth = Management::Auth::Certificate;
+  s.exchange.management.auth = AuthMethod::Certificate;
   CHECK(check(s) ==
         "spec.yaml:7:11: error: auth certificate needs certificateFile and keyFile; missing: "
         "certificateFile (exchange.management.auth)\n");

@@ -47,7 +47,7 @@ TEST_CASE("quickstart: values as written and every default applied", "[reader]")
   CHECK(x.version == ExchangeVersion::Exchange2016);
   CHECK(x.at == "/exchange");
   CHECK(x.management.url == "https://exch01.example.local:5986/wsman");
-  CHECK(x.management.auth == Management::Auth::Basic);
+  CHECK(x.management.auth == AuthMethod::Basic);
   CHECK(x.management.username == "EXAMPLE\\deploy-admin");
   REQUIRE(x.management.password);
   CHECK(x.management.password->kind == SecretRef::Kind::Env);
@@ -186,10 +186,10 @@ TEST_CASE("reader defaults: anonymous URL, single target, csv lists, secrets", "
   Spec s = read_spec_text(R"(version: 1
 deployment: d
 exchange:
-  version: ExchangeOnline
+  version: ExchangeSE
   management: {url: https://m, password: '${file:secrets/admin}'}
   serviceAccount: {identity: 'ACME\svc@acme.com'}
-  servers: [{name: eo, host: outlook.office365.com}]
+  servers: [{name: eo, host: mail.example.com}]
 nexj:
   url: https://crm.example.com/nexj/
   channels: {senders: [{channel: S, server: eo}]}
@@ -199,7 +199,11 @@ users:
   csv: [a.csv, b.csv]
   list: [{login: x, email: x@y}]
 )");
-  CHECK(s.exchange.version == ExchangeVersion::ExchangeOnline);
+  CHECK(s.exchange.version == ExchangeVersion::ExchangeSE);
+  CHECK(s.exchange.management.auth == AuthMethod::Negotiate);
+  CHECK(s.exchange.management.spn == "HTTP/m");
+  CHECK(s.exchange.serviceAccount.auth == AuthMethod::Negotiate);
+  CHECK(s.exchange.servers[0].spn == "HTTP/mail.example.com");
   CHECK(s.exchange.management.password->kind == SecretRef::Kind::File);
   CHECK(s.exchange.management.password->name == "secrets/admin");
   CHECK(s.exchange.impersonation.assignmentName == "svc-ApplicationImpersonation");
@@ -234,6 +238,8 @@ TEST_CASE("the reader survives shapes the schema would refuse", "[reader]") {
 
 TEST_CASE("to_string spells enums the way the spec writes them", "[reader]") {
   CHECK(std::string(to_string(ExchangeVersion::Exchange2010)) == "Exchange2010");
+  CHECK(std::string(to_string(ExchangeVersion::Exchange2019)) == "Exchange2019");
+  CHECK(std::string(to_string(ExchangeVersion::ExchangeSE)) == "ExchangeSE");
   CHECK(std::string(to_string(ExchangeVersion::ExchangeOnline)) == "ExchangeOnline");
   CHECK(std::string(to_string(Folder::Calendar)) == "calendar");
   CHECK(std::string(to_string(Folder::Tasks)) == "tasks");
