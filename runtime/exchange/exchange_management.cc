@@ -117,15 +117,18 @@ RemoteShellFactory winrs_shell_factory(const Spec& spec, const std::string& spec
   options.connect_to = connect_to;
   options.ca_file = m.caFile.empty() ? default_ca : resolve_relative(spec_path, m.caFile);
   std::string missing;
-  // TODO(auth wiring): negotiate, kerberos and ntlm sign in with Basic, as before they existed;
-  // keytab and spn are not used yet.
   if (m.auth == AuthMethod::Certificate) {
     options.auth = WinrsOptions::Auth::Certificate;
     options.certificate.certificate_file = resolve_relative(spec_path, m.certificateFile);
     options.certificate.key_file = resolve_relative(spec_path, m.keyFile);
   } else {
-    options.auth = WinrsOptions::Auth::Basic;
+    options.auth = m.auth == AuthMethod::Basic      ? WinrsOptions::Auth::Basic
+                   : m.auth == AuthMethod::Kerberos ? WinrsOptions::Auth::Kerberos
+                   : m.auth == AuthMethod::Ntlm     ? WinrsOptions::Auth::Ntlm
+                                                    : WinrsOptions::Auth::Negotiate;
     options.user = m.username;
+    options.keytab = m.keytab.empty() ? "" : resolve_relative(spec_path, m.keytab);
+    options.spn = m.spn;
     if (m.password) {
       auto found = secrets.find(m.password->text());
       if (found == secrets.end())
