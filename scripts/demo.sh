@@ -16,17 +16,30 @@ show_code() { echo "(exit code $1: $2)"; }
 # A fresh deployment folder: the spec, and where its environment file and store will live.
 demo=build/demo
 rm -rf "$demo" && mkdir -p "$demo/lab"
-cp examples/quickstart.yaml "$demo/"
+# Kerberos, as a real Exchange wants it: the quickstart signs in to WinRM and EWS with Kerberos
+# (the lab's realm below) instead of the Basic the test suite's lab allows.
+sed -e 's/^    auth: basic$/    auth: kerberos/' \
+  -e 's/^    auth: basic  .*$/    auth: kerberos/' \
+  -e 's/^    username: EXAMPLE\\deploy-admin$/    username: deploy-admin@EXAMPLE.LOCAL/' \
+  examples/quickstart.yaml > "$demo/quickstart.yaml"
 # The lab's default throttling policy made strict (5 requests/s), so that step 8 shows it.
 sed 's/^  burst: 200/  burst: 1/; s/^  rechargePerSecond: 100/  rechargePerSecond: 5/' \
   examples/lab/directory.yaml > "$demo/lab/directory.yaml"
 cd "$demo"
 
-step "0. Start the Exchange lab: EWS and WinRM over HTTPS with its own CA; a fresh Exchange (no service account, no impersonation, no policy)" \
-  "syncdeploy lab serve --basic --directory lab/directory.yaml --state lab/state.db --port-file lab/port &"
-$sd lab serve --basic --directory lab/directory.yaml --state lab/state.db --port-file lab/port 2>/dev/null &
+step "0a. Start a Kerberos realm with a real KDC (MIT krb5kdc, on a loopback port): EXAMPLE.LOCAL with the admin, the service account and HTTP/exch01.example.local" \
+  "bash scripts/lab_realm.sh start realm --user deploy-admin:\$EXCH_ADMIN_PASSWORD --user nexj-sync:\$NEXJ_SYNC_PASSWORD"
+bash ../../scripts/lab_realm.sh start realm --user "deploy-admin:$EXCH_ADMIN_PASSWORD" \
+  --user "nexj-sync:$NEXJ_SYNC_PASSWORD"
+export KRB5_CONFIG=$PWD/realm/krb5.conf KRB5CCNAME=FILE:$PWD/realm/ccache
+lab_pid=
+trap '[ -n "$lab_pid" ] && kill $lab_pid 2>/dev/null; wait 2>/dev/null; bash ../../scripts/lab_realm.sh stop realm >/dev/null 2>&1 || true' EXIT
+
+step "0b. Start the Exchange lab: EWS and WinRM over HTTPS with its own CA, Negotiate (Kerberos, NTLM) with channel binding and no Basic, as Exchange; a fresh Exchange (no service account, no impersonation, no policy)" \
+  "syncdeploy lab serve --keytab realm/http.keytab --ntlm-users realm/ntlm-users --directory lab/directory.yaml --state lab/state.db --port-file lab/port &"
+$sd lab serve --keytab realm/http.keytab --ntlm-users realm/ntlm-users \
+  --directory lab/directory.yaml --state lab/state.db --port-file lab/port 2>/dev/null &
 lab_pid=$!
-trap 'kill $lab_pid 2>/dev/null; wait $lab_pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s lab/port ] && break; sleep 0.1; done
 port=$(cat lab/port)
 # The spec keeps its real host names: connections to them go to the lab (EWS on 443, WinRM on
