@@ -5,9 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)" --target syncdeploy
-sd=$PWD/build/syncdeploy
+# SYNCDEPLOY_BIN: a binary already built (a developer's build), instead of building build/.
+sd=${SYNCDEPLOY_BIN:-}
+if [ -z "$sd" ]; then
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build -j"$(nproc)" --target syncdeploy
+  sd=$PWD/build/syncdeploy
+fi
 # Demo secrets: in real use they come from the CI's secret store, never from the spec.
 export EXCH_ADMIN_PASSWORD=admin-pw NEXJ_SYNC_PASSWORD=sync-pw CRM_MAIL_PASSWORD=mail-pw
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; }
