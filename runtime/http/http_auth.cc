@@ -13,12 +13,6 @@ using Method = AuthSettings::Method;
 // A token larger than this is refused: real ones (Kerberos with a large PAC) stay under 48 KB.
 constexpr size_t kMaxTokenBytes = 64 * 1024;
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // The elements of a comma-separated header value, commas inside quotes kept.
 std::vector<std::string_view> elements(std::string_view value) {
   std::vector<std::string_view> out;
@@ -27,7 +21,7 @@ std::vector<std::string_view> elements(std::string_view value) {
   for (size_t i = 0; i <= value.size(); ++i) {
     if (i < value.size() && value[i] == '"') quoted = !quoted;
     if (i == value.size() || (value[i] == ',' && !quoted)) {
-      std::string_view element = trim(value.substr(start, i - start));
+      std::string_view element = trim_space(value.substr(start, i - start));
       if (!element.empty()) out.push_back(element);
       start = i + 1;
     }
@@ -206,7 +200,8 @@ Result<std::vector<Challenge>> read_challenges(const Response& response) {
       std::string_view scheme = element.substr(0, space);
       // An auth-param (realm="lab") belongs to the challenge before it.
       if (scheme.find('=') != std::string_view::npos) continue;
-      std::string_view rest = space == std::string_view::npos ? "" : trim(element.substr(space));
+      std::string_view rest =
+          space == std::string_view::npos ? "" : trim_space(element.substr(space));
       if (rest.size() > kMaxTokenBytes)
         return make_error("the server's " + std::string(scheme) + " token is larger than 64 KB (" +
                           std::to_string(rest.size()) + " bytes)");

@@ -11,14 +11,6 @@ namespace sd::http {
 
 namespace {
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
-
 std::optional<uint16_t> parse_port(std::string_view text) {
   if (text.empty() || text.size() > 5) return std::nullopt;
   unsigned value = 0;
@@ -73,7 +65,7 @@ std::string HttpsUrl::text() const {
 
 Result<HttpsUrl> parse_https_url(std::string_view url) {
   constexpr std::string_view kScheme = "https://";
-  std::string_view text = trim(url);
+  std::string_view text = trim_space(url);
   if (text.size() < kScheme.size() || !iequals(text.substr(0, kScheme.size()), kScheme))
     return make_error("not an https URL: " + std::string(url));
   text.remove_prefix(kScheme.size());
@@ -115,7 +107,7 @@ Result<std::vector<ConnectTo>> parse_connect_to(std::string_view text) {
   while (start <= text.size()) {
     size_t end = text.find_first_of(",;", start);
     if (end == std::string_view::npos) end = text.size();
-    std::string_view entry = trim(text.substr(start, end - start));
+    std::string_view entry = trim_space(text.substr(start, end - start));
     start = end + 1;
     if (entry.empty()) continue;
     ++entry_number;
@@ -125,8 +117,8 @@ Result<std::vector<ConnectTo>> parse_connect_to(std::string_view text) {
     };
     size_t equals = entry.find('=');
     if (equals == std::string_view::npos) return bad();
-    std::optional<HostPort> from = split_host_port(trim(entry.substr(0, equals)));
-    std::optional<HostPort> to = split_host_port(trim(entry.substr(equals + 1)));
+    std::optional<HostPort> from = split_host_port(trim_space(entry.substr(0, equals)));
+    std::optional<HostPort> to = split_host_port(trim_space(entry.substr(equals + 1)));
     if (!from || !to || !from->port || !to->port || from->host.empty() || to->host.empty())
       return bad();
     if (!host_is_plain(from->host) || !host_is_plain(to->host)) return bad();
