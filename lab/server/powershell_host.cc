@@ -27,18 +27,55 @@ struct ScriptSource {
   std::string error;  // powershell.exe's complaint when the command line is not usable
 };
 
+// Windows joins a WinRS Command and its Arguments into one command line and the program splits
+// it again (CommandLineToArgvW): whitespace separates, double quotes group, 2n backslashes
+// before a quote are n backslashes and the quote counts, 2n+1 are n and a literal quote.
+// pywinrm sends everything in Command (run_ps) or all arguments in one Arguments (run_cmd).
+std::vector<std::string> split_command_line(const std::string& line) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i == line.size()) break;
+    std::string word;
+    bool quoted = false;
+    for (; i < line.size(); ++i) {
+      char c = line[i];
+      if (!quoted && (c == ' ' || c == '\t')) break;
+      if (c == '\\') {
+        size_t n = 0;
+        while (i < line.size() && line[i] == '\\') ++n, ++i;
+        if (i < line.size() && line[i] == '"') {
+          word.append(n / 2, '\\');
+          if (n % 2 == 1)
+            word += '"';
+          else
+            quoted = !quoted;
+        } else {
+          word.append(n, '\\');
+          --i;
+        }
+        continue;
+      }
+      if (c == '"') {
+        quoted = !quoted;
+        continue;
+      }
+      word += c;
+    }
+    out.push_back(std::move(word));
+  }
+  return out;
+}
+
 ScriptSource script_from(const std::vector<std::string>& arguments, const std::string& stdin_data) {
-  bool no_profile = false;
-  bool non_interactive = false;
   std::optional<std::string> encoded;
   bool from_stdin = false;
   for (size_t i = 0; i < arguments.size(); ++i) {
     std::string flag = to_lower_ascii(arguments[i]);
     if (!flag.empty() && flag[0] == '/') flag[0] = '-';
-    if (flag == "-noprofile") {
-      no_profile = true;
-    } else if (flag == "-noninteractive") {
-      non_interactive = true;
+    if (flag == "-noprofile" || flag == "-noninteractive" || flag == "-nologo") {
+      continue;  // what powershell.exe does without a console makes no difference here
     } else if (flag == "-encodedcommand" || flag == "-enc" || flag == "-e") {
       if (i + 1 >= arguments.size()) {
         return {"", "Missing argument for parameter " + arguments[i] + "."};
@@ -55,9 +92,6 @@ ScriptSource script_from(const std::vector<std::string>& arguments, const std::s
     } else {
       return {"", "The lab's powershell does not take the argument '" + arguments[i] + "'."};
     }
-  }
-  if (!no_profile || !non_interactive) {
-    return {"", "The lab's powershell runs only with -NoProfile -NonInteractive."};
   }
   if (encoded && from_stdin) return {"", "Use either -EncodedCommand or -Command -, not both."};
   if (encoded) {
@@ -81,9 +115,15 @@ ShellCommandResult run_shell_command(ExchangeAdmin& admin, const std::string& /*
                                      const std::string& stdin_data) {
   // `user` is not consulted: the snap-in runs with the caller's Windows rights, unfiltered
   // by RBAC (reference §4.1), and the lab's WinRM already authenticated the caller.
-  std::string program = to_lower_ascii(command);
-  if (program != "powershell" && program != "powershell.exe") return cmd_not_recognized(command);
-  ScriptSource source = script_from(arguments, stdin_data);
+  std::string command_line = command;
+  for (const std::string& argument : arguments) command_line += " " + argument;
+  std::vector<std::string> words = split_command_line(command_line);
+  if (words.empty()) return cmd_not_recognized(command);
+  std::string program = to_lower_ascii(words.front());
+  if (program != "powershell" && program != "powershell.exe")
+    return cmd_not_recognized(words.front());
+  words.erase(words.begin());
+  ScriptSource source = script_from(words, stdin_data);
   if (!source.error.empty()) return bad_command_line(source.error);
 
   PsRunResult run = run_powershell(admin, source.script);

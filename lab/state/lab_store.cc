@@ -169,9 +169,12 @@ Status LabStore::insert_mailbox(const std::string& smtp, const std::string& name
   Status mailbox = run("INSERT INTO lab_mailbox (smtp, name) VALUES (?, ?)", {smtp, name});
   if (!mailbox.ok()) return mailbox;
   std::vector<LabFolder> folders = distinguished_folders(smtp);
-  const std::string root_id = folders.front().id;
+  // Extra folders sit beside Inbox and Calendar, under the top of the information store.
+  std::string top_id;
+  for (const LabFolder& f : folders)
+    if (f.distinguished == "msgfolderroot") top_id = f.id;
   for (const std::string& extra : extra_folders)
-    folders.push_back(custom_folder(smtp, root_id, extra, "IPF.Note"));
+    folders.push_back(custom_folder(smtp, top_id, extra, "IPF.Note"));
   for (const LabFolder& f : folders) {
     Status inserted = insert_folder(smtp, f);
     if (!inserted.ok()) return inserted;

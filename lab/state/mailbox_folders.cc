@@ -40,7 +40,10 @@ std::string change_key(std::string_view id) {
 struct Distinguished {
   std::string_view id, name, folder_class;
 };
-constexpr std::array<Distinguished, 12> kDistinguished{{
+// The mailbox's root, then the top of the information store under it, then the rest under that,
+// as Exchange nests them (exchangelib starts from `root`).
+constexpr std::array<Distinguished, 13> kDistinguished{{
+    {"root", "Root", ""},
     {"msgfolderroot", "Top of Information Store", "IPF.Note"},
     {"inbox", "Inbox", "IPF.Note"},
     {"calendar", "Calendar", "IPF.Appointment"},
@@ -124,16 +127,17 @@ constexpr std::string_view kSchemaIds[] = {"calendar",
 std::vector<LabFolder> distinguished_folders(std::string_view smtp) {
   std::string lower = to_lower_ascii(smtp);
   std::vector<LabFolder> out;
-  std::string root_id;
+  std::string root_id, top_id;
   for (const Distinguished& d : kDistinguished) {
     LabFolder f;
     f.id = folder_id(lower, d.id);
     f.change_key = change_key(f.id);
     f.distinguished = std::string(d.id);
     f.display_name = std::string(d.name);
-    f.parent_id = root_id;
+    f.parent_id = d.id == "root" ? "" : d.id == "msgfolderroot" ? root_id : top_id;
     f.folder_class = std::string(d.folder_class);
-    if (root_id.empty()) root_id = f.id;
+    if (d.id == "root") root_id = f.id;
+    if (d.id == "msgfolderroot") top_id = f.id;
     out.push_back(std::move(f));
   }
   return out;

@@ -163,19 +163,9 @@ def encoded(script):
 
 
 # Cases that fail because the lab is wrong (a fix in the lab turns them XPASS, which fails: then
-# take the name out of here). The lab's WinRS takes <rsp:Command> as the program alone and each
-# <rsp:Arguments> element as one argument; Windows runs Command + " " + Arguments as a command
-# line. pywinrm 0.3.0 sends the whole command line in Command (run_ps: "powershell
-# -encodedcommand <b64>") or all arguments space-joined in ONE Arguments element (run_cmd), so
-# the lab answers "'powershell -encodedcommand ...' is not recognized as an internal or external
-# command" or "The lab's powershell does not take the argument '-NoProfile -NonInteractive
-# -EncodedCommand ...'" (exit 1). The lab also refuses powershell without -NoProfile
-# -NonInteractive, which powershell.exe runs.
-# Known lab bug 2: exchangelib's Account and GetFolder start from the distinguished folder
-# `root` (the mailbox's root, parent of msgfolderroot), which the lab's mailboxes lack
-# (ErrorFolderNotFound). NTLM with channel binding itself is proven by extended_protection.
-XFAIL = {"pywinrm_ntlm_run_cmd", "pywinrm_ntlm_run_ps", "exchangelib_ntlm_getfolder",
-         "exchangelib_ntlm_account_calendar"}
+# take the name out of here). None now: these clients found two (the WinRS command line, split
+# as Windows splits it since, and the distinguished folder `root`, which mailboxes have since).
+XFAIL: set = set()
 
 
 def case_pywinrm_ntlm_run_cmd():

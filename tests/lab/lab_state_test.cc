@@ -33,8 +33,12 @@ TEST_CASE("a new state holds the directory: mailboxes, distinguished and extra f
   REQUIRE(root);
   CHECK(root->id.starts_with("AAMkA"));
   CHECK(root->change_key.starts_with("AQAAABYAAA"));
-  CHECK(root->parent_id.empty());
   CHECK(root->display_name == "Top of Information Store");
+  // Under the mailbox's own root, as on Exchange (exchangelib starts there).
+  std::optional<LabFolder> mailbox_root = s.distinguished_folder("jsmith@example.com", "root");
+  REQUIRE(mailbox_root);
+  CHECK(mailbox_root->parent_id.empty());
+  CHECK(root->parent_id == mailbox_root->id);
   std::optional<LabFolder> calendar = s.distinguished_folder("jsmith@example.com", "calendar");
   REQUIRE(calendar);
   CHECK(calendar->folder_class == "IPF.Appointment");

@@ -408,7 +408,14 @@ TEST_CASE("run_shell_command: other programs and command lines", "[ps-interprete
       shell(admin, "powershell", {"-NoProfile", "-NonInteractive", "-EncodedCommand", "%%%"});
   CHECK(bad.exit_code == 1);
   CHECK(bad.stderr_bytes.find("-EncodedCommand is not properly encoded") != std::string::npos);
-  CHECK(shell(admin, "powershell", {"-NonInteractive", "-Command", "-"}, "'x'").exit_code == 1);
+  // powershell.exe runs without -NoProfile too; the command line is split as Windows splits it,
+  // whether it comes whole in Command (pywinrm's run_ps) or in one Arguments element.
+  CHECK(shell(admin, "powershell", {"-NonInteractive", "-Command", "-"}, "'x'").stdout_bytes ==
+        "x\r\n");
+  CHECK(shell(admin, "powershell -Command -", {}, "'y'").stdout_bytes == "y\r\n");
+  CHECK(shell(admin, "powershell", {"-NoProfile -NonInteractive -Command -"}, "'z'").stdout_bytes ==
+        "z\r\n");
+  CHECK(shell(admin, "\"powershell.exe\" -Command \"-\"", {}, "'q'").stdout_bytes == "q\r\n");
   CHECK(shell(admin, "powershell", {"-NoProfile", "-NonInteractive", "-File", "x.ps1"}).exit_code ==
         1);
 }
