@@ -67,7 +67,8 @@ std::string display(OM_uint32 code, int type, gss_OID mech) {
 // What a person can do about a Kerberos failure, where the code says it; empty otherwise.
 std::string advice(OM_uint32 minor, const std::string& service, const std::string& principal) {
   auto is = [minor](long code) { return minor == static_cast<OM_uint32>(code); };
-  const std::string who = principal.empty() ? std::string("the client") : principal;
+  const std::string who =
+      principal.empty() ? std::string("the credential cache's principal") : principal;
   if (is(KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN))
     return "the KDC does not know the service " + service +
            " (check the SPN: set `spn` where a load-balanced name is used)";
@@ -79,7 +80,8 @@ std::string advice(OM_uint32 minor, const std::string& service, const std::strin
   if (is(KRB5KDC_ERR_CLIENT_REVOKED)) return who + " is locked out or disabled";
   if (is(KRB5KDC_ERR_KEY_EXP)) return "the password of " + who + " has expired";
   if (is(KRB5KRB_AP_ERR_TKT_EXPIRED))
-    return "the Kerberos ticket of " + who + " has expired (kinit again, or give a keytab)";
+    return "the Kerberos ticket of " + who +
+           " has expired (kinit again, or give a keytab or a password, which renew it)";
   if (is(KRB5_KDC_UNREACH) || is(KRB5_REALM_CANT_RESOLVE))
     return "cannot reach a KDC of the realm (check KRB5_CONFIG and the KDC's address)";
   if (is(KRB5_REALM_UNKNOWN)) return "no KDC is configured for the realm (check KRB5_CONFIG)";
@@ -120,6 +122,8 @@ class Handshake : public GssHandshake {
         server_token.empty() ? GSS_C_NO_BUFFER : &input, nullptr, &output.buffer, &flags, nullptr);
     if (GSS_ERROR(major)) {
       std::string why = advice(minor, service_, principal_);
+      if (why.empty() && GSS_ROUTINE_ERROR(major) == GSS_S_CREDENTIALS_EXPIRED)
+        why = advice(static_cast<OM_uint32>(KRB5KRB_AP_ERR_TKT_EXPIRED), service_, principal_);
       if (why.empty()) {
         why = display(major, GSS_C_GSS_CODE, GSS_C_NO_OID);
         std::string detail = display(minor, GSS_C_MECH_CODE, GSS_C_NO_OID);
@@ -174,7 +178,9 @@ class Initiator : public GssInitiator {
                                     settings_.service, principal()));
   }
 
-  std::string principal() const override { return user_name(); }
+  std::string principal() const override {
+    return settings_.user.empty() ? cached_principal_ : user_name();
+  }
 
  private:
   bool kerberos_only() const { return settings_.mechanism == GssSettings::Mechanism::Kerberos; }
@@ -242,10 +248,13 @@ class Initiator : public GssInitiator {
     if (GSS_ERROR(major)) {
       credential = GSS_C_NO_CREDENTIAL;
       std::string why = advice(minor, settings_.service, name);
+      if (why.empty() && GSS_ROUTINE_ERROR(major) == GSS_S_CREDENTIALS_EXPIRED)
+        why = advice(static_cast<OM_uint32>(KRB5KRB_AP_ERR_TKT_EXPIRED), settings_.service, name);
       if (why.empty()) why = display(major, GSS_C_GSS_CODE, GSS_C_NO_OID);
       return make_error("cannot get credentials" + (name.empty() ? std::string() : " for " + name) +
                         ": " + why);
     }
+    if (name.empty()) cached_principal_ = credential_name(credential);
     if (raw_ntlm || kerberos_only()) return ok_status();
     // Which mechanisms SPNEGO may offer: a credential acquired for SPNEGO holds both.
     gss_OID_desc both[] = {*gss_mech_krb5, kNtlm};
@@ -256,7 +265,19 @@ class Initiator : public GssInitiator {
     return ok_status();
   }
 
+  // The principal of the credential cache's ticket, when the spec names no user (for errors).
+  static std::string credential_name(gss_cred_id_t credential) {
+    OM_uint32 minor = 0;
+    Name name;
+    if (GSS_ERROR(gss_inquire_cred(&minor, credential, &name.name, nullptr, nullptr, nullptr)))
+      return "";
+    Buffer text;
+    if (GSS_ERROR(gss_display_name(&minor, name.name, &text.buffer, nullptr))) return "";
+    return text.text();
+  }
+
   GssSettings settings_;
+  std::string cached_principal_;
   std::mutex mutex_;
   gss_name_t target_ = GSS_C_NO_NAME;
   gss_cred_id_t spnego_ = GSS_C_NO_CREDENTIAL;
