@@ -13,9 +13,9 @@ namespace {
 
 using Outcome = std::variant<http::Response, http::TransportError>;
 
-std::unique_ptr<http::HttpsClient> ntlm_client(const TlsTestServer& server,
-                                               http::AuthSettings::Method method =
-                                                   http::AuthSettings::Method::Ntlm) {
+std::unique_ptr<http::HttpsClient> ntlm_client(
+    const TlsTestServer& server,
+    http::AuthSettings::Method method = http::AuthSettings::Method::Ntlm) {
   http::ClientOptions options;
   options.ca_file = server.certificates().ca_file;
   options.read_timeout = std::chrono::milliseconds(5000);
@@ -24,8 +24,8 @@ std::unique_ptr<http::HttpsClient> ntlm_client(const TlsTestServer& server,
   settings.user = "EXAMPLE\\nexj-sync";
   settings.password = "CANARY-pw-7f3e";
   http::HttpsUrl url = url_of(server.url());
-  Result<std::unique_ptr<http::HttpsClient>> client = http::HttpsClient::create(
-      url, options, http::Authenticator::create(settings, url.host));
+  Result<std::unique_ptr<http::HttpsClient>> client =
+      http::HttpsClient::create(url, options, http::Authenticator::create(settings, url.host));
   REQUIRE(client.ok());
   return std::move(client).value();
 }
@@ -39,7 +39,7 @@ TestAnswer unauthorized(std::vector<std::string> challenges) {
   return answer;
 }
 
-std::string error_of(const Outcome& outcome) {
+std::string auth_failure_of(const Outcome& outcome) {
   const auto* error = std::get_if<http::TransportError>(&outcome);
   if (!error) FAIL("answered HTTP " << std::get<http::Response>(outcome).status);
   CHECK(error->authentication);
@@ -70,7 +70,7 @@ TEST_CASE("auth: a server that keeps asking for legs is stopped after four", "[a
     return unauthorized({"Negotiate oRIwEKADCgEBoQkGBysGAQUFAg=="});
   });
   auto client = ntlm_client(server);
-  std::string error = error_of(client->send(xml_post()));
+  std::string error = auth_failure_of(client->send(xml_post()));
   CHECK_THAT(error, Catch::StartsWith("127.0.0.1:" + std::to_string(server.port()) +
                                       ": cannot authenticate EXAMPLE\\nexj-sync with ntlm: "));
   CHECK(server.requests() <= 4);
@@ -82,7 +82,7 @@ TEST_CASE("auth: a server offering only Basic is refused when the spec asks for 
   server.script(
       [](unsigned, const ReceivedRequest&) { return unauthorized({"Basic realm=\"x\""}); });
   auto client = ntlm_client(server, http::AuthSettings::Method::Negotiate);
-  CHECK(error_of(client->send(xml_post())) ==
+  CHECK(auth_failure_of(client->send(xml_post())) ==
         "127.0.0.1:" + std::to_string(server.port()) +
             ": cannot authenticate EXAMPLE\\nexj-sync with negotiate: the server offers only "
             "Basic; auth is negotiate (auth: basic must be asked for, and is weaker)");
@@ -98,9 +98,10 @@ TEST_CASE("auth: malformed, truncated and oversized tokens are errors naming the
   struct Case {
     std::string challenge, says;
   };
-  for (const Case& c : {Case{"Negotiate !!not-base64!!", "the server's Negotiate token is not base64"},
-                        Case{"Negotiate TlRMTVNTUAACAAAA", "authentication failed for HTTP/127.0.0.1"},
-                        Case{"Negotiate " + big, "larger than"}}) {
+  for (const Case& c :
+       {Case{"Negotiate !!not-base64!!", "the server's Negotiate token is not base64"},
+        Case{"Negotiate TlRMTVNTUAACAAAA", "authentication failed for HTTP/127.0.0.1"},
+        Case{"Negotiate " + big, "larger than"}}) {
     INFO(c.challenge.substr(0, 40));
     TlsTestServer server;
     server.script([&](unsigned, const ReceivedRequest&) {

@@ -11,19 +11,20 @@ namespace sd::test {
 
 namespace {
 
-int run(const std::string& command) {
+int run_quietly(const std::string& command) {
   return std::system((command + " >/dev/null 2>&1").c_str());
 }
 
 }  // namespace
 
-TestRealm::TestRealm() {
+TestRealm::TestRealm(const std::vector<std::string>& users) {
   char pattern[] = "/tmp/sd-realm-XXXXXX";
   REQUIRE(::mkdtemp(pattern));
   dir_ = std::string(pattern) + "/realm";
   const std::string script = std::string(SYNCDEPLOY_SOURCE_DIR) + "/scripts/lab_realm.sh";
-  int status = run("bash " + script + " start " + dir_ +
-                   " --user nexj-sync:lab-password --user deploy-admin:admin-pw");
+  std::string user_flags;
+  for (const std::string& user : users) user_flags += " --user '" + user + "'";
+  int status = run_quietly("bash " + script + " start " + dir_ + user_flags);
   if (status != 0) FAIL("scripts/lab_realm.sh start " + dir_ + " failed");
   running_ = true;
   ::setenv("KRB5_CONFIG", path("krb5.conf").c_str(), 1);
@@ -32,10 +33,20 @@ TestRealm::TestRealm() {
   ::unsetenv("KRB5_CLIENT_KTNAME");
 }
 
+void TestRealm::kinit(const std::string& principal, const std::string& password,
+                      const std::string& lifetime) const {
+  const std::string kinit = std::string(SYNCDEPLOY_SOURCE_DIR) + "/.deps/krb5/usr/bin/kinit";
+  int status = run_quietly("echo '" + password + "' | KRB5_CONFIG=" + path("krb5.conf") +
+                           " KRB5CCNAME=FILE:" + path("ccache") + " " + kinit + " -l " + lifetime +
+                           " " + principal);
+  if (status != 0) FAIL("kinit " + principal + " failed");
+}
+
 void TestRealm::stop_kdc() {
   if (!running_) return;
   running_ = false;
-  (void)run("bash " + std::string(SYNCDEPLOY_SOURCE_DIR) + "/scripts/lab_realm.sh stop " + dir_);
+  (void)run_quietly("bash " + std::string(SYNCDEPLOY_SOURCE_DIR) + "/scripts/lab_realm.sh stop " +
+                    dir_);
 }
 
 TestRealm::~TestRealm() {

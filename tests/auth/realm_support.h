@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lab/server/lab_server.h"
 #include "runtime/http/http_auth.h"
@@ -12,17 +13,21 @@
 
 namespace sd::test {
 
-// EXAMPLE.LOCAL with nexj-sync / lab-password and deploy-admin / admin-pw, and the services
-// HTTP/exch01.example.local and HTTP/crm.example.local. Points this process's Kerberos at it
-// (KRB5_CONFIG, KRB5CCNAME into its folder).
+// EXAMPLE.LOCAL with `users` (NAME:PASSWORD; default nexj-sync:lab-password and
+// deploy-admin:admin-pw) and the services HTTP/exch01.example.local and HTTP/crm.example.local.
+// Points this process's Kerberos at it (KRB5_CONFIG, KRB5CCNAME into its folder).
 class TestRealm {
  public:
-  TestRealm();
+  explicit TestRealm(const std::vector<std::string>& users = {"nexj-sync:lab-password",
+                                                              "deploy-admin:admin-pw"});
   ~TestRealm();
   TestRealm(const TestRealm&) = delete;
   TestRealm& operator=(const TestRealm&) = delete;
   [[nodiscard]] std::string path(const std::string& file) const { return dir_ + "/" + file; }
   void stop_kdc();
+  // kinit of `principal` into the realm's ccache, tickets valid for `lifetime` ("5s").
+  void kinit(const std::string& principal, const std::string& password,
+             const std::string& lifetime = "10h") const;
 
  private:
   std::string dir_;
