@@ -44,6 +44,13 @@ mailboxes:
   return out;
 }
 
+// One realm per test process, shared by its labs: the keys an acceptor uses and the KDC a
+// client asks are the process's (KRB5_KTNAME, KRB5_CONFIG), so two realms could not coexist.
+const TestRealm& RunningLab::realm() {
+  static TestRealm realm({"nexj-sync:sync-pw", "deploy-admin:admin-pw"});
+  return realm;
+}
+
 RunningLab::RunningLab(const std::string& directory_yaml, lab::FaultOptions faults) {
   char pattern[] = "/tmp/sd-lab-XXXXXX";
   const char* made = ::mkdtemp(pattern);
@@ -55,7 +62,9 @@ RunningLab::RunningLab(const std::string& directory_yaml, lab::FaultOptions faul
   options.directory_file = dir_ + "/directory.yaml";
   options.cert_dir = dir_ + "/lab-certs";
   options.faults = faults;
-  options.auth.basic = true;  // the specs here use auth: basic; tests/auth cover the rest
+  options.auth.keytab = realm().path("http.keytab");
+  options.auth.ntlm_users = realm().path("ntlm-users");
+  options.auth.basic = true;  // acme-prod still signs in with Basic
   Result<std::unique_ptr<lab::LabServer>> started = lab::LabServer::start(options);
   if (!started.ok()) FAIL(format_all(started.errors()));
   server_ = std::move(started).value();
@@ -83,6 +92,8 @@ std::map<std::string, std::string> RunningLab::env() const {
       connect_to += (connect_to.empty() ? "" : ",") + std::string(host) + port + lab;
   env["SYNCDEPLOY_CONNECT_TO"] = connect_to;
   env["SSL_CERT_FILE"] = server_->ca_file();
+  env["KRB5_CONFIG"] = realm().path("krb5.conf");
+  env["KRB5CCNAME"] = "FILE:" + realm().path("ccache");
   return env;
 }
 

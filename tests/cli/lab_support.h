@@ -8,6 +8,7 @@
 #include <string>
 
 #include "lab/server/lab_server.h"
+#include "tests/auth/realm_support.h"
 
 namespace sd::test {
 
@@ -17,6 +18,9 @@ namespace sd::test {
 // the admin account deploy-admin (EXAMPLE\deploy-admin, ACME\deploy-admin) that may use WinRM.
 // No Exchange admin objects: plans show steps 1 and 2 to be made.
 // The certificate names every host of both examples.
+// The lab authenticates with Negotiate (Kerberos, NTLM) against a realm of its own with a real
+// KDC (EXAMPLE.LOCAL: nexj-sync and deploy-admin with the demo passwords), and with Basic, which
+// acme-prod still uses.
 [[nodiscard]] std::string examples_lab_directory();
 
 class RunningLab {
@@ -32,14 +36,15 @@ class RunningLab {
 
   [[nodiscard]] lab::LabServer& server() { return *server_; }
   [[nodiscard]] const std::string& dir() const { return dir_; }
-  // SYNCDEPLOY_CONNECT_TO (every host of the examples to the lab) and SSL_CERT_FILE (the lab's
-  // CA). No secrets: callers add their own.
+  // SYNCDEPLOY_CONNECT_TO (every host of the examples to the lab), SSL_CERT_FILE (the lab's
+  // CA), KRB5_CONFIG and KRB5CCNAME (its realm). No secrets: callers add their own.
   [[nodiscard]] std::map<std::string, std::string> env() const;
   // The same, with `env` added (its entries win).
   [[nodiscard]] std::map<std::string, std::string> env_with(
       const std::map<std::string, std::string>& env) const;
 
  private:
+  static const TestRealm& realm();
   std::string dir_;
   std::unique_ptr<lab::LabServer> server_;
 };

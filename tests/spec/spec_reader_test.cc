@@ -47,8 +47,8 @@ TEST_CASE("quickstart: values as written and every default applied", "[reader]")
   CHECK(x.version == ExchangeVersion::Exchange2016);
   CHECK(x.at == "/exchange");
   CHECK(x.management.url == "https://exch01.example.local:5986/wsman");
-  CHECK(x.management.auth == AuthMethod::Basic);
-  CHECK(x.management.username == "EXAMPLE\\deploy-admin");
+  CHECK(x.management.auth == AuthMethod::Kerberos);
+  CHECK(x.management.username == "deploy-admin@EXAMPLE.LOCAL");
   REQUIRE(x.management.password);
   CHECK(x.management.password->kind == SecretRef::Kind::Env);
   CHECK(x.management.password->name == "EXCH_ADMIN_PASSWORD");
