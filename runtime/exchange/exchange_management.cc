@@ -118,14 +118,11 @@ RemoteShellFactory winrs_shell_factory(const Spec& spec, const std::string& spec
   options.ca_file = m.caFile.empty() ? default_ca : resolve_relative(spec_path, m.caFile);
   std::string missing;
   if (m.auth == AuthMethod::Certificate) {
-    options.auth = WinrsOptions::Auth::Certificate;
+    options.auth = AuthMethod::Certificate;
     options.certificate.certificate_file = resolve_relative(spec_path, m.certificateFile);
     options.certificate.key_file = resolve_relative(spec_path, m.keyFile);
   } else {
-    options.auth = m.auth == AuthMethod::Basic      ? WinrsOptions::Auth::Basic
-                   : m.auth == AuthMethod::Kerberos ? WinrsOptions::Auth::Kerberos
-                   : m.auth == AuthMethod::Ntlm     ? WinrsOptions::Auth::Ntlm
-                                                    : WinrsOptions::Auth::Negotiate;
+    options.auth = m.auth;
     options.user = m.username;
     options.keytab = m.keytab.empty() ? "" : resolve_relative(spec_path, m.keytab);
     options.spn = m.spn;

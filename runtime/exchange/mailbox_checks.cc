@@ -11,6 +11,7 @@
 #include "base/source_files.h"
 #include "base/text_checks.h"
 #include "plan/selection.h"
+#include "runtime/exchange/sign_in.h"
 
 namespace sd {
 namespace {
@@ -66,11 +67,7 @@ Result<std::map<std::string, EwsEndpoint>> ews_endpoints(const Spec& spec,
                                                : resolve_relative(spec_path, spec.exchange.caFile);
       e.user = account.upn.empty() ? account.identity : account.upn;
       e.password = password;
-      using Method = http::AuthSettings::Method;
-      e.auth = account.auth == AuthMethod::Basic      ? Method::Basic
-               : account.auth == AuthMethod::Kerberos ? Method::Kerberos
-               : account.auth == AuthMethod::Ntlm     ? Method::Ntlm
-                                                      : Method::Negotiate;
+      e.auth = http_auth_method(account.auth);
       e.keytab = account.keytab.empty() ? "" : resolve_relative(spec_path, account.keytab);
       e.spn = server.spn;
       e.version = spec.exchange.version;

@@ -14,15 +14,15 @@
 #include <vector>
 
 #include "base/error.h"
-#include "runtime/http/http_auth.h"
 #include "runtime/http/https_client.h"
+#include "spec/spec.h"
 
 namespace sd {
 
 struct WinrsOptions {
   std::string url;  // https://host:5986/wsman
-  // Negotiate, Kerberos and NTLM as http_auth.h does them; Basic only when asked for.
-  enum class Auth { Negotiate, Kerberos, Ntlm, Basic, Certificate } auth = Auth::Basic;
+  // Negotiate, Kerberos and NTLM as http_auth.h does them, Basic, or a client certificate.
+  AuthMethod auth = AuthMethod::Basic;
   std::string user, password;                  // all but Certificate (Kerberos: may be empty)
   std::string keytab;                          // Kerberos: a client keytab
   std::string spn;                             // empty: HTTP/<host of the URL>

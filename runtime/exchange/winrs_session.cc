@@ -5,6 +5,8 @@
 #include <thread>
 #include <variant>
 
+#include "runtime/exchange/sign_in.h"
+
 namespace sd {
 namespace {
 
@@ -36,14 +38,10 @@ Result<std::unique_ptr<WinrsSession>> WinrsSession::open(const WinrsOptions& opt
   if (!url) return make_error(where + url.errors().front().message);
   std::shared_ptr<http::Authenticator> credentials;
   http::ClientOptions client_options;
-  if (options.auth != WinrsOptions::Auth::Certificate) {
-    using Method = http::AuthSettings::Method;
+  if (options.auth != AuthMethod::Certificate) {
     http::AuthSettings settings;
-    settings.method = options.auth == WinrsOptions::Auth::Basic      ? Method::Basic
-                      : options.auth == WinrsOptions::Auth::Kerberos ? Method::Kerberos
-                      : options.auth == WinrsOptions::Auth::Ntlm     ? Method::Ntlm
-                                                                     : Method::Negotiate;
-    if (settings.method == Method::Basic && options.user.empty())
+    settings.method = http_auth_method(options.auth);
+    if (options.auth == AuthMethod::Basic && options.user.empty())
       return make_error(where + "Basic authentication needs a user");
     settings.user = options.user;
     settings.password = options.password;
@@ -101,7 +99,7 @@ Result<std::string> WinrsSession::post(std::string body) {
   if (auto* error = std::get_if<http::TransportError>(&outcome)) return make_error(error->message);
   http::Response& response = std::get<http::Response>(outcome);
   if (response.status == 401) {
-    if (options_.auth != WinrsOptions::Auth::Certificate)
+    if (options_.auth != AuthMethod::Certificate)
       return make_error(
           "the credentials for " +
           (options_.user.empty() ? std::string("the cached Kerberos principal") : options_.user) +
