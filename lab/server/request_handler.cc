@@ -82,6 +82,8 @@ RequestHandler::Login RequestHandler::log_in(std::string_view authorization,
       out.challenge.headers = {{"WWW-Authenticate", step.scheme + " " + step.token}};
       return out;
     case LoginStep::Outcome::Refused:
+      if (!step.token.empty())
+        out.challenge.headers = {{"WWW-Authenticate", step.scheme + " " + step.token}};
       return out;
     case LoginStep::Outcome::Authenticated:
       out.account = state_.find_account(step.name);

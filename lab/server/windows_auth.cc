@@ -129,7 +129,11 @@ LoginStep WindowsAuth::step(ConnectionLogin& login, std::string_view authorizati
   gss_release_buffer(&ignored, &output);
   if (GSS_ERROR(major)) {
     if (source != GSS_C_NO_NAME) gss_release_name(&ignored, &source);
-    return refuse(display(major, minor));
+    refuse(display(major, minor));
+    // Kerberos answers some failures with a KRB-ERROR token (clock skew, with the server's
+    // time), which Windows sends back in the 401 so that the client can say what went wrong.
+    if (!reply.empty()) step.token = base64_encode(reply);
+    return step;
   }
   if (major & GSS_S_CONTINUE_NEEDED) {
     step.outcome = LoginStep::Outcome::Continue;

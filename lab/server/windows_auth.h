@@ -50,7 +50,8 @@ struct LoginStep {
     NotWindows,     // not Negotiate or NTLM (Basic or nothing): the caller decides
     Continue,       // 401 with `token` in WWW-Authenticate: the client's next leg follows
     Authenticated,  // `name` logged in; `token` (may be empty) goes with the answer
-    Refused,        // 401 with the plain offers; `why` says why (not sent to the client)
+    Refused,        // 401: the plain offers, or `token` (a KRB-ERROR) when there is one; `why`
+                    // says why (not sent to the client)
   } outcome = Outcome::NotWindows;
   std::string scheme;  // "Negotiate" or "NTLM", as the client used it
   std::string token;   // base64, for WWW-Authenticate
