@@ -12,6 +12,8 @@ packages=(g++ cmake make ninja-build pkg-config libyaml-cpp-dev nlohmann-json3-d
   # Windows authentication: GSS-API headers (gssapi_ext.h) and the NTLM GSS mechanism, which
   # registers itself in /etc/gss/mech.d/mech.ntlmssp.conf.
   libkrb5-dev gss-ntlmssp
+  # A KDC whose clock is ahead, for the clock-skew test (tests/auth, under faketime).
+  faketime
   # Independent clients the tests check against: Python's EWS and WinRM clients with their
   # Kerberos and NTLM authentication, and Python's GSS-API binding.
   python3-exchangelib python3-winrm python3-requests-kerberos python3-requests-ntlm python3-gssapi

@@ -75,6 +75,9 @@ std::string advice(OM_uint32 minor, const std::string& service, const std::strin
   if (is(KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN)) return "the KDC does not know " + who;
   if (is(KRB5KRB_AP_ERR_SKEW))
     return "the clocks of this machine and the KDC or server differ by more than 5 minutes";
+  if (is(KRB5KRB_AP_ERR_TKT_NYV))
+    return "the server finds the ticket not valid yet: the clocks of the KDC and the server "
+           "differ by more than 5 minutes";
   if (is(KRB5KDC_ERR_PREAUTH_FAILED) || is(KRB5KRB_AP_ERR_BAD_INTEGRITY))
     return "wrong password or key for " + who;
   if (is(KRB5KDC_ERR_CLIENT_REVOKED)) return who + " is locked out or disabled";

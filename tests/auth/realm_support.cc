@@ -1,11 +1,18 @@
 #include "tests/auth/realm_support.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "protocol/ews_messages.h"
+#include "tests/cli/golden_support.h"
 
 namespace sd::test {
 
@@ -42,7 +49,40 @@ void TestRealm::kinit(const std::string& principal, const std::string& password,
   if (status != 0) FAIL("kinit " + principal + " failed");
 }
 
+void TestRealm::restart_kdc_ahead(const std::string& offset) {
+  stop_kdc();
+  const std::string kdc = std::string(SYNCDEPLOY_SOURCE_DIR) + "/.deps/krb5/usr/sbin/krb5kdc";
+  const std::string log = path("kdc-ahead.log");
+  ahead_pid_ = ::fork();
+  REQUIRE(ahead_pid_ >= 0);
+  if (ahead_pid_ == 0) {
+    ::setpgid(0, 0);  // faketime runs the KDC as its child: both go with the group
+    ::setenv("KRB5_KDC_PROFILE", path("kdc.conf").c_str(), 1);
+    ::setenv("KRB5RCACHEDIR", path("rcache").c_str(), 1);
+    int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(out, STDERR_FILENO);
+    ::execlp("faketime", "faketime", "-f", offset.c_str(), kdc.c_str(), "-n", "-r", "EXAMPLE.LOCAL",
+             static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Ready once a password gets a ticket (MIT's client corrects its clock to the KDC's).
+  const std::string kinit = std::string(SYNCDEPLOY_SOURCE_DIR) + "/.deps/krb5/usr/bin/kinit";
+  for (int i = 0; i < 60; ++i) {
+    if (run_quietly("echo lab-password | KRB5_CONFIG=" + path("krb5.conf") + " KRB5CCNAME=FILE:" +
+                    path("ahead.ccache") + " timeout 2 " + kinit + " nexj-sync") == 0)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  FAIL("the KDC under faketime does not answer: " << read_text(log).value_or(""));
+}
+
 void TestRealm::stop_kdc() {
+  if (ahead_pid_ > 0) {
+    ::kill(-ahead_pid_, SIGTERM);
+    ::waitpid(ahead_pid_, nullptr, 0);
+    ahead_pid_ = -1;
+  }
   if (!running_) return;
   running_ = false;
   (void)run_quietly("bash " + std::string(SYNCDEPLOY_SOURCE_DIR) + "/scripts/lab_realm.sh stop " +

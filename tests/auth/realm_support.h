@@ -25,6 +25,9 @@ class TestRealm {
   TestRealm& operator=(const TestRealm&) = delete;
   [[nodiscard]] std::string path(const std::string& file) const { return dir_ + "/" + file; }
   void stop_kdc();
+  // Stops the KDC and starts it again (in the foreground, under faketime) with its clock
+  // `offset` ahead ("+10m"); stopped by its pid with the realm.
+  void restart_kdc_ahead(const std::string& offset);
   // kinit of `principal` into the realm's ccache, tickets valid for `lifetime` ("5s").
   void kinit(const std::string& principal, const std::string& password,
              const std::string& lifetime = "10h") const;
@@ -32,6 +35,7 @@ class TestRealm {
  private:
   std::string dir_;
   bool running_ = false;
+  int ahead_pid_ = -1;  // the KDC restart_kdc_ahead() started
 };
 
 // The lab on a free port, authenticating like Exchange with the realm's keys.

@@ -128,6 +128,20 @@ TEST_CASE("Kerberos from the credential cache, and a ticket that expired there",
       Catch::Contains("expired") && Catch::Contains("kinit"));
 }
 
+TEST_CASE("a KDC ten minutes ahead of the server: the 401's KRB-ERROR says clock skew",
+          "[auth][realm]") {
+  TestRealm realm;
+  AuthLab lab(realm);
+  realm.restart_kdc_ahead("+10m");
+  // MIT's client takes the KDC's time for its tickets; the lab's clock is ten minutes behind.
+  auto client =
+      lab.client(auth_settings(Method::Kerberos, "nexj-sync@EXAMPLE.LOCAL", "lab-password"));
+  CHECK_THAT(login_error_of(client->send(calendar_request())),
+             Catch::EndsWith("authentication failed for HTTP/exch01.example.local: the server "
+                             "finds the ticket not valid yet: the clocks of the KDC and the "
+                             "server differ by more than 5 minutes"));
+}
+
 TEST_CASE("the lab refuses Basic by default and says what it offers", "[auth][realm]") {
   TestRealm realm;
   AuthLab lab(realm);
