@@ -28,11 +28,14 @@ cd "$demo"
 
 step "0a. Start a Kerberos realm with a real KDC (MIT krb5kdc, on a loopback port): EXAMPLE.LOCAL with the admin, the service account and HTTP/exch01.example.local" \
   "bash scripts/lab_realm.sh start realm --user deploy-admin:\$EXCH_ADMIN_PASSWORD --user nexj-sync:\$NEXJ_SYNC_PASSWORD"
-bash ../../scripts/lab_realm.sh start realm --user "deploy-admin:$EXCH_ADMIN_PASSWORD" \
+realm_script=$(realpath ../../scripts/lab_realm.sh) realm_dir=$PWD/realm
+bash "$realm_script" start "$realm_dir" --user "deploy-admin:$EXCH_ADMIN_PASSWORD" \
   --user "nexj-sync:$NEXJ_SYNC_PASSWORD"
-export KRB5_CONFIG=$PWD/realm/krb5.conf KRB5CCNAME=FILE:$PWD/realm/ccache
+export KRB5_CONFIG=$realm_dir/krb5.conf KRB5CCNAME=FILE:$realm_dir/ccache
 lab_pid=
-trap '[ -n "$lab_pid" ] && kill $lab_pid 2>/dev/null; wait 2>/dev/null; bash ../../scripts/lab_realm.sh stop realm >/dev/null 2>&1 || true' EXIT
+# The lab and the KDC are stopped by their pids however the demo ends (absolute paths: the
+# demo changes folders).
+trap '[ -n "$lab_pid" ] && kill $lab_pid 2>/dev/null; wait 2>/dev/null; bash "$realm_script" stop "$realm_dir" >/dev/null 2>&1 || true' EXIT
 
 step "0b. Start the Exchange lab: EWS and WinRM over HTTPS with its own CA, Negotiate (Kerberos, NTLM) with channel binding and no Basic, as Exchange; a fresh Exchange (no service account, no impersonation, no policy)" \
   "syncdeploy lab serve --keytab realm/http.keytab --ntlm-users realm/ntlm-users --directory lab/directory.yaml --state lab/state.db --port-file lab/port &"
