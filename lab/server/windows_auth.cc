@@ -43,6 +43,14 @@ std::string end_point_binding(const std::string& pem_file) {
   return out;
 }
 
+// A Kerberos mechanism token (RFC 1964 framing: 0x60, then the krb5 OID 1.2.840.113554.1.2.2),
+// as a KRB-ERROR comes; not SPNEGO's or NTLM's.
+bool is_kerberos_token(const std::string& token) {
+  static const std::string krb5_oid("\x06\x09\x2a\x86\x48\x86\xf7\x12\x01\x02\x02", 11);
+  return token.size() > 2 + krb5_oid.size() && token[0] == '\x60' &&
+         token.find(krb5_oid) != std::string::npos && token.find(krb5_oid) < 8;
+}
+
 std::string display(OM_uint32 major, OM_uint32 minor) {
   std::string out;
   for (auto [code, type] : {std::pair{major, GSS_C_GSS_CODE}, std::pair{minor, GSS_C_MECH_CODE}}) {
@@ -132,7 +140,8 @@ LoginStep WindowsAuth::step(ConnectionLogin& login, std::string_view authorizati
     refuse(display(major, minor));
     // Kerberos answers some failures with a KRB-ERROR token (clock skew, with the server's
     // time), which Windows sends back in the 401 so that the client can say what went wrong.
-    if (!reply.empty()) step.token = base64_encode(reply);
+    // NTLM's failures get the plain 401, as from IIS.
+    if (is_kerberos_token(reply)) step.token = base64_encode(reply);
     return step;
   }
   if (major & GSS_S_CONTINUE_NEEDED) {
