@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -61,6 +62,8 @@ TEST_CASE("Kerberos through Negotiate: one handshake per connection, then plain 
       lab.client(auth_settings(Method::Negotiate, "nexj-sync@EXAMPLE.LOCAL", "lab-password"));
   for (int i = 0; i < 5; ++i) CHECK(answer_of(client->send(calendar_request())).status == 200);
   CHECK(client->connections_opened() == 1);
+  // The password's tickets stayed in memory: nothing in the credential cache KRB5CCNAME names.
+  CHECK_FALSE(std::filesystem::exists(realm.path("ccache")));
   // A UPN in the domain's case names the same principal.
   auto upn = lab.client(auth_settings(Method::Kerberos, "nexj-sync@example.local", "lab-password"));
   CHECK(answer_of(upn->send(calendar_request())).status == 200);
