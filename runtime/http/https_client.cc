@@ -90,6 +90,7 @@ class PooledHttpsClient : public HttpsClient {
       std::unique_ptr<HttpsConnection> connection;
       size_t k = 0;
       bool busy = false;
+      Request request;  // kept for a login the server forgot (a 401 on a logged-in connection)
     };
     std::vector<Slot> slots(std::max(1u, connections));
     std::vector<pollfd> ready;
@@ -105,7 +106,7 @@ class PooledHttpsClient : public HttpsClient {
     };
     auto finish = [&](Slot& slot, std::variant<Response, TransportError> outcome) {
       slot.busy = false;
-      if (!slot.connection->reusable()) slot.connection.reset();
+      if (slot.connection && !slot.connection->reusable()) slot.connection.reset();
       if (!done(slot.k, std::move(outcome))) sending = false;
     };
     try {
@@ -149,6 +150,7 @@ class PooledHttpsClient : public HttpsClient {
           }
           std::optional<HttpsConnection::Failure> failed = slot.connection->start(
               w.text, w.head, options_.read_timeout, options_.max_response_bytes);
+          if (authenticator_ && !every_request_) slot.request = std::move(*request);
           slot.busy = true;
           in_hand = kNone;
           if (failed) finish(slot, failed->error);
@@ -178,10 +180,14 @@ class PooledHttpsClient : public HttpsClient {
           if (ready[j].revents == 0 && now < slot.connection->deadline()) continue;
           auto outcome = slot.connection->read_available();
           if (std::holds_alternative<HttpsConnection::Pending>(outcome)) continue;
-          if (auto* response = std::get_if<Response>(&outcome))
-            finish(slot, std::move(*response));
-          else
+          if (auto* response = std::get_if<Response>(&outcome)) {
+            if (response->status == 401 && authenticator_ && !every_request_)
+              finish(slot, log_in_again(slot.connection, slot.request));
+            else
+              finish(slot, std::move(*response));
+          } else {
             finish(slot, std::get<HttpsConnection::Failure>(outcome).error);
+          }
         }
       }
     } catch (const std::exception& e) {
@@ -269,11 +275,45 @@ class PooledHttpsClient : public HttpsClient {
                                          options_.max_response_bytes);
       auto* response = std::get_if<Response>(&outcome);
       if (!response || response->status != 401 || !authenticator_) return outcome;
-      if (every_request_) return basic_refusal(std::move(*response));
-      if (!connection.reusable()) return outcome;
-      connection.set_authenticated(false);
+      if (every_request_) {
+        if (every_request_->rfind("Basic ", 0) != 0) return outcome;  // WinRM's certificate
+        return basic_refusal(std::move(*response));
+      }
+      return forgotten(connection, request);
     }
     return handshake(connection, request);
+  }
+
+  // A 401 on a connection the server had logged in: it forgot the login (a load balancer moved
+  // the connection, or IIS keeps none). One new handshake on it; or, when the server also
+  // closed it, a fresh connection (send() opens one once for a failure "closed unanswered").
+  std::variant<Response, HttpsConnection::Failure> forgotten(HttpsConnection& connection,
+                                                             const Request& request) {
+    connection.set_authenticated(false);
+    if (!connection.reusable())
+      return HttpsConnection::Failure{
+          TransportError{where_ + "the server forgot the login and closed the connection", true},
+          true};
+    return handshake(connection, request);
+  }
+
+  // send_many()'s answer to a 401 on a logged-in connection: forgotten(), waited for, on a fresh
+  // connection when the server closed this one.
+  std::variant<Response, TransportError> log_in_again(std::unique_ptr<HttpsConnection>& connection,
+                                                      const Request& request) {
+    auto again = forgotten(*connection, request);
+    if (auto* failure = std::get_if<HttpsConnection::Failure>(&again)) {
+      if (!failure->closed_unanswered) return failure->error;
+      std::variant<std::unique_ptr<HttpsConnection>, TransportError> opened = open();
+      if (auto* error = std::get_if<TransportError>(&opened)) {
+        connection.reset();
+        return *error;
+      }
+      connection = std::move(std::get<std::unique_ptr<HttpsConnection>>(opened));
+      again = handshake(*connection, request);
+    }
+    if (auto* response = std::get_if<Response>(&again)) return std::move(*response);
+    return std::get<HttpsConnection::Failure>(again).error;
   }
 
   // A 401 to Basic: the response as it is when the server offers Basic (a wrong password),
@@ -304,7 +344,9 @@ class PooledHttpsClient : public HttpsClient {
                                                              const Request& request) {
     constexpr int kMaxLegs = 4;
     X509* certificate = connection.peer().leaf.get();
-    Result<std::unique_ptr<ConnectionAuth>> auth = authenticator_->begin(certificate, offered());
+    // Every connection starts with the settings' own scheme and chooses again only from its own
+    // 401: one odd answer must not steer later connections (to NTLM, or to nothing).
+    Result<std::unique_ptr<ConnectionAuth>> auth = authenticator_->begin(certificate, {});
     if (!auth.ok()) return refused(auth.errors().front().message);
     Result<std::string> value = (*auth)->first();
     bool chose_again = false;
@@ -324,12 +366,15 @@ class PooledHttpsClient : public HttpsClient {
       for (const Challenge& challenge : *challenges)
         if (iequals(challenge.scheme, (*auth)->scheme())) ours = &challenge;
       if (response->status != 401) {
+        // A 400 (a token too large for the server) or a proxy's 503 logs nobody in.
+        if (response->status < 200 || response->status >= 400) return outcome;
         Status finished = (*auth)->finish(ours ? ours->token : "");
-        if (!finished.ok()) return refused(finished.errors().front().message);
+        if (!finished.ok())
+          return refused(finished.errors().front().message +
+                         " (the server may have carried out the request)");
         connection.set_authenticated(true);
         return outcome;
       }
-      if (!challenges->empty()) remember_offered(*challenges);
       const bool more = ours && !ours->token.empty();
       if (!more && !ours && !chose_again && !challenges->empty()) {
         chose_again = true;
@@ -342,23 +387,14 @@ class PooledHttpsClient : public HttpsClient {
         return outcome;  // refused: the caller says so, with its words
       }
       if (!connection.reusable())
-        return refused("the server closed the connection in the middle of the " +
-                       std::string((*auth)->scheme()) + " handshake");
+        return HttpsConnection::Failure{
+            TransportError{where_ + "the server closed the connection in the middle of the " +
+                               std::string((*auth)->scheme()) + " handshake",
+                           true},
+            false};
     }
     return refused("the server asked for more than " + std::to_string(kMaxLegs) +
                    " legs of the handshake");
-  }
-
-  // The schemes the server offered in its last 401 (empty before any): a new connection starts
-  // with one of them.
-  std::vector<Challenge> offered() const {
-    std::lock_guard lock(offered_mutex_);
-    return offered_;
-  }
-  void remember_offered(const std::vector<Challenge>& challenges) {
-    std::lock_guard lock(offered_mutex_);
-    offered_.clear();
-    for (const Challenge& challenge : challenges) offered_.push_back({challenge.scheme, ""});
   }
 
   std::unique_ptr<HttpsConnection> take_idle() {
@@ -412,8 +448,6 @@ class PooledHttpsClient : public HttpsClient {
   std::shared_ptr<Authenticator> authenticator_;
   std::optional<std::string> every_request_ =
       authenticator_ ? authenticator_->every_request() : std::nullopt;
-  mutable std::mutex offered_mutex_;
-  std::vector<Challenge> offered_;
   std::shared_ptr<net::ssl::context> tls_;
   Destination destination_;
   std::string where_;
