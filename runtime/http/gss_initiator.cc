@@ -5,10 +5,14 @@
 #include <gssapi/gssapi_krb5.h>
 #include <krb5/krb5.h>
 #include <openssl/provider.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <cstring>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 namespace sd::http {
 namespace {
@@ -159,34 +163,50 @@ class Initiator : public GssInitiator {
     OM_uint32 minor = 0;
     for (gss_cred_id_t* credential : {&spnego_, &ntlm_})
       if (*credential != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, credential);
-    if (target_ != GSS_C_NO_NAME) gss_release_name(&minor, &target_);
+    for (gss_name_t* name : {&principal_target_, &host_target_})
+      if (*name != GSS_C_NO_NAME) gss_release_name(&minor, name);
   }
 
   Result<std::unique_ptr<GssHandshake>> start(std::string channel_binding, bool raw_ntlm) override {
     std::lock_guard lock(mutex_);
-    if (target_ == GSS_C_NO_NAME) {
-      Status named = import_target();
+    // Kerberos alone uses the principal as written (HTTP/host@REALM for a load-balanced name);
+    // SPNEGO and NTLM a host-based name, which gss-ntlmssp can import too.
+    const bool exact = kerberos_only() && !raw_ntlm;
+    gss_name_t& target = exact ? principal_target_ : host_target_;
+    if (target == GSS_C_NO_NAME) {
+      Status named = import_target(exact, target);
       if (!named.ok()) return named.take_errors();
     }
     gss_cred_id_t& credential = raw_ntlm ? ntlm_ : spnego_;
+    // A credential that could not be had is not asked for again in this run: a wrong password
+    // tried once per connection would count towards the account's lockout at every handshake.
+    std::optional<std::vector<Error>>& failed = raw_ntlm ? ntlm_failed_ : spnego_failed_;
+    if (failed) return *failed;
     if (credential == GSS_C_NO_CREDENTIAL) {
       Status acquired = acquire(raw_ntlm, credential);
-      if (!acquired.ok()) return acquired.take_errors();
+      if (!acquired.ok()) {
+        failed = acquired.errors();
+        return acquired.take_errors();
+      }
     }
     // Kerberos alone speaks the krb5 mechanism itself, inside the Negotiate scheme as Windows
     // clients may: SPNEGO would hide why Kerberos failed behind "cannot find mechanisms".
     gss_OID mechanism = raw_ntlm ? &kNtlm : kerberos_only() ? gss_mech_krb5 : &kSpnego;
     return std::unique_ptr<GssHandshake>(
-        std::make_unique<Handshake>(credential, target_, mechanism, std::move(channel_binding),
-                                    settings_.service, principal()));
+        std::make_unique<Handshake>(credential, target, mechanism, std::move(channel_binding),
+                                    settings_.service, principal_locked()));
   }
 
   std::string principal() const override {
-    return settings_.user.empty() ? cached_principal_ : user_name();
+    std::lock_guard lock(mutex_);
+    return principal_locked();
   }
 
  private:
   bool kerberos_only() const { return settings_.mechanism == GssSettings::Mechanism::Kerberos; }
+  std::string principal_locked() const {
+    return settings_.user.empty() ? cached_principal_ : user_name();
+  }
 
   // A UPN's domain in upper case is the Active Directory realm: nexj-sync@example.local is
   // nexj-sync@EXAMPLE.LOCAL to Kerberos (and to NTLM, which ignores the case).
@@ -199,21 +219,22 @@ class Initiator : public GssInitiator {
     return name;
   }
 
-  // "HTTP/host" as a host-based service name (the realm from [domain_realm]); "HTTP/host@REALM"
-  // as a Kerberos principal, exactly.
-  Status import_target() {
+  // "HTTP/host" as a host-based service name (the realm from [domain_realm]); with `exact`,
+  // "HTTP/host@REALM" as a Kerberos principal, exactly.
+  Status import_target(bool exact, gss_name_t& target) {
     const std::string& service = settings_.service;
+    size_t slash = service.find('/');
+    if (slash == std::string::npos) return make_error("the SPN " + service + " has no host");
     std::string text = service;
     gss_OID type = GSS_KRB5_NT_PRINCIPAL_NAME;
-    if (service.find('@') == std::string::npos) {
-      size_t slash = service.find('/');
-      if (slash == std::string::npos) return make_error("the SPN " + service + " has no host");
-      text = service.substr(0, slash) + "@" + service.substr(slash + 1);
+    if (!exact || service.find('@') == std::string::npos) {
+      text =
+          service.substr(0, slash) + "@" + service.substr(slash + 1, service.find('@') - slash - 1);
       type = GSS_C_NT_HOSTBASED_SERVICE;
     }
     OM_uint32 minor = 0;
     gss_buffer_desc name = buffer_of(text);
-    if (GSS_ERROR(gss_import_name(&minor, &name, type, &target_)))
+    if (GSS_ERROR(gss_import_name(&minor, &name, type, &target)))
       return make_error("the SPN " + service + " is not a valid service name");
     return ok_status();
   }
@@ -232,8 +253,9 @@ class Initiator : public GssInitiator {
     gss_OID acquire_mech = raw_ntlm ? &kNtlm : kerberos_only() ? gss_mech_krb5 : &kSpnego;
     gss_OID_set_desc mechs{1, acquire_mech};
     // A ticket cache in memory, so that a password's or a keytab's tickets never reach disk.
+    static std::atomic<uint64_t> caches{0};
     const std::string memory_cache =
-        "MEMORY:syncdeploy-" + std::to_string(reinterpret_cast<uintptr_t>(this));
+        "MEMORY:syncdeploy-" + std::to_string(::getpid()) + "-" + std::to_string(++caches);
     if (!settings_.password.empty()) {
       gss_buffer_desc password = buffer_of(settings_.password);
       major = gss_acquire_cred_with_password(&minor, user.name, &password, GSS_C_INDEFINITE, &mechs,
@@ -263,8 +285,11 @@ class Initiator : public GssInitiator {
     gss_OID_desc both[] = {*gss_mech_krb5, kNtlm};
     gss_OID_set_desc offered{2, both};
     if (settings_.mechanism == Mechanism::Ntlm) offered = {1, &both[1]};
-    if (GSS_ERROR(gss_set_neg_mechs(&minor, credential, &offered)))
+    if (GSS_ERROR(gss_set_neg_mechs(&minor, credential, &offered))) {
+      gss_release_cred(&minor, &credential);  // never used without its limits
+      credential = GSS_C_NO_CREDENTIAL;
       return make_error("GSS-API cannot limit SPNEGO to the mechanisms asked for");
+    }
     return ok_status();
   }
 
@@ -281,8 +306,9 @@ class Initiator : public GssInitiator {
 
   GssSettings settings_;
   std::string cached_principal_;
-  std::mutex mutex_;
-  gss_name_t target_ = GSS_C_NO_NAME;
+  mutable std::mutex mutex_;
+  gss_name_t principal_target_ = GSS_C_NO_NAME, host_target_ = GSS_C_NO_NAME;
+  std::optional<std::vector<Error>> spnego_failed_, ntlm_failed_;
   gss_cred_id_t spnego_ = GSS_C_NO_CREDENTIAL;
   gss_cred_id_t ntlm_ = GSS_C_NO_CREDENTIAL;
 };

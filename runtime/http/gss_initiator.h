@@ -18,7 +18,7 @@ namespace sd::http {
 struct GssSettings {
   enum class Mechanism {
     Negotiate,  // SPNEGO offering Kerberos, then NTLM
-    Kerberos,   // SPNEGO limited to Kerberos
+    Kerberos,   // the krb5 mechanism itself (never NTLM)
     Ntlm,       // SPNEGO limited to NTLM
   };
   Mechanism mechanism = Mechanism::Negotiate;
