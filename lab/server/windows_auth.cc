@@ -86,9 +86,15 @@ WindowsAuth::WindowsAuth(LabAuthOptions options, const std::string& certificate_
   // store (probed with python3-gssapi too), and MIT's SPNEGO passes a store on to every
   // mechanism. So the keys are the process's: one lab's per process. No replay cache: a lab
   // does not need one, and it would be written under /var/tmp.
-  if (!options_.keytab.empty()) ::setenv("KRB5_KTNAME", options_.keytab.c_str(), 1);
-  if (!options_.ntlm_users.empty()) ::setenv("NTLM_USER_FILE", options_.ntlm_users.c_str(), 1);
-  ::setenv("KRB5RCACHETYPE", "none", 1);
+  // Written only when they change: setenv while another lab's threads read the environment
+  // would race (tests share one realm per process, so the values are the same).
+  auto set = [](const char* name, const std::string& value) {
+    const char* now = std::getenv(name);
+    if (!value.empty() && (!now || value != now)) ::setenv(name, value.c_str(), 1);
+  };
+  set("KRB5_KTNAME", options_.keytab);
+  set("NTLM_USER_FILE", options_.ntlm_users);
+  set("KRB5RCACHETYPE", "none");
   // gss-ntlmssp hashes with MD4, in OpenSSL 3's legacy provider.
   static std::once_flag once;
   std::call_once(once, [] {
@@ -105,6 +111,8 @@ LoginStep WindowsAuth::step(ConnectionLogin& login, std::string_view authorizati
   std::string_view scheme = authorization.substr(0, space);
   if (!iequals(scheme, "Negotiate") && !iequals(scheme, "NTLM")) return step;
   step.scheme = iequals(scheme, "NTLM") ? "NTLM" : "Negotiate";
+  // A new handshake on a logged-in connection logs it out until it succeeds, as on IIS.
+  login.name.reset();
   auto refuse = [&](std::string why) {
     login.context_.reset();
     step.outcome = LoginStep::Outcome::Refused;

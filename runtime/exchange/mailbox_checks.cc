@@ -66,7 +66,9 @@ Result<std::map<std::string, EwsEndpoint>> ews_endpoints(const Spec& spec,
       e.ca_file = spec.exchange.caFile.empty() ? default_ca_file
                                                : resolve_relative(spec_path, spec.exchange.caFile);
       e.user = account.upn.empty() ? account.identity : account.upn;
-      e.password = password;
+      // With a keytab, syncdeploy signs in with it; the password then serves only the sender
+      // channels and `create` (docs/spec-reference.md).
+      e.password = account.keytab.empty() ? password : "";
       e.auth = http_auth_method(account.auth);
       e.keytab = account.keytab.empty() ? "" : resolve_relative(spec_path, account.keytab);
       e.spn = server.spn;
