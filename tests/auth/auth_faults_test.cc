@@ -149,3 +149,84 @@ TEST_CASE("auth: no password appears in what the client sends with NTLM, in any 
 }
 
 }  // namespace sd::test
+
+namespace sd::test {
+
+TEST_CASE("auth: a login the server forgot is made again, in send() and in send_many()", "[auth]") {
+  // Answers 200 to any request that carries a Negotiate token and 401 to the rest: a server
+  // that keeps no login on its connections.
+  TlsTestServer server;
+  server.script([](unsigned, const ReceivedRequest& request) {
+    if (request.header("Authorization").rfind("Negotiate ", 0) == 0) return TestAnswer{};
+    return unauthorized({"Negotiate"});
+  });
+  auto client = ntlm_client(server);
+  for (int i = 0; i < 2; ++i) {
+    Outcome outcome = client->send(xml_post());
+    REQUIRE(std::holds_alternative<http::Response>(outcome));
+    CHECK(std::get<http::Response>(outcome).status == 200);
+  }
+  CHECK(server.requests() == 3);  // the first logs in; the second is refused, then logs in again
+  std::vector<int> statuses;
+  client->send_many(
+      1, [](size_t k) { return k < 3 ? std::optional<http::Request>(xml_post()) : std::nullopt; },
+      [&](size_t, Outcome outcome) {
+        statuses.push_back(std::holds_alternative<http::Response>(outcome)
+                               ? std::get<http::Response>(outcome).status
+                               : -1);
+        return true;
+      });
+  CHECK(statuses == std::vector<int>{200, 200, 200});
+}
+
+TEST_CASE("auth: one 401 offering only Basic does not decide the next connection's scheme",
+          "[auth]") {
+  TlsTestServer server;
+  server.script([](unsigned n, const ReceivedRequest&) {
+    if (n == 0) {
+      TestAnswer answer = unauthorized({"Basic realm=\"maintenance\""});
+      answer.kind = TestAnswer::NoKeepAlive;
+      return answer;
+    }
+    return TestAnswer{};
+  });
+  auto client = ntlm_client(server, http::AuthSettings::Method::Negotiate);
+  CHECK_THAT(auth_failure_of(client->send(xml_post())), Catch::Contains("offers only Basic"));
+  Outcome again = client->send(xml_post());
+  REQUIRE(std::holds_alternative<http::Response>(again));
+  CHECK(std::get<http::Response>(again).status == 200);
+  REQUIRE(server.received().size() == 2);
+  CHECK(server.received()[1].header("Authorization").rfind("Negotiate ", 0) == 0);
+}
+
+TEST_CASE("auth: an answer other than 2xx or 3xx to a leg logs nobody in", "[auth]") {
+  TlsTestServer server;
+  server.script([](unsigned n, const ReceivedRequest&) {
+    TestAnswer answer;
+    if (n == 0) answer.status = 400;  // "Request Header Too Long", as IIS says of a big token
+    return answer;
+  });
+  auto client = ntlm_client(server);
+  (void)client->send(xml_post());
+  (void)client->send(xml_post());
+  REQUIRE(server.received().size() == 2);
+  CHECK(server.received()[1].header("Authorization").rfind("Negotiate ", 0) == 0);
+}
+
+TEST_CASE("auth: a 401 without a token that also closes the connection is the refusal it is",
+          "[auth]") {
+  TlsTestServer server;
+  server.script([](unsigned, const ReceivedRequest&) {
+    // No next leg asked for, and the connection closes with the answer.
+    TestAnswer answer = unauthorized({"Negotiate"});
+    answer.kind = TestAnswer::NoKeepAlive;
+    return answer;
+  });
+  auto client = ntlm_client(server);
+  Outcome outcome = client->send(xml_post());
+  // No token to continue with: the 401 is the server's refusal, returned as it is.
+  REQUIRE(std::holds_alternative<http::Response>(outcome));
+  CHECK(std::get<http::Response>(outcome).status == 401);
+}
+
+}  // namespace sd::test
