@@ -31,7 +31,7 @@ std::string end_point_binding(const std::string& pem_file) {
   if (!cert) return "";
   int md = NID_undef, pkey = NID_undef;
   std::string out;
-  if (OBJ_find_sigid_algs(X509_get_signature_nid(cert), &md, &pkey) && md != NID_undef) {
+  if (X509_get_signature_info(cert, &md, &pkey, nullptr, nullptr) == 1 && md != NID_undef) {
     if (md == NID_md5 || md == NID_sha1) md = NID_sha256;
     unsigned char hash[EVP_MAX_MD_SIZE];
     unsigned int size = 0;

@@ -2,13 +2,16 @@
 
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/x509.h>
 
 namespace sd::http {
 
 std::optional<std::string> tls_server_end_point(X509* certificate) {
   if (!certificate) return std::nullopt;
+  // X509_get_signature_info also knows RSA-PSS's hash (AD CS's "alternate signature format"),
+  // which the signature algorithm's OID alone does not name.
   int digest_nid = NID_undef, key_nid = NID_undef;
-  if (!OBJ_find_sigid_algs(X509_get_signature_nid(certificate), &digest_nid, &key_nid) ||
+  if (X509_get_signature_info(certificate, &digest_nid, &key_nid, nullptr, nullptr) != 1 ||
       digest_nid == NID_undef)
     return std::nullopt;
   if (digest_nid == NID_md5 || digest_nid == NID_sha1) digest_nid = NID_sha256;

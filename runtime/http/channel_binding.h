@@ -11,8 +11,8 @@
 namespace sd::http {
 
 // "tls-server-end-point:" followed by the hash of the certificate's DER: with the hash of its
-// signature algorithm, SHA-256 in place of MD5 or SHA-1. Nothing for a certificate whose
-// signature has no single hash (Ed25519): RFC 5929 defines no binding for it.
+// signature algorithm (RSA-PSS's too), SHA-256 in place of MD5 or SHA-1. Nothing for a
+// certificate whose signature has no single hash (Ed25519): RFC 5929 defines no binding for it.
 [[nodiscard]] std::optional<std::string> tls_server_end_point(X509* certificate);
 
 }  // namespace sd::http
