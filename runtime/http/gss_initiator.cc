@@ -165,6 +165,17 @@ class Initiator : public GssInitiator {
       if (*credential != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, credential);
     for (gss_name_t* name : {&principal_target_, &host_target_})
       if (*name != GSS_C_NO_NAME) gss_release_name(&minor, name);
+    // The keytab's tickets leave memory with the client (a password's cache is GSS-API's own,
+    // destroyed with its credential above).
+    krb5_context context = nullptr;
+    if (!memory_caches_.empty() && krb5_init_context(&context) == 0) {
+      for (const std::string& cache_name : memory_caches_) {
+        krb5_ccache cache = nullptr;
+        if (krb5_cc_resolve(context, cache_name.c_str(), &cache) == 0)
+          (void)krb5_cc_destroy(context, cache);
+      }
+      krb5_free_context(context);
+    }
   }
 
   Result<std::unique_ptr<GssHandshake>> start(std::string channel_binding, bool raw_ntlm) override {
@@ -261,6 +272,7 @@ class Initiator : public GssInitiator {
       major = gss_acquire_cred_with_password(&minor, user.name, &password, GSS_C_INDEFINITE, &mechs,
                                              GSS_C_INITIATE, &credential, nullptr, nullptr);
     } else if (!settings_.keytab.empty()) {
+      memory_caches_.push_back(memory_cache);  // destroyed with the initiator
       gss_key_value_element_desc elements[] = {{"client_keytab", settings_.keytab.c_str()},
                                                {"ccache", memory_cache.c_str()}};
       gss_key_value_set_desc store{2, elements};
@@ -305,6 +317,7 @@ class Initiator : public GssInitiator {
   }
 
   GssSettings settings_;
+  std::vector<std::string> memory_caches_;  // MEMORY: ticket caches of keytab credentials
   std::string cached_principal_;
   mutable std::mutex mutex_;
   gss_name_t principal_target_ = GSS_C_NO_NAME, host_target_ = GSS_C_NO_NAME;

@@ -25,11 +25,13 @@ struct Made {
 
 void make(Made& made, const test::ScratchDir& dir, const std::string& key_options,
           const std::string& sign_options, const std::string& digest) {
-  const std::string key = dir.path("key.pem"), pem = dir.path("cert.pem"), der = dir.path("cert.der");
-  const std::string command =
-      "openssl genpkey " + key_options + " -out " + key + " 2>/dev/null && openssl req -x509 -new -key " +
-      key + " -subj /CN=exch01.example.local -days 2 " + sign_options + " -out " + pem +
-      " 2>/dev/null && openssl x509 -in " + pem + " -outform DER -out " + der;
+  const std::string key = dir.path("key.pem"), pem = dir.path("cert.pem"),
+                    der = dir.path("cert.der");
+  const std::string command = "openssl genpkey " + key_options + " -out " + key +
+                              " 2>/dev/null && openssl req -x509 -new -key " + key +
+                              " -subj /CN=exch01.example.local -days 2 " + sign_options + " -out " +
+                              pem + " 2>/dev/null && openssl x509 -in " + pem +
+                              " -outform DER -out " + der;
   REQUIRE(std::system(command.c_str()) == 0);
   FILE* file = std::fopen(pem.c_str(), "r");
   REQUIRE(file);
@@ -38,7 +40,9 @@ void make(Made& made, const test::ScratchDir& dir, const std::string& key_option
   REQUIRE(made.cert);
   if (digest.empty()) return;
   const std::string hex = dir.path("hex");
-  REQUIRE(std::system(("openssl dgst -" + digest + " -r " + der + " | cut -d' ' -f1 > " + hex).c_str()) == 0);
+  REQUIRE(std::system(
+              ("openssl dgst -" + digest + " -r " + der + " | cut -d' ' -f1 > " + hex).c_str()) ==
+          0);
   std::ifstream in(hex);
   std::getline(in, made.expected_hex);
 }
