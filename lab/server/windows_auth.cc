@@ -5,7 +5,6 @@
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
-#include <openssl/provider.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -95,12 +94,6 @@ WindowsAuth::WindowsAuth(LabAuthOptions options, const std::string& certificate_
   set("KRB5_KTNAME", options_.keytab);
   set("NTLM_USER_FILE", options_.ntlm_users);
   set("KRB5RCACHETYPE", "none");
-  // gss-ntlmssp hashes with MD4, in OpenSSL 3's legacy provider.
-  static std::once_flag once;
-  std::call_once(once, [] {
-    OSSL_PROVIDER_load(nullptr, "default");
-    OSSL_PROVIDER_load(nullptr, "legacy");
-  });
 }
 
 WindowsAuth::~WindowsAuth() = default;

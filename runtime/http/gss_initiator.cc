@@ -4,7 +4,6 @@
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 #include <krb5/krb5.h>
-#include <openssl/provider.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,17 +18,6 @@ namespace {
 
 gss_OID_desc kSpnego = {6, const_cast<char*>("\x2b\x06\x01\x05\x05\x02")};
 gss_OID_desc kNtlm = {10, const_cast<char*>("\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a")};
-
-// NTLM hashes passwords with MD4, which OpenSSL 3 keeps in its legacy provider; gss-ntlmssp
-// fetches it from the default library context. Loading "legacy" stops "default" from loading
-// on its own, so both are loaded, once per process.
-void load_md4() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    OSSL_PROVIDER_load(nullptr, "default");
-    OSSL_PROVIDER_load(nullptr, "legacy");
-  });
-}
 
 gss_buffer_desc buffer_of(std::string_view text) {
   return gss_buffer_desc{text.size(), const_cast<char*>(text.data())};
@@ -252,7 +240,6 @@ class Initiator : public GssInitiator {
 
   Status acquire(bool raw_ntlm, gss_cred_id_t& credential) {
     using Mechanism = GssSettings::Mechanism;
-    if (raw_ntlm || settings_.mechanism != Mechanism::Kerberos) load_md4();
     OM_uint32 minor = 0, major = 0;
     Name user;
     const std::string name = user_name();
