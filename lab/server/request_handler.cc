@@ -78,10 +78,8 @@ RequestHandler::Login RequestHandler::log_in(std::string_view authorization,
   }
   LoginStep step = auth_->step(login, authorization);
   switch (step.outcome) {
-    case LoginStep::Outcome::Continue:
-      out.challenge.headers = {{"WWW-Authenticate", step.scheme + " " + step.token}};
-      return out;
-    case LoginStep::Outcome::Refused:
+    case LoginStep::Outcome::Continue:  // the next leg's token
+    case LoginStep::Outcome::Refused:   // a KRB-ERROR, when Kerberos gave one
       if (!step.token.empty())
         out.challenge.headers = {{"WWW-Authenticate", step.scheme + " " + step.token}};
       return out;
@@ -104,13 +102,8 @@ RequestHandler::Login RequestHandler::log_in(std::string_view authorization,
   return out;
 }
 
-Decision RequestHandler::handle_wsman(std::string_view method, const std::string& account,
-                                      std::string_view body) {
+Decision RequestHandler::handle_wsman(const std::string& account, std::string_view body) {
   Decision decision;
-  if (method != "POST") {
-    decision.answer = post_only("WS-Management");
-    return decision;
-  }
   // WinRM answers an account without the rights to a remote shell as it answers a wrong
   // password: 401.
   if (!state_.may_manage(account)) {
@@ -153,22 +146,18 @@ Decision RequestHandler::handle(std::string_view method, std::string_view target
     decision.answer = std::move(logged_in.challenge);
     return decision;
   }
-  decision = wsman ? handle_wsman(method, *logged_in.account, body)
-                   : handle_ews(method, *logged_in.account, body);
+  if (method != "POST") {
+    decision.answer = post_only(wsman ? "WS-Management" : "EWS");
+    return decision;
+  }
+  decision = wsman ? handle_wsman(*logged_in.account, body) : handle_ews(*logged_in.account, body);
   for (auto& header : logged_in.accepted) decision.answer.headers.push_back(std::move(header));
   return decision;
 }
 
-Decision RequestHandler::handle_ews(std::string_view method, const std::string& account_upn,
-                                    std::string_view body) {
+Decision RequestHandler::handle_ews(const std::string& account, std::string_view body) {
   Decision decision;
-  if (method != "POST") {
-    decision.answer = post_only("EWS");
-    return decision;
-  }
-  const std::optional<std::string> account = account_upn;
-
-  decision.ticket = throttling_.admit(*account, state_.throttling_for(*account));
+  decision.ticket = throttling_.admit(account, state_.throttling_for(account));
   if (decision.ticket.verdict != Throttling::Verdict::Admitted) {
     counters_.throttled.fetch_add(1, std::memory_order_relaxed);
     decision.answer = decision.ticket.verdict == Throttling::Verdict::OverBudget
@@ -201,7 +190,7 @@ Decision RequestHandler::handle_ews(std::string_view method, const std::string& 
     case FaultKind::None:
       break;
   }
-  decision.answer = service_.handle(*account, body);
+  decision.answer = service_.handle(account, body);
   return decision;
 }
 

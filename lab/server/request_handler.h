@@ -61,11 +61,10 @@ class RequestHandler {
     std::vector<std::pair<std::string, std::string>> accepted;
   };
   [[nodiscard]] Login log_in(std::string_view authorization, ConnectionLogin& login);
-  // /wsman: authenticated accounts with management rights run the lab's PowerShell.
-  [[nodiscard]] Decision handle_wsman(std::string_view method, const std::string& account,
-                                      std::string_view body);
-  [[nodiscard]] Decision handle_ews(std::string_view method, const std::string& account_upn,
-                                    std::string_view body);
+  // A POST of a logged-in account. /wsman: accounts with management rights run the lab's
+  // PowerShell; EWS: throttling, injected faults, then the service.
+  [[nodiscard]] Decision handle_wsman(const std::string& account, std::string_view body);
+  [[nodiscard]] Decision handle_ews(const std::string& account, std::string_view body);
 
   LabState& state_;
   std::unique_ptr<WindowsAuth> auth_;
