@@ -33,26 +33,6 @@ bool is_token_scheme(std::string_view scheme) {
   return iequals(scheme, "Negotiate") || iequals(scheme, "NTLM");
 }
 
-const Challenge* find(const std::vector<Challenge>& challenges, std::string_view scheme) {
-  for (const Challenge& challenge : challenges)
-    if (iequals(challenge.scheme, scheme)) return &challenge;
-  return nullptr;
-}
-
-class BasicAuth : public ConnectionAuth {
- public:
-  explicit BasicAuth(std::string value) : value_(std::move(value)) {}
-  Result<std::string> first() override { return value_; }
-  Result<std::string> next(const std::string&) override {
-    return make_error("Basic has no second leg");
-  }
-  Status finish(const std::string&) override { return ok_status(); }
-  std::string_view scheme() const override { return "Basic"; }
-
- private:
-  std::string value_;
-};
-
 class GssAuth : public ConnectionAuth {
  public:
   GssAuth(std::unique_ptr<GssHandshake> handshake, bool raw_ntlm)
@@ -100,8 +80,11 @@ class FixedAuthenticator : public Authenticator {
   FixedAuthenticator(std::string value, std::string who)
       : value_(std::move(value)), who_(std::move(who)) {}
   std::optional<std::string> every_request() const override { return value_; }
+  std::optional<std::string> refusal(const std::vector<Challenge>&) const override {
+    return std::nullopt;
+  }
   Result<std::unique_ptr<ConnectionAuth>> begin(X509*, const std::vector<Challenge>&) override {
-    return std::unique_ptr<ConnectionAuth>(std::make_unique<BasicAuth>(value_));
+    return make_error(who_ + " has no handshake");
   }
   std::string who() const override { return who_; }
 
@@ -134,19 +117,21 @@ class AuthenticatorImpl : public Authenticator {
     return std::nullopt;
   }
 
+  std::optional<std::string> refusal(const std::vector<Challenge>& offered) const override {
+    if (settings_.method != Method::Basic || offered.empty() || find_challenge(offered, "Basic"))
+      return std::nullopt;
+    return "the server does not offer Basic; it offers " + scheme_list(offered);
+  }
+
   Result<std::unique_ptr<ConnectionAuth>> begin(X509* server_certificate,
                                                 const std::vector<Challenge>& offered) override {
-    if (settings_.method == Method::Basic) {
-      if (!offered.empty() && !find(offered, "Basic"))
-        return make_error("the server does not offer Basic; it offers " + scheme_list(offered));
-      return std::unique_ptr<ConnectionAuth>(std::make_unique<BasicAuth>(basic_));
-    }
+    if (settings_.method == Method::Basic) return make_error("Basic has no handshake");
     // Negotiate first; the bare NTLM scheme where the server offers only that.
     bool raw_ntlm = false;
-    if (!offered.empty() && !find(offered, "Negotiate")) {
-      if (find(offered, "NTLM") && settings_.method != Method::Kerberos) {
+    if (!offered.empty() && !find_challenge(offered, "Negotiate")) {
+      if (find_challenge(offered, "NTLM") && settings_.method != Method::Kerberos) {
         raw_ntlm = true;
-      } else if (find(offered, "Basic") && offered.size() == 1) {
+      } else if (find_challenge(offered, "Basic") && offered.size() == 1) {
         return make_error("the server offers only Basic; auth is " +
                           std::string(method_name(settings_.method)) +
                           " (auth: basic must be asked for, and is weaker)");
@@ -212,6 +197,12 @@ Result<std::vector<Challenge>> read_challenges(const Response& response) {
     }
   }
   return out;
+}
+
+const Challenge* find_challenge(const std::vector<Challenge>& challenges, std::string_view scheme) {
+  for (const Challenge& challenge : challenges)
+    if (iequals(challenge.scheme, scheme)) return &challenge;
+  return nullptr;
 }
 
 std::string scheme_list(const std::vector<Challenge>& challenges) {

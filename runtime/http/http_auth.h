@@ -48,6 +48,10 @@ struct Challenge {
 // over 64 KB, or one that is not base64 where a Negotiate or NTLM token must be.
 [[nodiscard]] Result<std::vector<Challenge>> read_challenges(const Response& response);
 
+// The first challenge of `scheme` (without case), or nullptr.
+[[nodiscard]] const Challenge* find_challenge(const std::vector<Challenge>& challenges,
+                                              std::string_view scheme);
+
 // "Negotiate, NTLM": the schemes offered, for errors.
 [[nodiscard]] std::string scheme_list(const std::vector<Challenge>& challenges);
 
@@ -62,7 +66,7 @@ class ConnectionAuth {
   // After the answer that ended the handshake: the server's last token, if it sent one (mutual
   // authentication), checked. An error means the server is not who it claims to be.
   [[nodiscard]] virtual Status finish(const std::string& server_token) = 0;
-  // The HTTP scheme this handshake speaks ("Negotiate", "NTLM", "Basic").
+  // The HTTP scheme this handshake speaks ("Negotiate", "NTLM").
   [[nodiscard]] virtual std::string_view scheme() const = 0;
 };
 
@@ -79,13 +83,20 @@ class Authenticator {
   [[nodiscard]] static std::shared_ptr<Authenticator> basic(std::string user, std::string password);
   virtual ~Authenticator() = default;
 
-  // Basic: the value every request carries. Others: nothing; they use begin().
+  // Basic and fixed: the value every request carries. Others: nothing; they use begin().
   [[nodiscard]] virtual std::optional<std::string> every_request() const = 0;
 
-  // A handshake for a connection whose server certificate is `server_certificate`, in the
-  // scheme chosen from what the server offered (`offered`: its last 401's challenges; empty
-  // before any) and what the settings allow. Errors: what the server offers cannot be used
-  // ("the server offers only Basic; auth is negotiate (auth: basic must be asked for)").
+  // For every_request() authenticators: why a 401 offering `offered` refused them, when it
+  // says more than a wrong password ("the server does not offer Basic; it offers Negotiate,
+  // NTLM"); nothing otherwise (and always nothing for a fixed value).
+  [[nodiscard]] virtual std::optional<std::string> refusal(
+      const std::vector<Challenge>& offered) const = 0;
+
+  // For connection-level schemes: a handshake for a connection whose server certificate is
+  // `server_certificate`, in the scheme chosen from what the server offered (`offered`: the
+  // connection's 401's challenges; empty before any) and what the settings allow. Errors: what
+  // the server offers cannot be used ("the server offers only Basic; auth is negotiate (auth:
+  // basic must be asked for, and is weaker)"); an every_request() authenticator has none.
   [[nodiscard]] virtual Result<std::unique_ptr<ConnectionAuth>> begin(
       X509* server_certificate, const std::vector<Challenge>& offered) = 0;
 

@@ -275,10 +275,7 @@ class PooledHttpsClient : public HttpsClient {
                                          options_.max_response_bytes);
       auto* response = std::get_if<Response>(&outcome);
       if (!response || response->status != 401 || !authenticator_) return outcome;
-      if (every_request_) {
-        if (every_request_->rfind("Basic ", 0) != 0) return outcome;  // WinRM's certificate
-        return basic_refusal(std::move(*response));
-      }
+      if (every_request_) return per_request_refusal(std::move(*response));
       return forgotten(connection, request);
     }
     return handshake(connection, request);
@@ -316,17 +313,12 @@ class PooledHttpsClient : public HttpsClient {
     return std::get<HttpsConnection::Failure>(again).error;
   }
 
-  // A 401 to Basic: the response as it is when the server offers Basic (a wrong password),
-  // an error that says what it offers otherwise.
-  std::variant<Response, HttpsConnection::Failure> basic_refusal(Response response) {
+  // A 401 to a per-request value (Basic, WinRM's certificate): the response as it is (a wrong
+  // password), or an error when what the server offers says more (Basic not offered).
+  std::variant<Response, HttpsConnection::Failure> per_request_refusal(Response response) {
     Result<std::vector<Challenge>> offered = read_challenges(response);
-    if (offered.ok() && !offered->empty()) {
-      bool basic = false;
-      for (const Challenge& challenge : *offered)
-        basic = basic || iequals(challenge.scheme, "Basic");
-      if (!basic)
-        return refused("the server does not offer Basic; it offers " + scheme_list(*offered));
-    }
+    if (offered.ok())
+      if (std::optional<std::string> why = authenticator_->refusal(*offered)) return refused(*why);
     return response;
   }
 
@@ -362,7 +354,7 @@ class PooledHttpsClient : public HttpsClient {
       if (!response) return outcome;
       Result<std::vector<Challenge>> challenges = read_challenges(*response);
       if (!challenges.ok()) return refused(challenges.errors().front().message);
-      const Challenge* ours = nullptr;
+      const Challenge* ours = nullptr;  // the last of our scheme
       for (const Challenge& challenge : *challenges)
         if (iequals(challenge.scheme, (*auth)->scheme())) ours = &challenge;
       if (response->status != 401) {
