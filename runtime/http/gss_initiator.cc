@@ -87,6 +87,20 @@ std::string advice(OM_uint32 minor, const std::string& service, const std::strin
   return "";
 }
 
+// Why a GSS-API call failed: the advice for the mechanism's code, an expired credential as
+// such, else GSS-API's own words (and the mechanism's, with `with_detail`).
+std::string failure_reason(OM_uint32 major, OM_uint32 minor, const std::string& service,
+                           const std::string& principal, bool with_detail) {
+  std::string why = advice(minor, service, principal);
+  if (why.empty() && GSS_ROUTINE_ERROR(major) == GSS_S_CREDENTIALS_EXPIRED)
+    why = advice(static_cast<OM_uint32>(KRB5KRB_AP_ERR_TKT_EXPIRED), service, principal);
+  if (!why.empty()) return why;
+  why = display(major, GSS_C_GSS_CODE, GSS_C_NO_OID);
+  if (!with_detail || minor == 0) return why;
+  std::string detail = display(minor, GSS_C_MECH_CODE, GSS_C_NO_OID);
+  return detail.empty() ? why : why + " (" + detail + ")";
+}
+
 class Handshake : public GssHandshake {
  public:
   Handshake(gss_cred_id_t credential, gss_name_t target, gss_OID mechanism, std::string binding,
@@ -115,19 +129,10 @@ class Handshake : public GssHandshake {
         &minor, credential_, &context_, target_, mechanism_, GSS_C_MUTUAL_FLAG, GSS_C_INDEFINITE,
         binding_.empty() ? GSS_C_NO_CHANNEL_BINDINGS : &bindings,
         server_token.empty() ? GSS_C_NO_BUFFER : &input, nullptr, &output.buffer, &flags, nullptr);
-    if (GSS_ERROR(major)) {
-      std::string why = advice(minor, service_, principal_);
-      if (why.empty() && GSS_ROUTINE_ERROR(major) == GSS_S_CREDENTIALS_EXPIRED)
-        why = advice(static_cast<OM_uint32>(KRB5KRB_AP_ERR_TKT_EXPIRED), service_, principal_);
-      if (why.empty()) {
-        why = display(major, GSS_C_GSS_CODE, GSS_C_NO_OID);
-        std::string detail = display(minor, GSS_C_MECH_CODE, GSS_C_NO_OID);
-        if (!detail.empty() && minor != 0) why += " (" + detail + ")";
-      }
+    if (GSS_ERROR(major))
       return make_error((server_token.empty() ? "cannot start authentication for "
                                               : "authentication failed for ") +
-                        service_ + ": " + why);
-    }
+                        service_ + ": " + failure_reason(major, minor, service_, principal_, true));
     complete_ = major == GSS_S_COMPLETE;
     return output.text();
   }
@@ -250,16 +255,16 @@ class Initiator : public GssInitiator {
     }
     gss_OID acquire_mech = raw_ntlm ? &kNtlm : kerberos_only() ? gss_mech_krb5 : &kSpnego;
     gss_OID_set_desc mechs{1, acquire_mech};
-    // A ticket cache in memory, so that a password's or a keytab's tickets never reach disk.
-    static std::atomic<uint64_t> caches{0};
-    const std::string memory_cache =
-        "MEMORY:syncdeploy-" + std::to_string(::getpid()) + "-" + std::to_string(++caches);
     if (!settings_.password.empty()) {
+      // GSS-API keeps a password's tickets in a memory cache of its own.
       gss_buffer_desc password = buffer_of(settings_.password);
       major = gss_acquire_cred_with_password(&minor, user.name, &password, GSS_C_INDEFINITE, &mechs,
                                              GSS_C_INITIATE, &credential, nullptr, nullptr);
     } else if (!settings_.keytab.empty()) {
-      memory_caches_.push_back(memory_cache);  // destroyed with the initiator
+      // A keytab's tickets go to a memory cache too, never to disk; destroyed with the initiator.
+      static std::atomic<uint64_t> caches{0};
+      const std::string& memory_cache = memory_caches_.emplace_back(
+          "MEMORY:syncdeploy-" + std::to_string(::getpid()) + "-" + std::to_string(++caches));
       gss_key_value_element_desc elements[] = {{"client_keytab", settings_.keytab.c_str()},
                                                {"ccache", memory_cache.c_str()}};
       gss_key_value_set_desc store{2, elements};
@@ -271,12 +276,8 @@ class Initiator : public GssInitiator {
     }
     if (GSS_ERROR(major)) {
       credential = GSS_C_NO_CREDENTIAL;
-      std::string why = advice(minor, settings_.service, name);
-      if (why.empty() && GSS_ROUTINE_ERROR(major) == GSS_S_CREDENTIALS_EXPIRED)
-        why = advice(static_cast<OM_uint32>(KRB5KRB_AP_ERR_TKT_EXPIRED), settings_.service, name);
-      if (why.empty()) why = display(major, GSS_C_GSS_CODE, GSS_C_NO_OID);
       return make_error("cannot get credentials" + (name.empty() ? std::string() : " for " + name) +
-                        ": " + why);
+                        ": " + failure_reason(major, minor, settings_.service, name, false));
     }
     if (name.empty()) cached_principal_ = credential_name(credential);
     if (raw_ntlm || kerberos_only()) return ok_status();
