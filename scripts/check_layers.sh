@@ -13,17 +13,18 @@ declare -A allowed=(
   [exchange]="base spec plan exchange"
   [render]="base spec plan render"
   [protocol]="base protocol"
+  [protocol/psrp]="base protocol protocol/psrp"
   [runtime]="base spec plan runtime"
   [runtime/http]="base runtime/http"
   [runtime/nexj]="base spec plan runtime runtime/nexj"
-  [runtime/exchange]="base spec plan exchange protocol runtime runtime/http runtime/exchange"
-  [engine]="base spec plan exchange render protocol runtime runtime/http runtime/nexj runtime/exchange engine"
+  [runtime/exchange]="base spec plan exchange protocol protocol/psrp runtime runtime/http runtime/exchange"
+  [engine]="base spec plan exchange render protocol protocol/psrp runtime runtime/http runtime/nexj runtime/exchange engine"
   [lab/exchange]="base lab/exchange"
   [lab/powershell]="base protocol lab/exchange lab/powershell"
   [lab/state]="base protocol lab/exchange lab/state"
   [lab/ews]="base protocol lab/exchange lab/state lab/ews"
-  [lab/server]="base protocol lab/exchange lab/powershell lab/state lab/ews lab/server"
-  [cli]="base spec plan render protocol engine lab/server cli"
+  [lab/server]="base protocol protocol/psrp lab/exchange lab/powershell lab/state lab/ews lab/server"
+  [cli]="base spec plan render protocol protocol/psrp engine lab/server cli"
 )
 
 bad=0
