@@ -21,14 +21,17 @@ struct Entry;
 // One value. A primitive keeps its CLIXML element name and its text (already unescaped from
 // _xHHHH_ for strings; base64 as written for byte arrays and secure strings); a complex object
 // (<Obj>) has type names, an optional ToString, adapted (<Props>) and extended (<MS>) properties,
-// and at most one of: a collection (items or entries) or a wrapped primitive (an enum's <I32>).
+// and at most one of: a collection (items or entries) or a wrapped primitive (an enum's <I32>;
+// Windows also wraps an <Obj> in an <Obj>, or an <S>). A progress record (<PR>) keeps its fields
+// as extended properties named by their elements (AV, AI, PI, PC, T, SR, SD, strings) and its
+// current operation as "CO" (<S> or <Nil/>).
 struct Value {
   enum class Collection { None, Stack, Queue, List, Enumerable, Dictionary };
 
   std::string tag = "Nil";  // "Nil", "S", "I32", "B", "SS", ...; "Obj" for a complex object
   std::string text;         // a primitive's value
 
-  std::vector<std::string> type_names;  // Obj: <TN>, most derived first
+  std::vector<std::string> type_names;   // Obj: <TN>, most derived first
   std::optional<std::string> to_string;  // Obj: <ToString>
   std::vector<Property> adapted;         // Obj: <Props>
   std::vector<Property> extended;        // Obj: <MS>
@@ -39,10 +42,10 @@ struct Value {
 
   // ---- Building ----
   [[nodiscard]] static Value nil();
-  [[nodiscard]] static Value string(std::string_view utf8);                   // <S>
-  [[nodiscard]] static Value boolean(bool value);                              // <B>
-  [[nodiscard]] static Value i32(int32_t value);                               // <I32>
-  [[nodiscard]] static Value i64(int64_t value);                               // <I64>
+  [[nodiscard]] static Value string(std::string_view utf8);  // <S>
+  [[nodiscard]] static Value boolean(bool value);            // <B>
+  [[nodiscard]] static Value i32(int32_t value);             // <I32>
+  [[nodiscard]] static Value i64(int64_t value);             // <I64>
   [[nodiscard]] static Value primitive(std::string_view tag, std::string_view text);
   // An Obj of type names `types` holding a LST / a DCT (System.Collections.ArrayList and
   // System.Collections.Hashtable when `types` is empty).
@@ -92,8 +95,8 @@ inline bool operator==(const Value& a, const Value& b) {
 }
 
 struct ClixmlLimits {
-  size_t max_depth = 64;            // nested Obj/collections; deeper is an error, not a crash
-  size_t max_nodes = 1'000'000;     // values in one document
+  size_t max_depth = 64;         // nested Obj/collections; deeper is an error, not a crash
+  size_t max_nodes = 1'000'000;  // values in one document
 };
 
 // One CLIXML value: the text of a PSRP message's data (a leading UTF-8 BOM is skipped), one
@@ -105,13 +108,17 @@ struct ClixmlLimits {
 [[nodiscard]] Result<Value> parse_clixml(std::string_view xml, const ClixmlLimits& limits = {});
 
 // The CLIXML of `value`, without a BOM or XML declaration: RefIds numbered from 0 in document
-// order, a type name list written once and referred to (<TNRef>) after; strings escaped as
-// PowerShell escapes them (escape_clixml_string).
+// order, a type name list written once and referred to (<TNRef>) after; inside an <Obj>, the
+// recorded Windows hosts' order: <TN>, <ToString>, the collection or wrapped value, <Props>,
+// <MS>. Strings, property names and type names escaped as PowerShell escapes them
+// (escape_clixml_string). No <Ref>: a value used twice is written twice.
 [[nodiscard]] std::string write_clixml(const Value& value);
 
 // PowerShell's string escaping on its own (what <S> text holds), both ways: _xHHHH_ (UTF-16
-// code units) for what XML 1.0 cannot hold and for the '_' of a literal "_xHHHH_", as the
-// recorded Windows hosts write them (../shared/data/psrp-captures).
+// code units) for C0 and C1 controls, each half of a character past U+FFFF and the '_' of any
+// "_x" or "_X", as the recorded Windows hosts write them (tests/data/psrp-captures). Unescaping
+// joins an escaped surrogate pair into one character; a lone one, like any byte that is not
+// UTF-8, becomes U+FFFD: the result is always UTF-8.
 [[nodiscard]] std::string escape_clixml_string(std::string_view utf8);
 [[nodiscard]] std::string unescape_clixml_string(std::string_view escaped);
 
