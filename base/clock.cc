@@ -20,4 +20,9 @@ std::string format_utc(int64_t seconds) {
   return buffer;
 }
 
+std::string readable_duration(std::chrono::milliseconds duration) {
+  const auto count = duration.count();
+  return count % 1000 == 0 ? std::to_string(count / 1000) + " s" : std::to_string(count) + " ms";
+}
+
 }  // namespace sd

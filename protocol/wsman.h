@@ -47,6 +47,15 @@ inline constexpr std::string_view kActionSignal =
     "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal";
 inline constexpr std::string_view kActionFault = "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault";
 
+// PowerShell remoting (MS-PSRP) over the same shell operations: the resource URI names the
+// session configuration, Create carries creationXml, Command carries the pipeline's first
+// fragments in rsp:Arguments.
+inline constexpr std::string_view kPowerShellNs = "http://schemas.microsoft.com/powershell";
+inline constexpr std::string_view kPowerShellResourcePrefix =
+    "http://schemas.microsoft.com/powershell/";
+inline constexpr std::string_view kSignalPowerShellCtrlC =
+    "http://schemas.microsoft.com/powershell/signal/crtl_c";  // sic, as MS-PSRP spells it
+
 inline constexpr std::string_view kSignalTerminate =
     "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate";
 inline constexpr std::string_view kSignalCtrlC =
@@ -80,6 +89,7 @@ struct Addressing {
   std::chrono::seconds operation_timeout{20};
   size_t max_envelope_size = kDefaultMaxEnvelopeSize;
   std::string locale = "en-US";
+  std::string resource_uri = std::string(kCmdResourceUri);
 };
 
 // The body of a Create, and its options.
@@ -92,11 +102,17 @@ struct ShellSettings {
   std::string name;
   bool no_profile = false;      // WINRS_NOPROFILE TRUE (MustComply)
   std::optional<int> codepage;  // WINRS_CODEPAGE (65001: UTF-8)
+  // PSRP: the RunspacePool id the client chose (rsp:Shell/@ShellId), the base64 fragments of
+  // SESSION_CAPABILITY and INIT_RUNSPACEPOOL (creationXml), and the protocolversion option.
+  std::string shell_id;
+  std::string creation_xml;
+  std::string protocol_version;
 };
 
 struct CommandFlags {
   bool skip_cmd_shell = false;            // WINRS_SKIP_CMD_SHELL
   std::optional<bool> consolemode_stdin;  // WINRS_CONSOLEMODE_STDIN; nullopt: not sent
+  std::string command_id;                 // PSRP: the pipeline id the client chose, or empty
 };
 
 // ---- The client: requests -------------------------------------------------------------------
@@ -106,13 +122,16 @@ struct CommandFlags {
                                           std::string_view command,
                                           const std::vector<std::string>& arguments,
                                           const CommandFlags& flags);
-// `bytes` base64-encoded into rsp:Stream Name="stdin"; End="true" when `end`.
+// `bytes` base64-encoded into rsp:Stream Name="stdin"; End="true" when `end`; no CommandId
+// attribute when `command_id` is empty.
 [[nodiscard]] std::string send_request(const Addressing& addressing, std::string_view shell_id,
                                        std::string_view command_id, std::string_view bytes,
                                        bool end);
-// An empty `command_id` leaves the CommandId attribute out (the whole shell's output).
+// An empty `command_id` leaves the CommandId attribute out (the whole shell's output; with an
+// empty `command_id` a Send goes to the shell itself, as PSRP's pool messages do).
 [[nodiscard]] std::string receive_request(const Addressing& addressing, std::string_view shell_id,
-                                          std::string_view command_id);
+                                          std::string_view command_id,
+                                          std::string_view streams = "stdout stderr");
 [[nodiscard]] std::string signal_request(const Addressing& addressing, std::string_view shell_id,
                                          std::string_view command_id, std::string_view code);
 [[nodiscard]] std::string delete_request(const Addressing& addressing, std::string_view shell_id);

@@ -39,7 +39,7 @@ std::string request_envelope(const Addressing& addressing, std::string_view acti
          "</wsman:OperationTimeout><wsa:ReplyTo><wsa:Address s:mustUnderstand=\"true\">";
   out += kAnonymous;
   out += "</wsa:Address></wsa:ReplyTo><wsman:ResourceURI s:mustUnderstand=\"true\">";
-  out += kCmdResourceUri;
+  out += xml_escape(addressing.resource_uri);
   out += "</wsman:ResourceURI><wsa:To>" + xml_escape(addressing.to) + "</wsa:To>";
   if (!options.empty()) {
     out += "<wsman:OptionSet s:mustUnderstand=\"true\">";
@@ -84,9 +84,13 @@ std::string create_request(const Addressing& addressing, const ShellSettings& sh
   std::vector<Option> options;
   if (shell.no_profile) options.push_back({"WINRS_NOPROFILE", "TRUE", true});
   if (shell.codepage) options.push_back({"WINRS_CODEPAGE", std::to_string(*shell.codepage), false});
-  std::string body = "<rsp:Shell><rsp:InputStreams>" + xml_escape(shell.input_streams) +
-                     "</rsp:InputStreams><rsp:OutputStreams>" + xml_escape(shell.output_streams) +
-                     "</rsp:OutputStreams>";
+  if (!shell.protocol_version.empty())
+    options.push_back({"protocolversion", shell.protocol_version, true});
+  std::string body = "<rsp:Shell";
+  if (!shell.shell_id.empty()) body += " ShellId=\"" + xml_escape(shell.shell_id) + "\"";
+  body += "><rsp:InputStreams>" + xml_escape(shell.input_streams) +
+          "</rsp:InputStreams><rsp:OutputStreams>" + xml_escape(shell.output_streams) +
+          "</rsp:OutputStreams>";
   if (!shell.environment.empty()) {
     body += "<rsp:Environment>";
     for (const auto& [name, value] : shell.environment)
@@ -101,6 +105,9 @@ std::string create_request(const Addressing& addressing, const ShellSettings& sh
   if (!shell.working_directory.empty())
     body +=
         "<rsp:WorkingDirectory>" + xml_escape(shell.working_directory) + "</rsp:WorkingDirectory>";
+  if (!shell.creation_xml.empty())
+    body += "<creationXml xmlns=\"" + std::string(kPowerShellNs) + "\">" +
+            xml_escape(shell.creation_xml) + "</creationXml>";
   body += "</rsp:Shell>";
   return request_envelope(addressing, kActionCreate, {}, options, body);
 }
@@ -111,7 +118,9 @@ std::string command_request(const Addressing& addressing, std::string_view shell
   std::vector<Option> options{{"WINRS_SKIP_CMD_SHELL", true_false(flags.skip_cmd_shell), false}};
   if (flags.consolemode_stdin)
     options.push_back({"WINRS_CONSOLEMODE_STDIN", true_false(*flags.consolemode_stdin), false});
-  std::string body = "<rsp:CommandLine><rsp:Command>" + xml_escape(command) + "</rsp:Command>";
+  std::string body = "<rsp:CommandLine";
+  if (!flags.command_id.empty()) body += " CommandId=\"" + xml_escape(flags.command_id) + "\"";
+  body += "><rsp:Command>" + xml_escape(command) + "</rsp:Command>";
   for (const std::string& argument : arguments)
     body += "<rsp:Arguments>" + xml_escape(argument) + "</rsp:Arguments>";
   body += "</rsp:CommandLine>";
@@ -120,17 +129,18 @@ std::string command_request(const Addressing& addressing, std::string_view shell
 
 std::string send_request(const Addressing& addressing, std::string_view shell_id,
                          std::string_view command_id, std::string_view bytes, bool end) {
-  std::string body = "<rsp:Send><rsp:Stream Name=\"stdin\" CommandId=\"" + xml_escape(command_id) +
-                     "\"" + (end ? " End=\"true\"" : "") + ">" + base64_encode(bytes) +
-                     "</rsp:Stream></rsp:Send>";
+  std::string body = "<rsp:Send><rsp:Stream Name=\"stdin\"";
+  if (!command_id.empty()) body += " CommandId=\"" + xml_escape(command_id) + "\"";
+  body += std::string(end ? " End=\"true\"" : "") + ">" + base64_encode(bytes) +
+          "</rsp:Stream></rsp:Send>";
   return request_envelope(addressing, kActionSend, shell_id, {}, body);
 }
 
 std::string receive_request(const Addressing& addressing, std::string_view shell_id,
-                            std::string_view command_id) {
+                            std::string_view command_id, std::string_view streams) {
   std::string body = "<rsp:Receive><rsp:DesiredStream";
   if (!command_id.empty()) body += " CommandId=\"" + xml_escape(command_id) + "\"";
-  body += ">stdout stderr</rsp:DesiredStream></rsp:Receive>";
+  body += ">" + xml_escape(streams) + "</rsp:DesiredStream></rsp:Receive>";
   return request_envelope(addressing, kActionReceive, shell_id,
                           {{"WSMAN_CMDSHELL_OPTION_KEEPALIVE", "True", false}}, body);
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "protocol/wsman.h"
 #include "runtime/http/https_client.h"
 #include "spec/spec.h"
 
@@ -30,6 +31,10 @@ struct WinrsOptions {
   std::string ca_file;                         // empty: the system roots
   std::vector<http::ConnectTo> connect_to;     // SYNCDEPLOY_CONNECT_TO
   std::chrono::seconds operation_timeout{20};  // wsman:OperationTimeout of a Receive
+  // The shell's resource: cmd for WinRS; a PowerShell session configuration for PSRP
+  // (http://schemas.microsoft.com/powershell/Microsoft.Exchange).
+  std::string resource_uri = std::string(wsman::kCmdResourceUri);
+  size_t max_envelope_size = wsman::kDefaultMaxEnvelopeSize;  // what the host accepts
   std::chrono::milliseconds connect_timeout{10'000};
   // Longest a command may run before it is terminated (Signal) and reported as timed out.
   std::chrono::milliseconds command_timeout{600'000};

@@ -5,6 +5,7 @@
 #include <thread>
 #include <variant>
 
+#include "base/clock.h"
 #include "runtime/exchange/sign_in.h"
 
 namespace sd {
@@ -19,11 +20,6 @@ constexpr size_t kEnvelopeRoom = 4096;
 std::string size_text(size_t bytes) {
   if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
   return std::to_string(bytes) + " bytes";
-}
-
-std::string whole_seconds(std::chrono::milliseconds duration) {
-  const auto count = duration.count();
-  return count % 1000 == 0 ? std::to_string(count / 1000) + " s" : std::to_string(count) + " ms";
 }
 
 }  // namespace
@@ -56,6 +52,9 @@ Result<std::unique_ptr<WinrsSession>> WinrsSession::open(const WinrsOptions& opt
   }
   if (options.operation_timeout.count() <= 0)
     return make_error(where + "the operation timeout must be at least 1 s");
+  if (options.max_envelope_size < 2 * kEnvelopeRoom)
+    return make_error(where + "the envelope size must be at least " +
+                      std::to_string(2 * kEnvelopeRoom) + " bytes");
   client_options.ca_file = options.ca_file;
   client_options.connect_to = options.connect_to;
   client_options.connect_timeout = options.connect_timeout;
@@ -84,14 +83,17 @@ wsman::Addressing WinrsSession::addressing() const {
   wsman::Addressing addressing;
   addressing.to = endpoint_;
   addressing.operation_timeout = options_.operation_timeout;
+  addressing.resource_uri = options_.resource_uri;
+  addressing.max_envelope_size = options_.max_envelope_size;
   return addressing;
 }
 
 size_t WinrsSession::max_send_bytes() const {
-  return (wsman::kDefaultMaxEnvelopeSize - kEnvelopeRoom) / 4 * 3;
+  return (options_.max_envelope_size - kEnvelopeRoom) / 4 * 3;
 }
 
 Result<std::string> WinrsSession::post(std::string body) {
+  ++requests_;
   http::Request request;
   request.headers = {{"Content-Type", "application/soap+xml;charset=UTF-8"}};
   request.body = std::move(body);
@@ -145,8 +147,10 @@ Status WinrsSession::send_input(const std::string& shell_id, const std::string& 
 }
 
 Result<wsman::ReceiveOutput> WinrsSession::receive(const std::string& shell_id,
-                                                   const std::string& command_id) {
-  Result<std::string> body = post(wsman::receive_request(addressing(), shell_id, command_id));
+                                                   const std::string& command_id,
+                                                   std::string_view streams) {
+  Result<std::string> body =
+      post(wsman::receive_request(addressing(), shell_id, command_id, streams));
   if (!body) return named(body.take_errors());
   Result<wsman::ReceiveOutput> output = wsman::parse_receive_response(*body, command_id);
   if (!output) return named(output.take_errors());
@@ -167,7 +171,7 @@ Result<CommandOutput> WinrsSession::receive_until_done(const std::string& shell_
   for (;;) {
     if (SteadyClock::now() >= deadline)
       return terminated("the command did not finish within " +
-                        whole_seconds(options_.command_timeout));
+                        readable_duration(options_.command_timeout));
     Result<wsman::ReceiveOutput> output = receive(shell_id, command_id);
     if (!output) return output.take_errors();
     // What came so far is within the limit: the subtraction cannot wrap.

@@ -38,14 +38,15 @@ class WinrsSession {
                                                 const std::vector<std::string>& arguments,
                                                 const wsman::CommandFlags& flags);
   // One Send of `bytes` to stdin (callers keep each under the envelope size; see
-  // max_send_bytes()).
+  // max_send_bytes()); to the shell itself when `command_id` is empty (PSRP's pool messages).
   [[nodiscard]] Status send_input(const std::string& shell_id, const std::string& command_id,
                                   std::string_view bytes, bool end);
   [[nodiscard]] size_t max_send_bytes() const;
   // One Receive. The operation-timeout fault (2150858793) is `timed_out`, not an error. An
   // empty `command_id` asks for the shell's output (no CommandId attribute).
   [[nodiscard]] Result<wsman::ReceiveOutput> receive(const std::string& shell_id,
-                                                     const std::string& command_id);
+                                                     const std::string& command_id,
+                                                     std::string_view streams = "stdout stderr");
   // Receive until CommandState Done, Receiving again after each operation timeout, and after a
   // growing pause when the host answers at once with nothing new. The raw streams (stderr not
   // CLIXML-decoded). After command_timeout, or past max_output_bytes of output: Signal
@@ -62,6 +63,8 @@ class WinrsSession {
   // (for tests).
   [[nodiscard]] unsigned operation_timeouts() const { return operation_timeouts_; }
   [[nodiscard]] unsigned empty_receives() const { return empty_receives_; }
+  // Requests sent so far (for figures).
+  [[nodiscard]] unsigned requests() const { return requests_; }
 
  private:
   WinrsSession(std::unique_ptr<http::HttpsClient> client, WinrsOptions options);
@@ -76,6 +79,7 @@ class WinrsSession {
   std::string endpoint_;
   unsigned operation_timeouts_ = 0;
   unsigned empty_receives_ = 0;
+  unsigned requests_ = 0;
 };
 
 }  // namespace sd
