@@ -172,9 +172,13 @@ Value Value::object(std::vector<Property> extended, std::vector<std::string> typ
 
 const Value* Value::property(std::string_view name) const {
   for (const Property& p : extended)
-    if (p.name == name) return &p.value;
+    if (iequals(p.name, name)) return &p.value;
   for (const Property& p : adapted)
-    if (p.name == name) return &p.value;
+    if (iequals(p.name, name)) return &p.value;
+  // An object that wraps another (a property set, as WSMan's provider writes them) has the
+  // inner object's properties too.
+  for (const Value& inner : wrapped)
+    if (const Value* found = inner.property(name)) return found;
   return nullptr;
 }
 

@@ -63,7 +63,8 @@ struct Value {
   // ---- Reading ----
   [[nodiscard]] bool is_nil() const { return tag == "Nil"; }
   [[nodiscard]] bool is_object() const { return tag == "Obj"; }
-  // A property by name: extended first, then adapted; nullptr when absent.
+  // A property by name, without case as PowerShell: extended first, then adapted, then those of
+  // a wrapped object; nullptr when absent.
   [[nodiscard]] const Value* property(std::string_view name) const;
   // The text a person would see: a primitive's text, "True"/"False" for <B>, an Obj's ToString,
   // else its wrapped primitive's text, else "".
@@ -95,8 +96,8 @@ inline bool operator==(const Value& a, const Value& b) {
 }
 
 struct ClixmlLimits {
-  size_t max_depth = 64;         // nested Obj/collections; deeper is an error, not a crash
-  size_t max_nodes = 1'000'000;  // values in one document
+  size_t max_depth = 64;       // nested Obj/collections; deeper is an error, not a crash
+  size_t max_nodes = 100'000;  // values in one document (one message: one object)
 };
 
 // One CLIXML value: the text of a PSRP message's data (a leading UTF-8 BOM is skipped), one
