@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <pugixml.hpp>
+#include <thread>
 
 #include "base/base64.h"
 #include "protocol/soap.h"
@@ -61,13 +62,15 @@ pugi::xml_node header_child(pugi::xml_node header, std::string_view ns, std::str
 
 }  // namespace
 
-std::vector<RecordedExchange> load_winrs_capture(const std::string& file) {
+std::vector<RecordedExchange> load_winrs_capture(const std::string& file,
+                                                 const std::string& folder) {
   const YAML::Node root =
-      YAML::LoadFile(std::string(SYNCDEPLOY_SOURCE_DIR) + "/tests/data/winrs-captures/" + file);
+      YAML::LoadFile(std::string(SYNCDEPLOY_SOURCE_DIR) + "/tests/data/" + folder + "/" + file);
   std::vector<RecordedExchange> exchanges;
   for (const YAML::Node& message : root["messages"])
-    exchanges.push_back(
-        {message["request"].as<std::string>(), message["response"].as<std::string>()});
+    exchanges.push_back({message["request"].as<std::string>(),
+                         message["response"].as<std::string>(),
+                         message["timeout"] ? message["timeout"].as<double>() : 0.0});
   return exchanges;
 }
 
@@ -125,9 +128,17 @@ std::string recorded_stream(std::string_view response, std::string_view name) {
   return bytes;
 }
 
-WinrsReplayServer::WinrsReplayServer(const std::string& capture_file)
-    : recording_(load_winrs_capture(capture_file)) {
+WinrsReplayServer::WinrsReplayServer(const std::string& capture_file, ReplaySettings settings)
+    : recording_(load_winrs_capture(capture_file, settings.folder)) {
   REQUIRE_FALSE(recording_.empty());
+  std::sort(settings.skipped.rbegin(), settings.skipped.rend());
+  for (size_t skipped : settings.skipped) recording_.erase(recording_.begin() + skipped);
+  if (!settings.new_shaper)
+    settings.new_shaper = [](bool) {
+      return std::function<std::string(std::string_view)>(winrs_request_shape);
+    };
+  recorded_shape_ = settings.new_shaper(true);
+  sent_shape_ = settings.new_shaper(false);
   // The recording's OperationTimeout (PT20S, or PT10S in the timeout recording).
   pugi::xml_document first;
   REQUIRE(first.load_string(recording_.front().request.c_str()));
@@ -153,12 +164,14 @@ WinrsReplayServer::WinrsReplayServer(const std::string& capture_file)
                             request.header("Content-Type"));
     if (request.header("Authorization").rfind("Basic ", 0) != 0)
       mismatches_.push_back("request " + std::to_string(n) + ": no Basic authorization");
-    const std::string expected = winrs_request_shape(recording_[n].request);
-    const std::string actual = winrs_request_shape(request.body);
+    const std::string expected = recorded_shape_(recording_[n].request);
+    const std::string actual = sent_shape_(request.body);
     if (expected != actual)
       mismatches_.push_back("request " + std::to_string(n) + " differs from the recording:\n" +
                             "recorded:\n" + expected + "sent:\n" + actual);
     const std::string& response = recording_[n].response;
+    if (recording_[n].delay_seconds > 0)
+      std::this_thread::sleep_for(std::chrono::duration<double>(recording_[n].delay_seconds));
     answer.status = response.find("<s:Fault>") != std::string::npos ? 500 : 200;
     answer.body = response;
     return answer;

@@ -5,6 +5,7 @@
 // ids, the To address and the session id differ from run to run.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -17,10 +18,12 @@ namespace sd::test {
 
 struct RecordedExchange {
   std::string request, response;
+  double delay_seconds = 0;  // the recording's `timeout`: the host answered that much later
 };
 
-// The messages of tests/data/winrs-captures/<file>.
-[[nodiscard]] std::vector<RecordedExchange> load_winrs_capture(const std::string& file);
+// The messages of tests/data/<folder>/<file>.
+[[nodiscard]] std::vector<RecordedExchange> load_winrs_capture(
+    const std::string& file, const std::string& folder = "winrs-captures");
 
 // A request as the comparison sees it: one line per element that matters, or "unreadable: ...".
 [[nodiscard]] std::string winrs_request_shape(std::string_view body);
@@ -29,9 +32,19 @@ struct RecordedExchange {
 // parser (pugixml and base64 only).
 [[nodiscard]] std::string recorded_stream(std::string_view response, std::string_view name);
 
+// How a replay compares: the capture folder, the shape of a request (one instance per side: a
+// PSRP shape remembers fragments across requests), and the recorded exchanges the client under
+// test does not make (left out of the replay, with the reason in the test).
+struct ReplaySettings {
+  std::string folder = "winrs-captures";
+  // (recorded side or not) -> a shaper; default: the WinRS shape on both sides.
+  std::function<std::function<std::string(std::string_view)>(bool)> new_shaper;
+  std::vector<size_t> skipped;
+};
+
 class WinrsReplayServer {
  public:
-  explicit WinrsReplayServer(const std::string& capture_file);
+  explicit WinrsReplayServer(const std::string& capture_file, ReplaySettings settings = {});
 
   // Options for a session against the replay: https://exch01.example.local:5986/wsman routed to
   // the server, Basic as "vagrant", the recording's OperationTimeout.
@@ -45,6 +58,7 @@ class WinrsReplayServer {
 
  private:
   std::vector<RecordedExchange> recording_;
+  std::function<std::string(std::string_view)> recorded_shape_, sent_shape_;
   std::chrono::seconds operation_timeout_{20};
   mutable std::mutex mutex_;
   std::vector<std::string> mismatches_;
