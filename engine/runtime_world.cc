@@ -83,8 +83,8 @@ std::unique_ptr<LiveSystem> RuntimeWorld::open_exchange_management(const Exchang
   const Spec& spec = access.spec;
   return std::make_unique<ExchangeManagement>(
       spec.exchange.management.url, spec.exchange.version,
-      winrs_shell_factory(spec, access.spec_path, access.secrets, access.connect_to,
-                          access.default_ca));
+      management_channel_factory(spec, access.spec_path, access.secrets, access.connect_to,
+                                 access.default_ca));
 }
 
 std::vector<PreconditionCheck> RuntimeWorld::check_preconditions(const ExchangeAccess& access) {

@@ -22,11 +22,10 @@ constexpr LimitParameter kLimits[] = {
 ExchangeQuery make(QueryKind kind, const ResourceType& type, std::string label,
                    std::vector<std::string> properties, const ps::Query& q,
                    uint32_t resource = UINT32_MAX, bool needs_account = false) {
-  ExchangeQuery out{kind, &type, resource,     std::move(label), std::move(properties),
-                    {},   {},    needs_account};
-  ps::Query full = q;
-  full.properties = out.properties;
-  Result<std::string> line = ps::render_query(full);
+  ExchangeQuery out{kind, &type, resource, std::move(label), std::move(properties),
+                    q,    {},    {},       needs_account};
+  out.query.properties = out.properties;
+  Result<std::string> line = ps::render_query(out.query);
   if (line)
     out.line = std::move(line.value());
   else

@@ -1,7 +1,8 @@
 // The queries of the Exchange read, shared by observe_script (which prints them) and
 // read_observation (which reads their lines back in the same order), and the tables both sides
 // of exchange/exchange_scripts.h use: throttling parameters per version, account names.
-// Internal to exchange_scripts*.cc.
+// Internal to exchange/, and to the remote PowerShell runner, which sends the same queries as
+// commands.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "exchange/powershell.h"
 #include "plan/resource.h"
 #include "spec/spec.h"
 
@@ -31,6 +33,7 @@ struct ExchangeQuery {
   uint32_t resource = UINT32_MAX;       // the desired resource it reads, for per-object queries
   std::string label;                    // "Get-ManagementScope", for messages
   std::vector<std::string> properties;  // the selected properties, each a string in the JSON
+  ps::Query query;                      // the cmdlets, properties included (remote PowerShell)
   std::string line;                     // the statement; empty when it could not be written
   std::string error;                    // why it could not be written
   // Fails on Exchange when the account does not exist (-User, -Identity name it): with the

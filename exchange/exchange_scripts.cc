@@ -28,8 +28,8 @@ class ActionWriter {
       desired_ = &plan.desired.resources[static_cast<size_t>(action.desired)];
   }
 
-  // The statements, one per line, without the header.
-  Result<std::vector<std::string>> write();
+  // The statements, in order.
+  Result<std::vector<ActionStep>> write();
 
  private:
   Error error(std::string message) const {
@@ -52,10 +52,8 @@ class ActionWriter {
     return nullptr;
   }
   bool is_create() const { return action_.kind == ActionKind::Create; }
-  Status emit(const ps::Cmdlet& cmdlet) {
-    Result<std::string> line = ps::render_cmdlet(cmdlet);
-    if (!line) return error(line.errors().front().message);
-    lines_.push_back(std::move(line.value()));
+  Status emit(ps::Cmdlet cmdlet) {
+    steps_.push_back({std::move(cmdlet), std::nullopt});
     return ok_status();
   }
 
@@ -73,7 +71,7 @@ class ActionWriter {
   const Resource* desired_ = nullptr;
   ExchangeVersion version_;
   SecretSourceForScript secrets_;
-  std::vector<std::string> lines_;
+  std::vector<ActionStep> steps_;
 };
 
 Result<ps::Value> ActionWriter::password() {
@@ -183,9 +181,7 @@ Status ActionWriter::ad_permission() {
       "Add-ADPermission",
       {ps::Argument{"Identity", ps::PipelineProperty{"DistinguishedName"}},
        ps::arg("User", desired_text("user")), ps::arg("ExtendedRights", std::string(right))}};
-  Result<std::string> line = ps::render_for_each(source, add);
-  if (!line) return error(line.errors().front().message);
-  lines_.push_back(std::move(line.value()));
+  steps_.push_back({std::move(add), std::move(source)});
   return ok_status();
 }
 
@@ -231,7 +227,7 @@ Status ActionWriter::throttling_association() {
        {ps::arg("Identity", action_.name), ps::arg("ThrottlingPolicy", desired_text("policy"))}});
 }
 
-Result<std::vector<std::string>> ActionWriter::write() {
+Result<std::vector<ActionStep>> ActionWriter::write() {
   if (!is_exchange_management_type(*action_.type))
     return error("not an Exchange management object");
   if (action_.kind != ActionKind::Create && action_.kind != ActionKind::Update)
@@ -247,7 +243,30 @@ Result<std::vector<std::string>> ActionWriter::write() {
              : t == &types::kThrottlingAssociation ? throttling_association()
                                                    : Status(error("no PowerShell for this type"));
   if (!s) return s.take_errors();
-  return std::move(lines_);
+  return std::move(steps_);
+}
+
+// The statements as lines of the script; an error names the action when one cannot be
+// written (a control character in a value).
+Result<std::vector<std::string>> render_steps(const Action& action,
+                                              const std::vector<ActionStep>& steps) {
+  std::vector<std::string> lines;
+  for (const ActionStep& step : steps) {
+    Result<std::string> line = step.for_each_of
+                                   ? ps::render_for_each(*step.for_each_of, step.cmdlet)
+                                   : ps::render_cmdlet(step.cmdlet);
+    if (!line) return make_error(line.errors().front().message, {}, action.address());
+    lines.push_back(std::move(line.value()));
+  }
+  return lines;
+}
+
+Result<std::vector<std::string>> action_lines(const Plan& plan, const Action& action,
+                                              ExchangeVersion version,
+                                              SecretSourceForScript secrets) {
+  Result<std::vector<ActionStep>> steps = ActionWriter(plan, action, version, secrets).write();
+  if (!steps) return steps.take_errors();
+  return render_steps(action, *steps);
 }
 
 // "# text", with anything that could end the comment line or forge what a reviewer reads
@@ -295,11 +314,19 @@ Result<std::string> action_script(const Plan& plan, uint32_t action, ExchangeVer
     return make_error(
         fmt::format("no action {} in the plan (it has {})", action, plan.actions.size()));
   Result<std::vector<std::string>> lines =
-      ActionWriter(plan, plan.actions[action], version, {&secrets}).write();
+      action_lines(plan, plan.actions[action], version, {&secrets});
   if (!lines) return lines.take_errors();
   std::string out = ps::script_header(version);
   for (const std::string& line : *lines) out.append(line).append("\n");
   return out;
+}
+
+Result<std::vector<ActionStep>> action_steps(const Plan& plan, uint32_t action,
+                                             ExchangeVersion version, const SecretValues& secrets) {
+  if (action >= plan.actions.size())
+    return make_error(
+        fmt::format("no action {} in the plan (it has {})", action, plan.actions.size()));
+  return ActionWriter(plan, plan.actions[action], version, {&secrets}).write();
 }
 
 std::string render_powershell(const Plan& plan, ExchangeVersion version) {
@@ -313,7 +340,7 @@ std::string render_powershell(const Plan& plan, ExchangeVersion version) {
       body += comment(fmt::format("left out: {}", head));
       continue;
     }
-    Result<std::vector<std::string>> lines = ActionWriter(plan, a, version, {nullptr}).write();
+    Result<std::vector<std::string>> lines = action_lines(plan, a, version, {nullptr});
     if (!lines) {
       body += comment(fmt::format("left out: {}: {}", head, lines.errors().front().message));
       continue;

@@ -18,11 +18,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "base/error.h"
+#include "exchange/powershell.h"
 #include "plan/desired_state.h"
 #include "plan/observed_state.h"
 #include "plan/plan.h"
@@ -52,6 +54,19 @@ void read_observation(const DesiredState& desired, ExchangeVersion version,
 [[nodiscard]] Result<std::string> action_script(const Plan& plan, uint32_t action,
                                                 ExchangeVersion version,
                                                 const SecretValues& secrets);
+
+// One statement of an action: a cmdlet, or a cmdlet run for each object another returns (its
+// PipelineProperty arguments read from each: `<for_each_of> | ForEach-Object { <cmdlet> }`).
+struct ActionStep {
+  ps::Cmdlet cmdlet;
+  std::optional<ps::Cmdlet> for_each_of;
+};
+
+// The statements of action_script as values, for remote PowerShell, which sends commands and
+// their parameters instead of script text. Secrets are SecretLiteral values from `secrets`.
+[[nodiscard]] Result<std::vector<ActionStep>> action_steps(const Plan& plan, uint32_t action,
+                                                           ExchangeVersion version,
+                                                           const SecretValues& secrets);
 
 // `syncdeploy export --powershell`: every Create/Update of an exchange.* type in plan order,
 // each preceded by comments (the address, the reason, the changed fields with secrets

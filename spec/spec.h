@@ -34,6 +34,11 @@ struct Limit {
 // ticket can be had, else NTLM. Certificate is for management only. Spellings: to_string().
 enum class AuthMethod { Negotiate, Kerberos, Ntlm, Basic, Certificate };
 
+// How the Exchange cmdlets travel: Exchange's own remote PowerShell (MS-PSRP at /PowerShell,
+// configuration Microsoft.Exchange: the supported way, and the default), or a WinRS shell that
+// loads the Exchange snap-in into powershell.exe (only where a site has set that up).
+enum class ManagementTransport { Psrp, Winrs };
+
 struct Management {
   std::string url;
   AuthMethod auth = AuthMethod::Negotiate;
@@ -46,6 +51,7 @@ struct Management {
   std::string certificateFile, keyFile;  // certificate
   std::string caFile;                    // empty: system roots
   std::string at;
+  ManagementTransport transport = ManagementTransport::Psrp;
 };
 
 // The account NexJ impersonates mailboxes with; syncdeploy signs in to EWS as it (`auth`) with

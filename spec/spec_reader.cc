@@ -136,6 +136,8 @@ Management read_management(const Object& o) {
   Management m;
   m.at = o.pointer();
   m.url = o.str_or("url", "");
+  m.transport = o.str_or("transport", "psrp") == "winrs" ? ManagementTransport::Winrs
+                                                         : ManagementTransport::Psrp;
   m.auth = parse_auth(o.str("auth"));
   m.username = o.str_or("username", "");
   m.password = o.secret("password");

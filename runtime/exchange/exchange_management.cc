@@ -2,13 +2,24 @@
 
 #include "base/source_files.h"
 #include "exchange/exchange_scripts.h"
-#include "protocol/clixml.h"
+#include "runtime/exchange/psrp_channel.h"
+#include "runtime/exchange/script_channel.h"
 
 namespace sd {
 
 ExchangeManagement::ExchangeManagement(std::string where, ExchangeVersion version,
+                                       ManagementChannelFactory open)
+    : where_(std::move(where)), version_(version), open_(std::move(open)) {}
+
+ExchangeManagement::ExchangeManagement(std::string where, ExchangeVersion version,
                                        RemoteShellFactory open_shell)
-    : where_(std::move(where)), version_(version), open_shell_(std::move(open_shell)) {}
+    : ExchangeManagement(std::move(where), version,
+                         [open_shell]() -> Result<std::unique_ptr<ManagementChannel>> {
+                           Result<std::unique_ptr<RemoteShell>> shell = open_shell();
+                           if (!shell) return shell.take_errors();
+                           return std::unique_ptr<ManagementChannel>(
+                               std::make_unique<ScriptChannel>(std::move(shell).value()));
+                         }) {}
 
 std::string ExchangeManagement::describe() const {
   return "Exchange management at " + where_;
@@ -18,42 +29,16 @@ bool ExchangeManagement::manages(const ResourceType& type) const {
   return is_exchange_management_type(type);
 }
 
-Result<RemoteShell*> ExchangeManagement::shell() {
-  if (shell_) return shell_.get();
+Result<ManagementChannel*> ExchangeManagement::channel() {
+  if (channel_) return channel_.get();
   if (!open_error_.empty()) return make_error(open_error_);
-  Result<std::unique_ptr<RemoteShell>> opened = open_shell_();
+  Result<std::unique_ptr<ManagementChannel>> opened = open_();
   if (!opened.ok()) {
     open_error_ = opened.errors().front().message;
     return make_error(open_error_);
   }
-  shell_ = std::move(opened).value();
-  return shell_.get();
-}
-
-std::string script_error(const CommandOutput& output) {
-  std::string text = decode_clixml(output.stderr_text);
-  std::string message;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    size_t first = line.find_first_not_of(' ');
-    if (first == std::string::npos) continue;
-    line.erase(0, first);
-    // PowerShell's error record: the message, then where ("At line:") and the context lines.
-    if (line.starts_with("At line:") || line.starts_with("+ ")) break;
-    // Other streams written as text before it (a warning a cmdlet gave) are not the error.
-    if (message.empty() && (line.starts_with("WARNING:") || line.starts_with("VERBOSE:") ||
-                            line.starts_with("DEBUG:")))
-      continue;
-    if (!message.empty()) message += ' ';
-    message += line;
-  }
-  if (message.empty()) return "the script ended with exit code " + std::to_string(output.exit_code);
-  return message;
+  channel_ = std::move(opened).value();
+  return channel_.get();
 }
 
 void ExchangeManagement::observe(const DesiredState& desired, ObservedState& into) {
@@ -64,18 +49,18 @@ void ExchangeManagement::observe(const DesiredState& desired, ObservedState& int
   bool any = false;
   for (const Resource& r : desired.resources) any = any || manages(*r.type);
   if (!any) return;  // nothing of Exchange's is managed: nothing to ask
-  Result<RemoteShell*> remote = shell();
-  if (!remote.ok()) return fail_all(remote.errors().front().message);
-  Result<CommandOutput> output = (*remote)->run_powershell(observe_script(desired, version_));
-  if (!output.ok()) return fail_all(output.errors().front().message);
-  if (output->exit_code == 0) return read_observation(desired, version_, output->stdout_text, into);
-  // The script stopped at an error. What it printed before still counts (a query that fails
-  // only because the account does not exist yet reads as absent); the types it did not get
-  // to fail with PowerShell's own words.
+  Result<ManagementChannel*> open = channel();
+  if (!open.ok()) return fail_all(open.errors().front().message);
+  Result<ManagementRead> read = (*open)->read(desired, version_);
+  if (!read.ok()) return fail_all(read.errors().front().message);
+  if (!read->stopped) return read_observation(desired, version_, read->lines, into);
+  // The read stopped at an error. What it read before still counts (a query that fails only
+  // because the account does not exist yet reads as absent); the types it did not get to fail
+  // with PowerShell's own words.
   ObservedState partial;
-  read_observation(desired, version_, output->stdout_text, partial);
+  read_observation(desired, version_, read->lines, partial);
   const std::string error =
-      "reading Exchange management at " + where_ + " failed: " + script_error(*output);
+      "reading Exchange management at " + where_ + " failed: " + *read->stopped;
   for (auto& [type, message] : partial.failed_types) into.failed_types[type] = error;
   for (ObservedResource& r : partial.resources) into.resources.push_back(std::move(r));
 }
@@ -86,31 +71,22 @@ std::vector<ActionResult> ExchangeManagement::apply(const Plan& plan,
   std::vector<ActionResult> results;
   results.reserve(actions.size());
   for (uint32_t i : actions) {
-    Result<std::string> script = action_script(plan, i, version_, secrets);
-    if (!script.ok()) {
-      results.push_back({false, script.errors().front().message});
+    Result<ManagementChannel*> open = channel();
+    if (!open.ok()) {
+      results.push_back({false, open.errors().front().message});
       continue;
     }
-    Result<RemoteShell*> remote = shell();
-    if (!remote.ok()) {
-      results.push_back({false, remote.errors().front().message});
-      continue;
-    }
-    Result<CommandOutput> output = (*remote)->run_powershell(*script);
-    if (!output.ok())
-      results.push_back({false, output.errors().front().message});
-    else if (output->exit_code != 0)
-      results.push_back({false, script_error(*output)});
-    else
-      results.push_back({true, {}});
+    Status ran = (*open)->run_action(plan, i, version_, secrets);
+    results.push_back(ran.ok() ? ActionResult{true, {}}
+                               : ActionResult{false, ran.errors().front().message});
   }
   return results;
 }
 
-RemoteShellFactory winrs_shell_factory(const Spec& spec, const std::string& spec_path,
-                                       const SecretValues& secrets,
-                                       const std::vector<http::ConnectTo>& connect_to,
-                                       const std::string& default_ca) {
+ManagementChannelFactory management_channel_factory(const Spec& spec, const std::string& spec_path,
+                                                    const SecretValues& secrets,
+                                                    const std::vector<http::ConnectTo>& connect_to,
+                                                    const std::string& default_ca) {
   const Management& m = spec.exchange.management;
   WinrsOptions options;
   options.url = m.url;
@@ -134,9 +110,22 @@ RemoteShellFactory winrs_shell_factory(const Spec& spec, const std::string& spec
         options.password = found->second;
     }
   }
-  return [options, missing]() -> Result<std::unique_ptr<RemoteShell>> {
+  const bool remote_powershell = m.transport == ManagementTransport::Psrp;
+  return [options, missing, remote_powershell]() -> Result<std::unique_ptr<ManagementChannel>> {
     if (!missing.empty()) return make_error(missing);
-    return open_winrs(options);
+    if (!remote_powershell) {
+      Result<std::unique_ptr<RemoteShell>> shell = open_winrs(options);
+      if (!shell) return shell.take_errors();
+      return std::unique_ptr<ManagementChannel>(
+          std::make_unique<ScriptChannel>(std::move(shell).value()));
+    }
+    RunspacePoolOptions pool;
+    pool.transport = options;
+    pool.transport.resource_uri = std::string(kExchangeConfiguration);
+    Result<std::unique_ptr<RunspacePool>> opened = RunspacePool::open(std::move(pool));
+    if (!opened) return opened.take_errors();
+    return std::unique_ptr<ManagementChannel>(
+        std::make_unique<PsrpChannel>(std::move(opened).value()));
   };
 }
 

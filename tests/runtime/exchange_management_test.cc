@@ -7,6 +7,7 @@
 
 #include "exchange/exchange_scripts.h"
 #include "plan/desired_state.h"
+#include "runtime/exchange/script_channel.h"
 
 namespace sd {
 namespace {
