@@ -119,6 +119,18 @@ def main():
             put(d, f"psrp-{i}.txt", b"#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://"
                 b"schemas.microsoft.com/powershell/2004/04\">" + payload + b"</Objs>")
 
+    d = fresh("psrp_stream")
+    # Each request's and response's PSRP bytes (creationXml, Arguments, streams), whole: the
+    # first byte 0 feeds them at once.
+    import re
+    for name, i, request, response in captures(os.path.join(SHARED, "psrp-captures", "*.yml")):
+        for side, text in (("request", request), ("response", response or "")):
+            found = re.findall(r"(?:creationXml[^>]*|rsp:Arguments|rsp:Stream[^>]*)>"
+                               r"([A-Za-z0-9+/=]{20,})<", text)
+            data = b"".join(base64.b64decode(b) for b in found)
+            if data and len(data) < 6000:
+                put(d, f"{name}-{i}-{side}.bin", b"\0" + data)
+
     d = fresh("http_response")
     # The first byte: 0x80 HEAD, 0x40 a 64-byte body limit, the rest the size of the pieces.
     put(d, "length.http", b"\x3f" + b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n"
