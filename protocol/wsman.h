@@ -184,7 +184,7 @@ struct Request {
   ShellSettings shell;  // Create (options folded in too)
   std::string command;  // Command
   std::vector<std::string> arguments;
-  std::string command_id;                 // Send, Receive, Signal
+  std::string command_id;                 // Send, Receive, Signal; Command (PSRP: chosen)
   std::string stream_name, stream_bytes;  // Send (decoded)
   bool stream_end = false;
   std::string desired_streams;  // Receive
@@ -201,6 +201,7 @@ struct Request {
 struct CreatedShell {
   std::string shell_id, address, owner, client_ip;
   ShellSettings shell;
+  std::string resource_uri = std::string(kCmdResourceUri);
 };
 [[nodiscard]] std::string create_response(std::string_view relates_to, const CreatedShell& shell);
 [[nodiscard]] std::string command_response(std::string_view relates_to,
@@ -215,7 +216,8 @@ struct StreamChunk {
   bool end = false;
 };
 // Streams in order, then CommandState (Done with the exit code when `exit_code` is set, else
-// Running).
+// Running). With an empty `command_id` (the shell's own output, as PSRP's pool messages): no
+// CommandId attributes and no CommandState.
 [[nodiscard]] std::string receive_response(std::string_view relates_to, std::string_view command_id,
                                            const std::vector<StreamChunk>& streams,
                                            std::optional<int64_t> exit_code);

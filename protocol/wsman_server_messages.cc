@@ -57,6 +57,10 @@ Status read_shell(pugi::xml_node shell, Request& request) {
     return std::chrono::duration_cast<std::chrono::seconds>(*duration);
   };
   settings.idle_timeout = seconds_of("IdleTimeOut");
+  settings.shell_id = shell.attribute("ShellId").value();
+  settings.creation_xml = text_of(soap::child(shell, kPowerShellNs, "creationXml"));
+  if (std::optional<std::string> version = request.option("protocolversion"))
+    settings.protocol_version = *version;
   settings.lifetime = seconds_of("Lifetime");
   if (std::optional<std::string> profile = request.option("WINRS_NOPROFILE"))
     settings.no_profile = detail::is_true(*profile);
@@ -82,9 +86,12 @@ Status read_body(pugi::xml_node operation, Request& request) {
     if (soap::local_name(operation) != "CommandLine")
       return make_error("the Command request has no rsp:CommandLine");
     request.command = text_of(soap::child(operation, kShellNs, "Command"));
+    request.command_id = operation.attribute("CommandId").value();
     for (pugi::xml_node argument : children(operation, kShellNs, "Arguments"))
       request.arguments.push_back(argument.child_value());
-    if (request.command.empty()) return make_error("the Command request has no rsp:Command");
+    // PSRP's pipelines have no command line: the pipeline is in the arguments.
+    if (request.command.empty() && request.command_id.empty())
+      return make_error("the Command request has no rsp:Command");
     return ok_status();
   }
   if (action == kActionSend) {
@@ -146,15 +153,16 @@ Result<Request> parse_request(std::string_view body) {
 std::string create_response(std::string_view relates_to, const CreatedShell& created) {
   const ShellSettings& shell = created.shell;
   const std::string id = xml_escape(created.shell_id);
+  const std::string resource = xml_escape(created.resource_uri);
   std::string body = "<x:ResourceCreated><a:Address>" + xml_escape(created.address) +
                      "</a:Address><a:ReferenceParameters><w:ResourceURI>";
-  body += kCmdResourceUri;
+  body += resource;
   body += "</w:ResourceURI><w:SelectorSet><w:Selector Name=\"ShellId\">" + id +
           "</w:Selector></w:SelectorSet></a:ReferenceParameters></x:ResourceCreated>";
   body += "<rsp:Shell xmlns:rsp=\"";
   body += kShellNs;
   body += "\"><rsp:ShellId>" + id + "</rsp:ShellId><rsp:ResourceUri>";
-  body += kCmdResourceUri;
+  body += resource;
   body += "</rsp:ResourceUri><rsp:Owner>" + xml_escape(created.owner) + "</rsp:Owner>";
   if (!created.client_ip.empty())
     body += "<rsp:ClientIP>" + xml_escape(created.client_ip) + "</rsp:ClientIP>";
@@ -203,9 +211,14 @@ std::string receive_response(std::string_view relates_to, std::string_view comma
   const std::string id = xml_escape(command_id);
   std::string body = "<rsp:ReceiveResponse>";
   for (const StreamChunk& stream : streams) {
-    body += "<rsp:Stream Name=\"" + xml_escape(stream.name) + "\" CommandId=\"" + id + "\"" +
-            (stream.end ? " End=\"true\"" : "") + ">" + base64_encode(stream.bytes) +
+    body += "<rsp:Stream Name=\"" + xml_escape(stream.name) + "\"";
+    if (!id.empty()) body += " CommandId=\"" + id + "\"";
+    body += std::string(stream.end ? " End=\"true\"" : "") + ">" + base64_encode(stream.bytes) +
             "</rsp:Stream>";
+  }
+  if (id.empty()) {  // the shell's own output (PSRP's pool messages): no command state
+    body += "</rsp:ReceiveResponse>";
+    return detail::response_envelope(action_response(kActionReceive), relates_to, body);
   }
   body += "<rsp:CommandState CommandId=\"" + id + "\" State=\"";
   body += exit_code ? kStateDone : kStateRunning;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the main job: the whole workflow on the quickstart spec, against the
-# Exchange lab (EWS and WinRM over HTTPS, started here), a local NexJ environment file and an SQLite
+# Exchange lab (EWS and remote PowerShell over HTTPS, started here), a local NexJ environment file and an SQLite
 # configuration store (all in build/demo/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,15 +37,15 @@ lab_pid=
 # demo changes folders).
 trap '[ -n "$lab_pid" ] && kill $lab_pid 2>/dev/null; wait 2>/dev/null; bash "$realm_script" stop "$realm_dir" >/dev/null 2>&1 || true' EXIT
 
-step "0b. Start the Exchange lab: EWS and WinRM over HTTPS with its own CA, Negotiate (Kerberos, NTLM) with channel binding and no Basic, as Exchange; a fresh Exchange (no service account, no impersonation, no policy)" \
+step "0b. Start the Exchange lab: EWS and remote PowerShell (/PowerShell, MS-PSRP) over HTTPS with its own CA, Negotiate (Kerberos, NTLM) with channel binding and no Basic, as Exchange; a fresh Exchange (no service account, no impersonation, no policy)" \
   "syncdeploy lab serve --keytab realm/http.keytab --ntlm-users realm/ntlm-users --directory lab/directory.yaml --state lab/state.db --port-file lab/port &"
 $sd lab serve --keytab realm/http.keytab --ntlm-users realm/ntlm-users \
   --directory lab/directory.yaml --state lab/state.db --port-file lab/port 2>/dev/null &
 lab_pid=$!
 for _ in $(seq 100); do [ -s lab/port ] && break; sleep 0.1; done
 port=$(cat lab/port)
-# The spec keeps its real host names: connections to them go to the lab (EWS on 443, WinRM on
-# 5986), and TLS verifies them against the lab's CA (SSL_CERT_FILE stands for the system roots;
+# The spec keeps its real host names: connections to them go to the lab (EWS and remote
+# PowerShell on 443, WinRM on 5986 for specs that say transport: winrs), and TLS verifies them against the lab's CA (SSL_CERT_FILE stands for the system roots;
 # a spec can name its own CA with caFile instead).
 lab=127.0.0.1:$port
 export SYNCDEPLOY_CONNECT_TO="exch01.example.local:443=$lab,exch01.example.local:5986=$lab,crm.example.local:443=$lab"
@@ -55,7 +55,7 @@ step "1. Validate the spec (offline: schema, CSV user lists, rules)" \
   "syncdeploy validate quickstart.yaml"
 $sd validate quickstart.yaml
 
-step "2. Plan all seven steps: Exchange management read over WinRM, NexJ files read locally" \
+step "2. Plan all seven steps: Exchange management read over remote PowerShell (one RunspacePool, one pipeline per object type), NexJ files read locally" \
   "syncdeploy plan quickstart.yaml -out quickstart.plan.json"
 $sd plan quickstart.yaml -out quickstart.plan.json | sed -n '1,12p;/^  + exchange.service_account/,/^  + nexj.http_channel\/ExchangeEWSNotificationReceiver/p' | grep -v '^  + nexj.http_channel'
 echo "  ... (NexJ side: channels, target, options, folder links)"

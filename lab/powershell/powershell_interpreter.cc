@@ -41,6 +41,52 @@ class Interpreter {
     }
   }
 
+  // The calls as statements whose values are variables set beforehand: the binder and the
+  // cmdlets are the script's, and nothing is parsed.
+  void run_calls(const std::vector<std::vector<PsCall>>& calls, const std::vector<PsValue>& input,
+                 PsCallResult& result) {
+    snapin_loaded_ = true;  // the Microsoft.Exchange configuration has them
+    remote_ = true;
+    size_t next = 0;
+    auto value_of = [&](PsValue value) {
+      PsExpression variable;
+      variable.kind = PsExpression::Kind::Variable;
+      variable.text = " call " + std::to_string(next++);  // no script can name it
+      variables_[variable.text] = std::move(value);
+      return variable;
+    };
+    PsScript script;
+    for (const std::vector<PsCall>& statement_calls : calls) {
+      PsStatement statement;
+      if (script.statements.empty() && !input.empty()) {
+        PsPipelineElement source;
+        source.expression.push_back(value_of(PsValue::array(input)));
+        statement.pipeline.push_back(std::move(source));
+      }
+      for (const PsCall& call : statement_calls) {
+        PsCommand command;
+        command.name = call.command;
+        for (const PsCallArgument& argument : call.arguments) {
+          PsCommandElement element;
+          element.is_parameter = !argument.name.empty();
+          element.parameter = argument.name;
+          if (!argument.is_switch) {
+            element.colon = element.is_parameter;
+            element.value.push_back(value_of(argument.value));
+          }
+          command.elements.push_back(std::move(element));
+        }
+        PsPipelineElement element;
+        element.command = std::move(command);
+        statement.pipeline.push_back(std::move(element));
+      }
+      script.statements.push_back(std::move(statement));
+    }
+    for (const PsStatement& statement : script.statements)
+      for (PsValue& value : run_statement(statement, nullptr))
+        result.output.push_back(std::move(value));
+  }
+
  private:
   static void print(const PsValue& value, PsRunResult& result) {
     switch (value.kind) {
@@ -165,6 +211,9 @@ class Interpreter {
   std::vector<PsValue> invoke(const PsCommand& command, std::vector<PsValue> input, bool has_input,
                               const PsValue* underscore) {
     const PsCmdletSpec* spec = find_cmdlet(command.name, admin_.version(), snapin_loaded_);
+    // Exchange's remote endpoint offers the Exchange cmdlets and a few of PowerShell's own that
+    // need no script; the others are not there at all.
+    if (spec && remote_ && !spec->exchange && !iequals(spec->name, "Select-Object")) spec = nullptr;
     if (!spec) {
       PsErrorRecord record = make_command_error(
           command.name,
@@ -376,9 +425,24 @@ class Interpreter {
   std::string_view source_;
   std::map<std::string, PsValue> variables_;
   bool snapin_loaded_ = false;
+  bool remote_ = false;  // run_calls: the cmdlets of Exchange's remote endpoint only
 };
 
 }  // namespace
+
+PsCallResult run_calls(ExchangeAdmin& admin, const std::vector<std::vector<PsCall>>& statements,
+                       const std::vector<PsValue>& input) {
+  PsCallResult result;
+  try {
+    Interpreter(admin, "").run_calls(statements, input, result);
+  } catch (PsFailure& failure) {
+    result.error = std::move(failure.record);
+  } catch (const std::exception& e) {
+    result.error = make_command_error("", e.what(), {0, 0}, "NotSpecified", "RuntimeException",
+                                      "RuntimeException");
+  }
+  return result;
+}
 
 PsRunResult run_powershell(ExchangeAdmin& admin, std::string_view script) {
   PsRunResult result;

@@ -13,6 +13,7 @@
 
 #include "lab/exchange/exchange_admin.h"
 #include "lab/powershell/powershell_error_record.h"
+#include "lab/powershell/powershell_values.h"
 
 namespace sd::lab {
 
@@ -22,5 +23,29 @@ struct PsRunResult {
 };
 
 [[nodiscard]] PsRunResult run_powershell(ExchangeAdmin& admin, std::string_view script);
+
+// A command as remote PowerShell sends it: a name and parameters that are values, bound as a
+// script's would be (named, positional when `name` is empty, a switch when `is_switch`).
+struct PsCallArgument {
+  std::string name;
+  PsValue value;
+  bool is_switch = false;
+};
+struct PsCall {
+  std::string command;
+  std::vector<PsCallArgument> arguments;
+};
+
+struct PsCallResult {
+  std::vector<PsValue> output;         // every object, as objects (nothing is printed)
+  std::optional<PsErrorRecord> error;  // the error that ended the run
+};
+
+// Runs statements of calls (each statement a pipeline) in a session where the Exchange
+// cmdlets are loaded, as Exchange's remote PowerShell endpoint runs them: no script is parsed,
+// so no value can become code. `input` goes into the first command of the first statement.
+[[nodiscard]] PsCallResult run_calls(ExchangeAdmin& admin,
+                                     const std::vector<std::vector<PsCall>>& statements,
+                                     const std::vector<PsValue>& input);
 
 }  // namespace sd::lab

@@ -63,6 +63,12 @@ RequestHandler::RequestHandler(LabState& state, const FaultOptions& faults,
     state_.refresh();
     return run_shell_command(state_, user, command, arguments, stdin_data);
   });
+  psrp_ = PsrpHost::create([this](const std::string&,
+                                  const std::vector<std::vector<PsCall>>& statements,
+                                  const std::vector<PsValue>& input) {
+    state_.refresh();
+    return run_calls(state_, statements, input);
+  });
 }
 
 RequestHandler::Login RequestHandler::log_in(std::string_view authorization,
@@ -102,7 +108,8 @@ RequestHandler::Login RequestHandler::log_in(std::string_view authorization,
   return out;
 }
 
-Decision RequestHandler::handle_wsman(const std::string& account, std::string_view body) {
+Decision RequestHandler::handle_wsman(const std::string& account, std::string_view body,
+                                      bool remote_powershell) {
   Decision decision;
   // WinRM answers an account without the rights to a remote shell as it answers a wrong
   // password: 401.
@@ -123,7 +130,8 @@ Decision RequestHandler::handle_wsman(const std::string& account, std::string_vi
     default:
       break;  // EWS's faults (busy, internal error, stall) are EWS answers
   }
-  WinrsReply reply = winrs_->handle(state_.account_alias(account).value_or(account), body);
+  const std::string user = state_.account_alias(account).value_or(account);
+  WinrsReply reply = remote_powershell ? psrp_->handle(user, body) : winrs_->handle(user, body);
   decision.answer =
       HttpAnswer{reply.status, {{"Content-Type", reply.content_type}}, std::move(reply.body)};
   return decision;
@@ -134,10 +142,12 @@ Decision RequestHandler::handle(std::string_view method, std::string_view target
                                 ConnectionLogin& login) {
   counters_.requests.fetch_add(1, std::memory_order_relaxed);
   Decision decision;
-  const bool wsman = is_path(target, kWsmanPath);
+  const bool powershell = is_path(target, kPowerShellPath) || is_path(target, kPowerShellPathSlash);
+  const bool wsman = powershell || is_path(target, kWsmanPath);
   if (!wsman && !is_path(target, kEwsPath)) {
-    decision.answer =
-        plain_answer(404, "404 Not Found: EWS is at /EWS/Exchange.asmx, WinRM at /wsman.\n");
+    decision.answer = plain_answer(404,
+                                   "404 Not Found: EWS is at /EWS/Exchange.asmx, remote PowerShell "
+                                   "at /PowerShell/, WinRM at /wsman.\n");
     return decision;
   }
   // IIS authenticates before the application sees the request.
@@ -150,7 +160,8 @@ Decision RequestHandler::handle(std::string_view method, std::string_view target
     decision.answer = post_only(wsman ? "WS-Management" : "EWS");
     return decision;
   }
-  decision = wsman ? handle_wsman(*logged_in.account, body) : handle_ews(*logged_in.account, body);
+  decision = wsman ? handle_wsman(*logged_in.account, body, powershell)
+                   : handle_ews(*logged_in.account, body);
   for (auto& header : logged_in.accepted) decision.answer.headers.push_back(std::move(header));
   return decision;
 }

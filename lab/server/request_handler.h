@@ -14,6 +14,7 @@
 #include "lab/server/faults.h"
 #include "lab/server/lab_server.h"
 #include "lab/server/windows_auth.h"
+#include "lab/server/psrp_host.h"
 #include "lab/server/winrs_host.h"
 
 namespace sd::lab {
@@ -21,6 +22,9 @@ namespace sd::lab {
 inline constexpr std::string_view kEwsPath = "/EWS/Exchange.asmx";
 // WinRM (WS-Management) for the Exchange Management Shell: docs/powershell-subset.md.
 inline constexpr std::string_view kWsmanPath = "/wsman";
+// Exchange's remote PowerShell (MS-PSRP, configuration Microsoft.Exchange), as IIS serves it.
+inline constexpr std::string_view kPowerShellPath = "/PowerShell";
+inline constexpr std::string_view kPowerShellPathSlash = "/PowerShell/";
 
 struct LabCounters {
   std::atomic<uint64_t> requests{0}, throttled{0}, faults{0};
@@ -63,13 +67,16 @@ class RequestHandler {
   [[nodiscard]] Login log_in(std::string_view authorization, ConnectionLogin& login);
   // A POST of a logged-in account. /wsman: accounts with management rights run the lab's
   // PowerShell; EWS: throttling, injected faults, then the service.
-  [[nodiscard]] Decision handle_wsman(const std::string& account, std::string_view body);
+  // /PowerShell: the same, as remote PowerShell (MS-PSRP) instead of WinRS.
+  [[nodiscard]] Decision handle_wsman(const std::string& account, std::string_view body,
+                                      bool remote_powershell);
   [[nodiscard]] Decision handle_ews(const std::string& account, std::string_view body);
 
   LabState& state_;
   std::unique_ptr<WindowsAuth> auth_;
   EwsService service_;
   std::unique_ptr<WinrsHost> winrs_;
+  std::unique_ptr<PsrpHost> psrp_;
   Throttling throttling_;
   FaultInjector faults_;
   // WinRM draws from its own sequence, so that the EWS faults a seed gives do not depend on how
