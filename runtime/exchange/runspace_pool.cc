@@ -14,7 +14,6 @@ namespace {
 using psrp::MessageType;
 using SteadyClock = std::chrono::steady_clock;
 
-
 bool is_final(int32_t state) {
   using psrp::PipelineState;
   return state == static_cast<int32_t>(PipelineState::Completed) ||
@@ -79,11 +78,12 @@ std::string RunspacePool::next_id() {
 Status RunspacePool::open_pool() {
   pool_id_ = next_id();
   std::string creation;
-  for (const psrp::Value& data : {psrp::session_capability_value(),
-                                  psrp::init_runspace_pool_value()}) {
+  for (const psrp::Value& data :
+       {psrp::session_capability_value(), psrp::init_runspace_pool_value()}) {
     psrp::Message message;
     message.destination = psrp::Destination::Server;
-    message.type = creation.empty() ? MessageType::SessionCapability : MessageType::InitRunspacePool;
+    message.type =
+        creation.empty() ? MessageType::SessionCapability : MessageType::InitRunspacePool;
     message.runspace_pool_id = pool_id_;
     message.data = psrp::write_clixml(data);
     // Both fit one fragment each: a few hundred bytes.
@@ -126,8 +126,18 @@ Status RunspacePool::open_pool() {
 }
 
 Status RunspacePool::receive_pool_messages() {
+  const auto asked = SteadyClock::now();
   Result<wsman::ReceiveOutput> output = session_->receive(shell_id_, "", "stdout");
   if (!output) return output.take_errors();
+  // Nothing, and at once: wait before the next pool Receive, longer each time (see run()).
+  if (output->stdout_bytes.empty() &&
+      (!output->timed_out ||
+       SteadyClock::now() - asked < options_.transport.operation_timeout / 2)) {
+    std::this_thread::sleep_for(pool_pause_);
+    pool_pause_ = std::min(pool_pause_ * 2, options_.transport.max_empty_receive_pause);
+  } else {
+    pool_pause_ = options_.transport.empty_receive_pause;
+  }
   Result<std::vector<std::string>> messages = pool_stream_.feed(output->stdout_bytes);
   if (!messages) return named(messages.errors().front().message);
   for (const std::string& bytes : *messages) {
@@ -200,8 +210,8 @@ Result<PipelineResult> RunspacePool::run(const psrp::PowerShell& powershell,
   create.runspace_pool_id = pool_id_;
   create.pipeline_id = pipeline_id;
   create.data = psrp::write_clixml(psrp::create_pipeline_value(powershell, input.empty()));
-  std::vector<psrp::Fragment> fragments = psrp::split_message(
-      next_object_++, psrp::encode_message(create), session_->max_send_bytes());
+  std::vector<psrp::Fragment> fragments =
+      psrp::split_message(next_object_++, psrp::encode_message(create), session_->max_send_bytes());
   wsman::CommandFlags flags;
   flags.command_id = pipeline_id;
   Result<std::string> command_id = session_->run_command(
@@ -246,8 +256,14 @@ Result<PipelineResult> RunspacePool::run(const psrp::PowerShell& powershell,
     if (SteadyClock::now() >= deadline)
       return stop("the pipeline did not finish within " +
                   readable_duration(options_.transport.command_timeout));
+    const auto asked = SteadyClock::now();
     Result<wsman::ReceiveOutput> output = session_->receive(shell_id_, *command_id, "stdout");
     if (!output) return output.take_errors();
+    // A Receive that found nothing is asked again at once only when the host held it for a good
+    // part of the operation timeout, as Windows does; one that answers at once (nothing, or
+    // the timeout fault early) waits first, longer each time.
+    const bool answered_early =
+        !output->timed_out || SteadyClock::now() - asked < options_.transport.operation_timeout / 2;
     received_bytes += output->stdout_bytes.size();
     if (received_bytes > options_.transport.max_output_bytes)
       return stop("its output passed " + std::to_string(options_.transport.max_output_bytes) +
@@ -303,8 +319,7 @@ Result<PipelineResult> RunspacePool::run(const psrp::PowerShell& powershell,
                         ? " (object " + std::to_string(*stream.incomplete_object()) +
                               " ended without its end fragment)"
                         : std::string()));
-    if (!output->timed_out && output->stdout_bytes.empty()) {
-      // Answered at once with nothing: wait before asking again, longer each time.
+    if (answered_early && output->stdout_bytes.empty()) {
       std::this_thread::sleep_for(
           std::min<SteadyClock::duration>(pause, deadline - SteadyClock::now()));
       pause = std::min(pause * 2, options_.transport.max_empty_receive_pause);

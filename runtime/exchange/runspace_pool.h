@@ -33,7 +33,7 @@ struct RunspacePoolOptions {
   // timeout of each Receive, command_timeout (the longest one pipeline may run) and
   // max_output_bytes (the most one pipeline may return).
   WinrsOptions transport;
-  std::chrono::milliseconds open_timeout{60'000};         // until the pool is Opened
+  std::chrono::milliseconds open_timeout{60'000};          // until the pool is Opened
   std::chrono::milliseconds key_exchange_timeout{60'000};  // until ENCRYPTED_SESSION_KEY
   // Ids for the pool and its pipelines (tests replaying recordings pass the recorded ones).
   std::function<std::string()> new_id;
@@ -106,6 +106,7 @@ class RunspacePool {
   std::optional<psrp::SessionKey> session_key_;
   std::string encrypted_session_key_;
   bool closed_ = false;
+  std::chrono::milliseconds pool_pause_{50};  // before the next empty pool Receive
 };
 
 }  // namespace sd

@@ -172,8 +172,13 @@ Result<CommandOutput> WinrsSession::receive_until_done(const std::string& shell_
     if (SteadyClock::now() >= deadline)
       return terminated("the command did not finish within " +
                         readable_duration(options_.command_timeout));
+    const auto asked = SteadyClock::now();
     Result<wsman::ReceiveOutput> output = receive(shell_id, command_id);
     if (!output) return output.take_errors();
+    // The operation-timeout fault counts as "nothing yet" only when the host held the Receive
+    // for a good part of the operation timeout; at once, it is an empty answer like any other.
+    const bool answered_early =
+        !output->timed_out || SteadyClock::now() - asked < options_.operation_timeout / 2;
     // What came so far is within the limit: the subtraction cannot wrap.
     const size_t so_far = result.stdout_text.size() + result.stderr_text.size();
     if (output->stdout_bytes.size() + output->stderr_bytes.size() >
@@ -186,7 +191,7 @@ Result<CommandOutput> WinrsSession::receive_until_done(const std::string& shell_
       result.exit_code = *output->exit_code;
       return result;
     }
-    if (!output->timed_out && output->stdout_bytes.empty() && output->stderr_bytes.empty()) {
+    if (answered_early && output->stdout_bytes.empty() && output->stderr_bytes.empty()) {
       // Answered at once with nothing new: a host that should have held the Receive for its
       // operation timeout. Wait before asking again, longer each time, never past the deadline.
       ++empty_receives_;
