@@ -66,9 +66,9 @@ Value application_private_data() {
        {Value::string("SerializationVersion"), Value::primitive("Version", "1.1.0.1")}},
       {"System.Management.Automation.PSPrimitiveDictionary", "System.Collections.Hashtable",
        "System.Object"});
-  return Value::object({{"ApplicationPrivateData",
-                         Value::dictionary({{Value::string("PSVersionTable"), versions}},
-                                           versions.type_names)}});
+  return Value::object(
+      {{"ApplicationPrivateData",
+        Value::dictionary({{Value::string("PSVersionTable"), versions}}, versions.type_names)}});
 }
 
 Value state_value(std::string_view property, int32_t state, std::optional<Value> reason) {
@@ -136,19 +136,21 @@ class InMemoryPsrpHost : public PsrpHost {
         32 * 1024);
     std::string bytes;
     if (!base64_decode(request.shell.creation_xml, bytes))
-      return fault_reply(request.message_id, invalid_parameter(machine, "creationXml is not base64"));
+      return fault_reply(request.message_id,
+                         invalid_parameter(machine, "creationXml is not base64"));
     Result<std::vector<std::string>> messages = pool->input.feed(bytes);
     std::vector<MessageType> types;
     if (messages)
       for (const std::string& message : *messages)
         if (Result<psrp::Message> read = psrp::decode_message(message)) types.push_back(read->type);
-    if (types != std::vector<MessageType>{MessageType::SessionCapability,
-                                          MessageType::InitRunspacePool})
+    if (types !=
+        std::vector<MessageType>{MessageType::SessionCapability, MessageType::InitRunspacePool})
       return fault_reply(request.message_id,
-                         invalid_parameter(machine, "creationXml must hold SESSION_CAPABILITY "
-                                                    "and INIT_RUNSPACEPOOL"));
-    pool->queue(pool->outbox, MessageType::SessionCapability, {},
-                psrp::session_capability_value(), true);
+                         invalid_parameter(machine,
+                                           "creationXml must hold SESSION_CAPABILITY "
+                                           "and INIT_RUNSPACEPOOL"));
+    pool->queue(pool->outbox, MessageType::SessionCapability, {}, psrp::session_capability_value(),
+                true);
     pool->queue(pool->outbox, MessageType::ApplicationPrivateData, {}, application_private_data());
     pool->queue(pool->outbox, MessageType::RunspacePoolState, {},
                 state_value("RunspaceState", static_cast<int32_t>(psrp::PoolState::Opened), {}));
@@ -180,8 +182,9 @@ class InMemoryPsrpHost : public PsrpHost {
                   const std::string& machine) {
     if (request.command_id.empty()) {  // to the pool: the key exchange
       Result<std::vector<std::string>> messages = pool.input.feed(request.stream_bytes);
-      if (!messages) return fault_reply(request.message_id,
-                                        invalid_parameter(machine, messages.errors()[0].message));
+      if (!messages)
+        return fault_reply(request.message_id,
+                           invalid_parameter(machine, messages.errors()[0].message));
       for (const std::string& bytes : *messages) {
         Result<psrp::Message> message = psrp::decode_message(bytes);
         if (!message || message->type != MessageType::PublicKey) continue;
@@ -246,9 +249,9 @@ class InMemoryPsrpHost : public PsrpHost {
     };
     Result<psrp::PowerShell> powershell = psrp::read_create_pipeline(*pipeline.create);
     if (!powershell) {
-      PsErrorRecord record = make_command_error(
-          "", powershell.errors()[0].message, {}, "InvalidData", "PSRemotingDataStructureException",
-          "PSRemotingDataStructureException");
+      PsErrorRecord record = make_command_error("", powershell.errors()[0].message, {},
+                                                "InvalidData", "PSRemotingDataStructureException",
+                                                "PSRemotingDataStructureException");
       return finish(psrp::PipelineState::Failed, error_record_value(record));
     }
     std::vector<std::vector<PsCall>> statements;
@@ -256,7 +259,8 @@ class InMemoryPsrpHost : public PsrpHost {
       std::vector<PsCall> calls;
       for (const psrp::Command& command : statement) {
         if (command.is_script) {
-          PsErrorRecord record = make_parser_error(std::string(kNoLanguage), "ScriptsNotAllowed", {});
+          PsErrorRecord record =
+              make_parser_error(std::string(kNoLanguage), "ScriptsNotAllowed", {});
           record.category = "ParserError: (" + command.name + ":String) [], ParseException";
           return finish(psrp::PipelineState::Failed, error_record_value(record, command.name));
         }
@@ -265,9 +269,9 @@ class InMemoryPsrpHost : public PsrpHost {
           const bool is_switch = !parameter.name.empty() && parameter.value.is_nil();
           Result<PsValue> value = from_psrp(parameter.value, pool.key);
           if (!value) {
-            PsErrorRecord record = make_command_error(
-                command.name, value.errors()[0].message, {}, "InvalidData",
-                "ParameterBindingException", "ParameterArgumentTransformationError");
+            PsErrorRecord record = make_command_error(command.name, value.errors()[0].message, {},
+                                                      "InvalidData", "ParameterBindingException",
+                                                      "ParameterArgumentTransformationError");
             return finish(psrp::PipelineState::Failed, error_record_value(record));
           }
           call.arguments.push_back({parameter.name, std::move(value).value(), is_switch});
@@ -302,9 +306,8 @@ class InMemoryPsrpHost : public PsrpHost {
     // As many fragments as fit the client's envelope (base64 grows them by 4/3).
     const size_t overhead =
         wsman::receive_response_overhead(request.message_id, request.command_id, 1);
-    size_t room = request.max_envelope_size > overhead
-                      ? (request.max_envelope_size - overhead) / 4 * 3
-                      : 0;
+    size_t room =
+        request.max_envelope_size > overhead ? (request.max_envelope_size - overhead) / 4 * 3 : 0;
     std::vector<wsman::StreamChunk> chunks;
     while (!outbox->empty() && (chunks.empty() || outbox->front().size() <= room)) {
       room -= std::min(room, outbox->front().size() + 200);  // each stream element's markup

@@ -23,9 +23,9 @@ inline constexpr std::string_view kExchangeConfigurationUri =
     "http://schemas.microsoft.com/powershell/Microsoft.Exchange";
 
 // Runs one pipeline's statements for the authenticated `user` (the lab's run_calls).
-using PsrpRunner = std::function<PsCallResult(
-    const std::string& user, const std::vector<std::vector<PsCall>>& statements,
-    const std::vector<PsValue>& input)>;
+using PsrpRunner = std::function<PsCallResult(const std::string& user,
+                                              const std::vector<std::vector<PsCall>>& statements,
+                                              const std::vector<PsValue>& input)>;
 
 // Thread-safe; pools live in memory (a restart of the lab loses them, as an IIS recycle does).
 class PsrpHost {

@@ -37,9 +37,9 @@ Value to_psrp(const PsValue& value) {
     case K::Array: {
       std::vector<Value> items;
       for (const PsValue& item : value.items) items.push_back(to_psrp(item));
-      return Value::list(std::move(items), {"Deserialized.System.Object[]",
-                                            "Deserialized.System.Array",
-                                            "Deserialized.System.Object"});
+      return Value::list(std::move(items),
+                         {"Deserialized.System.Object[]", "Deserialized.System.Array",
+                          "Deserialized.System.Object"});
     }
     case K::Hashtable: {
       std::vector<psrp::Entry> entries;

@@ -13,8 +13,8 @@
 #include "lab/ews/throttling.h"
 #include "lab/server/faults.h"
 #include "lab/server/lab_server.h"
-#include "lab/server/windows_auth.h"
 #include "lab/server/psrp_host.h"
+#include "lab/server/windows_auth.h"
 #include "lab/server/winrs_host.h"
 
 namespace sd::lab {

@@ -20,7 +20,8 @@ inline void put_big_endian(std::string& out, uint64_t value, int bytes) {
 // All of `bytes` read as one number (at most 8 bytes).
 inline uint64_t read_little_endian(std::string_view bytes) {
   uint64_t value = 0;
-  for (size_t i = bytes.size(); i-- > 0;) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+  for (size_t i = bytes.size(); i-- > 0;)
+    value = (value << 8) | static_cast<unsigned char>(bytes[i]);
   return value;
 }
 

@@ -51,15 +51,14 @@ Result<std::vector<std::string>> Reassembler::feed(std::string_view bytes) {
     const uint64_t number = read_big_endian(bytes.substr(8, 8));
     const auto flags = static_cast<unsigned char>(bytes[16]);
     const uint64_t length = read_big_endian(bytes.substr(17, 4));
-    const std::string which = "fragment " + std::to_string(number) + " of object " +
-                              std::to_string(object);
+    const std::string which =
+        "fragment " + std::to_string(number) + " of object " + std::to_string(object);
     if (length > bytes.size() - kFragmentHeaderSize)
       return fail(which + " claims " + std::to_string(length) + " bytes but only " +
                   std::to_string(bytes.size() - kFragmentHeaderSize) + " follow");
     const bool start = flags & 1, end = flags & 2;
     if (object_ && *object_ != object)
-      return fail(which + " came before object " + std::to_string(*object_) +
-                  " was complete");
+      return fail(which + " came before object " + std::to_string(*object_) + " was complete");
     if (!object_ && (!start || number != 0))
       return fail(which + " is not the first of its object (" +
                   (start ? "its number is not 0" : "no start flag") + ")");

@@ -133,7 +133,8 @@ Result<Message> decode_message(std::string_view bytes) {
                       ", neither 1 (client) nor 2 (server)");
   Message message;
   message.destination = static_cast<Destination>(destination);
-  message.type = static_cast<MessageType>(static_cast<uint32_t>(read_little_endian(bytes.substr(4, 4))));
+  message.type =
+      static_cast<MessageType>(static_cast<uint32_t>(read_little_endian(bytes.substr(4, 4))));
   message.runspace_pool_id = guid_text(bytes.substr(8, 16));
   message.pipeline_id = guid_text(bytes.substr(24, 16));
   std::string_view data = bytes.substr(kHeaderSize);

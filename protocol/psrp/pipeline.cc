@@ -16,7 +16,8 @@ const std::vector<std::string>& command_list_types() {
   return types;
 }
 
-constexpr std::string_view kResultTypes = "System.Management.Automation.Runspaces.PipelineResultTypes";
+constexpr std::string_view kResultTypes =
+    "System.Management.Automation.Runspaces.PipelineResultTypes";
 
 Value no_merge() {
   return Value::enumeration(kResultTypes, "None", 0);
@@ -124,8 +125,8 @@ Value create_pipeline_value(const PowerShell& powershell, bool no_input) {
   Value shell = Value::object({
       {"IsNested", Value::boolean(false)},
       {"ExtraCmds", std::move(extra)},
-      {"Cmds", commands_value(powershell.statements.empty() ? kNone
-                                                            : powershell.statements.front())},
+      {"Cmds",
+       commands_value(powershell.statements.empty() ? kNone : powershell.statements.front())},
       {"History", Value::nil()},
       {"RedirectShellErrorOutputPipe", Value::boolean(false)},
   });

@@ -34,8 +34,7 @@ Result<std::string> read_protocol_version(const Value& data) {
 }
 
 Value apartment_state_value() {
-  return Value::enumeration("System.Management.Automation.Runspaces.ApartmentState", "UNKNOWN",
-                            2);
+  return Value::enumeration("System.Management.Automation.Runspaces.ApartmentState", "UNKNOWN", 2);
 }
 
 Value no_host_value() {
@@ -108,8 +107,9 @@ Result<StateChange> read_state(const Value& data, std::string_view property) {
 
 std::string pool_state_name(int32_t state) {
   static constexpr std::array<std::string_view, 10> kNames{
-      "BeforeOpen", "Opening", "Opened",     "Closed",     "Closing",
-      "Broken",     "NegotiationSent", "NegotiationSucceeded", "Connecting", "Disconnected"};
+      "BeforeOpen", "Opening",     "Opened",          "Closed",
+      "Closing",    "Broken",      "NegotiationSent", "NegotiationSucceeded",
+      "Connecting", "Disconnected"};
   return state_name(kNames, state);
 }
 

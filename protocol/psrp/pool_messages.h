@@ -34,11 +34,11 @@ inline constexpr std::string_view kProtocolVersion = "2.3";
 // A PowerShell error record as a person reads it: the message, and what PowerShell prints
 // around it ("Get-Mailbox : <message>", "+ CategoryInfo ...", "+ FullyQualifiedErrorId ...").
 struct ErrorRecordText {
-  std::string message;           // the exception's message (or the record's ToString)
-  std::string command;           // the cmdlet that failed (InvocationInfo.MyCommand), or ""
-  std::string category;          // "NotSpecified: (:) [Write-Error], WriteErrorException"
-  std::string error_id;          // FullyQualifiedErrorId
-  std::string target;            // ErrorCategory_TargetName, or ""
+  std::string message;   // the exception's message (or the record's ToString)
+  std::string command;   // the cmdlet that failed (InvocationInfo.MyCommand), or ""
+  std::string category;  // "NotSpecified: (:) [Write-Error], WriteErrorException"
+  std::string error_id;  // FullyQualifiedErrorId
+  std::string target;    // ErrorCategory_TargetName, or ""
   // One line: "<command> : <message> (<category>; <error_id>)", the parts that are known.
   [[nodiscard]] std::string line() const;
 };
@@ -47,11 +47,24 @@ struct ErrorRecordText {
 // RUNSPACEPOOL_STATE and PIPELINE_STATE: the state number, and the error record of a failure
 // (ExceptionAsErrorRecord) when there is one.
 enum class PoolState : int32_t {
-  BeforeOpen = 0, Opening = 1, Opened = 2, Closed = 3, Closing = 4, Broken = 5,
-  NegotiationSent = 6, NegotiationSucceeded = 7, Connecting = 8, Disconnected = 9,
+  BeforeOpen = 0,
+  Opening = 1,
+  Opened = 2,
+  Closed = 3,
+  Closing = 4,
+  Broken = 5,
+  NegotiationSent = 6,
+  NegotiationSucceeded = 7,
+  Connecting = 8,
+  Disconnected = 9,
 };
 enum class PipelineState : int32_t {
-  NotStarted = 0, Running = 1, Stopping = 2, Stopped = 3, Completed = 4, Failed = 5,
+  NotStarted = 0,
+  Running = 1,
+  Stopping = 2,
+  Stopped = 3,
+  Completed = 4,
+  Failed = 5,
   Disconnected = 6,
 };
 struct StateChange {

@@ -13,8 +13,8 @@
 #include <cstdint>
 
 #include "base/base64.h"
-#include "protocol/psrp/byte_order.h"
 #include "protocol/powershell_command.h"
+#include "protocol/psrp/byte_order.h"
 
 namespace sd::psrp {
 namespace {
@@ -195,8 +195,7 @@ Result<SessionKey> KeyPair::decrypt_session_key(std::string_view base64_blob) co
     return make_error("ENCRYPTED_SESSION_KEY: the key does not decrypt with our RSA key");
   std::string plain(length, '\0');
   if (EVP_PKEY_decrypt(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &length,
-                       reinterpret_cast<const unsigned char*>(sealed.data()),
-                       sealed.size()) != 1) {
+                       reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size()) != 1) {
     return make_error("ENCRYPTED_SESSION_KEY: the key does not decrypt with our RSA key");
   }
   plain.resize(length);

@@ -33,8 +33,7 @@ class ManagementChannel {
                                                     ExchangeVersion version) = 0;
   // Runs plan.actions[action]. The error is PowerShell's error record, or the transport's.
   [[nodiscard]] virtual Status run_action(const Plan& plan, uint32_t action,
-                                          ExchangeVersion version,
-                                          const SecretValues& secrets) = 0;
+                                          ExchangeVersion version, const SecretValues& secrets) = 0;
 };
 
 // Opens the channel on first use (so that a plan that needs nothing from Exchange opens

@@ -29,8 +29,7 @@ void write_selected(std::string& out, const psrp::Value& object,
 bool matches(const psrp::Value& object, const std::vector<ps::Condition>& where) {
   for (const ps::Condition& condition : where) {
     const psrp::Value* value = object.property(condition.property);
-    if (!iequals(value ? powershell_string(*value) : std::string(), condition.equals))
-      return false;
+    if (!iequals(value ? powershell_string(*value) : std::string(), condition.equals)) return false;
   }
   return true;
 }

@@ -1,7 +1,7 @@
 #include "psrp_replay_support.h"
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -67,8 +67,8 @@ class PsrpShaper {
     pugi::xml_document document;
     if (!document.load_buffer(body.data(), body.size())) return winrs_request_shape(body);
     if (recorded_) {
-      for (const char* path : {"//*[local-name()='Shell']/@ShellId",
-                               "//*[local-name()='CommandLine']/@CommandId"})
+      for (const char* path :
+           {"//*[local-name()='Shell']/@ShellId", "//*[local-name()='CommandLine']/@CommandId"})
         for (pugi::xpath_node found : document.select_nodes(path))
           found.attribute().set_value(psrp_dotnet_reading(found.attribute().value()).c_str());
     }

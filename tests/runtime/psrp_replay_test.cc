@@ -107,8 +107,9 @@ TEST_CASE("psrp replay error_failed: output before the failure, then the error t
           "[psrp-replay]") {
   WinrsReplayServer server("test_psrp_error_failed.yml", test::psrp_replay());
   auto pool = opened_pool(psrp_options_for(server));
-  const PipelineResult result = ran(pool->run(one_script(
-      "$ErrorActionPreference = 'Stop'; Write-Output before; Write-Error error; Write-Output after")));
+  const PipelineResult result =
+      ran(pool->run(one_script("$ErrorActionPreference = 'Stop'; Write-Output before; Write-Error "
+                               "error; Write-Output after")));
   CHECK(result.state == static_cast<int32_t>(psrp::PipelineState::Failed));
   CHECK(result.output == std::vector<psrp::Value>{psrp::Value::string("before")});
   REQUIRE(result.failure);
@@ -150,9 +151,12 @@ TEST_CASE("psrp replay multiple_commands: a SecureString both ways, Unicode, ten
       "\u3053\u3093\u306b\u3061\u306f - actual_x000A_string\nnewline: \U00010437";
   PowerShell powershell;
   powershell.statements = {
-      {Command::cmdlet("Set-Variable").with("Name", psrp::Value::string("sec_string")).with("Value", *secret)},
-      {Command::script("[System.Runtime.InteropServices.marshal]::PtrToStringAuto("
-               "[System.Runtime.InteropServices.marshal]::SecureStringToBSTR($sec_string))")},
+      {Command::cmdlet("Set-Variable")
+           .with("Name", psrp::Value::string("sec_string"))
+           .with("Value", *secret)},
+      {Command::script(
+          "[System.Runtime.InteropServices.marshal]::PtrToStringAuto("
+          "[System.Runtime.InteropServices.marshal]::SecureStringToBSTR($sec_string))")},
       {Command::cmdlet("ConvertTo-SecureString")
            .with("String", psrp::Value::string("abc"))
            .with_switch("AsPlainText")
@@ -163,7 +167,9 @@ TEST_CASE("psrp replay multiple_commands: a SecureString both ways, Unicode, ten
       {Command::script("$unicode_string")},
       {Command::cmdlet("cmd.exe").with_argument(psrp::Value::string("/c echo hi"))},
       {Command::cmdlet("whoami.exe")},
-      {Command::cmdlet("Set-Variable").with("Name", psrp::Value::string("integer")).with("Value", psrp::Value::i32(123))},
+      {Command::cmdlet("Set-Variable")
+           .with("Name", psrp::Value::string("integer"))
+           .with("Value", psrp::Value::i32(123))},
       {Command::script("$integer")},
       {Command::cmdlet("Get-Service").with("Name", psrp::Value::string("winrm"))},
   };
@@ -202,9 +208,10 @@ TEST_CASE("psrp replay key_exchange_timeout: a server that never sends the sessi
   require_psrp_replayed(server);
 }
 
-TEST_CASE("psrp replay small_msg_size: a pipeline split over Command and Send, and output in "
-          "pieces",
-          "[psrp-replay]") {
+TEST_CASE(
+    "psrp replay small_msg_size: a pipeline split over Command and Send, and output in "
+    "pieces",
+    "[psrp-replay]") {
   // Recorded exchange 0 is pypsrp reading the host's MaxEnvelopeSizekb from the WinRM config;
   // syncdeploy takes the size from its options instead (that config is for administrators of
   // the host, which an Exchange operator need not be).
@@ -237,7 +244,7 @@ TEST_CASE("psrp replay with_input: four typed objects in, the same four out", "[
   const std::vector<psrp::Value> input{
       psrp::Value::string("1"), psrp::Value::i32(2),
       psrp::Value::dictionary({{psrp::Value::string("a"), psrp::Value::string("b")}},
-                        {"System.Collections.Hashtable", "System.Object"}),
+                              {"System.Collections.Hashtable", "System.Object"}),
       object_array({psrp::Value::string("a"), psrp::Value::string("b")})};
   const PipelineResult result = ran(pool->run(one_script(script), input));
   CHECK(result.completed());
@@ -250,21 +257,24 @@ TEST_CASE("psrp replay with_input: four typed objects in, the same four out", "[
   REQUIRE(result.output[2].entries.size() == 1);
   CHECK(result.output[2].entries[0].key == psrp::Value::string("a"));
   CHECK(result.output[2].entries[0].value == psrp::Value::string("b"));
-  CHECK(result.output[3].items == std::vector<psrp::Value>{psrp::Value::string("a"), psrp::Value::string("b")});
+  CHECK(result.output[3].items ==
+        std::vector<psrp::Value>{psrp::Value::string("a"), psrp::Value::string("b")});
   CHECK(result.debug == std::vector<std::string>{"Start Block", "End Block"});
   REQUIRE(pool->close().ok());
   require_psrp_replayed(server);
 }
 
-TEST_CASE("psrp replay with_jea_configuration: an allowed cmdlet, and what a restricted "
-          "runspace refuses",
-          "[psrp-replay]") {
+TEST_CASE(
+    "psrp replay with_jea_configuration: an allowed cmdlet, and what a restricted "
+    "runspace refuses",
+    "[psrp-replay]") {
   WinrsReplayServer server("test_psrp_with_jea_configuration.yml", test::psrp_replay());
   auto pool =
       opened_pool(psrp_options_for(server, "http://schemas.microsoft.com/powershell/JEARole"));
   PowerShell allowed;
-  allowed.statements = {{Command::cmdlet("Get-Item").with(
-      "Path", psrp::Value::string("WSMan:\\localhost\\Service\\AllowUnencrypted"))}};
+  allowed.statements = {
+      {Command::cmdlet("Get-Item")
+           .with("Path", psrp::Value::string("WSMan:\\localhost\\Service\\AllowUnencrypted"))}};
   const PipelineResult first = ran(pool->run(allowed));
   CHECK(first.completed());
   REQUIRE(first.output.size() == 1);
@@ -276,7 +286,8 @@ TEST_CASE("psrp replay with_jea_configuration: an allowed cmdlet, and what a res
   PowerShell refused;
   refused.statements = {
       {Command::cmdlet("Get-Item").with("Path", psrp::Value::string("C:\\Windows"))},
-      {Command::script("Set-Item -Path WSMan:\\localhost\\Service\\AllowUnencrypted -Value $false")}};
+      {Command::script(
+          "Set-Item -Path WSMan:\\localhost\\Service\\AllowUnencrypted -Value $false")}};
   const PipelineResult second = ran(pool->run(refused));
   CHECK(second.state == static_cast<int32_t>(psrp::PipelineState::Failed));
   CHECK(second.output.empty());
@@ -340,7 +351,8 @@ TEST_CASE("psrp replay run_protocol_version_2.3: errors merged into output, inpu
   CHECK(result.output[0].type_names.front() == "System.Management.Automation.ErrorRecord");
   CHECK(result.output[1] == psrp::Value::string("message 1"));
   CHECK(result.output[2] == psrp::Value::i32(2));
-  CHECK(result.output[3].items == std::vector<psrp::Value>{psrp::Value::string("3"), psrp::Value::i32(3)});
+  CHECK(result.output[3].items ==
+        std::vector<psrp::Value>{psrp::Value::string("3"), psrp::Value::i32(3)});
   CHECK(result.errors.empty());
   CHECK(result.debug == std::vector<std::string>{"Start Block", "End Block"});
   REQUIRE(pool->close().ok());

@@ -69,8 +69,8 @@ TEST_CASE("psrp fragments: an empty message is one fragment with both flags", "[
 TEST_CASE("psrp fragments: broken streams are errors that say what", "[psrp]") {
   SECTION("out of order") {
     Reassembler reassembler;
-    CHECK(fragments_error(reassembler.feed(frag(5, 0, true, false, "a") +
-                                           frag(5, 2, false, true, "c"))) ==
+    CHECK(fragments_error(
+              reassembler.feed(frag(5, 0, true, false, "a") + frag(5, 2, false, true, "c"))) ==
           "PSRP: fragment 2 of object 5 is out of order: fragment 1 was expected");
     CHECK(fragments_error(reassembler.feed(frag(6, 0, true, true, "a"))) ==
           "PSRP: the stream broke earlier; nothing more is read from it");
@@ -82,8 +82,8 @@ TEST_CASE("psrp fragments: broken streams are errors that say what", "[psrp]") {
   }
   SECTION("another object before the first ended") {
     Reassembler reassembler;
-    CHECK(fragments_error(reassembler.feed(frag(5, 0, true, false, "a") +
-                                           frag(6, 0, true, true, "b"))) ==
+    CHECK(fragments_error(
+              reassembler.feed(frag(5, 0, true, false, "a") + frag(6, 0, true, true, "b"))) ==
           "PSRP: fragment 0 of object 6 came before object 5 was complete");
   }
   SECTION("a fragment claiming 2 GB") {
@@ -100,8 +100,8 @@ TEST_CASE("psrp fragments: broken streams are errors that say what", "[psrp]") {
   }
   SECTION("a message past the limit") {
     Reassembler reassembler(4);
-    CHECK(fragments_error(reassembler.feed(frag(5, 0, true, false, "abc") +
-                                           frag(5, 1, false, true, "de"))) ==
+    CHECK(fragments_error(
+              reassembler.feed(frag(5, 0, true, false, "abc") + frag(5, 1, false, true, "de"))) ==
           "PSRP: object 5 is larger than the limit of 4 bytes");
   }
 }
