@@ -78,7 +78,7 @@ ExportOutcome export_exchange_script(World& world, const ExportRequest& request)
     script << "# Exchange management could not be read (" << unread << "),\n"
            << "# so this script makes every object the spec names, as if none existed. Where\n"
            << "# one exists already, its New- cmdlet stops the script: review before running.\n";
-  script << render_powershell(*plan, version);
+  script << render_powershell(*plan, version, &input->loaded.spec.exchange.management);
   ExportOutcome out;
   out.ending = ExportOutcome::Ending::Script;
   out.script = script.str();

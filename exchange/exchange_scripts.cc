@@ -329,7 +329,8 @@ Result<std::vector<ActionStep>> action_steps(const Plan& plan, uint32_t action,
   return ActionWriter(plan, plan.actions[action], version, {&secrets}).write();
 }
 
-std::string render_powershell(const Plan& plan, ExchangeVersion version) {
+std::string render_powershell(const Plan& plan, ExchangeVersion version,
+                              const Management* management) {
   std::string body;
   size_t written = 0;
   for (const Action& a : plan.actions) {
@@ -353,7 +354,16 @@ std::string render_powershell(const Plan& plan, ExchangeVersion version) {
   std::string out = comment(fmt::format("syncdeploy export --powershell: deployment {}, {}",
                                         quoted(plan.deployment), to_string(version)));
   out += comment("Review before running. Passwords are asked for with Read-Host.");
-  out += ps::script_header(version);
+  Result<std::string> remote = management && management->transport == ManagementTransport::Psrp
+                                   ? ps::remote_session_header(management->url, management->auth)
+                                   : Result<std::string>(ps::script_header(version));
+  if (remote) {
+    out += *remote;
+  } else {  // a URL no PowerShell string can hold: the snap-in, and why
+    out +=
+        comment("The remote PowerShell URL cannot be written: " + remote.errors().front().message);
+    out += ps::script_header(version);
+  }
   if (written == 0)
     out += comment("Nothing to run: the plan has no Exchange change that this script can make.");
   return out + body;

@@ -72,6 +72,9 @@ struct ActionStep {
 // each preceded by comments (the address, the reason, the changed fields with secrets
 // hidden); secrets asked with Read-Host; unknown and blocked actions listed as comments that
 // say why they are left out. A plan with no Exchange changes gives a script that says so.
-[[nodiscard]] std::string render_powershell(const Plan& plan, ExchangeVersion version);
+// `management` decides how the script reaches Exchange: a remote PowerShell session to its URL
+// (transport psrp), or the snap-in on the Exchange server (winrs); nullptr: the snap-in.
+[[nodiscard]] std::string render_powershell(const Plan& plan, ExchangeVersion version,
+                                            const Management* management = nullptr);
 
 }  // namespace sd

@@ -197,4 +197,19 @@ std::string script_header(ExchangeVersion version) {
   return fmt::format("$ErrorActionPreference = 'Stop'\nAdd-PSSnapin {}\n", snapin_of(version));
 }
 
+Result<std::string> remote_session_header(std::string_view url, AuthMethod auth) {
+  Result<std::string> quoted_url = quote_string(url);
+  if (!quoted_url) return quoted_url.take_errors();
+  // New-PSSession's -Authentication has no NTLM of its own: Negotiate offers it.
+  const std::string_view mechanism = auth == AuthMethod::Kerberos ? "Kerberos"
+                                     : auth == AuthMethod::Basic  ? "Basic"
+                                                                  : "Negotiate";
+  return fmt::format(
+      "$ErrorActionPreference = 'Stop'\n"
+      "$session = New-PSSession -ConfigurationName Microsoft.Exchange -ConnectionUri {} "
+      "-Authentication {} -Credential (Get-Credential)\n"
+      "Import-PSSession $session -DisableNameChecking | Out-Null\n",
+      *quoted_url, mechanism);
+}
+
 }  // namespace sd::ps

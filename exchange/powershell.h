@@ -106,6 +106,12 @@ struct Query {
 // "$ErrorActionPreference = 'Stop'\nAdd-PSSnapin <snap-in>\n".
 [[nodiscard]] std::string script_header(ExchangeVersion version);
 
+// What an administrator runs to manage Exchange over its remote PowerShell, as the first lines
+// of an exported script: New-PSSession to `url` with configuration Microsoft.Exchange and the
+// spec's authentication (a credential asked with Get-Credential), then Import-PSSession, so
+// that the cmdlets below run on Exchange. Errors: a URL that cannot be a PowerShell string.
+[[nodiscard]] Result<std::string> remote_session_header(std::string_view url, AuthMethod auth);
+
 // `-name 'text'`, the common case.
 [[nodiscard]] inline Argument arg(std::string name, std::string text) {
   return Argument{std::move(name), String{std::move(text)}};
