@@ -44,6 +44,8 @@ struct LabStats {
   uint64_t requests = 0;
   uint64_t throttled = 0;  // ErrorServerBusy answers from the throttling budget
   uint64_t faults = 0;     // injected
+  // Request and response bodies, by service (for figures: bench/management_read.sh).
+  uint64_t management_requests = 0, management_bytes_in = 0, management_bytes_out = 0;
 };
 
 class LabServer {

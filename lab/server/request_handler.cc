@@ -132,6 +132,9 @@ Decision RequestHandler::handle_wsman(const std::string& account, std::string_vi
   }
   const std::string user = state_.account_alias(account).value_or(account);
   WinrsReply reply = remote_powershell ? psrp_->handle(user, body) : winrs_->handle(user, body);
+  counters_.management_requests.fetch_add(1, std::memory_order_relaxed);
+  counters_.management_bytes_in.fetch_add(body.size(), std::memory_order_relaxed);
+  counters_.management_bytes_out.fetch_add(reply.body.size(), std::memory_order_relaxed);
   decision.answer =
       HttpAnswer{reply.status, {{"Content-Type", reply.content_type}}, std::move(reply.body)};
   return decision;
@@ -210,6 +213,9 @@ LabStats RequestHandler::stats() const {
   s.requests = counters_.requests.load();
   s.throttled = counters_.throttled.load();
   s.faults = counters_.faults.load();
+  s.management_requests = counters_.management_requests.load();
+  s.management_bytes_in = counters_.management_bytes_in.load();
+  s.management_bytes_out = counters_.management_bytes_out.load();
   return s;
 }
 

@@ -28,6 +28,7 @@ inline constexpr std::string_view kPowerShellPathSlash = "/PowerShell/";
 
 struct LabCounters {
   std::atomic<uint64_t> requests{0}, throttled{0}, faults{0};
+  std::atomic<uint64_t> management_requests{0}, management_bytes_in{0}, management_bytes_out{0};
 };
 
 struct Decision {
