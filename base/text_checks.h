@@ -54,6 +54,8 @@ struct HiddenCharacter {
 
 // Length of the well-formed UTF-8 sequence at text[i] and its code point, or 0 if malformed.
 [[nodiscard]] size_t decode_utf8(std::string_view text, size_t i, uint32_t& code_point);
+// Appends `code_point` (at most U+10FFFF, not a surrogate) as UTF-8.
+void append_utf8(std::string& out, uint32_t code_point);
 
 // printable() inside double quotes. The std::string and const char* overloads are exact
 // matches, so an unqualified call never picks std::quoted through argument-dependent lookup.

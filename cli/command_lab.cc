@@ -111,9 +111,10 @@ int serve(const LabCommand& c, const Context& ctx) {
   restore();
   lab::LabStats stats = lab.stats();
   ctx.err << "lab: stopped after " << stats.requests << " requests (" << stats.throttled
-          << " throttled, " << stats.faults << " faults injected; management: "
-          << stats.management_requests << " requests, " << stats.management_bytes_in
-          << " bytes in, " << stats.management_bytes_out << " bytes out)\n";
+          << " throttled, " << stats.faults
+          << " faults injected; management: " << stats.management_requests << " requests, "
+          << stats.management_bytes_in << " bytes in, " << stats.management_bytes_out
+          << " bytes out)\n";
   return kExitOk;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "base/base64.h"
+#include "base/text_checks.h"
 
 namespace sd {
 namespace {
@@ -32,24 +33,6 @@ char32_t next_code_point(std::string_view s, size_t& i) {
 void put_unit(std::string& out, uint16_t unit) {
   out.push_back(static_cast<char>(unit & 0xFF));
   out.push_back(static_cast<char>(unit >> 8));
-}
-
-void put_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 }  // namespace
@@ -86,12 +69,12 @@ Result<std::string> utf8_from_utf16le(std::string_view bytes) {
       if (i + 2 >= bytes.size() || unit(i + 2) < 0xDC00 || unit(i + 2) > 0xDFFF)
         return make_error("UTF-16LE text has an unpaired surrogate at byte " + std::to_string(i));
       char32_t cp = 0x10000 + ((char32_t(u) - 0xD800) << 10) + (unit(i + 2) - 0xDC00);
-      put_utf8(out, cp);
+      append_utf8(out, cp);
       i += 2;
     } else if (u >= 0xDC00 && u <= 0xDFFF) {
       return make_error("UTF-16LE text has an unpaired surrogate at byte " + std::to_string(i));
     } else {
-      put_utf8(out, u);
+      append_utf8(out, u);
     }
   }
   return out;

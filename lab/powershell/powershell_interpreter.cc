@@ -430,17 +430,23 @@ class Interpreter {
 
 }  // namespace
 
+// Runs `work`; a failure (the lab's own, or anything thrown) becomes the error that ended it.
+template <class Work>
+void guarded(std::optional<PsErrorRecord>& error, Work work) {
+  try {
+    work();
+  } catch (PsFailure& failure) {
+    error = std::move(failure.record);
+  } catch (const std::exception& e) {
+    error = make_command_error("", e.what(), {0, 0}, "NotSpecified", "RuntimeException",
+                               "RuntimeException");
+  }
+}
+
 PsCallResult run_calls(ExchangeAdmin& admin, const std::vector<std::vector<PsCall>>& statements,
                        const std::vector<PsValue>& input) {
   PsCallResult result;
-  try {
-    Interpreter(admin, "").run_calls(statements, input, result);
-  } catch (PsFailure& failure) {
-    result.error = std::move(failure.record);
-  } catch (const std::exception& e) {
-    result.error = make_command_error("", e.what(), {0, 0}, "NotSpecified", "RuntimeException",
-                                      "RuntimeException");
-  }
+  guarded(result.error, [&] { Interpreter(admin, "").run_calls(statements, input, result); });
   return result;
 }
 
@@ -451,14 +457,7 @@ PsRunResult run_powershell(ExchangeAdmin& admin, std::string_view script) {
     result.error = std::move(parsed.error);
     return result;
   }
-  try {
-    Interpreter(admin, script).run(parsed.script, result);
-  } catch (PsFailure& failure) {
-    result.error = std::move(failure.record);
-  } catch (const std::exception& e) {
-    result.error = make_command_error("", e.what(), {0, 0}, "NotSpecified", "RuntimeException",
-                                      "RuntimeException");
-  }
+  guarded(result.error, [&] { Interpreter(admin, script).run(parsed.script, result); });
   return result;
 }
 

@@ -8,24 +8,6 @@
 namespace sd::psrp {
 namespace {
 
-void clixml_append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 void clixml_append_escape(std::string& out, uint32_t unit) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   out += "_x";
@@ -60,12 +42,12 @@ struct ClixmlUnitSink {
   uint32_t pending_high = 0;
 
   void flush() {
-    if (pending_high != 0) clixml_append_utf8(out, 0xFFFD);
+    if (pending_high != 0) append_utf8(out, 0xFFFD);
     pending_high = 0;
   }
   void code_point(uint32_t cp) {
     flush();
-    clixml_append_utf8(out, cp);
+    append_utf8(out, cp);
   }
   void unit(uint32_t u) {
     if (u >= 0xD800 && u <= 0xDBFF) {
@@ -75,7 +57,7 @@ struct ClixmlUnitSink {
       if (pending_high == 0) return code_point(0xFFFD);
       const uint32_t cp = 0x10000 + ((pending_high - 0xD800) << 10) + (u - 0xDC00);
       pending_high = 0;
-      clixml_append_utf8(out, cp);
+      append_utf8(out, cp);
     } else {
       code_point(u);
     }
@@ -230,7 +212,7 @@ std::string escape_clixml_string(std::string_view utf8) {
     } else if (cp == '_' && i + 1 < utf8.size() && (utf8[i + 1] == 'x' || utf8[i + 1] == 'X')) {
       clixml_append_escape(out, '_');
     } else {
-      clixml_append_utf8(out, cp);  // not utf8.substr: an ill-formed byte is U+FFFD here
+      append_utf8(out, cp);  // not utf8.substr: an ill-formed byte is U+FFFD here
     }
     i += length;
   }

@@ -46,8 +46,7 @@ PipelineResult lab_ran(Result<PipelineResult> result) {
 
 }  // namespace
 
-TEST_CASE("lab psrp: a pool opens on Microsoft.Exchange and runs Exchange cmdlets",
-          "[lab][psrp]") {
+TEST_CASE("lab psrp: a pool opens on Microsoft.Exchange and runs Exchange cmdlets", "[lab][psrp]") {
   auto pool = lab_pool();
   CHECK(pool->protocol_version() == "2.3");
   const PipelineResult result = lab_ran(pool->run(lab_statement(
@@ -60,24 +59,24 @@ TEST_CASE("lab psrp: a pool opens on Microsoft.Exchange and runs Exchange cmdlet
   CHECK(mailbox.property("primarysmtpaddress") == mailbox.property("PrimarySmtpAddress"));
 }
 
-TEST_CASE("lab psrp: a password travels as a SecureString and creates the account",
-          "[lab][psrp]") {
+TEST_CASE("lab psrp: a password travels as a SecureString and creates the account", "[lab][psrp]") {
   auto pool = lab_pool();
   Result<psrp::Value> password = pool->secure_string("Pa55-word!");
   REQUIRE(password.ok());
   const std::string alias = "psrp-test-account";
-  const PipelineResult created = lab_ran(pool->run(lab_statement(
-      Command::cmdlet("New-Mailbox")
-          .with("Name", psrp::Value::string(alias))
-          .with("Alias", psrp::Value::string(alias))
-          .with("UserPrincipalName", psrp::Value::string(alias + "@example.local"))
-          .with("Password", *password))));
+  const PipelineResult created = lab_ran(pool->run(
+      lab_statement(Command::cmdlet("New-Mailbox")
+                        .with("Name", psrp::Value::string(alias))
+                        .with("Alias", psrp::Value::string(alias))
+                        .with("UserPrincipalName", psrp::Value::string(alias + "@example.local"))
+                        .with("Password", *password))));
   CHECK(created.completed());
   CHECK(created.errors.empty());
   // The account exists; the lab took the password the SecureString carried (the lab refuses a
   // SecureString it cannot decrypt: see from_psrp).
-  const PipelineResult found = lab_ran(pool->run(lab_statement(Command::cmdlet("Get-Mailbox").with(
-      "Filter", psrp::Value::string("Alias -eq '" + alias + "'")))));
+  const PipelineResult found = lab_ran(pool->run(
+      lab_statement(Command::cmdlet("Get-Mailbox")
+                        .with("Filter", psrp::Value::string("Alias -eq '" + alias + "'")))));
   REQUIRE(found.output.size() == 1);
 }
 
@@ -92,8 +91,9 @@ TEST_CASE("lab psrp: what a no-language endpoint refuses", "[lab][psrp]") {
           "The syntax is not supported by this runspace. This can occur if the runspace is in "
           "no-language mode.");
     CHECK(result.failure->error_id == "ScriptsNotAllowed");
-    CHECK(result.failure->category == "ParserError: (Get-Mailbox | Remove-Mailbox:String) [], "
-                                      "ParseException");
+    CHECK(result.failure->category ==
+          "ParserError: (Get-Mailbox | Remove-Mailbox:String) [], "
+          "ParseException");
   }
   SECTION("a cmdlet the endpoint does not have") {
     for (const char* name : {"Add-PSSnapin", "ConvertTo-Json", "Where-Object", "Get-Nothing"}) {
@@ -122,10 +122,10 @@ TEST_CASE("lab psrp: what a no-language endpoint refuses", "[lab][psrp]") {
 TEST_CASE("lab psrp: an Exchange error is the cmdlet's record, the pipeline completes",
           "[lab][psrp]") {
   auto pool = lab_pool();
-  const PipelineResult result = lab_ran(pool->run(lab_statement(
-      Command::cmdlet("Set-ManagementRoleAssignment")
-          .with("Identity", psrp::Value::string("NoSuchAssignment"))
-          .with("Enabled", psrp::Value::boolean(false)))));
+  const PipelineResult result =
+      lab_ran(pool->run(lab_statement(Command::cmdlet("Set-ManagementRoleAssignment")
+                                          .with("Identity", psrp::Value::string("NoSuchAssignment"))
+                                          .with("Enabled", psrp::Value::boolean(false)))));
   CHECK(result.completed());
   REQUIRE(result.errors.size() == 1);
   CHECK(result.errors[0].command == "Set-ManagementRoleAssignment");
@@ -135,8 +135,8 @@ TEST_CASE("lab psrp: an Exchange error is the cmdlet's record, the pipeline comp
 }
 
 TEST_CASE("lab psrp: another session configuration is not there", "[lab][psrp]") {
-  Result<std::unique_ptr<RunspacePool>> pool =
-      RunspacePool::open(lab_pool_options("http://schemas.microsoft.com/powershell/Microsoft.PowerShell"));
+  Result<std::unique_ptr<RunspacePool>> pool = RunspacePool::open(
+      lab_pool_options("http://schemas.microsoft.com/powershell/Microsoft.PowerShell"));
   REQUIRE_FALSE(pool.ok());
   CHECK(pool.errors().front().message ==
         "WinRM https://exch01.example.local/PowerShell/: The WS-Management service cannot "

@@ -68,11 +68,12 @@ class HostileHost {
         std::string bytes;
         if (!opened_) {
           opened_ = true;
-          bytes = hostile_whole(1, hostile_message(psrp::MessageType::SessionCapability,
-                                                   psrp::session_capability_value())) +
-                  hostile_whole(2, hostile_message(psrp::MessageType::RunspacePoolState,
-                                                   psrp::Value::object({{"RunspaceState",
-                                                                         psrp::Value::i32(2)}})));
+          bytes =
+              hostile_whole(1, hostile_message(psrp::MessageType::SessionCapability,
+                                               psrp::session_capability_value())) +
+              hostile_whole(2, hostile_message(
+                                   psrp::MessageType::RunspacePoolState,
+                                   psrp::Value::object({{"RunspaceState", psrp::Value::i32(2)}})));
         } else {
           bytes = std::move(pool_extra);
           pool_extra.clear();
@@ -83,9 +84,15 @@ class HostileHost {
         std::optional<std::string> bytes = pipeline_bytes(n);
         if (!bytes) {
           answer.status = 500;
-          answer.body = wsman::fault_response(
-              id, {"s:Receiver", "w:TimedOut", "timed out",
-                   std::string(wsman::kFaultOperationTimeout), "exch01", "timed out", {}, {}, {}});
+          answer.body = wsman::fault_response(id, {"s:Receiver",
+                                                   "w:TimedOut",
+                                                   "timed out",
+                                                   std::string(wsman::kFaultOperationTimeout),
+                                                   "exch01",
+                                                   "timed out",
+                                                   {},
+                                                   {},
+                                                   {}});
           return answer;
         }
         std::vector<wsman::StreamChunk> streams;
@@ -194,8 +201,7 @@ TEST_CASE("psrp hostile: CLIXML 10,000 deep or of an unknown element is an error
       return hostile_whole(9, hostile_output(deep));
     };
     CHECK(hostile_run_error(host, host.options()) ==
-          kHostilePrefix +
-              "Get-ThrottlingPolicy: PIPELINE_OUTPUT: CLIXML: nested deeper than 64");
+          kHostilePrefix + "Get-ThrottlingPolicy: PIPELINE_OUTPUT: CLIXML: nested deeper than 64");
   }
   SECTION("unknown") {
     host.pipeline_bytes = [&](unsigned) -> std::optional<std::string> {
@@ -206,8 +212,7 @@ TEST_CASE("psrp hostile: CLIXML 10,000 deep or of an unknown element is an error
   }
 }
 
-TEST_CASE("psrp hostile: a pipeline that never ends is stopped at its timeout",
-          "[psrp-hostile]") {
+TEST_CASE("psrp hostile: a pipeline that never ends is stopped at its timeout", "[psrp-hostile]") {
   HostileHost host;
   host.pipeline_bytes = [](unsigned n) -> std::optional<std::string> {
     if (n % 2) return std::nullopt;  // the operation-timeout fault, then nothing at once
@@ -227,9 +232,9 @@ TEST_CASE("psrp hostile: a pipeline that never ends is stopped at its timeout",
 TEST_CASE("psrp hostile: a host call is refused, not answered", "[psrp-hostile]") {
   HostileHost host;
   host.pipeline_bytes = [](unsigned) -> std::optional<std::string> {
-    return hostile_whole(9, hostile_message(psrp::MessageType::PipelineHostCall,
-                                            psrp::Value::object({{"mi", psrp::Value::i32(11)}}),
-                                            kHostilePipeline));
+    return hostile_whole(
+        9, hostile_message(psrp::MessageType::PipelineHostCall,
+                           psrp::Value::object({{"mi", psrp::Value::i32(11)}}), kHostilePipeline));
   };
   CHECK(hostile_run_error(host, host.options()) ==
         kHostilePrefix +

@@ -9,18 +9,13 @@
 #include <sstream>
 
 #include "base/base64.h"
+#include "base/text_checks.h"
 #include "protocol/psrp/clixml_value.h"
 #include "protocol/psrp/fragments.h"
 #include "protocol/psrp/messages.h"
 
 namespace sd::test {
 namespace {
-
-std::string psrp_trimmed(std::string_view text) {
-  const size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  return std::string(text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1));
-}
 
 uint64_t psrp_big_endian(std::string_view bytes) {
   uint64_t value = 0;
@@ -77,7 +72,7 @@ class PsrpShaper {
       for (pugi::xpath_node found : document.select_nodes(path.c_str())) {
         pugi::xml_node node = found.node();
         std::string bytes;
-        if (!base64_decode(psrp_trimmed(node.child_value()), bytes)) continue;
+        if (!base64_decode(std::string(trim_space(node.child_value())), bytes)) continue;
         std::string summary = describe(bytes);
         // Streams are shown decoded by the WinRS shape: give it base64 of the summary.
         if (std::string_view(name) == "Stream") summary = base64_encode(summary);
@@ -159,7 +154,7 @@ std::vector<std::string> recorded_psrp_ids(const std::vector<RecordedExchange>& 
       const std::string path = "//*[local-name()='" + std::string(name) + "']";
       pugi::xml_node node = document.select_node(path.c_str()).node();
       std::string bytes;
-      if (!node || !base64_decode(psrp_trimmed(node.child_value()), bytes) ||
+      if (!node || !base64_decode(std::string(trim_space(node.child_value())), bytes) ||
           bytes.size() < psrp::kFragmentHeaderSize + 40)
         continue;
       // The first fragment's blob starts with the message header: RPID at 8, PID at 24.
