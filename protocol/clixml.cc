@@ -2,7 +2,7 @@
 
 #include <pugixml.hpp>
 
-#include "protocol/psrp/clixml_value.h"
+#include "protocol/clixml_escapes.h"
 
 namespace sd {
 namespace {
@@ -42,7 +42,7 @@ std::string decode_clixml(std::string_view stderr_bytes) {
             name == "S" || (name.size() > 2 && name.substr(name.size() - 2) == ":S");
         if (node.type() == pugi::node_element && is_string &&
             std::string_view(node.attribute("S").value()) == "Error")
-          *out += psrp::unescape_clixml_string(node.child_value());
+          *out += unescape_clixml_string(node.child_value());
         return true;
       }
     } walker;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "protocol/clixml_escapes.h"
 
 namespace sd::psrp {
 
@@ -115,12 +116,8 @@ struct ClixmlLimits {
 // (escape_clixml_string). No <Ref>: a value used twice is written twice.
 [[nodiscard]] std::string write_clixml(const Value& value);
 
-// PowerShell's string escaping on its own (what <S> text holds), both ways: _xHHHH_ (UTF-16
-// code units) for C0 and C1 controls, each half of a character past U+FFFF and the '_' of any
-// "_x" or "_X", as the recorded Windows hosts write them (tests/data/psrp-captures). Unescaping
-// joins an escaped surrogate pair into one character; a lone one, like any byte that is not
-// UTF-8, becomes U+FFFD: the result is always UTF-8.
-[[nodiscard]] std::string escape_clixml_string(std::string_view utf8);
-[[nodiscard]] std::string unescape_clixml_string(std::string_view escaped);
+// PowerShell's string escaping on its own (protocol/clixml_escapes.h).
+using ::sd::escape_clixml_string;
+using ::sd::unescape_clixml_string;
 
 }  // namespace sd::psrp
