@@ -46,7 +46,8 @@ TEST_CASE("quickstart: values as written and every default applied", "[reader]")
   const Exchange& x = s.exchange;
   CHECK(x.version == ExchangeVersion::Exchange2016);
   CHECK(x.at == "/exchange");
-  CHECK(x.management.url == "https://exch01.example.local:5986/wsman");
+  CHECK(x.management.url == "https://exch01.example.local/PowerShell/");
+  CHECK(x.management.transport == ManagementTransport::Psrp);  // the default
   CHECK(x.management.auth == AuthMethod::Kerberos);
   CHECK(x.management.username == "deploy-admin@EXAMPLE.LOCAL");
   REQUIRE(x.management.password);
@@ -130,6 +131,7 @@ TEST_CASE("acme-prod: scope, throttling, three of everything, csv", "[reader]") 
   Spec s = read_example("acme-prod.yaml");
   const Exchange& x = s.exchange;
   CHECK(x.management.caFile == "certs/acme-root.pem");
+  CHECK(x.management.transport == ManagementTransport::Winrs);
   CHECK(x.impersonation.specified);
   CHECK(x.impersonation.assignmentName == "NexJ-Sync-Impersonation");
   CHECK_FALSE(x.impersonation.assignmentNameDefaulted);
