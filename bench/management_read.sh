@@ -45,7 +45,7 @@ start_lab() {
   rm -f "$work/port"
   "$bin" lab serve --keytab "$work/realm/http.keytab" --ntlm-users "$work/realm/ntlm-users" \
     --directory "$work/directory.yaml" --state "$work/state.db" --port-file "$work/port" \
-    2>"$work/lab.log" &
+    >/dev/null 2>"$work/lab.log" &
   lab_pid=$!
   for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
   local lab=127.0.0.1:$(cat "$work/port")

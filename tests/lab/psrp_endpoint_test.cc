@@ -4,7 +4,12 @@
 // what an Exchange cmdlet's error looks like: the same words the WinRS way gives.
 #include <catch2/catch.hpp>
 
+#include "base/disk_files.h"
+#include "exchange/exchange_scripts.h"
+#include "plan/desired_state.h"
+#include "runtime/exchange/psrp_channel.h"
 #include "runtime/exchange/runspace_pool.h"
+#include "spec/load_spec.h"
 #include "tests/cli/lab_support.h"
 
 namespace sd {
@@ -143,6 +148,27 @@ TEST_CASE("lab psrp: another session configuration is not there", "[lab][psrp]")
         "process the request. The resource URI "
         "(http://schemas.microsoft.com/powershell/Microsoft.PowerShell) was not found in the "
         "WS-Management catalog. (WSManFault 2150858770)");
+}
+
+TEST_CASE(
+    "lab psrp: the quickstart's Exchange side is read with one pool and one pipeline per "
+    "object type",
+    "[lab][psrp]") {
+  Result<LoadedSpec> loaded = load_spec("examples/quickstart.yaml", DiskFiles());
+  REQUIRE(loaded.ok());
+  const ExchangeVersion version = loaded->spec.exchange.version;
+  const DesiredState desired = build_desired_state(loaded->spec, {});
+  PsrpChannel channel(lab_pool());
+  const unsigned opened = channel.pool().requests();  // Create and the Receive of its opening
+  CHECK(opened == 2);
+  Result<ManagementRead> read = channel.read(desired, version);
+  REQUIRE(read.ok());
+  CHECK_FALSE(read->stopped);
+  // Four types (account, role assignment, policy, association): a Command and a Receive each.
+  CHECK(channel.pool().requests() - opened == 8);
+  ObservedState observed;
+  read_observation(desired, version, read->lines, observed);
+  CHECK(observed.failed_types.empty());
 }
 
 }  // namespace sd
