@@ -122,10 +122,11 @@ ManagementChannelFactory management_channel_factory(const Spec& spec, const std:
     RunspacePoolOptions pool;
     pool.transport = options;
     pool.transport.resource_uri = std::string(kExchangeConfiguration);
-    Result<std::unique_ptr<RunspacePool>> opened = RunspacePool::open(std::move(pool));
+    RunspacePoolFactory open_pool = [pool] { return RunspacePool::open(pool); };
+    Result<std::unique_ptr<RunspacePool>> opened = open_pool();
     if (!opened) return opened.take_errors();
     return std::unique_ptr<ManagementChannel>(
-        std::make_unique<PsrpChannel>(std::move(opened).value()));
+        std::make_unique<PsrpChannel>(std::move(opened).value(), open_pool));
   };
 }
 

@@ -61,7 +61,8 @@ std::string powershell_string(const psrp::Value& value) {
   return value.display();
 }
 
-PsrpChannel::PsrpChannel(std::unique_ptr<RunspacePool> pool) : pool_(std::move(pool)) {}
+PsrpChannel::PsrpChannel(std::unique_ptr<RunspacePool> pool, RunspacePoolFactory reopen)
+    : pool_(std::move(pool)), reopen_(std::move(reopen)) {}
 
 Result<psrp::Command> PsrpChannel::command_of(const ps::Cmdlet& cmdlet, const psrp::Value* each) {
   psrp::Command command = psrp::Command::cmdlet(cmdlet.name);
@@ -109,6 +110,16 @@ Result<PsrpChannel::Outcome> PsrpChannel::run(std::vector<psrp::Command> stateme
   psrp::PowerShell powershell;
   for (psrp::Command& command : statements) powershell.statements.push_back({std::move(command)});
   Result<PipelineResult> result = pool_->run(powershell);
+  // The server lost the pool before the pipeline started (an IIS recycle, a restart): open a
+  // new one, once, and run it there. A pool lost while a pipeline ran is an error: an action
+  // may have been done.
+  if (!result && pool_->gone() && reopen_ && !reopened_) {
+    reopened_ = true;
+    Result<std::unique_ptr<RunspacePool>> fresh = reopen_();
+    if (!fresh) return fresh.take_errors();
+    pool_ = std::move(fresh).value();
+    result = pool_->run(powershell);
+  }
   if (!result) return result.take_errors();
   Outcome outcome;
   if (!result->completed() || !result->errors.empty())

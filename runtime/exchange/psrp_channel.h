@@ -6,6 +6,7 @@
 // returned once is not asked for again.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,9 +18,12 @@
 
 namespace sd {
 
+using RunspacePoolFactory = std::function<Result<std::unique_ptr<RunspacePool>>()>;
+
 class PsrpChannel : public ManagementChannel {
  public:
-  explicit PsrpChannel(std::unique_ptr<RunspacePool> pool);
+  // `reopen`: a new pool when the server lost this one (once per channel; none: not reopened).
+  explicit PsrpChannel(std::unique_ptr<RunspacePool> pool, RunspacePoolFactory reopen = {});
 
   [[nodiscard]] Result<ManagementRead> read(const DesiredState& desired,
                                             ExchangeVersion version) override;
@@ -44,6 +48,8 @@ class PsrpChannel : public ManagementChannel {
                                                  const psrp::Value* each = nullptr);
 
   std::unique_ptr<RunspacePool> pool_;
+  RunspacePoolFactory reopen_;
+  bool reopened_ = false;
   std::map<std::string, Outcome> sources_;  // by the rendered cmdlet
 };
 

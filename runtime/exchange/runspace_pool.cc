@@ -14,6 +14,9 @@ namespace {
 using psrp::MessageType;
 using SteadyClock = std::chrono::steady_clock;
 
+// The fault a host gives for a ShellId it does not have (wsman unknown selectors).
+constexpr std::string_view kShellGone = "(WSManFault 2150858843)";
+
 bool is_final(int32_t state) {
   using psrp::PipelineState;
   return state == static_cast<int32_t>(PipelineState::Completed) ||
@@ -216,7 +219,11 @@ Result<PipelineResult> RunspacePool::run(const psrp::PowerShell& powershell,
   flags.command_id = pipeline_id;
   Result<std::string> command_id = session_->run_command(
       shell_id_, "", {base64_encode(psrp::encode_fragment(fragments.front()))}, flags);
-  if (!command_id) return command_id.take_errors();
+  if (!command_id) {
+    // The server no longer has the pool (restarted, recycled, timed out): nothing ran.
+    if (command_id.errors().front().message.find(kShellGone) != std::string::npos) gone_ = true;
+    return command_id.take_errors();
+  }
   // The rest of a pipeline too large for one envelope, then its input.
   std::vector<psrp::Message> follow;
   for (const psrp::Value& value : input) {

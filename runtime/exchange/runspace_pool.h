@@ -69,6 +69,11 @@ class RunspacePool {
   // The text of a <SS> the server sent.
   [[nodiscard]] Result<std::string> reveal(const psrp::Value& secure_string);
 
+  // True once a pipeline could not start because the server no longer has the pool (its
+  // Command was refused with the unknown-shell fault): nothing of that pipeline ran, and a new
+  // pool may run it.
+  [[nodiscard]] bool gone() const { return gone_; }
+
   // Deletes the shell; later calls fail. Idempotent.
   [[nodiscard]] Status close();
 
@@ -106,6 +111,7 @@ class RunspacePool {
   std::optional<psrp::SessionKey> session_key_;
   std::string encrypted_session_key_;
   bool closed_ = false;
+  bool gone_ = false;
   std::chrono::milliseconds pool_pause_{50};  // before the next empty pool Receive
 };
 

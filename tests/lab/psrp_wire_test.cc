@@ -107,12 +107,12 @@ TEST_CASE("psrp wire: no password, cmdlet or SOAP in clear between client and Ex
     Result<psrp::Value> password = (*pool)->secure_string("Wire-Pa55-Secret!");
     REQUIRE(password.ok());
     psrp::PowerShell create;
-    create.statements = {{psrp::Command::cmdlet("New-Mailbox")
-                              .with("Name", psrp::Value::string("wire-account"))
-                              .with("Alias", psrp::Value::string("wire-account"))
-                              .with("UserPrincipalName",
-                                    psrp::Value::string("wire-account@example.local"))
-                              .with("Password", *password)}};
+    create.statements = {
+        {psrp::Command::cmdlet("New-Mailbox")
+             .with("Name", psrp::Value::string("wire-account"))
+             .with("Alias", psrp::Value::string("wire-account"))
+             .with("UserPrincipalName", psrp::Value::string("wire-account@example.local"))
+             .with("Password", *password)}};
     Result<PipelineResult> created = (*pool)->run(create);
     REQUIRE(created.ok());
     CHECK(created->completed());

@@ -7,11 +7,15 @@
 #include <functional>
 
 #include "base/base64.h"
+#include "base/disk_files.h"
+#include "plan/desired_state.h"
 #include "protocol/psrp/fragments.h"
 #include "protocol/psrp/messages.h"
 #include "protocol/psrp/pool_messages.h"
 #include "protocol/wsman.h"
+#include "runtime/exchange/psrp_channel.h"
 #include "runtime/exchange/runspace_pool.h"
+#include "spec/load_spec.h"
 #include "tests/runtime/http/tls_test_server_support.h"
 
 namespace sd {
@@ -45,7 +49,8 @@ class HostileHost {
  public:
   std::function<std::optional<std::string>(unsigned)> pipeline_bytes;
   std::function<bool(unsigned)> done = [](unsigned) { return false; };
-  std::string pool_extra;  // pool stream bytes after the opening (e.g. a bad session key)
+  std::string pool_extra;          // pool stream bytes after the opening (e.g. a bad session key)
+  bool forget_first_pool = false;  // the first Command gets the unknown-shell fault
 
   HostileHost() {
     server_.script([this](unsigned, const test::ReceivedRequest& request) {
@@ -59,9 +64,27 @@ class HostileHost {
       const std::string& action = parsed->action;
       const std::string_view id = parsed->message_id;
       if (action.ends_with("/Create")) {
+        ++creates_;
+        opened_ = false;
         wsman::CreatedShell shell;
         shell.shell_id = std::string(kHostilePool);
         answer.body = wsman::create_response(id, shell);
+      } else if (action.ends_with("/Command") && forget_first_pool && creates_ == 1) {
+        answer.status = 500;
+        answer.body =
+            wsman::fault_response(id, {"s:Sender",
+                                       "w:InvalidSelectors",
+                                       "invalid selectors",
+                                       "2150858843",
+                                       "exch01",
+                                       "The request for the Windows Remote Shell with ShellId " +
+                                           std::string(kHostilePool) +
+                                           " failed because the shell was not found on "
+                                           "the server.",
+                                       {},
+                                       {},
+                                       {}});
+        return answer;
       } else if (action.ends_with("/Command")) {
         answer.body = wsman::command_response(id, kHostilePipeline);
       } else if (action.ends_with("/Receive") && parsed->command_id.empty()) {
@@ -123,11 +146,12 @@ class HostileHost {
     return options;
   }
   [[nodiscard]] unsigned signals() const { return signals_; }
+  [[nodiscard]] unsigned creates() const { return creates_; }
   [[nodiscard]] unsigned receives() const { return receives_; }
 
  private:
   bool opened_ = false;
-  std::atomic<unsigned> receives_{0}, signals_{0};
+  std::atomic<unsigned> receives_{0}, signals_{0}, creates_{0};
   test::TlsTestServer server_{{"exch01.example.local"}};
 };
 
@@ -256,6 +280,30 @@ TEST_CASE("psrp hostile: a session key that is not one", "[psrp-hostile]") {
   CHECK(secret.errors().front().message ==
         kHostilePrefix +
             "ENCRYPTED_SESSION_KEY: not a SIMPLEBLOB of an AES-256 key for RSA key exchange");
+}
+
+TEST_CASE("psrp hostile: a pool the server lost is opened again, once", "[psrp-hostile]") {
+  HostileHost host;
+  host.forget_first_pool = true;
+  host.pipeline_bytes = [](unsigned n) -> std::optional<std::string> {
+    return hostile_whole(
+        9 + n, hostile_message(psrp::MessageType::PipelineState,
+                               psrp::Value::object({{"PipelineState", psrp::Value::i32(4)}}),
+                               kHostilePipeline));
+  };
+  host.done = [](unsigned) { return true; };
+  Result<LoadedSpec> loaded = load_spec("examples/quickstart.yaml", DiskFiles());
+  REQUIRE(loaded.ok());
+  const DesiredState desired = build_desired_state(loaded->spec, {});
+  const RunspacePoolOptions options = host.options();
+  Result<std::unique_ptr<RunspacePool>> pool = RunspacePool::open(options);
+  REQUIRE(pool.ok());
+  PsrpChannel channel(std::move(pool).value(), [options] { return RunspacePool::open(options); });
+  Result<ManagementRead> read = channel.read(desired, loaded->spec.exchange.version);
+  if (!read) FAIL(read.errors().front().message);
+  CHECK(host.creates() == 2);
+  CHECK(read->lines == "[]\n[]\n[]\n[]\n");
+  CHECK_FALSE(read->stopped);
 }
 
 }  // namespace sd
