@@ -207,4 +207,12 @@ TEST_CASE("CLIXML stderr becomes readable lines", "[wsman]") {
   CHECK(decode_clixml("#< CLIXML\r\n<Objs></Objs><Objs><S S=\"Error\">two</S></Objs>") == "two\n");
 }
 
+TEST_CASE("clixml: bytes that are not UTF-8 become U+FFFD", "[wsman]") {
+  // The fuzzer's input (fuzz/regressions/clixml): the text is always UTF-8, 3 bytes for one.
+  CHECK(decode_clixml("#< CLIXML\r\n<Objs><S S=\"Error\">a\xFF\xFE"
+                      "b</S></Objs>") ==
+        "a\xEF\xBF\xBD\xEF\xBF\xBD"
+        "b\n");
+}
+
 }  // namespace sd::wsman
