@@ -238,7 +238,6 @@ Result<PipelineResult> RunspacePool::run(const psrp::PowerShell& powershell,
     end.data.clear();
     follow.push_back(std::move(end));
   }
-  std::string rest;
   for (size_t i = 1; i < fragments.size(); ++i) {
     Status sent =
         session_->send_input(shell_id_, *command_id, psrp::encode_fragment(fragments[i]), false);
