@@ -1,7 +1,6 @@
 #include "runtime/exchange/runspace_pool.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "base/base64.h"
 #include "base/clock.h"
@@ -35,6 +34,29 @@ std::string describe_pipeline(const psrp::PowerShell& powershell) {
     }
   }
   return out.empty() ? std::string("an empty pipeline") : out;
+}
+
+struct ReadMessage {
+  psrp::Message message;
+  psrp::Value data;
+  std::string type;  // its name, for messages
+};
+
+// The messages `bytes` (one Receive's stream) complete on `stream`, each with its CLIXML read.
+// Errors: the reassembler's and the header's as they are, CLIXML's after the message's type.
+Result<std::vector<ReadMessage>> read_messages(psrp::Reassembler& stream, std::string_view bytes) {
+  Result<std::vector<std::string>> whole = stream.feed(bytes);
+  if (!whole) return whole.take_errors();
+  std::vector<ReadMessage> out;
+  for (const std::string& raw : *whole) {
+    Result<psrp::Message> message = psrp::decode_message(raw);
+    if (!message) return message.take_errors();
+    std::string type = psrp::message_type_name(static_cast<uint32_t>(message->type));
+    Result<psrp::Value> data = psrp::parse_clixml(message->data);
+    if (!data) return make_error(type + ": " + data.errors().front().message);
+    out.push_back({std::move(message).value(), std::move(data).value(), std::move(type)});
+  }
+  return out;
 }
 
 }  // namespace
@@ -119,7 +141,7 @@ Status RunspacePool::open_pool() {
       return named("the RunspacePool did not open within " +
                    readable_duration(options_.open_timeout));
     }
-    Status received = receive_pool_messages();
+    Status received = receive_pool_messages(deadline);
     if (!received) {
       (void)close();
       return received;
@@ -128,46 +150,34 @@ Status RunspacePool::open_pool() {
   return ok_status();
 }
 
-Status RunspacePool::receive_pool_messages() {
-  const auto asked = SteadyClock::now();
-  Result<wsman::ReceiveOutput> output = session_->receive(shell_id_, "", "stdout");
+Status RunspacePool::receive_pool_messages(std::chrono::steady_clock::time_point deadline) {
+  Result<wsman::ReceiveOutput> output =
+      session_->receive_paced(shell_id_, "", "stdout", pool_pace_, deadline);
   if (!output) return output.take_errors();
-  // Nothing, and at once: wait before the next pool Receive, longer each time (see run()).
-  if (output->stdout_bytes.empty() &&
-      (!output->timed_out ||
-       SteadyClock::now() - asked < options_.transport.operation_timeout / 2)) {
-    std::this_thread::sleep_for(pool_pause_);
-    pool_pause_ = std::min(pool_pause_ * 2, options_.transport.max_empty_receive_pause);
-  } else {
-    pool_pause_ = options_.transport.empty_receive_pause;
-  }
-  Result<std::vector<std::string>> messages = pool_stream_.feed(output->stdout_bytes);
+  Result<std::vector<ReadMessage>> messages = read_messages(pool_stream_, output->stdout_bytes);
   if (!messages) return named(messages.errors().front().message);
-  for (const std::string& bytes : *messages) {
-    Result<psrp::Message> message = psrp::decode_message(bytes);
-    if (!message) return named(message.errors().front().message);
-    Result<psrp::Value> data = psrp::parse_clixml(message->data);
-    const std::string type = psrp::message_type_name(static_cast<uint32_t>(message->type));
-    if (!data) return named(type + ": " + data.errors().front().message);
-    switch (message->type) {
+  for (ReadMessage& read : *messages) {
+    const std::string& type = read.type;
+    psrp::Value& data = read.data;
+    switch (read.message.type) {
       case MessageType::SessionCapability: {
-        Result<std::string> version = psrp::read_protocol_version(*data);
+        Result<std::string> version = psrp::read_protocol_version(data);
         if (!version) return named(version.errors().front().message);
         protocol_version_ = std::move(version).value();
         break;
       }
       case MessageType::ApplicationPrivateData:
-        private_data_ = std::move(data).value();
+        private_data_ = std::move(data);
         break;
       case MessageType::RunspacePoolState: {
-        Result<psrp::StateChange> state = psrp::read_state(*data, "RunspaceState");
+        Result<psrp::StateChange> state = psrp::read_state(data, "RunspaceState");
         if (!state) return named(type + ": " + state.errors().front().message);
         pool_state_ = state->state;
         pool_reason_ = state->reason;
         break;
       }
       case MessageType::EncryptedSessionKey: {
-        Result<std::string> key = psrp::read_encrypted_session_key(*data);
+        Result<std::string> key = psrp::read_encrypted_session_key(data);
         if (!key) return named(key.errors().front().message);
         encrypted_session_key_ = std::move(key).value();
         break;
@@ -256,53 +266,45 @@ Result<PipelineResult> RunspacePool::run(const psrp::PowerShell& powershell,
     (void)session_->signal(shell_id_, *command_id, wsman::kSignalTerminate);  // best effort
     return named(what + ": " + why + "; it was stopped");
   };
-  std::chrono::milliseconds pause = options_.transport.empty_receive_pause;
+  WinrsSession::ReceivePace pace;
   bool final_state = false;
   while (!final_state) {
     if (SteadyClock::now() >= deadline)
       return stop("the pipeline did not finish within " +
                   readable_duration(options_.transport.command_timeout));
-    const auto asked = SteadyClock::now();
-    Result<wsman::ReceiveOutput> output = session_->receive(shell_id_, *command_id, "stdout");
+    Result<wsman::ReceiveOutput> output =
+        session_->receive_paced(shell_id_, *command_id, "stdout", pace, deadline);
     if (!output) return output.take_errors();
-    // A Receive that found nothing is asked again at once only when the host held it for a good
-    // part of the operation timeout, as Windows does; one that answers at once (nothing, or
-    // the timeout fault early) waits first, longer each time.
-    const bool answered_early =
-        !output->timed_out || SteadyClock::now() - asked < options_.transport.operation_timeout / 2;
     received_bytes += output->stdout_bytes.size();
     if (received_bytes > options_.transport.max_output_bytes)
       return stop("its output passed " + std::to_string(options_.transport.max_output_bytes) +
                   " bytes, the most one pipeline may return");
-    Result<std::vector<std::string>> messages = stream.feed(output->stdout_bytes);
+    Result<std::vector<ReadMessage>> messages = read_messages(stream, output->stdout_bytes);
     if (!messages) return named(what + ": " + messages.errors().front().message);
-    for (const std::string& bytes : *messages) {
-      Result<psrp::Message> message = psrp::decode_message(bytes);
-      if (!message) return named(what + ": " + message.errors().front().message);
-      const std::string type = psrp::message_type_name(static_cast<uint32_t>(message->type));
-      Result<psrp::Value> data = psrp::parse_clixml(message->data);
-      if (!data) return named(what + ": " + type + ": " + data.errors().front().message);
-      switch (message->type) {
+    for (ReadMessage& read : *messages) {
+      const std::string& type = read.type;
+      psrp::Value& data = read.data;
+      switch (read.message.type) {
         case MessageType::PipelineOutput:
-          result.output.push_back(std::move(data).value());
+          result.output.push_back(std::move(data));
           break;
         case MessageType::ErrorRecord:
-          result.errors.push_back(psrp::read_error_record(*data));
+          result.errors.push_back(psrp::read_error_record(data));
           break;
         case MessageType::WarningRecord:
-          result.warnings.push_back(psrp::read_informational_text(*data));
+          result.warnings.push_back(psrp::read_informational_text(data));
           break;
         case MessageType::VerboseRecord:
-          result.verbose.push_back(psrp::read_informational_text(*data));
+          result.verbose.push_back(psrp::read_informational_text(data));
           break;
         case MessageType::DebugRecord:
-          result.debug.push_back(psrp::read_informational_text(*data));
+          result.debug.push_back(psrp::read_informational_text(data));
           break;
         case MessageType::InformationRecord:
-          result.information.push_back(psrp::read_informational_text(*data));
+          result.information.push_back(psrp::read_informational_text(data));
           break;
         case MessageType::PipelineState: {
-          Result<psrp::StateChange> state = psrp::read_state(*data, "PipelineState");
+          Result<psrp::StateChange> state = psrp::read_state(data, "PipelineState");
           if (!state) return named(what + ": " + type + ": " + state.errors().front().message);
           if (is_final(state->state)) {
             result.state = state->state;
@@ -325,13 +327,6 @@ Result<PipelineResult> RunspacePool::run(const psrp::PowerShell& powershell,
                         ? " (object " + std::to_string(*stream.incomplete_object()) +
                               " ended without its end fragment)"
                         : std::string()));
-    if (answered_early && output->stdout_bytes.empty()) {
-      std::this_thread::sleep_for(
-          std::min<SteadyClock::duration>(pause, deadline - SteadyClock::now()));
-      pause = std::min(pause * 2, options_.transport.max_empty_receive_pause);
-    } else {
-      pause = options_.transport.empty_receive_pause;
-    }
   }
   if (stream.incomplete_object())
     return named(what + ": object " + std::to_string(*stream.incomplete_object()) +
@@ -354,7 +349,7 @@ Status RunspacePool::exchange_keys() {
   if (!sent) return sent;
   const auto deadline = SteadyClock::now() + options_.key_exchange_timeout;
   while (encrypted_session_key_.empty()) {
-    Status received = receive_pool_messages();
+    Status received = receive_pool_messages(deadline);
     if (!received) return received;
     if (!encrypted_session_key_.empty()) break;
     if (SteadyClock::now() >= deadline)

@@ -23,10 +23,9 @@
 #include "protocol/psrp/pool_messages.h"
 #include "protocol/psrp/secure_string.h"
 #include "runtime/exchange/winrs_client.h"
+#include "runtime/exchange/winrs_session.h"
 
 namespace sd {
-
-class WinrsSession;
 
 struct RunspacePoolOptions {
   // The endpoint, its auth, resource_uri (the configuration), max_envelope_size, the operation
@@ -94,7 +93,7 @@ class RunspacePool {
   [[nodiscard]] Status send_messages(const std::string& command_id,
                                      const std::vector<psrp::Message>& messages);
   // One pool-level Receive, its messages read and dispatched (state, capability, key).
-  [[nodiscard]] Status receive_pool_messages();
+  [[nodiscard]] Status receive_pool_messages(std::chrono::steady_clock::time_point deadline);
   [[nodiscard]] std::vector<Error> named(std::string message) const;
   [[nodiscard]] std::string next_id();
 
@@ -112,7 +111,7 @@ class RunspacePool {
   std::string encrypted_session_key_;
   bool closed_ = false;
   bool gone_ = false;
-  std::chrono::milliseconds pool_pause_{50};  // before the next empty pool Receive
+  WinrsSession::ReceivePace pool_pace_;  // of the pool's own Receives
 };
 
 }  // namespace sd

@@ -167,18 +167,14 @@ Result<CommandOutput> WinrsSession::receive_until_done(const std::string& shell_
     return named({make_error(std::move(why) + "; it was terminated")});
   };
   CommandOutput result;
-  std::chrono::milliseconds pause = options_.empty_receive_pause;
+  ReceivePace pace;
   for (;;) {
     if (SteadyClock::now() >= deadline)
       return terminated("the command did not finish within " +
                         readable_duration(options_.command_timeout));
-    const auto asked = SteadyClock::now();
-    Result<wsman::ReceiveOutput> output = receive(shell_id, command_id);
+    Result<wsman::ReceiveOutput> output =
+        receive_paced(shell_id, command_id, "stdout stderr", pace, deadline);
     if (!output) return output.take_errors();
-    // The operation-timeout fault counts as "nothing yet" only when the host held the Receive
-    // for a good part of the operation timeout; at once, it is an empty answer like any other.
-    const bool answered_early =
-        !output->timed_out || SteadyClock::now() - asked < options_.operation_timeout / 2;
     // What came so far is within the limit: the subtraction cannot wrap.
     const size_t so_far = result.stdout_text.size() + result.stderr_text.size();
     if (output->stdout_bytes.size() + output->stderr_bytes.size() >
@@ -191,17 +187,33 @@ Result<CommandOutput> WinrsSession::receive_until_done(const std::string& shell_
       result.exit_code = *output->exit_code;
       return result;
     }
-    if (answered_early && output->stdout_bytes.empty() && output->stderr_bytes.empty()) {
-      // Answered at once with nothing new: a host that should have held the Receive for its
-      // operation timeout. Wait before asking again, longer each time, never past the deadline.
-      ++empty_receives_;
-      std::this_thread::sleep_for(
-          std::min<SteadyClock::duration>(pause, deadline - SteadyClock::now()));
-      pause = std::min(pause * 2, options_.max_empty_receive_pause);
-    } else {
-      pause = options_.empty_receive_pause;
-    }
   }
+}
+
+Result<wsman::ReceiveOutput> WinrsSession::receive_paced(
+    const std::string& shell_id, const std::string& command_id, std::string_view streams,
+    ReceivePace& pace, std::chrono::steady_clock::time_point deadline) {
+  using SteadyClock = std::chrono::steady_clock;
+  if (pace.pause.count() == 0) pace.pause = options_.empty_receive_pause;
+  const auto asked = SteadyClock::now();
+  Result<wsman::ReceiveOutput> output = receive(shell_id, command_id, streams);
+  if (!output) return output;
+  // The operation-timeout fault counts as "nothing yet" only when the host held the Receive for
+  // a good part of the operation timeout; at once, it is an empty answer like any other.
+  const bool answered_early =
+      !output->timed_out || SteadyClock::now() - asked < options_.operation_timeout / 2;
+  const bool nothing_new =
+      output->stdout_bytes.empty() && output->stderr_bytes.empty() && !output->done;
+  if (answered_early && nothing_new) {
+    ++empty_receives_;
+    const auto left = deadline - SteadyClock::now();
+    if (left > SteadyClock::duration::zero())
+      std::this_thread::sleep_for(std::min<SteadyClock::duration>(pace.pause, left));
+    pace.pause = std::min(pace.pause * 2, options_.max_empty_receive_pause);
+  } else {
+    pace.pause = options_.empty_receive_pause;
+  }
+  return output;
 }
 
 Status WinrsSession::signal(const std::string& shell_id, const std::string& command_id,

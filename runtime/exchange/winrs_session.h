@@ -47,6 +47,18 @@ class WinrsSession {
   [[nodiscard]] Result<wsman::ReceiveOutput> receive(const std::string& shell_id,
                                                      const std::string& command_id,
                                                      std::string_view streams = "stdout stderr");
+  // How long to wait before the next Receive of one command (or of the shell itself). A host
+  // should hold a Receive until it has output or its operation timeout passes; one that
+  // answers at once with nothing new (nothing, or the operation-timeout fault long before the
+  // operation timeout) is asked again only after a pause that doubles up to
+  // max_empty_receive_pause. Output resets it.
+  struct ReceivePace {
+    std::chrono::milliseconds pause{0};  // 0: empty_receive_pause
+  };
+  // One Receive, then the pause `pace` calls for (never past `deadline`).
+  [[nodiscard]] Result<wsman::ReceiveOutput> receive_paced(
+      const std::string& shell_id, const std::string& command_id, std::string_view streams,
+      ReceivePace& pace, std::chrono::steady_clock::time_point deadline);
   // Receive until CommandState Done, Receiving again after each operation timeout, and after a
   // growing pause when the host answers at once with nothing new. The raw streams (stderr not
   // CLIXML-decoded). After command_timeout, or past max_output_bytes of output: Signal
