@@ -37,19 +37,15 @@ class InMemoryWinrsHost : public WinrsHost {
   explicit InMemoryWinrsHost(ShellCommandRunner runner) : runner_(std::move(runner)) {}
 
   WinrsReply handle(const std::string& user, std::string_view request_body) override {
-    try {
-      return dispatch(user, request_body);
-    } catch (const std::exception& e) {
-      return fault_reply({}, invalid_parameter("localhost", e.what()));
-    }
+    return answer_request(request_body,
+                          [&](const wsman::Request& request, const std::string& machine) {
+                            return dispatch(user, request, machine);
+                          });
   }
 
  private:
-  WinrsReply dispatch(const std::string& user, std::string_view request_body) {
-    Result<wsman::Request> parsed = wsman::parse_request(request_body);
-    if (!parsed) return fault_reply({}, invalid_parameter("localhost", parsed.errors()[0].message));
-    const wsman::Request& request = *parsed;
-    const std::string machine = request.to.empty() ? "localhost" : machine_of(request.to);
+  WinrsReply dispatch(const std::string& user, const wsman::Request& request,
+                      const std::string& machine) {
     const std::string& relates_to = request.message_id;
     if (request.resource_uri != wsman::kCmdResourceUri)
       return fault_reply(relates_to,

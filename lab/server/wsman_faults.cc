@@ -10,6 +10,16 @@ constexpr std::string_view kInvalidValueDetail =
 
 }  // namespace
 
+WinrsReply answer_request(std::string_view body, const WsmanDispatch& dispatch) {
+  try {
+    Result<wsman::Request> parsed = wsman::parse_request(body);
+    if (!parsed) return fault_reply({}, invalid_parameter("localhost", parsed.errors()[0].message));
+    return dispatch(*parsed, parsed->to.empty() ? "localhost" : machine_of(parsed->to));
+  } catch (const std::exception& e) {
+    return fault_reply({}, invalid_parameter("localhost", e.what()));
+  }
+}
+
 std::string machine_of(std::string_view to) {
   size_t start = to.find("://");
   start = start == std::string_view::npos ? 0 : start + 3;

@@ -3,6 +3,7 @@
 // (tests/data/winrs-captures: bad_cmd_id, fail_poll_process, operation_timeout).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,13 @@
 #include "protocol/wsman.h"
 
 namespace sd::lab {
+
+// A host's answer to one request body: what does not parse gets the invalid-parameter fault,
+// the rest goes to `dispatch` with the Machine its faults name, and anything `dispatch` throws
+// is answered with the invalid-parameter fault too.
+using WsmanDispatch =
+    std::function<WinrsReply(const wsman::Request& request, const std::string& machine)>;
+[[nodiscard]] WinrsReply answer_request(std::string_view body, const WsmanDispatch& dispatch);
 
 // The host part of the endpoint URL the client addressed (the Machine of faults).
 [[nodiscard]] std::string machine_of(std::string_view to);
