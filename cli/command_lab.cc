@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <mutex>
 #include <ostream>
 
 #include "base/atomic_file.h"
@@ -22,11 +23,12 @@ struct LabCommand {
   CLI::App* throttling = nullptr;
   CLI::App* powershell = nullptr;
 
-  std::string directory, state, cert_dir, bind = "127.0.0.1", port_file;
-  int port = 0;
+  std::string directory, state, cert_dir, bind = "127.0.0.1", port_file, http_port_file;
+  int port = 0, http_port = 0;
   unsigned threads = 2;
   int64_t latency_ms = 0, busy_backoff_ms = 200;
-  double error_rate = 0, busy_rate = 0, http503_rate = 0, reset_rate = 0, stall_rate = 0;
+  double error_rate = 0, busy_rate = 0, http503_rate = 0, reset_rate = 0, stall_rate = 0,
+         corrupt_seal_rate = 0;
   uint64_t seed = 1;
   bool basic = false;
   std::string extended_protection = "allow", keytab, ntlm_users;
@@ -40,8 +42,9 @@ struct LabCommand {
 
 namespace {
 
-void add_rate(CLI::App* app, const std::string& name, double& value, const std::string& what) {
-  app->add_option(name, value, what + " (a probability per request, 0 to 1; default 0)")
+void add_rate(CLI::App* app, const std::string& name, double& value, const std::string& what,
+              const std::string& per = "request") {
+  app->add_option(name, value, what + " (a probability per " + per + ", 0 to 1; default 0)")
       ->type_name("P")
       ->check(CLI::Range(0.0, 1.0));
 }
@@ -58,6 +61,7 @@ lab::LabOptions serve_options(const LabCommand& c) {
   }
   o.bind_address = c.bind;
   o.port = static_cast<uint16_t>(c.port);
+  o.http_port = static_cast<uint16_t>(c.http_port);
   o.threads = c.threads;
   o.faults.latency = std::chrono::milliseconds(c.latency_ms);
   o.faults.error_rate = c.error_rate;
@@ -66,6 +70,7 @@ lab::LabOptions serve_options(const LabCommand& c) {
   o.faults.http503_rate = c.http503_rate;
   o.faults.reset_rate = c.reset_rate;
   o.faults.stall_rate = c.stall_rate;
+  o.faults.corrupt_seal_rate = c.corrupt_seal_rate;
   o.faults.seed = c.seed;
   o.auth.basic = c.basic;
   o.auth.extended_protection = c.extended_protection == "require" ? lab::ExtendedProtection::Require
@@ -86,15 +91,24 @@ int serve(const LabCommand& c, const Context& ctx) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
   auto restore = [&] { pthread_sigmask(SIG_SETMASK, &previous, nullptr); };
 
-  Result<std::unique_ptr<lab::LabServer>> server = lab::LabServer::start(serve_options(c));
+  lab::LabOptions options = serve_options(c);
+  // What clients are not told in full goes to stderr, one line at a time.
+  auto log_mutex = std::make_shared<std::mutex>();
+  options.log = [log_mutex, &err = ctx.err](const std::string& line) {
+    std::lock_guard lock(*log_mutex);
+    err << printable(line) << "\n" << std::flush;
+  };
+  Result<std::unique_ptr<lab::LabServer>> server = lab::LabServer::start(std::move(options));
   if (!server.ok()) {
     restore();
     report(ctx, server.errors());
     return kExitError;
   }
   lab::LabServer& lab = **server;
-  if (!c.port_file.empty()) {
-    Status written = write_file_atomically(c.port_file, std::to_string(lab.port()) + "\n");
+  for (auto [file, port] :
+       {std::pair{&c.port_file, lab.port()}, std::pair{&c.http_port_file, lab.http_port()}}) {
+    if (file->empty()) continue;
+    Status written = write_file_atomically(*file, std::to_string(port) + "\n");
     if (!written.ok()) {
       lab.stop();
       restore();
@@ -103,8 +117,9 @@ int serve(const LabCommand& c, const Context& ctx) {
     }
   }
   // Scripts wait for this line: it goes out at once.
-  ctx.out << "lab: serving EWS at " << lab.ews_url() << " (CA file: " << lab.ca_file() << ")"
-          << std::endl;
+  ctx.out << "lab: serving EWS at " << lab.ews_url() << " (CA file: " << lab.ca_file()
+          << "), WS-Management also at http://127.0.0.1:" << lab.http_port()
+          << "/wsman and /PowerShell/ (sealed messages only)" << std::endl;
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   lab.stop();
@@ -187,10 +202,12 @@ int admin(const LabCommand& c, const Context& ctx) {
 std::shared_ptr<LabCommand> define_lab(CLI::App& app) {
   auto c = std::make_shared<LabCommand>();
   CLI::App* lab = app.add_subcommand(
-      "lab", "Run the Exchange lab: an HTTPS server that speaks EWS like Exchange (for tests).");
+      "lab",
+      "Run the Exchange lab: a server that speaks EWS and remote PowerShell like Exchange (for "
+      "tests).");
   lab->require_subcommand(1, 1);
 
-  c->serve = lab->add_subcommand("serve", "Serve EWS until SIGINT or SIGTERM.");
+  c->serve = lab->add_subcommand("serve", "Serve EWS and WS-Management until SIGINT or SIGTERM.");
   CLI::App* s = c->serve;
   s->add_option("--directory", c->directory,
                 "Directory file (YAML: accounts, mailboxes); loaded into a new state")
@@ -205,6 +222,12 @@ std::shared_ptr<LabCommand> define_lab(CLI::App& app) {
   s->add_option("--bind", c->bind, "Address to listen on (default 127.0.0.1)")->type_name("ADDR");
   s->add_option("--port", c->port, "Port (default 0: any free port)")->check(CLI::Range(0, 65535));
   s->add_option("--port-file", c->port_file, "Also write the port to FILE")->type_name("FILE");
+  s->add_option("--http-port", c->http_port,
+                "Port of plain HTTP, where WS-Management (/wsman, /PowerShell) takes only messages "
+                "sealed with Kerberos or NTLM, as Exchange on port 80 (default 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  s->add_option("--http-port-file", c->http_port_file, "Also write the HTTP port to FILE")
+      ->type_name("FILE");
   s->add_option("--threads", c->threads, "Server threads (default 2)")->check(CLI::Range(1, 256));
   s->add_option("--latency-ms", c->latency_ms, "Delay added before every answer (default 0)")
       ->check(CLI::Range(int64_t{0}, int64_t{600000}));
@@ -216,6 +239,9 @@ std::shared_ptr<LabCommand> define_lab(CLI::App& app) {
   add_rate(s, "--http503-rate", c->http503_rate, "HTTP 503 answers with Retry-After: 1");
   add_rate(s, "--reset-rate", c->reset_rate, "Connections reset before answering");
   add_rate(s, "--stall-rate", c->stall_rate, "Answers cut off halfway, the connection left open");
+  add_rate(s, "--corrupt-seal-rate", c->corrupt_seal_rate,
+           "Sealed WS-Management answers (plain HTTP) with a byte of their data flipped",
+           "sealed answer");
   s->add_option("--seed", c->seed, "Seed of the fault decisions (default 1)");
   s->add_option("--keytab", c->keytab,
                 "Keytab with the keys of HTTP/<lab host>: Kerberos through Negotiate")

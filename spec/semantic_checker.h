@@ -51,7 +51,9 @@ class RuleChecker {
   void check_unique(const std::vector<Named>& items, std::string_view what);
   // Only URLs the spec writes: a default derived from another URL (anonymousUrl from url,
   // a target's nexjUrl from anonymousUrl) would repeat that URL's error.
-  void check_url(std::string_view url, const std::string& pointer, std::string_view why_https);
+  // An absolute https URL (or http too, with `allow_http`); otherwise an error with `why_https`.
+  void check_url(std::string_view url, const std::string& pointer, std::string_view why_https,
+                 bool allow_http = false);
   void check_email(std::string_view address, const std::string& pointer, std::string_view what);
   void unknown(std::string_view kind, std::string_view name, const std::string& pointer,
                const std::vector<std::string_view>& defined, std::string_view where);

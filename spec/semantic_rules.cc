@@ -52,12 +52,12 @@ void RuleChecker::check_unique(const std::vector<Named>& items, std::string_view
 }
 
 void RuleChecker::check_url(std::string_view url, const std::string& pointer,
-                            std::string_view why_https) {
+                            std::string_view why_https, bool allow_http) {
   if (url.empty() || !doc_.positions.contains(pointer)) return;
   Url u = parse_url(url);
   if (!u.problem.empty()) {
     fail(fmt::format("invalid URL {}: {}", quoted(url), u.problem), pointer);
-  } else if (!iequals(u.scheme, "https")) {
+  } else if (!iequals(u.scheme, "https") && !(allow_http && iequals(u.scheme, "http"))) {
     fail(fmt::format("{} must use https ({}), not {}", quoted(url), why_https, printable(u.scheme)),
          pointer);
   }
@@ -85,7 +85,15 @@ void RuleChecker::unknown(std::string_view kind, std::string_view name, const st
 void RuleChecker::check_exchange() {
   const Exchange& ex = spec_.exchange;
   const Management& m = ex.management;
-  check_url(m.url, field(m.at, "url"), "WinRM over HTTPS, port 5986 by default");
+  // Over http, Kerberos and NTLM seal every message with their own encryption (remote
+  // PowerShell's usual http://<server>/PowerShell/); Basic and certificates need TLS.
+  const bool sealed = m.auth != AuthMethod::Basic && m.auth != AuthMethod::Certificate;
+  check_url(m.url, field(m.at, "url"),
+            sealed ? "or http, whose messages kerberos, ntlm and negotiate encrypt"
+                   : fmt::format("auth {} needs TLS; only kerberos, ntlm and negotiate encrypt "
+                                 "their messages over http",
+                                 to_string(m.auth)),
+            sealed);
   check_management_auth(m);
 
   const ServiceAccount& sa = ex.serviceAccount;

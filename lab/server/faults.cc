@@ -13,10 +13,18 @@ uint64_t mix(uint64_t x) {
 
 }  // namespace
 
-FaultKind FaultInjector::next() {
+double FaultInjector::uniform() {
   uint64_t n = counter_.fetch_add(1, std::memory_order_relaxed);
   // 53 random bits -> [0, 1)
-  double u = static_cast<double>(mix(mix(options_.seed) + n) >> 11) * 0x1.0p-53;
+  return static_cast<double>(mix(mix(options_.seed) + n) >> 11) * 0x1.0p-53;
+}
+
+bool FaultInjector::chance(double rate) {
+  return rate > 0 && uniform() < rate;
+}
+
+FaultKind FaultInjector::next() {
+  const double u = uniform();
   double edge = 0;
   const std::pair<double, FaultKind> kinds[] = {{options_.reset_rate, FaultKind::Reset},
                                                 {options_.stall_rate, FaultKind::Stall},

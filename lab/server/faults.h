@@ -19,9 +19,14 @@ class FaultInjector {
   explicit FaultInjector(const FaultOptions& options) : options_(options) {}
 
   [[nodiscard]] FaultKind next();
+  // One draw of this injector's sequence: true with probability `rate` (for a fault decided on
+  // its own, such as a corrupted seal; an injector of its own keeps it out of the others').
+  [[nodiscard]] bool chance(double rate);
   [[nodiscard]] const FaultOptions& options() const { return options_; }
 
  private:
+  [[nodiscard]] double uniform();  // the next draw in [0, 1)
+
   FaultOptions options_;
   std::atomic<uint64_t> counter_{0};
 };

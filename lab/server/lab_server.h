@@ -1,10 +1,14 @@
 // The Exchange lab: an HTTPS server that speaks EWS at /EWS/Exchange.asmx the way Exchange does,
-// backed by mailboxes and folders kept in SQLite. `syncdeploy lab serve` runs it; tests start it
-// in-process. Facts it follows: ../shared/reference/exchange-protocols.md §2.2, §3.
+// backed by mailboxes and folders kept in SQLite, and WS-Management at /wsman and /PowerShell;
+// a second listener serves the same over plain HTTP, as Exchange's /PowerShell on port 80 does
+// (WS-Management only, every message sealed with the connection's Kerberos or NTLM context).
+// `syncdeploy lab serve` runs it; tests start it in-process. Facts it follows:
+// ../shared/reference/exchange-protocols.md §2.2, §3, §4.1.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,20 +28,30 @@ struct FaultOptions {
   double http503_rate = 0;  // HTTP 503 with Retry-After: 1
   double reset_rate = 0;    // the connection is closed (RST) before any answer
   double stall_rate = 0;    // half the answer is sent, then nothing until the client gives up
+  // WinRM over plain HTTP: a byte in the middle of a sealed answer's data is flipped, so that
+  // the client's unseal fails (a probability per sealed answer; drawn apart from the others).
+  double corrupt_seal_rate = 0;
   uint64_t seed = 1;
 };
+
+// Where the lab says what its clients are not told in full (why a sealed message was refused);
+// called from the server's threads.
+using LabLog = std::function<void(const std::string& line)>;
 
 struct LabOptions {
   std::string state_file;      // SQLite; created from `directory_file` when it does not exist
   std::string directory_file;  // YAML (lab_state.h); loaded into a new or empty state
   std::string cert_dir;        // where certificates.h puts the CA and server certificate
   std::string bind_address = "127.0.0.1";
-  uint16_t port = 0;  // 0: any free port
+  uint16_t port = 0;  // HTTPS; 0: any free port
+  bool serve_http = true;
+  uint16_t http_port = 0;  // plain HTTP (when serve_http); 0: any free port
   unsigned threads = 2;
   FaultOptions faults;
   LabAuthOptions auth;  // Negotiate, NTLM, Basic and Extended Protection
   // Requests whose body or headers are larger are refused with 413 / 431.
   size_t max_request_bytes = 1u << 20;
+  LabLog log;  // empty: nowhere
 };
 
 struct LabStats {
@@ -55,7 +69,9 @@ class LabServer {
   [[nodiscard]] static Result<std::unique_ptr<LabServer>> start(LabOptions options);
   virtual ~LabServer() = default;  // stops and joins
 
-  [[nodiscard]] virtual uint16_t port() const = 0;
+  [[nodiscard]] virtual uint16_t port() const = 0;  // HTTPS
+  // Plain HTTP (WS-Management with message encryption); 0 when not serving it.
+  [[nodiscard]] virtual uint16_t http_port() const = 0;
   [[nodiscard]] virtual std::string ca_file() const = 0;
   // "https://127.0.0.1:PORT/EWS/Exchange.asmx"
   [[nodiscard]] virtual std::string ews_url() const = 0;

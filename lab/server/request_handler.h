@@ -1,7 +1,10 @@
 // What the lab's server does with one HTTP request, apart from the network: the endpoint and
-// method, authentication (windows_auth.h; Basic when turned on), throttling, injected faults, then
-// the EWS service (or, at /wsman, the WinRS host running the lab's PowerShell). The server
-// (lab_server.cc) only reads requests and carries out the decision. Thread-safe.
+// method, authentication (windows_auth.h; Basic when turned on, over HTTPS only), throttling,
+// injected faults, then the EWS service (or, at /wsman, the WinRS host running the lab's
+// PowerShell; at /PowerShell, remote PowerShell). Over plain HTTP only WS-Management is served,
+// and only sealed messages (MS-WSMV 2.2.9.1.1: WinRM's AllowUnencrypted is false): unsealed with
+// the connection's context, answered sealed. The server (lab_session.cc) only reads requests and
+// carries out the decision. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -43,15 +46,24 @@ struct Decision {
   Throttling::Ticket ticket;           // the request's throttling place; held until answered
 };
 
+// What the handler needs of one request.
+struct HttpRequest {
+  std::string_view method{};
+  std::string_view target{};         // path and query
+  std::string_view authorization{};  // the header's value
+  std::string_view content_type{};   // the header's value
+  std::string_view body{};
+  bool tls = true;  // HTTPS; false: the plain HTTP listener
+};
+
 class RequestHandler {
  public:
-  RequestHandler(LabState& state, const FaultOptions& faults, std::unique_ptr<WindowsAuth> auth);
+  // `max_request_bytes` also bounds the plain text of a sealed message.
+  RequestHandler(LabState& state, const FaultOptions& faults, std::unique_ptr<WindowsAuth> auth,
+                 size_t max_request_bytes = 1u << 20, LabLog log = {});
 
-  // `target` is the request target (path and query); `authorization` the header's value;
-  // `login` the connection's authentication, kept across its requests.
-  [[nodiscard]] Decision handle(std::string_view method, std::string_view target,
-                                std::string_view authorization, std::string_view body,
-                                ConnectionLogin& login);
+  // `login` is the connection's authentication (and security context), kept across its requests.
+  [[nodiscard]] Decision handle(const HttpRequest& request, ConnectionLogin& login);
 
   [[nodiscard]] LabStats stats() const;
   [[nodiscard]] Throttling& throttling() { return throttling_; }
@@ -65,16 +77,29 @@ class RequestHandler {
     HttpAnswer challenge;
     std::vector<std::pair<std::string, std::string>> accepted;
   };
-  [[nodiscard]] Login log_in(std::string_view authorization, ConnectionLogin& login);
-  // A POST of a logged-in account. /wsman: accounts with management rights run the lab's
-  // PowerShell; EWS: throttling, injected faults, then the service.
-  // /PowerShell: the same, as remote PowerShell (MS-PSRP) instead of WinRS.
+  [[nodiscard]] Login log_in(std::string_view authorization, ConnectionLogin& login, bool tls);
+  // A POST to /wsman or /PowerShell of a logged-in account: a sealed message is unsealed first
+  // and its answer sealed; over plain HTTP an empty one sets up the context and anything else
+  // must be sealed.
+  [[nodiscard]] Decision handle_management(const std::string& account, const HttpRequest& request,
+                                           ConnectionLogin& login, bool remote_powershell);
+  // /wsman: accounts with management rights run the lab's PowerShell; /PowerShell: the same, as
+  // remote PowerShell (MS-PSRP) instead of WinRS. `wire_in`: the request body's size as sent;
+  // `sealing`: the context that seals the answer (none: a plain answer).
   [[nodiscard]] Decision handle_wsman(const std::string& account, std::string_view body,
-                                      bool remote_powershell);
+                                      size_t wire_in, bool remote_powershell, bool offer_basic,
+                                      ConnectionLogin* sealing);
+  // EWS: throttling, injected faults, then the service.
   [[nodiscard]] Decision handle_ews(const std::string& account, std::string_view body);
+  // The SOAP of a sealed request; errors say why not.
+  [[nodiscard]] Result<std::string> unseal(const HttpRequest& request, ConnectionLogin& login);
+  // `answer` (a SOAP answer) sealed with `login`'s context.
+  [[nodiscard]] HttpAnswer seal(HttpAnswer answer, ConnectionLogin& login);
 
   LabState& state_;
   std::unique_ptr<WindowsAuth> auth_;
+  size_t max_request_bytes_;
+  LabLog log_;
   EwsService service_;
   std::unique_ptr<WinrsHost> winrs_;
   std::unique_ptr<PsrpHost> psrp_;
@@ -83,11 +108,12 @@ class RequestHandler {
   // WinRM draws from its own sequence, so that the EWS faults a seed gives do not depend on how
   // many WinRM requests came first.
   FaultInjector wsman_faults_;
+  FaultInjector seal_faults_;  // corrupt_seal_rate, from a sequence of its own
   LabCounters counters_;
 };
 
 // The 401 answer: WWW-Authenticate Negotiate and NTLM as separate headers, as IIS sends them,
-// and Basic realm="lab" only when it is turned on.
+// and Basic realm="lab" only when it is turned on (and the connection is TLS).
 [[nodiscard]] HttpAnswer unauthorized_answer(bool basic);
 
 // user and password from an Authorization header's value ("Basic dXNlcjpwYXNz"); false when it

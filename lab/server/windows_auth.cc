@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 #include "base/base64.h"
@@ -65,10 +66,41 @@ std::string display(OM_uint32 major, OM_uint32 minor) {
   return out;
 }
 
+// The mechanism gss_accept_sec_context reports. MIT's SPNEGO reports the inner mechanism, never
+// its own OID (probed: Kerberos and gss-ntlmssp, each bare and through SPNEGO), so there is no
+// need for gss_inquire_context, which gss-ntlmssp 1.2's contexts crash in.
+SealMechanism mechanism_of(gss_const_OID oid) {
+  auto is = [oid](std::string_view der) {
+    return oid != GSS_C_NO_OID && oid->length == der.size() &&
+           std::memcmp(oid->elements, der.data(), der.size()) == 0;
+  };
+  static constexpr std::string_view kKrb5("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02", 9);
+  // 1.2.840.48018.1.2.2: the OID Windows clients put first in SPNEGO for Kerberos.
+  static constexpr std::string_view kMsKrb5("\x2a\x86\x48\x82\xf7\x12\x01\x02\x02", 9);
+  static constexpr std::string_view kNtlm("\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a", 10);
+  if (is(kKrb5) || is(kMsKrb5)) return SealMechanism::Kerberos;
+  if (is(kNtlm)) return SealMechanism::Ntlm;
+  return SealMechanism::None;
+}
+
+// Supplementary codes of an unwrap that make the message unacceptable: a replayed, old or
+// reordered message means the sequence is broken (WinRM's messages on a connection are in order).
+constexpr OM_uint32 kOutOfSequence =
+    GSS_S_DUPLICATE_TOKEN | GSS_S_OLD_TOKEN | GSS_S_UNSEQ_TOKEN | GSS_S_GAP_TOKEN;
+
+// A failed call may leave a length beside a null value (gss-ntlmssp's gss_unwrap does).
+std::string bytes_of(const gss_buffer_desc& buffer) {
+  return buffer.value == nullptr
+             ? std::string()
+             : std::string(static_cast<const char*>(buffer.value), buffer.length);
+}
+
 }  // namespace
 
 struct ConnectionLogin::Context {
   gss_ctx_id_t context = GSS_C_NO_CONTEXT;
+  bool established = false;  // the handshake finished: the context seals
+  SealMechanism mechanism = SealMechanism::None;
   ~Context() {
     OM_uint32 minor = 0;
     if (context != GSS_C_NO_CONTEXT) gss_delete_sec_context(&minor, &context, GSS_C_NO_BUFFER);
@@ -77,6 +109,97 @@ struct ConnectionLogin::Context {
 
 ConnectionLogin::ConnectionLogin() = default;
 ConnectionLogin::~ConnectionLogin() = default;
+
+SealMechanism ConnectionLogin::mechanism() const {
+  return context_ && context_->established ? context_->mechanism : SealMechanism::None;
+}
+
+void ConnectionLogin::log_out() {
+  name.reset();
+  context_.reset();
+}
+
+Result<wsman::SealedPart> ConnectionLogin::seal(std::string_view plain) {
+  const SealMechanism mech = mechanism();
+  if (mech == SealMechanism::None) return make_error("no Kerberos or NTLM context to seal with");
+  wsman::SealedPart part;
+  part.plain_length = plain.size();
+  OM_uint32 minor = 0, ignored = 0;
+  int conf_state = 0;
+  if (mech == SealMechanism::Kerberos) {
+    // MS-WSMV's layout as MIT's krb5 gives it: the header holds the token's header and
+    // trailer, the data is encrypted in place (same length), padding follows it (none for AES).
+    part.data.assign(plain);
+    gss_iov_buffer_desc iov[3] = {};
+    iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER | GSS_IOV_BUFFER_FLAG_ALLOCATE;
+    iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
+    iov[1].buffer = {part.data.size(), part.data.data()};
+    iov[2].type = GSS_IOV_BUFFER_TYPE_PADDING | GSS_IOV_BUFFER_FLAG_ALLOCATE;
+    OM_uint32 major =
+        gss_wrap_iov(&minor, context_->context, 1, GSS_C_QOP_DEFAULT, &conf_state, iov, 3);
+    if (!GSS_ERROR(major)) {
+      part.header = bytes_of(iov[0].buffer);
+      part.data += bytes_of(iov[2].buffer);
+    }
+    gss_release_iov_buffer(&ignored, iov, 3);
+    if (GSS_ERROR(major)) return make_error("cannot seal: " + display(major, minor));
+  } else {
+    // gss-ntlmssp: the 16-byte signature, then the sealed text (same length).
+    gss_buffer_desc input{plain.size(), const_cast<char*>(plain.data())};
+    gss_buffer_desc output{0, nullptr};
+    OM_uint32 major =
+        gss_wrap(&minor, context_->context, 1, GSS_C_QOP_DEFAULT, &input, &conf_state, &output);
+    std::string sealed = bytes_of(output);
+    gss_release_buffer(&ignored, &output);
+    if (GSS_ERROR(major)) return make_error("cannot seal: " + display(major, minor));
+    constexpr size_t kSignature = 16;
+    if (sealed.size() < kSignature)
+      return make_error("cannot seal: NTLM gave " + std::to_string(sealed.size()) + " bytes");
+    part.header = sealed.substr(0, kSignature);
+    part.data = sealed.substr(kSignature);
+  }
+  if (!conf_state) return make_error("cannot seal: the context only signs (no confidentiality)");
+  return part;
+}
+
+Result<std::string> ConnectionLogin::unseal(const wsman::SealedPart& part) {
+  const SealMechanism mech = mechanism();
+  if (mech == SealMechanism::None)
+    return make_error("the connection has no Kerberos or NTLM context to unseal with");
+  OM_uint32 minor = 0, ignored = 0, major = 0;
+  int conf_state = 0;
+  gss_qop_t qop = 0;
+  std::string plain;
+  if (mech == SealMechanism::Kerberos) {
+    // As pyspnego's unwrap_winrm does with MIT: the header, the data (decrypted in place), and
+    // an empty data buffer.
+    std::string header = part.header;
+    plain = part.data;
+    gss_iov_buffer_desc iov[3] = {};
+    iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER;
+    iov[0].buffer = {header.size(), header.data()};
+    iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
+    iov[1].buffer = {plain.size(), plain.data()};
+    iov[2].type = GSS_IOV_BUFFER_TYPE_DATA;
+    major = gss_unwrap_iov(&minor, context_->context, &conf_state, &qop, iov, 3);
+    if (!GSS_ERROR(major)) plain.resize(iov[1].buffer.length);
+  } else {
+    std::string token = part.header + part.data;
+    gss_buffer_desc input{token.size(), token.data()};
+    gss_buffer_desc output{0, nullptr};
+    major = gss_unwrap(&minor, context_->context, &input, &output, &conf_state, &qop);
+    plain = bytes_of(output);
+    gss_release_buffer(&ignored, &output);
+  }
+  if (GSS_ERROR(major) || (major & kOutOfSequence))
+    return make_error("cannot unseal: " + display(major, minor));
+  if (!conf_state) return make_error("cannot unseal: the message is signed but not encrypted");
+  if (plain.size() != part.plain_length)
+    return make_error("cannot unseal: " + std::to_string(plain.size()) +
+                      " bytes of plain text, the OriginalContent Length says " +
+                      std::to_string(part.plain_length));
+  return plain;
+}
 
 WindowsAuth::WindowsAuth(LabAuthOptions options, const std::string& certificate_pem_file)
     : options_(std::move(options)), binding_(end_point_binding(certificate_pem_file)) {
@@ -98,7 +221,7 @@ WindowsAuth::WindowsAuth(LabAuthOptions options, const std::string& certificate_
 
 WindowsAuth::~WindowsAuth() = default;
 
-LoginStep WindowsAuth::step(ConnectionLogin& login, std::string_view authorization) {
+LoginStep WindowsAuth::step(ConnectionLogin& login, std::string_view authorization, bool over_tls) {
   LoginStep step;
   size_t space = authorization.find(' ');
   std::string_view scheme = authorization.substr(0, space);
@@ -106,6 +229,7 @@ LoginStep WindowsAuth::step(ConnectionLogin& login, std::string_view authorizati
   step.scheme = iequals(scheme, "NTLM") ? "NTLM" : "Negotiate";
   // A new handshake on a logged-in connection logs it out until it succeeds, as on IIS.
   login.name.reset();
+  if (login.context_ && login.context_->established) login.context_.reset();
   auto refuse = [&](std::string why) {
     login.context_.reset();
     step.outcome = LoginStep::Outcome::Refused;
@@ -125,15 +249,18 @@ LoginStep WindowsAuth::step(ConnectionLogin& login, std::string_view authorizati
   bindings.initiator_addrtype = GSS_C_AF_UNSPEC;
   bindings.acceptor_addrtype = GSS_C_AF_UNSPEC;
   bindings.application_data = {binding_.size(), binding_.data()};
-  const bool check = options_.extended_protection != ExtendedProtection::None && !binding_.empty();
+  // Extended Protection is about the TLS channel: plain HTTP has none to bind to.
+  const bool check =
+      over_tls && options_.extended_protection != ExtendedProtection::None && !binding_.empty();
   gss_buffer_desc input{token.size(), token.data()};
   gss_buffer_desc output{0, nullptr};
   gss_name_t source = GSS_C_NO_NAME;
+  gss_OID mech = GSS_C_NO_OID;
   OM_uint32 minor = 0, flags = 0;
   OM_uint32 major = gss_accept_sec_context(&minor, &login.context_->context, GSS_C_NO_CREDENTIAL,
                                            &input, check ? &bindings : GSS_C_NO_CHANNEL_BINDINGS,
-                                           &source, nullptr, &output, &flags, nullptr, nullptr);
-  std::string reply(static_cast<const char*>(output.value), output.length);
+                                           &source, &mech, &output, &flags, nullptr, nullptr);
+  std::string reply = bytes_of(output);
   OM_uint32 ignored = 0;
   gss_release_buffer(&ignored, &output);
   if (GSS_ERROR(major)) {
@@ -158,9 +285,12 @@ LoginStep WindowsAuth::step(ConnectionLogin& login, std::string_view authorizati
   if (source != GSS_C_NO_NAME) gss_release_name(&ignored, &source);
   // gss-ntlmssp's names end in a NUL.
   while (!step.name.empty() && step.name.back() == '\0') step.name.pop_back();
-  if (options_.extended_protection == ExtendedProtection::Require && !(flags & kChannelBound))
+  if (over_tls && options_.extended_protection == ExtendedProtection::Require &&
+      !(flags & kChannelBound))
     return refuse("no channel binding (Extended Protection: Require)");
-  login.context_.reset();
+  // The context stays: it seals the connection's messages over plain HTTP.
+  login.context_->established = true;
+  login.context_->mechanism = mechanism_of(mech);
   login.name = step.name;
   step.outcome = LoginStep::Outcome::Authenticated;
   if (!reply.empty()) step.token = base64_encode(reply);

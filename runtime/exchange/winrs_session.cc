@@ -30,8 +30,14 @@ std::shared_ptr<http::Authenticator> wsman_certificate_credentials() {
 
 Result<std::unique_ptr<WinrsSession>> WinrsSession::open(const WinrsOptions& options) {
   const std::string where = "WinRM " + options.url + ": ";
-  Result<http::HttpsUrl> url = http::parse_https_url(options.url);
+  // http:// carries every body sealed by the Kerberos or NTLM login (message encryption), as
+  // Exchange's /PowerShell on port 80 expects; Basic and certificates need https.
+  Result<http::HttpsUrl> url = http::parse_http_url(options.url);
   if (!url) return make_error(where + url.errors().front().message);
+  if (!url->tls && (options.auth == AuthMethod::Basic || options.auth == AuthMethod::Certificate))
+    return make_error(where + "auth " + std::string(to_string(options.auth)) +
+                      " needs https: over http only Kerberos, NTLM and Negotiate, whose message "
+                      "encryption seals every body, are used");
   std::shared_ptr<http::Authenticator> credentials;
   http::ClientOptions client_options;
   if (options.auth != AuthMethod::Certificate) {
@@ -43,6 +49,7 @@ Result<std::unique_ptr<WinrsSession>> WinrsSession::open(const WinrsOptions& opt
     settings.password = options.password;
     settings.keytab = options.keytab;
     settings.spn = options.spn;
+    settings.seal_messages = !url->tls;
     credentials = http::Authenticator::create(std::move(settings), url->host);
   } else {
     if (options.certificate.certificate_file.empty() || options.certificate.key_file.empty())

@@ -87,30 +87,50 @@ std::string advice(OM_uint32 minor, const std::string& service, const std::strin
   return "";
 }
 
-// Why a GSS-API call failed: the advice for the mechanism's code, an expired credential as
-// such, else GSS-API's own words (and the mechanism's, with `with_detail`).
-std::string failure_reason(OM_uint32 major, OM_uint32 minor, const std::string& service,
-                           const std::string& principal, bool with_detail) {
-  std::string why = advice(minor, service, principal);
-  if (why.empty() && GSS_ROUTINE_ERROR(major) == GSS_S_CREDENTIALS_EXPIRED)
-    why = advice(static_cast<OM_uint32>(KRB5KRB_AP_ERR_TKT_EXPIRED), service, principal);
-  if (!why.empty()) return why;
-  why = display(major, GSS_C_GSS_CODE, GSS_C_NO_OID);
+// GSS-API's own words for a failure (and the mechanism's, with `with_detail`).
+std::string gss_words(OM_uint32 major, OM_uint32 minor, bool with_detail) {
+  std::string why = display(major, GSS_C_GSS_CODE, GSS_C_NO_OID);
   if (!with_detail || minor == 0) return why;
   std::string detail = display(minor, GSS_C_MECH_CODE, GSS_C_NO_OID);
   return detail.empty() ? why : why + " (" + detail + ")";
 }
 
+// Why a GSS-API call of the handshake failed: the advice for the mechanism's code, an expired
+// credential as such, else gss_words().
+std::string failure_reason(OM_uint32 major, OM_uint32 minor, const std::string& service,
+                           const std::string& principal, bool with_detail) {
+  std::string why = advice(minor, service, principal);
+  if (why.empty() && GSS_ROUTINE_ERROR(major) == GSS_S_CREDENTIALS_EXPIRED)
+    why = advice(static_cast<OM_uint32>(KRB5KRB_AP_ERR_TKT_EXPIRED), service, principal);
+  return why.empty() ? gss_words(major, minor, with_detail) : why;
+}
+
+// Why sealing or unsealing failed. The handshake's advice does not apply (a bad integrity
+// check here is a message altered on the way, not a wrong password).
+std::string seal_failure(OM_uint32 major, OM_uint32 minor) {
+  const OM_uint32 routine = GSS_ROUTINE_ERROR(major);
+  std::string why = gss_words(major, minor, true);
+  if (routine == GSS_S_BAD_SIG || routine == GSS_S_DEFECTIVE_TOKEN ||
+      minor == static_cast<OM_uint32>(KRB5KRB_AP_ERR_BAD_INTEGRITY))
+    return "the message was altered on the way or is not from the server (" + why + ")";
+  return why;
+}
+
+bool same_oid(gss_const_OID a, const gss_OID_desc& b) {
+  return a && a->length == b.length && std::memcmp(a->elements, b.elements, b.length) == 0;
+}
+
 class Handshake : public GssHandshake {
  public:
   Handshake(gss_cred_id_t credential, gss_name_t target, gss_OID mechanism, std::string binding,
-            std::string service, std::string principal)
+            std::string service, std::string principal, bool seal_messages)
       : credential_(credential),
         target_(target),
         mechanism_(mechanism),
         binding_(std::move(binding)),
         service_(std::move(service)),
-        principal_(std::move(principal)) {}
+        principal_(std::move(principal)),
+        seal_messages_(seal_messages) {}
   ~Handshake() override {
     OM_uint32 minor = 0;
     if (context_ != GSS_C_NO_CONTEXT) gss_delete_sec_context(&minor, &context_, GSS_C_NO_BUFFER);
@@ -125,18 +145,100 @@ class Handshake : public GssHandshake {
     gss_buffer_desc input = buffer_of(server_token);
     Buffer output;
     OM_uint32 minor = 0, flags = 0;
+    const OM_uint32 wanted =
+        GSS_C_MUTUAL_FLAG | (seal_messages_ ? kSealFlags : static_cast<OM_uint32>(0));
+    gss_OID actual = GSS_C_NO_OID;
     OM_uint32 major = gss_init_sec_context(
-        &minor, credential_, &context_, target_, mechanism_, GSS_C_MUTUAL_FLAG, GSS_C_INDEFINITE,
+        &minor, credential_, &context_, target_, mechanism_, wanted, GSS_C_INDEFINITE,
         binding_.empty() ? GSS_C_NO_CHANNEL_BINDINGS : &bindings,
-        server_token.empty() ? GSS_C_NO_BUFFER : &input, nullptr, &output.buffer, &flags, nullptr);
+        server_token.empty() ? GSS_C_NO_BUFFER : &input, &actual, &output.buffer, &flags, nullptr);
     if (GSS_ERROR(major))
       return make_error((server_token.empty() ? "cannot start authentication for "
                                               : "authentication failed for ") +
                         service_ + ": " + failure_reason(major, minor, service_, principal_, true));
     complete_ = major == GSS_S_COMPLETE;
+    if (complete_) {
+      kerberos_ = same_oid(actual, *gss_mech_krb5);
+      ntlm_ = same_oid(actual, kNtlm);
+      confidential_ = (flags & GSS_C_CONF_FLAG) != 0;
+    }
     return output.text();
   }
   bool complete() const override { return complete_; }
+
+  Result<SealedMessage> seal(std::string_view plain) override {
+    if (Status usable = sealable(); !usable.ok()) return usable.take_errors();
+    OM_uint32 minor = 0, major = 0;
+    int encrypted = 0;
+    SealedMessage out;
+    if (kerberos_) {
+      // Encrypted in place; the header (and trailer, rotated into it) and the padding apart.
+      out.data.assign(plain);
+      gss_iov_buffer_desc iov[3] = {
+          {GSS_IOV_BUFFER_TYPE_HEADER | GSS_IOV_BUFFER_FLAG_ALLOCATE, {0, nullptr}},
+          {GSS_IOV_BUFFER_TYPE_DATA, {out.data.size(), out.data.data()}},
+          {GSS_IOV_BUFFER_TYPE_PADDING | GSS_IOV_BUFFER_FLAG_ALLOCATE, {0, nullptr}}};
+      major = gss_wrap_iov(&minor, context_, 1, GSS_C_QOP_DEFAULT, &encrypted, iov, 3);
+      if (!GSS_ERROR(major)) {
+        out.header.assign(static_cast<const char*>(iov[0].buffer.value), iov[0].buffer.length);
+        out.data.append(static_cast<const char*>(iov[2].buffer.value), iov[2].buffer.length);
+      }
+      OM_uint32 ignored = 0;
+      gss_release_iov_buffer(&ignored, iov, 3);
+    } else {
+      gss_buffer_desc input = buffer_of(plain);
+      Buffer wrapped;
+      major = gss_wrap(&minor, context_, 1, GSS_C_QOP_DEFAULT, &input, &encrypted, &wrapped.buffer);
+      if (!GSS_ERROR(major)) {
+        std::string token = wrapped.text();
+        if (token.size() < kNtlmSignatureBytes)
+          return make_error("cannot encrypt for " + service_ + ": the NTLM token is too short");
+        out.header = token.substr(0, kNtlmSignatureBytes);
+        out.data = token.substr(kNtlmSignatureBytes);
+      }
+    }
+    if (GSS_ERROR(major))
+      return make_error("cannot encrypt for " + service_ + ": " + seal_failure(major, minor));
+    if (!encrypted) return make_error("cannot encrypt for " + service_ + ": GSS-API only signed");
+    return out;
+  }
+
+  Result<std::string> unseal(std::string_view header, std::string_view data) override {
+    if (Status usable = sealable(); !usable.ok()) return usable.take_errors();
+    OM_uint32 minor = 0, major = 0;
+    int encrypted = 0;
+    gss_qop_t qop = 0;
+    std::string plain;
+    if (kerberos_) {
+      // The trailing empty data buffer lets MIT krb5 place the padding of RC4 tokens as well.
+      std::string head(header);
+      plain.assign(data);
+      gss_iov_buffer_desc iov[3] = {{GSS_IOV_BUFFER_TYPE_HEADER, {head.size(), head.data()}},
+                                    {GSS_IOV_BUFFER_TYPE_DATA, {plain.size(), plain.data()}},
+                                    {GSS_IOV_BUFFER_TYPE_DATA, {0, nullptr}}};
+      major = gss_unwrap_iov(&minor, context_, &encrypted, &qop, iov, 3);
+      if (!GSS_ERROR(major)) plain.resize(iov[1].buffer.length);
+    } else {
+      std::string token;
+      token.reserve(header.size() + data.size());
+      token.append(header).append(data);
+      gss_buffer_desc input = buffer_of(token);
+      Buffer unwrapped;
+      major = gss_unwrap(&minor, context_, &input, &unwrapped.buffer, &encrypted, &qop);
+      if (!GSS_ERROR(major)) plain = unwrapped.text();
+    }
+    if (GSS_ERROR(major))
+      return make_error("cannot decrypt the answer of " + service_ + ": " +
+                        seal_failure(major, minor));
+    // Not errors to GSS-API, but an answer replayed, or one of several lost, is not taken.
+    if (GSS_SUPPLEMENTARY_INFO(major) &
+        (GSS_S_DUPLICATE_TOKEN | GSS_S_OLD_TOKEN | GSS_S_UNSEQ_TOKEN | GSS_S_GAP_TOKEN))
+      return make_error("the answer of " + service_ + " is a replay or out of order (" +
+                        gss_words(major, minor, false) + ")");
+    if (!encrypted)
+      return make_error("the answer of " + service_ + " was signed but not encrypted");
+    return plain;
+  }
 
  private:
   gss_cred_id_t credential_;  // owned by the initiator
@@ -146,7 +248,23 @@ class Handshake : public GssHandshake {
   std::string binding_;
   std::string service_;
   std::string principal_;
+  bool seal_messages_ = false;
   bool complete_ = false;
+  bool kerberos_ = false, ntlm_ = false, confidential_ = false;  // once complete
+
+  static constexpr OM_uint32 kSealFlags =
+      GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_REPLAY_FLAG;
+  static constexpr size_t kNtlmSignatureBytes = 16;
+
+  Status sealable() const {
+    if (!complete_) return make_error("the security context with " + service_ + " is not complete");
+    if (!kerberos_ && !ntlm_)
+      return make_error("message encryption needs Kerberos or NTLM, not the mechanism " + service_ +
+                        " agreed on");
+    if (!confidential_)
+      return make_error("the security context with " + service_ + " gives no encryption");
+    return ok_status();
+  }
 };
 
 class Initiator : public GssInitiator {
@@ -196,9 +314,9 @@ class Initiator : public GssInitiator {
     // Kerberos alone speaks the krb5 mechanism itself, inside the Negotiate scheme as Windows
     // clients may: SPNEGO would hide why Kerberos failed behind "cannot find mechanisms".
     gss_OID mechanism = raw_ntlm ? &kNtlm : kerberos_only() ? gss_mech_krb5 : &kSpnego;
-    return std::unique_ptr<GssHandshake>(
-        std::make_unique<Handshake>(credential, target, mechanism, std::move(channel_binding),
-                                    settings_.service, principal_locked()));
+    return std::unique_ptr<GssHandshake>(std::make_unique<Handshake>(
+        credential, target, mechanism, std::move(channel_binding), settings_.service,
+        principal_locked(), settings_.seal_messages));
   }
 
   std::string principal() const override {

@@ -26,6 +26,15 @@ struct GssSettings {
   std::string password;  // empty: the credential cache, or `keytab`
   std::string keytab;    // a client keytab; empty: none (KRB5_CLIENT_KTNAME still applies)
   std::string service;   // "HTTP/exch01.example.local", optionally "@REALM"
+  // Message encryption will use the context (WS-Management over plain HTTP): the handshake
+  // asks for confidentiality, integrity and sequencing, and must end with the server's proof.
+  bool seal_messages = false;
+};
+
+// A message sealed with a context the way WS-Management carries it: the signature apart.
+struct SealedMessage {
+  std::string header;  // Kerberos: the wrap token's header and trailer; NTLM: the signature
+  std::string data;    // the encrypted bytes, then any padding
 };
 
 // One security context: the tokens of one handshake, for one connection.
@@ -38,6 +47,13 @@ class GssHandshake {
   // HTTP/exch01.example.local@EXAMPLE.LOCAL: the KDC does not know this service".
   [[nodiscard]] virtual Result<std::string> step(std::string_view server_token) = 0;
   [[nodiscard]] virtual bool complete() const = 0;
+
+  // Once complete (and with seal_messages): encrypts `plain` (MS-WSMV 2.2.9.1.1: Kerberos with
+  // gss_wrap_iov's header, data and padding; NTLM with gss_wrap, its 16-byte signature first),
+  // and decrypts what the server sealed. Errors name the failure in GSS-API's words.
+  [[nodiscard]] virtual Result<SealedMessage> seal(std::string_view plain) = 0;
+  [[nodiscard]] virtual Result<std::string> unseal(std::string_view header,
+                                                   std::string_view data) = 0;
 };
 
 // The credential of one client (one endpoint), acquired once on first use and shared by its

@@ -35,8 +35,10 @@ bool is_token_scheme(std::string_view scheme) {
 
 class GssAuth : public ConnectionAuth {
  public:
-  GssAuth(std::unique_ptr<GssHandshake> handshake, bool raw_ntlm)
-      : handshake_(std::move(handshake)), scheme_(raw_ntlm ? "NTLM" : "Negotiate") {}
+  GssAuth(std::unique_ptr<GssHandshake> handshake, bool raw_ntlm, bool seal_messages)
+      : handshake_(std::move(handshake)),
+        scheme_(raw_ntlm ? "NTLM" : "Negotiate"),
+        seal_messages_(seal_messages) {}
 
   Result<std::string> first() override { return leg(""); }
 
@@ -49,8 +51,14 @@ class GssAuth : public ConnectionAuth {
 
   Status finish(const std::string& server_token) override {
     // IIS may end a Kerberos handshake without the mutual-authentication token; TLS has
-    // already verified the server, so its absence is accepted.
-    if (server_token.empty() || handshake_->complete()) return ok_status();
+    // already verified the server, so its absence is accepted. Over plain HTTP nothing else
+    // proves who the server is, and sealing needs the complete context.
+    if (handshake_->complete()) return ok_status();
+    if (server_token.empty()) {
+      if (!seal_messages_) return ok_status();
+      return make_error("the server did not prove its identity (no last " + scheme_ +
+                        " token), which message encryption over http needs");
+    }
     std::string bytes;
     if (!base64_decode(server_token, bytes))
       return make_error("the server's " + scheme_ + " token is not base64");
@@ -63,6 +71,15 @@ class GssAuth : public ConnectionAuth {
 
   std::string_view scheme() const override { return scheme_; }
 
+  Result<SealedMessage> seal(std::string_view plain) override {
+    if (!seal_messages_) return make_error("this login was not made for message encryption");
+    return handshake_->seal(plain);
+  }
+  Result<std::string> unseal(std::string_view header, std::string_view data) override {
+    if (!seal_messages_) return make_error("this login was not made for message encryption");
+    return handshake_->unseal(header, data);
+  }
+
  private:
   Result<std::string> leg(std::string_view input) {
     Result<std::string> token = handshake_->step(input);
@@ -73,6 +90,7 @@ class GssAuth : public ConnectionAuth {
 
   std::unique_ptr<GssHandshake> handshake_;
   std::string scheme_;
+  bool seal_messages_ = false;
 };
 
 class FixedAuthenticator : public Authenticator {
@@ -80,6 +98,7 @@ class FixedAuthenticator : public Authenticator {
   FixedAuthenticator(std::string value, std::string who)
       : value_(std::move(value)), who_(std::move(who)) {}
   std::optional<std::string> every_request() const override { return value_; }
+  bool seals_messages() const override { return false; }
   std::optional<std::string> refusal(const std::vector<Challenge>&) const override {
     return std::nullopt;
   }
@@ -109,12 +128,17 @@ class AuthenticatorImpl : public Authenticator {
     gss.password = settings_.password;
     gss.keytab = settings_.keytab;
     gss.service = settings_.spn;
+    gss.seal_messages = settings_.seal_messages;
     initiator_ = GssInitiator::create(std::move(gss));
   }
 
   std::optional<std::string> every_request() const override {
     if (settings_.method == Method::Basic) return basic_;
     return std::nullopt;
+  }
+
+  bool seals_messages() const override {
+    return settings_.seal_messages && settings_.method != Method::Basic;
   }
 
   std::optional<std::string> refusal(const std::vector<Challenge>& offered) const override {
@@ -146,7 +170,7 @@ class AuthenticatorImpl : public Authenticator {
         initiator_->start(std::move(binding), raw_ntlm);
     if (!handshake.ok()) return handshake.take_errors();
     return std::unique_ptr<ConnectionAuth>(
-        std::make_unique<GssAuth>(std::move(handshake).value(), raw_ntlm));
+        std::make_unique<GssAuth>(std::move(handshake).value(), raw_ntlm, seals_messages()));
   }
 
   std::string who() const override {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "runtime/http/gss_initiator.h"
 #include "runtime/http/https_client.h"
 
 namespace sd::http {
@@ -34,6 +35,9 @@ struct AuthSettings {
   std::string password;  // empty: the credential cache or `keytab` (Kerberos)
   std::string keytab;    // a client keytab (Kerberos)
   std::string spn;       // the server's principal; empty: HTTP/<host of the URL>
+  // Every message is sealed with the connection's context (WS-Management over plain HTTP):
+  // Negotiate, Kerberos and NTLM only.
+  bool seal_messages = false;
 };
 
 [[nodiscard]] std::string_view method_name(AuthSettings::Method method);
@@ -68,6 +72,11 @@ class ConnectionAuth {
   [[nodiscard]] virtual Status finish(const std::string& server_token) = 0;
   // The HTTP scheme this handshake speaks ("Negotiate", "NTLM").
   [[nodiscard]] virtual std::string_view scheme() const = 0;
+  // Message encryption with the finished handshake's context (gss_initiator.h); an error for
+  // a handshake made without seal_messages.
+  [[nodiscard]] virtual Result<SealedMessage> seal(std::string_view plain) = 0;
+  [[nodiscard]] virtual Result<std::string> unseal(std::string_view header,
+                                                   std::string_view data) = 0;
 };
 
 // The authentication of one client (one endpoint). Thread-safe.
@@ -85,6 +94,9 @@ class Authenticator {
 
   // Basic and fixed: the value every request carries. Others: nothing; they use begin().
   [[nodiscard]] virtual std::optional<std::string> every_request() const = 0;
+
+  // Whether its handshakes give contexts that seal messages (AuthSettings::seal_messages).
+  [[nodiscard]] virtual bool seals_messages() const = 0;
 
   // For every_request() authenticators: why a 401 offering `offered` refused them, when it
   // says more than a wrong password ("the server does not offer Basic; it offers Negotiate,

@@ -14,6 +14,7 @@
 #include "base/text_checks.h"
 #include "runtime/http/http_auth.h"
 #include "runtime/http/https_connection.h"
+#include "runtime/http/sealed_messages.h"
 #include "runtime/http/tls_context.h"
 
 namespace sd::http {
@@ -49,6 +50,7 @@ class PooledHttpsClient : public HttpsClient {
         where_(endpoint_.host + ":" + std::to_string(endpoint_.port) + ": ") {}
 
   std::variant<Response, TransportError> send(Request request) override {
+    if (sealing()) return send_sealed(request);
     try {
       std::variant<WireRequest, TransportError> message = build(request, every_request_value());
       if (auto* error = std::get_if<TransportError>(&message)) return *error;
@@ -85,6 +87,8 @@ class PooledHttpsClient : public HttpsClient {
   }
 
   void send_many(unsigned connections, const NextRequest& next, const RequestDone& done) override {
+    // Sealed messages go one at a time: WS-Management, never a bulk load.
+    if (sealing()) return HttpsClient::send_many(connections, next, done);
     // A request on its way on one connection.
     struct Slot {
       std::unique_ptr<HttpsConnection> connection;
@@ -255,6 +259,77 @@ class PooledHttpsClient : public HttpsClient {
     return wire;
   }
 
+  // Over plain HTTP every body is sealed with its connection's login (create() allows http://
+  // only then).
+  bool sealing() const { return !endpoint_.tls; }
+
+  // send() over plain HTTP. A connection logs in first with an empty request of the same kind
+  // (the context that seals comes out of that handshake), then carries the sealed request. A
+  // 401 to a sealed request (the server forgot the login) gets one new login; a kept-alive
+  // connection the server had closed, one new connection. A body that cannot be sealed or an
+  // answer that cannot be unsealed ends the request, and the connection (its sequence numbers
+  // no longer agree with the server's).
+  std::variant<Response, TransportError> send_sealed(const Request& request) {
+    try {
+      std::unique_ptr<HttpsConnection> connection;
+      bool reused = false, fresh_only = false;
+      int logins = 0;
+      for (;;) {
+        if (!connection) {
+          connection = fresh_only ? nullptr : take_idle();
+          reused = connection != nullptr;
+          if (!connection) {
+            std::variant<std::unique_ptr<HttpsConnection>, TransportError> opened = open();
+            if (auto* error = std::get_if<TransportError>(&opened)) return *error;
+            connection = std::move(std::get<std::unique_ptr<HttpsConnection>>(opened));
+          }
+        }
+        if (!connection->login()) {
+          ++logins;
+          Request empty = request;
+          empty.body.clear();
+          auto outcome = handshake(*connection, empty);
+          if (auto* failure = std::get_if<HttpsConnection::Failure>(&outcome)) {
+            if (!(reused && failure->closed_unanswered)) return failure->error;
+            connection.reset();
+            fresh_only = true;
+            continue;
+          }
+          auto& response = std::get<Response>(outcome);
+          if (!connection->login()) return std::move(response);  // refused: the caller says so
+          reused = true;  // from here on, a close before the answer is the server's idle close
+        }
+        Result<Request> sealed = seal_request(request, *connection->login());
+        if (!sealed.ok()) return TransportError{where_ + sealed.errors().front().message, false};
+        std::variant<WireRequest, TransportError> wire = build(*sealed, nullptr);
+        if (auto* error = std::get_if<TransportError>(&wire)) return *error;
+        const WireRequest& w = std::get<WireRequest>(wire);
+        auto outcome = connection->exchange(w.text, w.head, options_.read_timeout,
+                                            options_.max_response_bytes);
+        if (auto* failure = std::get_if<HttpsConnection::Failure>(&outcome)) {
+          if (!(reused && failure->closed_unanswered) || fresh_only) return failure->error;
+          connection.reset();
+          fresh_only = true;
+          continue;
+        }
+        auto& response = std::get<Response>(outcome);
+        if (response.status == 401 && logins < 2) {
+          connection->keep_login(nullptr);
+          connection->set_authenticated(false);
+          if (!connection->reusable()) connection.reset();
+          continue;
+        }
+        Result<Response> plain =
+            unseal_response(std::move(response), *connection->login(), options_.max_response_bytes);
+        if (!plain.ok()) return TransportError{where_ + plain.errors().front().message, false};
+        if (connection->reusable()) give_back(std::move(connection));
+        return std::move(plain).value();
+      }
+    } catch (const std::exception& e) {
+      return TransportError{where_ + e.what(), false};
+    }
+  }
+
   // Basic's header, on every request; nothing for a connection-level scheme.
   const std::string* every_request_value() const {
     return every_request_ ? &*every_request_ : nullptr;
@@ -365,6 +440,7 @@ class PooledHttpsClient : public HttpsClient {
           return refused(finished.errors().front().message +
                          " (the server may have carried out the request)");
         connection.set_authenticated(true);
+        if (sealing()) connection.keep_login(std::move(auth).value());
         return outcome;
       }
       const bool more = ours && !ours->token.empty();
@@ -406,7 +482,8 @@ class PooledHttpsClient : public HttpsClient {
   std::variant<std::unique_ptr<HttpsConnection>, TransportError> open() {
     std::variant<std::vector<tcp::endpoint>, TransportError> addresses = resolve();
     if (auto* error = std::get_if<TransportError>(&addresses)) return *error;
-    auto connection = std::make_unique<HttpsConnection>(*tls_, endpoint_.host, endpoint_.port);
+    auto connection = std::make_unique<HttpsConnection>(sealing() ? nullptr : tls_.get(),
+                                                        endpoint_.host, endpoint_.port);
     std::optional<TransportError> failed =
         connection->open(std::get<std::vector<tcp::endpoint>>(addresses), options_.connect_timeout);
     if (failed) {
@@ -472,6 +549,11 @@ Result<std::unique_ptr<HttpsClient>> HttpsClient::create(
     const HttpsUrl& endpoint, ClientOptions options, std::shared_ptr<Authenticator> authenticator) {
   try {
     if (endpoint.host.empty()) return make_error("the URL has no host");
+    // Plain HTTP only where every body is sealed: never a password or a message in clear.
+    if (!endpoint.tls && !(authenticator && authenticator->seals_messages()))
+      return make_error(endpoint.text() +
+                        " is plain http, which only Kerberos, NTLM or "
+                        "Negotiate with message encryption may use: use https");
     Result<std::shared_ptr<net::ssl::context>> tls =
         make_client_tls_context(options.ca_file, options.client_certificate);
     if (!tls.ok()) return tls.take_errors();

@@ -24,6 +24,7 @@
 #include <climits>
 #include <iterator>
 
+#include "runtime/http/http_auth.h"
 #include "runtime/http/response_reader.h"
 
 namespace sd::http {
@@ -150,16 +151,63 @@ std::variant<std::vector<net::ip::tcp::endpoint>, TransportError> resolve_destin
   return endpoints;
 }
 
-HttpsConnection::HttpsConnection(net::ssl::context& tls, const std::string& host, uint16_t port)
-    : ssl_(SSL_new(tls.native_handle())),
+HttpsConnection::HttpsConnection(net::ssl::context* tls, const std::string& host, uint16_t port)
+    : ssl_(tls ? SSL_new(tls->native_handle()) : nullptr),
       host_(host),
       where_(host + ":" + std::to_string(port) + ": ") {
-  prepared_ = ssl_ && prepare_verification(ssl_, host_, &peer_);
+  prepared_ = !tls || (ssl_ && prepare_verification(ssl_, host_, &peer_));
 }
 
 HttpsConnection::~HttpsConnection() {
   if (ssl_) SSL_free(ssl_);  // and its BIO
+  if (plain_bio_) BIO_free(plain_bio_);
   if (socket_.fd >= 0) ::close(socket_.fd);
+}
+
+void HttpsConnection::keep_login(std::unique_ptr<ConnectionAuth> login) {
+  login_ = std::move(login);
+}
+
+int HttpsConnection::plain_read(void* data, size_t size, error_code& ec, bool wait) {
+  for (;;) {
+    errno = 0;
+    int n = BIO_read(plain_bio_, data, static_cast<int>(std::min<size_t>(size, INT_MAX)));
+    if (n > 0) {
+      ec = {};
+      return n;
+    }
+    if (n == 0 || socket_.eof) {
+      ec = net::error::eof;
+      return 0;
+    }
+    if (!BIO_should_retry(plain_bio_)) {
+      ec = error_code(errno ? errno : EIO, boost::system::system_category());
+      return n;
+    }
+    if (!wait) {
+      ec = net::error::would_block;
+      return n;
+    }
+    if ((ec = this->wait(POLLIN))) return n;
+  }
+}
+
+void HttpsConnection::plain_write(std::string_view data, error_code& ec) {
+  ec = {};
+  while (!data.empty()) {
+    errno = 0;
+    int n = BIO_write(plain_bio_, data.data(),
+                      static_cast<int>(std::min<size_t>(data.size(), INT_MAX)));
+    if (n > 0) {
+      data.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (!BIO_should_retry(plain_bio_)) {
+      ec = error_code(errno ? errno : EIO, boost::system::system_category());
+      return;
+    }
+    if ((ec = wait(POLLOUT))) return;
+  }
 }
 
 TransportError HttpsConnection::error(const std::string& what, bool transient) const {
@@ -226,6 +274,10 @@ int HttpsConnection::until_done(Call call, error_code& ec, bool wait) {
 }
 
 size_t HttpsConnection::read_some(void* data, size_t size, error_code& ec) {
+  if (plain()) {
+    int n = plain_read(data, size, ec, true);
+    return n > 0 ? static_cast<size_t>(n) : 0;
+  }
   int n = until_done(
       [&] { return SSL_read(ssl_, data, static_cast<int>(std::min<size_t>(size, INT_MAX))); }, ec);
   return n > 0 ? static_cast<size_t>(n) : 0;
@@ -280,8 +332,13 @@ std::optional<TransportError> HttpsConnection::open(
 
   BIO_METHOD* method = socket_method();
   BIO* bio = method ? BIO_new(method) : nullptr;
-  if (!bio) return error("cannot set up the TLS connection", false);
+  if (!bio) return error("cannot set up the connection", false);
   BIO_set_data(bio, &socket_);
+  if (plain()) {
+    plain_bio_ = bio;
+    reusable_ = true;
+    return std::nullopt;
+  }
   SSL_set_bio(ssl_, bio, bio);  // the SSL owns it now
   // Whole records in one recv rather than a header and then a body.
   SSL_set_read_ahead(ssl_, 1);
@@ -311,7 +368,11 @@ std::optional<HttpsConnection::Failure> HttpsConnection::start(std::string_view 
   // One SSL_write: one TLS record, one send.
   socket_.deadline = Clock::now() + read_timeout;
   error_code ec;
-  until_done([&] { return SSL_write(ssl_, request.data(), static_cast<int>(request.size())); }, ec);
+  if (plain())
+    plain_write(request, ec);
+  else
+    until_done([&] { return SSL_write(ssl_, request.data(), static_cast<int>(request.size())); },
+               ec);
   if (ec) {
     current_.reset();
     if (ec == net::error::timed_out)
@@ -344,8 +405,11 @@ HttpsConnection::read_available() {
     const size_t room = std::clamp<size_t>(buffer_.capacity() - buffer_.size(), 4096, 65536);
     auto space = buffer_.prepare(room);
     socket_.dont_wait = true;
-    int n = until_done([&] { return SSL_read(ssl_, space.data(), static_cast<int>(space.size())); },
-                       ec, false);
+    int n = plain()
+                ? plain_read(space.data(), space.size(), ec, false)
+                : until_done(
+                      [&] { return SSL_read(ssl_, space.data(), static_cast<int>(space.size())); },
+                      ec, false);
     socket_.dont_wait = false;
     if (ec == net::error::would_block) {
       // What had arrived is read; only then may the deadline end the wait.
@@ -374,7 +438,8 @@ std::variant<Response, HttpsConnection::Failure> HttpsConnection::outcome(error_
     return Failure{error(failed->what, failed->transient), failed->closed_unanswered};
   }
   // Bytes beyond the response mean the server and this client disagree on framing.
-  reusable_ = current->reader.keep_alive() && buffer_.size() == 0 && SSL_pending(ssl_) == 0;
+  reusable_ =
+      current->reader.keep_alive() && buffer_.size() == 0 && (!ssl_ || SSL_pending(ssl_) == 0);
   return std::get<Response>(std::move(read));
 }
 

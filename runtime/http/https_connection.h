@@ -5,6 +5,9 @@
 // send or recv gives up early, poll() waits out the rest of the deadline. A request costs one
 // send and one recv in the common case: no event loop, no timer, no second thread, no poll, no
 // copy through a BIO pair.
+//
+// Without a TLS context the connection is plain TCP through the same socket BIO: for http://
+// WS-Management endpoints only, whose bodies the client seals itself (https_client.h).
 #pragma once
 
 #include <openssl/ssl.h>
@@ -26,6 +29,8 @@
 
 namespace sd::http {
 
+class ConnectionAuth;  // http_auth.h
+
 // "300 ms", "10 s": how timeouts are named in errors.
 [[nodiscard]] std::string duration_text(std::chrono::milliseconds duration);
 
@@ -37,13 +42,14 @@ resolve_destination(const Destination& destination, const std::string& where);
 class HttpsConnection {
  public:
   // `host` and `port` are the URL's: the name verified, sent as SNI and used in errors.
-  HttpsConnection(boost::asio::ssl::context& tls, const std::string& host, uint16_t port);
+  // `tls` null: plain TCP, no TLS.
+  HttpsConnection(boost::asio::ssl::context* tls, const std::string& host, uint16_t port);
   ~HttpsConnection();
   HttpsConnection(const HttpsConnection&) = delete;
   HttpsConnection& operator=(const HttpsConnection&) = delete;
 
   // TCP connect to the first of `endpoints` that answers, then the TLS handshake with
-  // verification, all within `timeout`. Nothing on success.
+  // verification (unless plain), all within `timeout`. Nothing on success.
   [[nodiscard]] std::optional<TransportError> open(
       const std::vector<boost::asio::ip::tcp::endpoint>& endpoints,
       std::chrono::milliseconds timeout);
@@ -81,6 +87,11 @@ class HttpsConnection {
   // server then keeps authenticated: later requests on it carry no credentials.
   [[nodiscard]] bool authenticated() const { return authenticated_; }
   void set_authenticated(bool authenticated) { authenticated_ = authenticated; }
+  // The finished handshake's security context, kept with the connection when its messages are
+  // sealed with it (message encryption over plain HTTP); null otherwise.
+  [[nodiscard]] ConnectionAuth* login() const { return login_.get(); }
+  void keep_login(std::unique_ptr<ConnectionAuth> login);
+  [[nodiscard]] bool plain() const { return ssl_ == nullptr; }
 
   // The server's certificate as the handshake saw it (for the TLS probe and channel binding).
   [[nodiscard]] const PeerCertificate& peer() const { return peer_; }
@@ -119,6 +130,10 @@ class HttpsConnection {
   // With `wait` false, a call that wants to read returns at once with would_block.
   template <class Call>
   int until_done(Call call, boost::system::error_code& ec, bool wait = true);
+  // Over plain TCP: reads (or writes, all of it) through the socket BIO until done, an error or
+  // the deadline, as until_done() does for TLS.
+  int plain_read(void* data, size_t size, boost::system::error_code& ec, bool wait);
+  void plain_write(std::string_view data, boost::system::error_code& ec);
   // exchange()'s outcome once reading ended with `ec`, for the response `parser_` holds.
   [[nodiscard]] std::variant<Response, Failure> outcome(boost::system::error_code ec);
   [[nodiscard]] size_t read_some(void* data, size_t size, boost::system::error_code& ec);
@@ -129,7 +144,8 @@ class HttpsConnection {
   struct Exchange;                     // the response parser and limits of the exchange under way
   std::unique_ptr<Exchange> current_;  // set by start() and exchange()
   SSL* ssl_ = nullptr;
-  SocketState socket_;  // the socket, and the deadline its BIO keeps
+  BIO* plain_bio_ = nullptr;  // plain TCP: the socket BIO, owned here (TLS: the SSL owns it)
+  SocketState socket_;        // the socket, and the deadline its BIO keeps
   boost::beast::flat_buffer buffer_;
   PeerCertificate peer_;
   std::string host_;
@@ -137,6 +153,7 @@ class HttpsConnection {
   bool prepared_ = false;
   bool reusable_ = false;
   bool authenticated_ = false;
+  std::unique_ptr<ConnectionAuth> login_;
 };
 
 template <class MutableBuffers>

@@ -55,20 +55,24 @@ bool host_is_plain(const std::string& host) {
 
 std::string HttpsUrl::authority() const {
   std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (port != 443) out += ":" + std::to_string(port);
+  if (port != (tls ? 443 : 80)) out += ":" + std::to_string(port);
   return out;
 }
 
 std::string HttpsUrl::text() const {
-  return "https://" + authority() + target;
+  return (tls ? "https://" : "http://") + authority() + target;
 }
 
-Result<HttpsUrl> parse_https_url(std::string_view url) {
-  constexpr std::string_view kScheme = "https://";
+namespace {
+
+Result<HttpsUrl> parse_url(std::string_view url, bool allow_http) {
+  const std::string not_one =
+      (allow_http ? "not an http or https URL: " : "not an https URL: ") + std::string(url);
   std::string_view text = trim_space(url);
-  if (text.size() < kScheme.size() || !iequals(text.substr(0, kScheme.size()), kScheme))
-    return make_error("not an https URL: " + std::string(url));
-  text.remove_prefix(kScheme.size());
+  const bool tls = text.size() >= 8 && iequals(text.substr(0, 8), "https://");
+  const bool plain = !tls && text.size() >= 7 && iequals(text.substr(0, 7), "http://");
+  if (!tls && !(plain && allow_http)) return make_error(not_one);
+  text.remove_prefix(tls ? 8 : 7);
 
   size_t authority_end = text.find_first_of("/?#");
   std::string_view authority = text.substr(0, authority_end);
@@ -79,11 +83,13 @@ Result<HttpsUrl> parse_https_url(std::string_view url) {
     return make_error("the URL must not contain a user name or password: " + std::string(url));
 
   std::optional<HostPort> host_port = split_host_port(authority);
-  if (!host_port) return make_error("not an https URL: " + std::string(url));
+  if (!host_port || (!host_port->host.empty() && !host_is_plain(host_port->host)))
+    return make_error(not_one);
   if (host_port->host.empty()) return make_error("the URL has no host");
-  if (!host_is_plain(host_port->host)) return make_error("not an https URL: " + std::string(url));
 
   HttpsUrl out;
+  out.tls = tls;
+  out.port = tls ? 443 : 80;
   out.host = std::move(host_port->host);
   if (host_port->port) {
     std::optional<uint16_t> port = parse_port(*host_port->port);
@@ -98,6 +104,16 @@ Result<HttpsUrl> parse_https_url(std::string_view url) {
   else
     out.target = std::string(rest);
   return out;
+}
+
+}  // namespace
+
+Result<HttpsUrl> parse_https_url(std::string_view url) {
+  return parse_url(url, false);
+}
+
+Result<HttpsUrl> parse_http_url(std::string_view url) {
+  return parse_url(url, true);
 }
 
 Result<std::vector<ConnectTo>> parse_connect_to(std::string_view text) {

@@ -24,7 +24,7 @@ TlsProbeResult probe_tls(const HttpsUrl& url, const std::string& ca_file,
       return result;
     }
     // The handshake only; the connection closes when it goes out of scope.
-    HttpsConnection connection(**tls, url.host, url.port);
+    HttpsConnection connection(tls->get(), url.host, url.port);
     std::optional<TransportError> failed =
         connection.open(std::get<std::vector<boost::asio::ip::tcp::endpoint>>(addresses), timeout);
     // What the server presented is worth reporting even when it did not verify.

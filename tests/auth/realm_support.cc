@@ -95,10 +95,13 @@ TestRealm::~TestRealm() {
   std::filesystem::remove_all(std::filesystem::path(dir_).parent_path(), ec);
 }
 
-AuthLab::AuthLab(const TestRealm& realm, lab::LabAuthOptions auth) {
+AuthLab::AuthLab(const TestRealm& realm, lab::LabAuthOptions auth, std::string_view directory,
+                 lab::FaultOptions faults) {
   lab::LabOptions options;
   options.state_file = dir.path("state.db");
-  options.directory_file = dir.write("directory.yaml", kTestDirectory);
+  options.directory_file =
+      dir.write("directory.yaml", directory.empty() ? kTestDirectory : directory);
+  options.faults = faults;
   options.cert_dir = dir.path("certs");
   if (auth.keytab.empty()) auth.keytab = realm.path("http.keytab");
   if (auth.ntlm_users.empty()) auth.ntlm_users = realm.path("ntlm-users");

@@ -40,7 +40,9 @@ class TestRealm {
 
 // The lab on a free port, authenticating like Exchange with the realm's keys.
 struct AuthLab {
-  explicit AuthLab(const TestRealm& realm, lab::LabAuthOptions auth = {});
+  // `directory`: the lab's accounts and mailboxes (default kTestDirectory).
+  explicit AuthLab(const TestRealm& realm, lab::LabAuthOptions auth = {},
+                   std::string_view directory = {}, lab::FaultOptions faults = {});
   [[nodiscard]] std::unique_ptr<http::HttpsClient> client(
       http::AuthSettings settings, std::string host = "exch01.example.local");
   // The same, with no authenticator: a request's own Authorization header goes as it is.

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """The lab against clients nobody here wrote: Debian 12's exchangelib 4.9 (EWS over NTLM),
-pywinrm 0.3.0 (WinRM over NTLM and Kerberos), requests_ntlm 1.1 and requests_kerberos 0.12.
+pywinrm 0.3.0 (WinRM over NTLM and Kerberos; over plain http with NTLM message encryption),
+requests_ntlm 1.1, requests_kerberos 0.12 and python3-gssapi 1.8 (Kerberos message encryption
+over plain http, framed here).
 
 Run by tests/clients/run.sh, which starts the realm and two labs (Extended Protection allow and
-require) and passes their ports. Needs OPENSSL_CONF with the legacy provider (MD4 for NTLM) and
-the realm's env (KRB5_CONFIG, KRB5CCNAME with deploy-admin's ticket).
+require) and passes their HTTPS and HTTP ports. Needs OPENSSL_CONF with the legacy provider (MD4
+for NTLM) and the realm's env (KRB5_CONFIG, KRB5CCNAME with deploy-admin's ticket).
 
 The lab's name exch01.example.local is mapped to 127.0.0.1 inside this process (getaddrinfo);
 TLS is verified against the lab's CA, never turned off.
@@ -317,6 +319,198 @@ def case_extended_protection():
     return ", ".join(out)
 
 
+# --- WinRM over plain http with message encryption (MS-WSMV 2.2.9.1.1), as Exchange's
+# /PowerShell on port 80: every SOAP body sealed with the HTTP login's Kerberos or NTLM context.
+
+ENCRYPTED_CT = ('multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";'
+                'boundary="Encrypted Boundary"')
+SOAP_CT = "application/soap+xml;charset=UTF-8"
+
+
+def http_url(port, path):
+    return f"http://{HOST}:{port}{path}"
+
+
+def case_pywinrm_ntlm_http_encrypted():
+    """pywinrm over plain http with NTLM and message_encryption='always': requests_ntlm's session
+    security seals every message (pywinrm's encryption.py); run_cmd and run_ps's command line.
+    Every answer the lab gave came sealed (pywinrm would take a plain one too: checked here)."""
+    import winrm
+    from winrm.encryption import Encryption
+    seen = []
+    original = Encryption.parse_encrypted_response
+
+    def recording(self, response):
+        seen.append(response.headers.get("Content-Type", ""))
+        return original(self, response)
+
+    Encryption.parse_encrypted_response = recording
+    try:
+        s = winrm.Session(http_url(ARGS.allow_http_port, "/wsman"),
+                          auth=("EXAMPLE\\deploy-admin", "admin-pw"), transport="ntlm",
+                          message_encryption="always")
+        out = [check_mailbox_output(s.run_cmd(
+            "powershell", ["-NoProfile", "-NonInteractive", "-EncodedCommand",
+                           encoded(PS_SCRIPT)]))]
+        out.append(check_mailbox_output(
+            s.run_cmd("powershell -encodedcommand " + encoded(PS_SCRIPT))))
+    finally:
+        Encryption.parse_encrypted_response = original
+    assert s.protocol.transport.encryption is not None, "pywinrm did not encrypt"
+    assert len(seen) >= 8, seen
+    plain = [ct for ct in seen if not ct.startswith("multipart/encrypted;")]
+    assert not plain, f"answers not sealed: {plain}"
+    return f"{len(seen)} sealed answers; " + "; ".join(out)
+
+
+BOUNDARY = b"--Encrypted Boundary"
+
+
+def seal_body(ctx, plain):
+    """MS-WSMV 2.2.9.1.1 with Kerberos, as pyspnego's wrap_winrm does it with python3-gssapi:
+    wrap_iov [HEADER, DATA, PADDING]; the header's length (u32 little-endian), the header, then
+    the data and the padding."""
+    import struct
+    from gssapi.raw import IOV, IOVBufferType, wrap_iov
+    iov = IOV(IOVBufferType.header, plain, IOVBufferType.padding, std_layout=False)
+    assert wrap_iov(ctx, iov, confidential=True), "wrap_iov did not encrypt"
+    header, data, padding = iov[0].value, iov[1].value, iov[2].value or b""
+    return (BOUNDARY + b"\r\n"
+            b"\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
+            b"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=" +
+            str(len(plain)).encode() + b"\r\n" +
+            BOUNDARY + b"\r\n"
+            b"\tContent-Type: application/octet-stream\r\n" +
+            struct.pack("<I", len(header)) + header + data + padding +
+            BOUNDARY + b"--\r\n")
+
+
+def unseal_body(ctx, content_type, body):
+    """The parts of a sealed answer, each unwrapped as pyspnego's unwrap_winrm does with MIT:
+    unwrap_iov [HEADER, DATA, DATA(empty)]; its length checked against OriginalContent's."""
+    import re
+    import struct
+    from gssapi.raw import IOV, IOVBufferType, unwrap_iov
+    assert content_type.startswith("multipart/encrypted;") and \
+        'protocol="application/HTTP-SPNEGO-session-encrypted"' in content_type, content_type
+    assert body.startswith(BOUNDARY + b"\r\n"), body[:60]
+    rest = body[len(BOUNDARY) + 2:]
+    plain = b""
+    while True:
+        head, rest = rest.split(BOUNDARY + b"\r\n", 1)
+        length = int(re.search(rb"OriginalContent: type=application/soap\+xml;charset=UTF-8;"
+                               rb"Length=(\d+)\r\n", head).group(1))
+        prefix = b"\tContent-Type: application/octet-stream\r\n"
+        assert rest.startswith(prefix), rest[:60]
+        rest = rest[len(prefix):]
+        (header_length,) = struct.unpack("<I", rest[:4])
+        header = rest[4:4 + header_length]
+        start = 4 + header_length
+        end = rest.index(BOUNDARY, start + length)
+        iov = IOV((IOVBufferType.header, False, header), rest[start:end],
+                  (IOVBufferType.data, False, b""), std_layout=False)
+        res = unwrap_iov(ctx, iov)
+        assert res.encrypted, "the answer was signed, not encrypted"
+        part = iov[1].value
+        assert len(part) == length, (len(part), length)
+        plain += part
+        rest = rest[end + len(BOUNDARY):]
+        if rest.startswith(b"--"):
+            return plain
+        assert rest.startswith(b"\r\n"), rest[:20]
+        rest = rest[2:]
+
+
+class SealedKerberosTransport:
+    """pywinrm's Protocol (its SOAP) over a transport written here: plain http, Negotiate with
+    Kerberos (python3-gssapi, SPNEGO, deploy-admin's ticket from the ccache), an empty POST to
+    finish the handshake, then every message sealed and every answer unsealed."""
+
+    def __init__(self, port, path):
+        import http.client
+        import gssapi
+        self.path = path
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        flags = (gssapi.RequirementFlag.mutual_authentication |
+                 gssapi.RequirementFlag.replay_detection |
+                 gssapi.RequirementFlag.out_of_sequence_detection |
+                 gssapi.RequirementFlag.confidentiality | gssapi.RequirementFlag.integrity)
+        self.ctx = gssapi.SecurityContext(
+            name=gssapi.Name(f"HTTP@{HOST}", gssapi.NameType.hostbased_service),
+            usage="initiate", mech=gssapi.OID.from_int_seq(SPNEGO), flags=flags)
+        self.sealed_answers = 0
+
+    def post(self, body, headers):
+        self.conn.request("POST", self.path, body=body, headers=headers)
+        r = self.conn.getresponse()
+        return r, r.read()
+
+    def log_in(self):
+        token = self.ctx.step()
+        for _ in range(4):
+            authorization = "Negotiate " + base64.b64encode(token).decode()
+            r, body = self.post(b"", {"Authorization": authorization, "Content-Type": SOAP_CT})
+            offers = r.headers.get_all("WWW-Authenticate") or []
+            server = next((o[len("Negotiate "):] for o in offers if o.startswith("Negotiate ")), "")
+            if r.status == 200:
+                assert body == b"", body[:200]
+                if server and not self.ctx.complete:
+                    self.ctx.step(base64.b64decode(server))
+                assert self.ctx.complete
+                return r
+            assert r.status == 401 and server, (r.status, offers)
+            token = self.ctx.step(base64.b64decode(server))
+        raise AssertionError("the handshake did not end")
+
+    def send_message(self, message):
+        from winrm.exceptions import WinRMTransportError
+        if isinstance(message, str):
+            message = message.encode("utf-8")
+        r, body = self.post(seal_body(self.ctx, message), {"Content-Type": ENCRYPTED_CT})
+        assert r.status in (200, 500), (r.status, body[:300])
+        text = unseal_body(self.ctx, r.headers.get("Content-Type", ""), body)
+        self.sealed_answers += 1
+        if r.status != 200:
+            raise WinRMTransportError("http", r.status, text)
+        return text
+
+
+def case_kerberos_http_sealed():
+    """Kerberos over plain http, sealed by python3-gssapi's wrap_iov as pyspnego seals (pywinrm's
+    own Kerberos encryption needs pykerberos features Debian's lacks), the multipart framing
+    written here; pywinrm's Protocol makes the SOAP: a shell runs PowerShell's Get-Mailbox.
+    Against the lab with Extended Protection require: it does not apply to plain http. Also:
+    a message not sealed is a 401, EWS over http a 403."""
+    import json
+    import winrm.protocol
+    transport = SealedKerberosTransport(ARGS.require_http_port, "/wsman")
+    logged_in = transport.log_in()
+    assert logged_in.headers.get("Persistent-Auth") == "true", dict(logged_in.headers)
+    p = winrm.protocol.Protocol(http_url(ARGS.require_http_port, "/wsman"),
+                                transport="plaintext", username="unused", password="unused")
+    p.transport = transport
+    shell = p.open_shell()
+    command = p.run_command(shell, "powershell", ["-NoProfile", "-NonInteractive",
+                                                  "-EncodedCommand", encoded(PS_SCRIPT)])
+    stdout, stderr, status = p.get_command_output(shell, command)
+    p.cleanup_command(shell, command)
+    p.close_shell(shell)
+    assert status == 0, (status, stdout, stderr)
+    smtps = sorted(r["PrimarySmtpAddress"] for r in json.loads(stdout.decode().strip()))
+    assert "jsmith@example.com" in smtps, smtps
+    out = [f"{transport.sealed_answers} sealed answers, Get-Mailbox: {', '.join(smtps)}"]
+    # The same logged-in connection: a SOAP body in clear is refused as WinRM refuses it.
+    r, body = transport.post(b"<s:Envelope/>", {"Content-Type": SOAP_CT})
+    offers = r.headers.get_all("WWW-Authenticate") or []
+    assert r.status == 401 and offers == ["Negotiate", "NTLM"], (r.status, offers)
+    out.append("clear SOAP: 401")
+    r = requests.post(http_url(ARGS.require_http_port, "/EWS/Exchange.asmx"),
+                      data=ews_probe_body(), headers={"Content-Type": "text/xml; charset=utf-8"})
+    assert r.status_code == 403 and "SSL required" in r.text, (r.status_code, r.text[:200])
+    out.append("EWS over http: 403")
+    return "; ".join(out)
+
+
 CASES = [
     case_exchangelib_ntlm_getfolder,
     case_exchangelib_ntlm_account_calendar,
@@ -325,6 +519,8 @@ CASES = [
     case_pywinrm_kerberos,
     case_basic_refused,
     case_extended_protection,
+    case_pywinrm_ntlm_http_encrypted,
+    case_kerberos_http_sealed,
 ]
 
 
@@ -335,6 +531,8 @@ def main():
     p.add_argument("--realm-dir", required=True)
     p.add_argument("--allow-port", type=int, required=True)
     p.add_argument("--require-port", type=int, required=True)
+    p.add_argument("--allow-http-port", type=int, required=True)
+    p.add_argument("--require-http-port", type=int, required=True)
     p.add_argument("-k", dest="only", default="", help="run the cases whose name holds this")
     p.add_argument("-v", dest="verbose", action="store_true", help="full tracebacks")
     ARGS = p.parse_args()

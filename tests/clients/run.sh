@@ -1,7 +1,8 @@
 #!/bin/bash
 # The lab against clients nobody here wrote (Debian's exchangelib, pywinrm, requests_ntlm,
-# requests_kerberos): starts a throwaway realm (scripts/lab_realm.sh), two labs on it (Extended
-# Protection allow and require, Kerberos and NTLM, no Basic), runs independent_clients.py with
+# requests_kerberos, python3-gssapi): starts a throwaway realm (scripts/lab_realm.sh), two labs on
+# it (Extended Protection allow and require, Kerberos and NTLM, no Basic; each on HTTPS and on
+# plain HTTP with message encryption), runs independent_clients.py with
 # /usr/bin/python3, stops the labs and the KDC by pid. Exit code: the tests'; 77 (skipped) when
 # the realm's tools or a Python package are missing.
 #
@@ -17,8 +18,10 @@ if [ ! -x "$root/.deps/krb5/usr/sbin/krb5kdc" ]; then
   echo "skip: no .deps/krb5 (run scripts/setup.sh)" >&2
   exit 77
 fi
-if ! "$py" -c 'import exchangelib, winrm, requests_ntlm, requests_kerberos, kerberos' 2>/dev/null; then
-  echo "skip: $py lacks exchangelib, winrm, requests_ntlm or requests_kerberos (scripts/setup.sh)" >&2
+if ! "$py" -c 'import exchangelib, winrm, requests_ntlm, requests_kerberos, kerberos, gssapi' \
+  2>/dev/null; then
+  echo "skip: $py lacks exchangelib, winrm, requests_ntlm, requests_kerberos or gssapi" \
+    "(scripts/setup.sh)" >&2
   exit 77
 fi
 
@@ -68,13 +71,13 @@ start_lab() {
   shift
   mkdir -p "$tmp/$name"
   "$syncdeploy" lab serve --directory "$tmp/directory.yaml" --state "$tmp/$name/state.db" \
-    --cert-dir "$tmp/certs" --port-file "$tmp/$name/port" \
+    --cert-dir "$tmp/certs" --port-file "$tmp/$name/port" --http-port-file "$tmp/$name/http-port" \
     --keytab "$realm/http.keytab" --ntlm-users "$realm/ntlm-users" "$@" \
     >"$tmp/$name/log" 2>&1 &
   lab_pids+=($!)
   local i
   for i in $(seq 100); do
-    [ -s "$tmp/$name/port" ] && return 0
+    [ -s "$tmp/$name/port" ] && [ -s "$tmp/$name/http-port" ] && return 0
     kill -0 "${lab_pids[-1]}" 2>/dev/null || break
     sleep 0.1
   done
@@ -87,7 +90,9 @@ start_lab require --extended-protection require || exit 1
 
 OPENSSL_CONF=$LAB_OPENSSL_LEGACY_CONF "$py" "$here/independent_clients.py" \
   --ca "$tmp/certs/lab-ca.pem" --realm-dir "$realm" \
-  --allow-port "$(cat "$tmp/allow/port")" --require-port "$(cat "$tmp/require/port")" "$@"
+  --allow-port "$(cat "$tmp/allow/port")" --require-port "$(cat "$tmp/require/port")" \
+  --allow-http-port "$(cat "$tmp/allow/http-port")" \
+  --require-http-port "$(cat "$tmp/require/http-port")" "$@"
 status=$?
 if [ "$status" != 0 ]; then
   for name in allow require; do

@@ -382,8 +382,11 @@ TEST_CASE("EWS: an associated all-Unlimited policy lifts the throttling the defa
   auto busy_answers = [&](const char* credentials) {
     int busy = 0;
     for (int i = 0; i < 10; ++i) {
-      Decision d =
-          handler.handle("POST", kEwsPath, "Basic " + base64_encode(credentials), body, login);
+      Decision d = handler.handle({.method = "POST",
+                                   .target = kEwsPath,
+                                   .authorization = "Basic " + base64_encode(credentials),
+                                   .body = body},
+                                  login);
       if (d.answer.body.find("ErrorServerBusy") != std::string::npos) ++busy;
     }
     return busy;
@@ -434,8 +437,11 @@ TEST_CASE("faults: WinRM requests do not move the EWS fault sequence a seed give
     std::string out;
     for (int i = 0; i < 16; ++i) {
       for (int k = 0; k < wsman; ++k)
-        (void)handler.handle("POST", kWsmanPath, admin, "<x/>", login);
-      Decision d = handler.handle("POST", kEwsPath, admin, body, login);
+        (void)handler.handle(
+            {.method = "POST", .target = kWsmanPath, .authorization = admin, .body = "<x/>"},
+            login);
+      Decision d = handler.handle(
+          {.method = "POST", .target = kEwsPath, .authorization = admin, .body = body}, login);
       out += d.answer.body.find("ErrorInternalServerError") != std::string::npos ? 'F' : '.';
     }
     return out;

@@ -118,10 +118,12 @@ std::string syncdeploy_binary() {
       .string();
 }
 
-TEST_CASE("lab serve prints its URL, writes the port file and exits 0 on SIGTERM", "[lab-server]") {
+TEST_CASE("lab serve prints its URLs, writes the port files and exits 0 on SIGTERM",
+          "[lab-server]") {
   test::ScratchDir dir;
   std::string directory = dir.write("directory.yaml", test::kTestDirectory);
   std::string state = dir.path("state.db"), port_file = dir.path("port");
+  std::string http_port_file = dir.path("http-port");
   std::string binary = syncdeploy_binary();
   REQUIRE(std::filesystem::exists(binary));
   int out[2];
@@ -135,8 +137,8 @@ TEST_CASE("lab serve prints its URL, writes the port file and exits 0 on SIGTERM
     int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, STDERR_FILENO);
     ::execl(binary.c_str(), binary.c_str(), "lab", "serve", "--directory", directory.c_str(),
-            "--state", state.c_str(), "--port-file", port_file.c_str(), "--threads", "1",
-            static_cast<char*>(nullptr));
+            "--state", state.c_str(), "--port-file", port_file.c_str(), "--http-port-file",
+            http_port_file.c_str(), "--threads", "1", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(out[1]);
@@ -162,11 +164,15 @@ TEST_CASE("lab serve prints its URL, writes the port file and exits 0 on SIGTERM
   }
   INFO(line);
   std::smatch match;
-  REQUIRE(std::regex_match(line, match,
-                           std::regex("lab: serving EWS at https://127\\.0\\.0\\.1:([0-9]+)/EWS/"
-                                      "Exchange\\.asmx \\(CA file: (.*)\\)\n")));
+  REQUIRE(std::regex_match(
+      line, match,
+      std::regex("lab: serving EWS at https://127\\.0\\.0\\.1:([0-9]+)/EWS/Exchange\\.asmx \\(CA "
+                 "file: (.*)\\), WS-Management also at http://127\\.0\\.0\\.1:([0-9]+)/wsman and "
+                 "/PowerShell/ \\(sealed messages only\\)\n")));
   CHECK(match[2].str() == dir.path("lab-certs") + "/lab-ca.pem");
   CHECK(test::read_text(port_file) == match[1].str() + "\n");
+  CHECK(test::read_text(http_port_file) == match[3].str() + "\n");
+  CHECK(match[3].str() != match[1].str());
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
 }

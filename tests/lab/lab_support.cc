@@ -36,6 +36,21 @@ contacts: [ext@partner.com]
 throttling: {maxConcurrency: 27, burst: 1000, rechargePerSecond: 500}
 )";
 
+const std::string_view kAdminDirectory = R"(hostnames: [exch01.example.local]
+accounts:
+  - upn: nexj-sync@example.local
+    password: lab-password
+    impersonation: all
+  - upn: deploy-admin@example.local
+    password: admin-pw
+    management: true
+mailboxes:
+  - smtp: jsmith@example.com
+    name: John Smith
+  - smtp: mlee@example.com
+    name: Mary Lee
+)";
+
 ScratchDir::ScratchDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "sdlab-XXXXXX").string();
   dir_ = ::mkdtemp(pattern.data());

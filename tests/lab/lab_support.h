@@ -30,6 +30,9 @@ class ScratchDir {
 // Mailboxes: jsmith@example.com "John Smith" (folder "CRM Sync"), mlee@example.com "Mary Lee",
 // limited@example.local "Limited". Contact: ext@partner.com. Policy: 27 / 1000 / 500.
 extern const std::string_view kTestDirectory;
+// The service account, an administrator (deploy-admin@example.local, admin-pw, management
+// rights) and two mailboxes: for the management endpoints.
+extern const std::string_view kAdminDirectory;
 
 // A state opened from kTestDirectory in a scratch folder.
 struct TestLab {

@@ -1,98 +1,18 @@
-// What remote PowerShell puts on the wire, seen by a relay between the client and the lab: a
-// new account's password, the cmdlets and the SOAP never appear in clear. The relay is a plain
-// TCP forwarder that keeps every byte both ways, as a packet capture on loopback would.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
+// What remote PowerShell puts on the wire over https, seen by a relay between the client and
+// the lab (tests/lab/wire_relay.h): a new account's password, the cmdlets and the SOAP never
+// appear in clear. Over http with message encryption: tests/auth/sealed_http_test.cc.
 #include <catch2/catch.hpp>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 #include "runtime/exchange/runspace_pool.h"
 #include "tests/cli/lab_support.h"
+#include "tests/lab/wire_relay.h"
 
 namespace sd {
-namespace {
-
-// Forwards one connection at a time from a loopback port to `target_port`, recording all.
-class WireRelay {
- public:
-  explicit WireRelay(uint16_t target_port) : target_port_(target_port) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(listener_, 8) == 0);
-    socklen_t length = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~WireRelay() {
-    stopping_ = true;
-    ::shutdown(listener_, SHUT_RDWR);
-    ::close(listener_);
-    thread_.join();
-  }
-  [[nodiscard]] uint16_t port() const { return port_; }
-  [[nodiscard]] std::string bytes() {
-    std::lock_guard lock(mutex_);
-    return seen_;
-  }
-
- private:
-  void serve() {
-    while (!stopping_) {
-      const int client = ::accept(listener_, nullptr, nullptr);
-      if (client < 0) return;
-      const int server = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in address{};
-      address.sin_family = AF_INET;
-      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      address.sin_port = htons(target_port_);
-      if (::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0)
-        relay(client, server);
-      ::close(server);
-      ::close(client);
-    }
-  }
-  void relay(int client, int server) {
-    pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
-    char buffer[16384];
-    while (!stopping_ && ::poll(fds, 2, 200) >= 0) {
-      for (int i = 0; i < 2; ++i) {
-        if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
-        const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-        if (n <= 0) return;
-        {
-          std::lock_guard lock(mutex_);
-          seen_.append(buffer, static_cast<size_t>(n));
-        }
-        if (::write(fds[1 - i].fd, buffer, static_cast<size_t>(n)) != n) return;
-      }
-    }
-  }
-
-  uint16_t target_port_, port_ = 0;
-  int listener_ = -1;
-  std::atomic<bool> stopping_{false};
-  std::mutex mutex_;
-  std::string seen_;
-  std::thread thread_;
-};
-
-}  // namespace
 
 TEST_CASE("psrp wire: no password, cmdlet or SOAP in clear between client and Exchange",
           "[lab][psrp]") {
   test::RunningLab& lab = test::RunningLab::shared();
-  WireRelay relay(lab.server().port());
+  test::WireRelay relay(lab.server().port());
   RunspacePoolOptions options;
   options.transport.url = "https://exch01.example.local/PowerShell/";
   options.transport.auth = AuthMethod::Basic;

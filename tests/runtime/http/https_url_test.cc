@@ -61,6 +61,26 @@ TEST_CASE("https URLs: errors name what is wrong", "[http]") {
         "the URL must not contain a user name or password: https://u:p@h/");
 }
 
+TEST_CASE("http URLs: only where asked for, port 80 by default", "[http]") {
+  Result<HttpsUrl> url = parse_http_url("HTTP://Exch01.example.local/PowerShell/");
+  REQUIRE(url.ok());
+  CHECK_FALSE(url->tls);
+  CHECK(url->port == 80);
+  CHECK(url->target == "/PowerShell/");
+  CHECK(url->text() == "http://exch01.example.local/PowerShell/");
+  url = parse_http_url("http://exch01:8080/wsman");
+  REQUIRE(url.ok());
+  CHECK(url->text() == "http://exch01:8080/wsman");
+  url = parse_http_url("https://exch01:443/wsman");
+  REQUIRE(url.ok());
+  CHECK(url->tls);
+  CHECK(url->text() == "https://exch01/wsman");
+  CHECK(message(parse_http_url("ftp://exch01/")) == "not an http or https URL: ftp://exch01/");
+  CHECK(message(parse_http_url("http://")) == "the URL has no host");
+  CHECK(message(parse_https_url("http://exch01/PowerShell/")) ==
+        "not an https URL: http://exch01/PowerShell/");
+}
+
 TEST_CASE("SYNCDEPLOY_CONNECT_TO: entries and errors", "[http]") {
   Result<std::vector<ConnectTo>> entries =
       parse_connect_to("Exch01.example.local:443=127.0.0.1:8443; crm:8080=[::1]:9000,");
