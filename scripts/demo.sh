@@ -37,18 +37,21 @@ lab_pid=
 # demo changes folders).
 trap '[ -n "$lab_pid" ] && kill $lab_pid 2>/dev/null; wait 2>/dev/null; bash "$realm_script" stop "$realm_dir" >/dev/null 2>&1 || true' EXIT
 
-step "0b. Start the Exchange lab: EWS and remote PowerShell (/PowerShell, MS-PSRP) over HTTPS with its own CA, Negotiate (Kerberos, NTLM) with channel binding and no Basic, as Exchange; a fresh Exchange (no service account, no impersonation, no policy)" \
-  "syncdeploy lab serve --keytab realm/http.keytab --ntlm-users realm/ntlm-users --directory lab/directory.yaml --state lab/state.db --port-file lab/port &"
+step "0b. Start the Exchange lab: EWS over HTTPS with its own CA, remote PowerShell (/PowerShell, MS-PSRP) over plain HTTP with every message encrypted by the Kerberos login, Negotiate (Kerberos, NTLM) with channel binding and no Basic, as Exchange; a fresh Exchange (no service account, no impersonation, no policy)" \
+  "syncdeploy lab serve --keytab realm/http.keytab --ntlm-users realm/ntlm-users --directory lab/directory.yaml --state lab/state.db --port-file lab/port --http-port-file lab/http-port &"
 $sd lab serve --keytab realm/http.keytab --ntlm-users realm/ntlm-users \
-  --directory lab/directory.yaml --state lab/state.db --port-file lab/port 2>/dev/null &
+  --directory lab/directory.yaml --state lab/state.db --port-file lab/port \
+  --http-port-file lab/http-port 2>/dev/null &
 lab_pid=$!
-for _ in $(seq 100); do [ -s lab/port ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ -s lab/port ] && [ -s lab/http-port ] && break; sleep 0.1; done
 port=$(cat lab/port)
-# The spec keeps its real host names: connections to them go to the lab (EWS and remote
-# PowerShell on 443, WinRM on 5986 for specs that say transport: winrs), and TLS verifies them against the lab's CA (SSL_CERT_FILE stands for the system roots;
-# a spec can name its own CA with caFile instead).
+http_port=$(cat lab/http-port)
+# The spec keeps its real host names: connections to them go to the lab (EWS on 443, remote
+# PowerShell on 80, WinRM on 5986 for specs that say transport: winrs), and TLS verifies them
+# against the lab's CA (SSL_CERT_FILE stands for the system roots; a spec can name its own CA
+# with caFile instead).
 lab=127.0.0.1:$port
-export SYNCDEPLOY_CONNECT_TO="exch01.example.local:443=$lab,exch01.example.local:5986=$lab,crm.example.local:443=$lab"
+export SYNCDEPLOY_CONNECT_TO="exch01.example.local:443=$lab,exch01.example.local:80=127.0.0.1:$http_port,exch01.example.local:5986=$lab,crm.example.local:443=$lab"
 export SSL_CERT_FILE=$PWD/lab/lab-certs/lab-ca.pem
 
 step "1. Validate the spec (offline: schema, CSV user lists, rules)" \

@@ -336,3 +336,34 @@ TEST_CASE(
     CHECK(ews_summary(plan.err).empty() == policy);
   }
 }
+
+TEST_CASE(
+    "exchange management e2e: answers from Exchange that do not decrypt stop plan and apply "
+    "before anything is changed",
+    "[e2e][exchange-management-e2e]") {
+  sd::lab::FaultOptions faults;
+  faults.corrupt_seal_rate = 1;  // every sealed answer of /PowerShell has a byte flipped
+  RunningLab lab(quickstart_directory(), faults);
+  Workspace w("examples/quickstart.yaml");
+  const std::string why =
+      "exch01.example.local:80: cannot decrypt the answer of HTTP/exch01.example.local: ";
+
+  CliRun plan = run_in_lab(lab, {"plan", w.spec()});
+  INFO(plan.out << plan.err);
+  CHECK(plan.code == 0);  // the plan is written, and says it cannot be applied
+  CHECK(contains(plan.out, "This plan cannot be applied as is: 10 objects could not be read.\n"));
+  CHECK(contains(plan.out,
+                 "  ? exchange.service_account/nexj-sync  could not be read: WinRM "
+                 "http://exch01.example.local/PowerShell/: " +
+                     why +
+                     "the message was altered on the way or is not from the "
+                     "server ("));
+
+  CliRun apply = run_in_lab(lab, {"apply", w.spec(), "--auto-approve"});
+  INFO(apply.out << apply.err);
+  CHECK(apply.code == 1);  // refused: what could not be read is not acted on
+  CHECK(contains(apply.out + apply.err, why));
+  CHECK_FALSE(lab.server().state().authenticate("nexj-sync@example.local", "sync-pw"));
+  CHECK(lab.server().state().role_assignments().empty());
+  CHECK_FALSE(std::filesystem::exists(w.path("env/quickstart.environment")));
+}

@@ -85,11 +85,15 @@ RunningLab& RunningLab::shared() {
 std::map<std::string, std::string> RunningLab::env() const {
   std::map<std::string, std::string> env;
   const std::string lab = "127.0.0.1:" + std::to_string(server_->port());
+  const std::string lab_http = "127.0.0.1:" + std::to_string(server_->http_port());
   std::string connect_to;
-  // EWS on 443, WinRM on 5986: the lab serves both.
-  for (const char* host : kHosts)
+  // EWS and remote PowerShell on 443, WinRM on 5986; remote PowerShell with message encryption
+  // on 80: the lab serves them all.
+  for (const char* host : kHosts) {
     for (const char* port : {":443=", ":5986="})
       connect_to += (connect_to.empty() ? "" : ",") + std::string(host) + port + lab;
+    connect_to += "," + std::string(host) + ":80=" + lab_http;
+  }
   env["SYNCDEPLOY_CONNECT_TO"] = connect_to;
   env["SSL_CERT_FILE"] = server_->ca_file();
   env["KRB5_CONFIG"] = realm().path("krb5.conf");

@@ -46,7 +46,7 @@ TEST_CASE("quickstart: values as written and every default applied", "[reader]")
   const Exchange& x = s.exchange;
   CHECK(x.version == ExchangeVersion::Exchange2016);
   CHECK(x.at == "/exchange");
-  CHECK(x.management.url == "https://exch01.example.local/PowerShell/");
+  CHECK(x.management.url == "http://exch01.example.local/PowerShell/");
   CHECK(x.management.transport == ManagementTransport::Psrp);  // the default
   CHECK(x.management.auth == AuthMethod::Kerberos);
   CHECK(x.management.username == "deploy-admin@EXAMPLE.LOCAL");
