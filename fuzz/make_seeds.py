@@ -34,6 +34,14 @@ def put(folder, name, data):
         f.write(data)
 
 
+def encrypted_part(header, data, plain_length):
+    return (b"--Encrypted Boundary\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
+            b"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=" +
+            str(plain_length).encode() + b"\r\n--Encrypted Boundary\r\n"
+            b"\tContent-Type: application/octet-stream\r\n" +
+            len(header).to_bytes(4, "little") + header + data)
+
+
 def copy(folder, paths, prefix="", suffix=""):
     for path in sorted(paths):
         with open(os.path.join(ROOT, path), "rb") as f:
@@ -94,6 +102,12 @@ def main():
                                                             "test_psrp_receive_failure.yml")):
         unique(d, "psrp-request", request)
         unique(d, "psrp-response", response)
+    # Message encryption's framing (protocol/wsman_encryption.h): one part with a Kerberos-sized
+    # signature, two parts the second of whose data spells the closing boundary.
+    put(d, "encrypted-one-part.bin", encrypted_part(b"S" * 60, b">/epolevnE:s<", 13) +
+        b"--Encrypted Boundary--\r\n")
+    put(d, "encrypted-two-parts.bin", encrypted_part(b"N" * 16, b"abcd", 4) +
+        encrypted_part(b"N" * 16, b"--Encrypted Boundary--\r\n", 24) + b"--Encrypted Boundary--\r\n")
 
     d = fresh("clixml")
     put(d, "errors.txt", "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" "
