@@ -65,7 +65,8 @@ void define(CLI::App& app, Parsed& p) {
   plan->add_option("-o,--out", p.plan.out_file,
                    "Also save the JSON plan to FILE (Terraform's -out is accepted)");
   plan->add_flag("--detailed-exitcode", p.plan.detailed_exitcode,
-                 "Exit 0 when nothing would change, 2 when something would, 1 on error");
+                 "Exit 0 when nothing would change, 2 when something would (users who cannot "
+                 "sync included), 1 on error or when the plan cannot be applied");
   plan->add_option("--only", p.plan.only,
                    "Limit to addresses starting with PREFIX (nexj, exchange, nexj.target, "
                    "nexj.folder_link/jsmith...); repeatable")

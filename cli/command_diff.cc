@@ -5,7 +5,8 @@
 
 namespace sd::cli {
 
-// Read-only drift report: live state against the spec. Exit 0 in sync, 2 drift, 1 error.
+// Read-only drift report: live state against the spec. Exit 0 in sync, 2 drift, 1 an error or
+// live state that could not be read (what is unknown is not drift, and not "in sync" either).
 int run_diff(const DiffOptions& options, const Context& ctx) {
   engine::RuntimeWorld world = world_of(ctx);
   Result<Plan> plan = engine::plan_deployment(
@@ -27,7 +28,13 @@ int run_diff(const DiffOptions& options, const Context& ctx) {
       if (c.status == PreconditionCheck::Status::Failed)
         ctx.out << "Precondition failed: " << printable(c.name) << ": " << printable(c.detail)
                 << "\n";
-  bool drift = s.has_changes() || s.unknown > 0 || s.blocked > 0 || s.failed_checks > 0;
+  if (s.unknown > 0) {
+    ctx.err << "syncdeploy: error: " << s.unknown
+            << (s.unknown == 1 ? " object could not be read" : " objects could not be read")
+            << " (listed above): the drift is not known\n";
+    return kExitError;
+  }
+  bool drift = s.has_changes() || s.blocked > 0 || s.failed_checks > 0;
   return drift ? kExitChanges : kExitOk;
 }
 

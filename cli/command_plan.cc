@@ -7,6 +7,29 @@
 #include "render/render.h"
 
 namespace sd::cli {
+namespace {
+
+// docs/cli.md, "Exit codes": a plan that cannot be applied is an error (1) whatever else is
+// true. Otherwise, with --detailed-exitcode, anything not yet live (users who cannot sync
+// included) is 2, so that a pull request with one new hire without a mailbox passes while the
+// plan and standard error say so; without it, users who cannot sync are 5.
+int plan_exit_code(const PlanSummary& s, bool detailed_exitcode, const Context& ctx) {
+  if (std::string why = cannot_apply_reason(s); !why.empty()) {
+    ctx.err << "syncdeploy: error: the plan cannot be applied: " << why << "\n";
+    return kExitError;
+  }
+  if (s.cannot_sync > 0)
+    ctx.err << "syncdeploy: warning: " << s.cannot_sync
+            << (s.cannot_sync == 1 ? " folder link is" : " folder links are")
+            << " blocked because the user cannot sync (listed in the plan); apply makes the rest\n";
+  if (detailed_exitcode) {
+    const bool pending = s.has_changes() || s.blocked > 0;
+    return pending ? kExitChanges : kExitOk;
+  }
+  return s.cannot_sync > 0 ? kExitUsersBlocked : kExitOk;
+}
+
+}  // namespace
 
 int run_plan(const PlanOptions& options, const Context& ctx) {
   engine::RuntimeWorld world = world_of(ctx);
@@ -39,13 +62,7 @@ int run_plan(const PlanOptions& options, const Context& ctx) {
   }
   if (!options.out_file.empty() && options.format == PlanFormat::Text)
     ctx.out << "\nSaved the plan to " << escape_controls(options.out_file) << ".\n";
-  // Unknown and blocked actions also mean "live state does not match the spec".
-  const PlanSummary& s = plan->summary;
-  bool pending = s.has_changes() || s.unknown > 0 || s.blocked > 0;
-  // Users who cannot sync are said even without --detailed-exitcode, when that is all that
-  // stands in the way; a plan that cannot be applied at all says so first.
-  if (s.cannot_sync > 0 && cannot_apply_reason(s).empty()) return kExitUsersBlocked;
-  return options.detailed_exitcode && pending ? kExitChanges : kExitOk;
+  return plan_exit_code(plan->summary, options.detailed_exitcode, ctx);
 }
 
 }  // namespace sd::cli

@@ -352,7 +352,7 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
     std::map<std::string, std::string> env = lab.env_with(kDemoSecrets);
     env.erase("SSL_CERT_FILE");
     CliRun plan = run_cli(plan_args(w, {"--json"}), env);
-    CHECK(plan.code == 0);
+    CHECK(plan.code == 1);  // failed preconditions: the plan cannot be applied
     CHECK(std::regex_match(single_ews_summary(plan.err),
                            std::regex(R"(Exchange: asked 3 mailboxes on 1 server in \d+\.\d\d s; )"
                                       R"(3 could not be checked; not throttled)")));
@@ -392,7 +392,7 @@ TEST_CASE("exchange e2e: a wrong service account password", "[e2e][exchange-e2e]
     Workspace w("examples/quickstart.yaml");
     CliRun plan = run_in_lab(lab, plan_args(w, {"--json", "--ews-concurrency", "1"}), wrong);
     INFO(plan.err);
-    CHECK(plan.code == 0);
+    CHECK(plan.code == 1);
     CHECK(lab.server().stats().requests == 0);
     std::map<std::string, nlohmann::json> links = folder_links(parse_plan(plan));
     REQUIRE(links.size() == 6);
@@ -417,7 +417,7 @@ TEST_CASE("exchange e2e: a wrong service account password", "[e2e][exchange-e2e]
                  "    auth: basic                             # EWS too");
     w.write("quickstart.yaml", spec);
     CliRun plan = run_in_lab(lab, plan_args(w, {"--json"}), wrong);
-    CHECK(plan.code == 0);
+    CHECK(plan.code == 1);
     CHECK(lab.server().stats().requests >= 1);
     CHECK(lab.server().stats().requests <= 8);  // --ews-concurrency's default
     nlohmann::json doc = parse_plan(plan);
