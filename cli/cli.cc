@@ -2,11 +2,15 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
+#include <optional>
 #include <ostream>
 
 #include "base/process_env.h"
+#include "base/suggestion.h"
 #include "base/text_checks.h"
 #include "cli/commands.h"
+#include "plan/saved_plan.h"
 
 namespace sd::cli {
 namespace {
@@ -130,6 +134,30 @@ void define(CLI::App& app, Parsed& p) {
   help->add_option("command", p.help_topic, "Command to explain");
 }
 
+// The option among `args` (after the command's name) that `command` does not have, if any:
+// what CLI11's "argument was not expected" is about when it is an option.
+std::optional<std::string> unknown_option(const CLI::App& command,
+                                          const std::vector<std::string>& args,
+                                          std::vector<std::string>& known) {
+  for (const CLI::Option* option : command.get_options()) {
+    for (const std::string& name : option->get_lnames()) known.push_back("--" + name);
+    for (const std::string& name : option->get_snames()) known.push_back("-" + name);
+  }
+  for (const std::string& arg : args) {
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-' || std::isdigit(static_cast<unsigned char>(arg[1])))
+      continue;
+    const std::string name = arg.substr(0, arg.find('='));
+    if (std::find(known.begin(), known.end(), name) == known.end()) return name;
+  }
+  return std::nullopt;
+}
+
+std::string version_line() {
+  return "syncdeploy " + std::string(kVersion) + " (spec version 1, JSON plan format " +
+         std::string(kPlanFormatVersion) + ")\n";
+}
+
 // Parses the arguments and runs one command; run() checks what it wrote.
 int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
   std::ostream& out = ctx.out;
@@ -139,24 +167,32 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
   Parsed p;
   define(app, p);
   app.footer(
-      "Exit codes: 0 success or no changes, 1 error, 2 changes pending or drift, 3 apply "
-      "incomplete, 4 saved plan stale. See docs/cli.md.");
+      "Exit codes: 0 success or no changes, 1 error (a plan that cannot be applied too), 2 "
+      "changes pending or drift, 3 apply incomplete, 4 saved plan stale, 5 users who cannot "
+      "sync. See docs/cli.md.");
+
+  const std::string root_help = app.help();
 
   // Name the problem plainly; CLI11 would say "A subcommand is required" for both cases.
   constexpr const char* kCommands =
-      "commands: validate, plan, apply, diff, export, graph, force-unlock, version, help";
+      "commands: validate, plan, apply, diff, export, graph, force-unlock, lab, version, help";
   if (raw_args.empty()) {
     err << "syncdeploy: error: no command given; " << kCommands << "\n";
     return kExitError;
   }
-  auto is_command = [&](const std::string& name) {
-    for (const CLI::App* command : app.get_subcommands({}))
-      if (command->get_name() == name) return true;
-    return false;
-  };
-  if (!raw_args[0].starts_with("-") && !is_command(raw_args[0])) {
-    err << "syncdeploy: error: unknown command '" << printable(raw_args[0]) << "'; " << kCommands
-        << "\n";
+  if (raw_args[0] == "--version") {
+    out << version_line();
+    return kExitOk;
+  }
+  std::vector<std::string> command_names;
+  for (const CLI::App* command : app.get_subcommands({}))
+    command_names.push_back(command->get_name());
+  if (!raw_args[0].starts_with("-") &&
+      std::find(command_names.begin(), command_names.end(), raw_args[0]) == command_names.end()) {
+    err << "syncdeploy: error: unknown command '" << printable(raw_args[0]) << "'";
+    if (std::optional<std::string> near = closest_match(raw_args[0], command_names))
+      err << " (did you mean '" << *near << "'?)";
+    err << "; " << kCommands << "\n";
     return kExitError;
   }
 
@@ -182,6 +218,29 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
     out << app.help("", CLI::AppFormatMode::All);
     return kExitOk;
   } catch (const CLI::ParseError& e) {
+    // An option the command does not have is named as such, with the nearest one it has.
+    if (!raw_args.empty() && !raw_args[0].starts_with("-")) {
+      const CLI::App* command = app.get_subcommand(raw_args[0]);
+      std::string name = "syncdeploy " + raw_args[0];
+      size_t skip = 1;
+      if (raw_args.size() > 1)
+        for (const CLI::App* inner : command->get_subcommands({}))
+          if (inner->get_name() == raw_args[1]) {
+            command = inner;
+            name += " " + raw_args[1];
+            skip = 2;
+          }
+      std::vector<std::string> known;
+      const std::vector<std::string> rest(raw_args.begin() + static_cast<std::ptrdiff_t>(skip),
+                                          raw_args.end());
+      if (std::optional<std::string> unknown = unknown_option(*command, normalize(rest), known)) {
+        err << "syncdeploy: error: " << name << " has no option " << quoted(*unknown);
+        if (std::optional<std::string> near = closest_match(*unknown, known))
+          err << "; did you mean " << *near << "?";
+        err << "\nRun 'syncdeploy help " << raw_args[0] << "' for its options.\n";
+        return kExitError;
+      }
+    }
     // CLI11 quotes the offending argument as given: escape it like every other error.
     err << "syncdeploy: error: " << escape_controls(e.what()) << "\n"
         << "Run 'syncdeploy help' for the commands and their options.\n";
@@ -207,12 +266,12 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
   if (name == "force-unlock") return run_force_unlock(p.unlock, ctx);
   if (name == "lab") return run_lab(*p.lab, ctx);
   if (name == "version") {
-    out << "syncdeploy " << kVersion << " (spec version 1, JSON plan format 1.2)\n";
+    out << version_line();
     return kExitOk;
   }
   // help [command]
   if (p.help_topic.empty()) {
-    out << app.help();
+    out << root_help;
     return kExitOk;
   }
   for (const CLI::App* command : app.get_subcommands({})) {
@@ -221,8 +280,10 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
       return kExitOk;
     }
   }
-  err << "syncdeploy: error: no command named '" << printable(p.help_topic) << "'; " << kCommands
-      << "\n";
+  err << "syncdeploy: error: no command named '" << printable(p.help_topic) << "'";
+  if (std::optional<std::string> near = closest_match(p.help_topic, command_names))
+    err << " (did you mean '" << *near << "'?)";
+  err << "; " << kCommands << "\n";
   return kExitError;
 }
 

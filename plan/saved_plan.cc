@@ -26,8 +26,6 @@ bool has_field_known_at_apply(std::string_view address) {
 
 using nlohmann::json;
 
-constexpr std::string_view kFormat = "1.3";
-
 bool is_hex16(std::string_view s) {
   return s.size() == 16 && std::all_of(s.begin(), s.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -205,9 +203,10 @@ void Reader::document(const json& root, SavedPlan& out) {
          "syncdeploy");
     return;
   }
-  if (format != kFormat) {
+  if (format != kPlanFormatVersion) {
     fail("format_version", "plan format " + quoted(format) +
-                               " is not supported; this syncdeploy reads plan format 1.3");
+                               " is not supported; this syncdeploy reads plan format " +
+                               std::string(kPlanFormatVersion));
     return;  // another format's members would only produce misleading errors
   }
   out.format = format;
@@ -370,7 +369,7 @@ Result<SavedPlan> parse_saved_plan(const std::string& file, std::string_view tex
 
 SavedPlan saved_plan_of(const Plan& plan) {
   SavedPlan out;
-  out.format = kFormat;
+  out.format = kPlanFormatVersion;
   out.deployment = plan.deployment;
   out.spec_file = plan.spec_file;
   out.spec_digest = plan.spec_digest;

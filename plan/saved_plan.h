@@ -13,6 +13,10 @@
 
 namespace sd {
 
+// The JSON plan format written by `plan --json`/`-out` and the only one apply reads
+// (docs/plan-format.md).
+inline constexpr std::string_view kPlanFormatVersion = "1.3";
+
 struct SavedAction {
   uint32_t index;
   std::string address;

@@ -6,13 +6,12 @@
 
 #include "base/json_writer.h"
 #include "plan/plan_identity.h"
+#include "plan/saved_plan.h"
 #include "plan/value_json.h"
 #include "render/render.h"
 
 namespace sd {
 namespace {
-
-constexpr std::string_view kFormatVersion = "1.3";
 
 struct Fingerprints {
   std::string observed, action;
@@ -132,7 +131,7 @@ void render_json(const Plan& plan, std::ostream& out) {
   JsonWriter w(out);
   w.begin_object();
   w.key("format_version");
-  w.string(kFormatVersion);
+  w.string(kPlanFormatVersion);
   w.key("tool");
   w.begin_object();
   w.key("name");
