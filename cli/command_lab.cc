@@ -81,6 +81,26 @@ lab::LabOptions serve_options(const LabCommand& c) {
   return o;
 }
 
+// 'text' for a POSIX shell: single quotes, a quote inside as '\''.
+std::string shell_quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// SYNCDEPLOY_CONNECT_TO for every host name of the lab: EWS and remote PowerShell on 443 and
+// WinRM on 5986 to the HTTPS port, port 80 to the plain HTTP one.
+std::string connect_to_line(lab::LabServer& lab) {
+  const std::string https = "127.0.0.1:" + std::to_string(lab.port());
+  const std::string http = "127.0.0.1:" + std::to_string(lab.http_port());
+  std::string out;
+  for (const std::string& host : lab.state().hostnames())
+    for (const auto& [port, to] :
+         {std::pair{":443=", &https}, std::pair{":80=", &http}, std::pair{":5986=", &https}})
+      out += (out.empty() ? "" : ",") + host + port + *to;
+  return out;
+}
+
 // Serves until SIGINT or SIGTERM. The signals are blocked before the server's threads start,
 // so they inherit the mask and the signal is taken here by sigwait, never by a server thread.
 int serve(const LabCommand& c, const Context& ctx) {
@@ -116,10 +136,14 @@ int serve(const LabCommand& c, const Context& ctx) {
       return kExitError;
     }
   }
-  // Scripts wait for this line: it goes out at once.
+  // Scripts wait for these lines: they go out at once. The last two are what a shell needs to
+  // point syncdeploy at the lab under the spec's real host names.
   ctx.out << "lab: serving EWS at " << lab.ews_url() << " (CA file: " << lab.ca_file()
           << "), WS-Management also at http://127.0.0.1:" << lab.http_port()
-          << "/wsman and /PowerShell/ (sealed messages only)" << std::endl;
+          << "/wsman and /PowerShell/ (sealed messages only)\n"
+          << "export SYNCDEPLOY_CONNECT_TO=" << shell_quoted(connect_to_line(lab)) << "\n"
+          << "export SSL_CERT_FILE="
+          << shell_quoted(std::filesystem::absolute(lab.ca_file()).string()) << std::endl;
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   lab.stop();

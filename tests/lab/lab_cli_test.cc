@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -118,8 +119,10 @@ std::string syncdeploy_binary() {
       .string();
 }
 
-TEST_CASE("lab serve prints its URLs, writes the port files and exits 0 on SIGTERM",
-          "[lab-server]") {
+TEST_CASE(
+    "lab serve prints its URLs and the lines to use it, writes the port files and exits 0 "
+    "on SIGTERM",
+    "[lab-server]") {
   test::ScratchDir dir;
   std::string directory = dir.write("directory.yaml", test::kTestDirectory);
   std::string state = dir.path("state.db"), port_file = dir.path("port");
@@ -143,7 +146,8 @@ TEST_CASE("lab serve prints its URLs, writes the port files and exits 0 on SIGTE
   }
   ::close(out[1]);
   std::string line;
-  for (int waited = 0; line.find('\n') == std::string::npos && waited < 600; ++waited) {
+  auto lines = [&] { return std::count(line.begin(), line.end(), '\n'); };
+  for (int waited = 0; lines() < 3 && waited < 600; ++waited) {
     pollfd p{out[0], POLLIN, 0};
     if (::poll(&p, 1, 100) <= 0) continue;
     char buffer[512];
@@ -168,7 +172,13 @@ TEST_CASE("lab serve prints its URLs, writes the port files and exits 0 on SIGTE
       line, match,
       std::regex("lab: serving EWS at https://127\\.0\\.0\\.1:([0-9]+)/EWS/Exchange\\.asmx \\(CA "
                  "file: (.*)\\), WS-Management also at http://127\\.0\\.0\\.1:([0-9]+)/wsman and "
-                 "/PowerShell/ \\(sealed messages only\\)\n")));
+                 "/PowerShell/ \\(sealed messages only\\)\n"
+                 "export SYNCDEPLOY_CONNECT_TO='(.*)'\n"
+                 "export SSL_CERT_FILE='(.*)'\n")));
+  const std::string https = "127.0.0.1:" + match[1].str(), http = "127.0.0.1:" + match[3].str();
+  CHECK(match[4].str() == "exch01.example.local:443=" + https + ",exch01.example.local:80=" + http +
+                              ",exch01.example.local:5986=" + https);
+  CHECK(match[5].str() == match[2].str());
   CHECK(match[2].str() == dir.path("lab-certs") + "/lab-ca.pem");
   CHECK(test::read_text(port_file) == match[1].str() + "\n");
   CHECK(test::read_text(http_port_file) == match[3].str() + "\n");
