@@ -62,8 +62,8 @@ void define(CLI::App& app, Parsed& p) {
       "plan", "Show what would change to make live state match the spec (a dry run).");
   plan->add_option("spec", p.plan.spec, "Spec file (YAML)")->required();
   plan->add_option("--observed", p.plan.observed,
-                   "Observed live state (JSON, docs/observed-state-format.md); default: "
-                   "nothing exists yet");
+                   "Observed live state (JSON, docs/observed-state-format.md) instead of "
+                   "reading the live systems (the default)");
   plan->add_flag("--json", p.json, "Print the plan as JSON (docs/plan-format.md)");
   plan->add_flag("--markdown", p.markdown, "Print the plan as Markdown for a pull request");
   plan->add_option("-o,--out", p.plan.out_file,
