@@ -2,6 +2,7 @@
 // main() only calls run(); tests call it in-process with their own streams and environment.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <iosfwd>
 #include <optional>
@@ -27,6 +28,11 @@ enum ExitCode : int {
 struct Environment {
   std::function<std::optional<std::string>(const std::string&)> get_env;  // default ::getenv
   bool stdout_is_terminal = false;
+  // Progress lines on a terminal are redrawn in place, once a second (or every
+  // `progress_interval` if that is shorter); elsewhere (CI logs) a plain line every
+  // `progress_interval`.
+  bool stderr_is_terminal = false;
+  std::chrono::milliseconds progress_interval{10'000};
   // apply's confirmation: asked only when standard input is a terminal.
   std::istream* in = nullptr;
   bool stdin_is_terminal = false;

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   sd::cli::Environment env;
   env.stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1;
+  env.stderr_is_terminal = ::isatty(STDERR_FILENO) == 1;
   env.stdin_is_terminal = ::isatty(STDIN_FILENO) == 1;
   env.in = &std::cin;
   // Errors are values everywhere below; this is the last guard against a bug, never a path.

@@ -1,5 +1,6 @@
 // What every command shares: how errors are listed, when color is used, the exit code of
 // users that cannot sync, and the world the commands run in.
+#include <algorithm>
 #include <ostream>
 
 #include "cli/commands.h"
@@ -30,9 +31,24 @@ int exit_code_for(const PlanSummary& summary, int otherwise) {
 }
 
 engine::RuntimeWorld world_of(const Context& ctx) {
+  // On a terminal the running line is redrawn in place ("\r", then erase to the end of the
+  // line) and the next final line takes its place; elsewhere each is a line of its own.
+  const bool terminal = ctx.env.stderr_is_terminal;
+  engine::RuntimeWorld::Updates updates;
+  updates.interval = terminal ? std::min(std::chrono::milliseconds(1000), ctx.env.progress_interval)
+                              : ctx.env.progress_interval;
+  updates.say = [&ctx, terminal](std::string_view line) {
+    if (terminal)
+      ctx.err << "\r\x1b[K" << line << std::flush;
+    else
+      ctx.err << line << "\n" << std::flush;
+  };
   return engine::RuntimeWorld(
-      ctx.env.get_env, [&ctx](std::string_view line) { ctx.err << line << "\n"; },
-      ctx.env.checkpoints);
+      ctx.env.get_env,
+      [&ctx, terminal](std::string_view line) {
+        ctx.err << (terminal ? "\r\x1b[K" : "") << line << "\n";
+      },
+      ctx.env.checkpoints, std::move(updates));
 }
 
 }  // namespace sd::cli

@@ -49,10 +49,11 @@ class RuntimeNexj : public NexjSystems {
 
 }  // namespace
 
-RuntimeWorld::RuntimeWorld(GetEnv get_env, Say progress, Checkpoints checkpoints)
+RuntimeWorld::RuntimeWorld(GetEnv get_env, Say progress, Checkpoints checkpoints, Updates updates)
     : get_env_(get_env ? std::move(get_env) : GetEnv(process_env)),
       progress_(std::move(progress)),
       checkpoints_(std::move(checkpoints)),
+      updates_(std::move(updates)),
       disk_(std::make_unique<DiskFiles>()) {}
 
 RuntimeWorld::~RuntimeWorld() = default;
@@ -110,9 +111,15 @@ Result<MailboxCheckReport> RuntimeWorld::ask_mailboxes(const ExchangeAccess& acc
       if (c.endpoint == e.url && c.status == PreconditionCheck::Status::Failed)
         e.unusable = "the TLS check of " + c.name + " failed: " + c.detail;
   }
+  MailboxProgressReporting reporting;
+  if (updates_.say) {
+    reporting.interval = updates_.interval;
+    reporting.report = [this](const MailboxProgress& now) { updates_.say(now.line()); };
+  }
   return check_mailboxes(
       users, *endpoints, [](const EwsEndpoint& e) { return EwsClient::create(e); },
-      concurrency * static_cast<unsigned>(std::max<size_t>(1, servers.size())), observed);
+      concurrency * static_cast<unsigned>(std::max<size_t>(1, servers.size())), observed,
+      reporting);
 }
 
 }  // namespace sd::engine

@@ -2,6 +2,7 @@
 // NexJ side through runtime/nexj, Exchange through runtime/exchange and the one HTTPS client.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -10,12 +11,20 @@
 
 namespace sd::engine {
 
+// Lines that say how far long work is while it runs (asking the mailboxes), every `interval`;
+// each says all there is, so that a terminal may show only the last.
+struct ProgressUpdates {
+  std::function<void(std::string_view line)> say;
+  std::chrono::milliseconds interval{10'000};
+};
+
 class RuntimeWorld : public World {
  public:
   using GetEnv = std::function<std::optional<std::string>(const std::string&)>;
   using Say = std::function<void(std::string_view line)>;
+  using Updates = ProgressUpdates;
   // `get_env` reads the environment (default: the process's); `progress` gets progress lines.
-  RuntimeWorld(GetEnv get_env, Say progress, Checkpoints checkpoints = {});
+  RuntimeWorld(GetEnv get_env, Say progress, Checkpoints checkpoints = {}, Updates updates = {});
   ~RuntimeWorld() override;
 
   const SourceFiles& files() const override;
@@ -35,6 +44,7 @@ class RuntimeWorld : public World {
   GetEnv get_env_;
   Say progress_;
   Checkpoints checkpoints_;
+  Updates updates_;
   std::unique_ptr<SourceFiles> disk_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <system_error>
@@ -41,6 +42,60 @@ std::string seconds_text(std::chrono::milliseconds ms) {
   std::snprintf(buf, sizeof buf, "%.2f s", static_cast<double>(ms.count()) / 1000.0);
   return buf;
 }
+
+// "12 s", "4 min", "2 h 5 min": a duration as a person reads a progress line.
+std::string rough_duration(std::chrono::milliseconds duration) {
+  const int64_t seconds = (duration.count() + 500) / 1000;
+  if (seconds < 90) return std::to_string(seconds) + " s";
+  const int64_t minutes = (seconds + 30) / 60;
+  if (minutes < 90) return std::to_string(minutes) + " min";
+  return std::to_string(minutes / 60) + " h " + std::to_string(minutes % 60) + " min";
+}
+
+// Calls reporting.report(measure()) every reporting.interval on a thread of its own until
+// stop(); nothing when there is no report to make.
+class ProgressTicker {
+ public:
+  ProgressTicker(const MailboxProgressReporting& reporting,
+                 std::function<MailboxProgress()> measure)
+      : reporting_(reporting), measure_(std::move(measure)) {
+    if (!reporting_.report || reporting_.interval.count() <= 0) return;
+    try {
+      thread_ = std::thread([this] { run(); });
+    } catch (const std::system_error&) {
+      // No thread to spare: no progress lines, the checks themselves go on.
+    }
+  }
+  ~ProgressTicker() { stop(); }
+  ProgressTicker(const ProgressTicker&) = delete;
+  ProgressTicker& operator=(const ProgressTicker&) = delete;
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, reporting_.interval, [this] { return stopping_; })) {
+      lock.unlock();
+      reporting_.report(measure_());
+      lock.lock();
+    }
+  }
+
+  const MailboxProgressReporting& reporting_;
+  std::function<MailboxProgress()> measure_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -102,6 +157,27 @@ std::string MailboxCheckReport::summary() const {
   return out;
 }
 
+std::string MailboxProgress::line() const {
+  std::string out = "Exchange: asked " + std::to_string(asked) + " of " + std::to_string(total) +
+                    (total == 1 ? " mailbox" : " mailboxes") + " in " + rough_duration(elapsed);
+  const double seconds = static_cast<double>(elapsed.count()) / 1000.0;
+  if (asked > 0 && seconds > 0) {
+    const double rate = static_cast<double>(asked) / seconds;
+    char text[32];
+    std::snprintf(text, sizeof text, " (%.0f/s)", rate);
+    out += text;
+    if (throttled.count() > 0) out += "; " + seconds_text(throttled) + " throttled";
+    if (asked < total)
+      out += "; about " +
+             rough_duration(std::chrono::milliseconds(
+                 static_cast<int64_t>(static_cast<double>(total - asked) / rate * 1000.0))) +
+             " left";
+  } else if (throttled.count() > 0) {
+    out += "; " + seconds_text(throttled) + " throttled";
+  }
+  return out;
+}
+
 std::chrono::milliseconds mailbox_phase_budget(size_t users, unsigned concurrency) {
   const auto per_connection = (users + std::max(1u, concurrency) - 1) / std::max(1u, concurrency);
   return std::chrono::minutes(5) + std::chrono::seconds(per_connection);
@@ -110,7 +186,8 @@ std::chrono::milliseconds mailbox_phase_budget(size_t users, unsigned concurrenc
 MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
                                    const std::map<std::string, EwsEndpoint>& endpoints,
                                    const EwsClientFactory& open_client, unsigned threads,
-                                   ObservedState& observed) {
+                                   ObservedState& observed,
+                                   const MailboxProgressReporting& progress) {
   MailboxCheckReport report;
   if (users.empty()) return report;
   const auto started = std::chrono::steady_clock::now();
@@ -160,6 +237,22 @@ MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
     }
     client_of[i] = &slot->second;
   }
+
+  // The progress line's ticker: every interval, what the endpoints' schedulers have sent.
+  ProgressTicker ticker(progress, [&] {
+    MailboxProgress now;
+    now.total = users.size();
+    for (const auto& [url, c] : clients) {
+      if (!c.client) continue;
+      http::SchedulerStats s = c.client->stats();
+      now.asked += static_cast<size_t>(s.requests - std::min(s.requests, s.retries));
+      now.throttled += s.throttled_time;
+    }
+    now.asked = std::min(now.asked, now.total);
+    now.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    return now;
+  });
 
   // First the fast way: each server's mailboxes from one thread, many connections at once.
   // What that leaves unanswered (throttling, faults) goes the careful way below.
@@ -213,6 +306,7 @@ MailboxCheckReport check_mailboxes(const std::vector<MailboxToCheck>& users,
   }
   work();
   for (std::thread& w : workers) w.join();
+  ticker.stop();
 
   for (size_t i = 0; i < users.size(); ++i) {
     MailboxObservation o = observation_of(answers[i]);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
 #include "runtime/exchange/mailbox_checks.h"
 #include "runtime/http/https_url.h"
@@ -389,5 +390,40 @@ TEST_CASE("exchange faults: a server that throttles every request: given up afte
     CHECK(o.status == sd::MailboxObservation::Status::Unknown);
     CHECK(o.reason.starts_with("gave up after the server throttled the request for "));
     CHECK(o.reason.ends_with(": " + why));
+  }
+}
+
+TEST_CASE("exchange faults: a slow Exchange gets progress lines while its mailboxes are asked",
+          "[e2e][exchange-e2e][progress]") {
+  const std::vector<std::string> logins = user_logins(12);
+  sd::lab::FaultOptions faults;
+  faults.latency = std::chrono::milliseconds(40);
+  RunningLab lab(unthrottled_directory(emails_of(logins)), faults);
+  Workspace w("examples/quickstart.yaml");
+  use_csv_users(w, logins);
+  const std::map<std::string, std::string> env = lab.env_with(kDemoSecrets);
+  for (bool terminal : {false, true}) {
+    sd::cli::Environment environment;
+    environment.get_env = [env](const std::string& name) -> std::optional<std::string> {
+      auto it = env.find(name);
+      return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+    environment.stderr_is_terminal = terminal;
+    environment.progress_interval = std::chrono::milliseconds(100);
+    std::ostringstream out, err;
+    // One connection, 40 ms an answer: about half a second of asking.
+    const std::vector<std::string> args =
+        plan_args(w, {"--json", "--ews-concurrency", "1", "--refresh"});
+    const int code = sd::cli::run(args, out, err, environment);
+    INFO(err.str());
+    CHECK(code == 0);
+    const std::string said = err.str();
+    const std::regex running(terminal
+                                 ? R"(\r\x1b\[KExchange: asked \d+ of 12 mailboxes in \d+ s)"
+                                 : R"((^|\n)Exchange: asked \d+ of 12 mailboxes in \d+ s[^\n]*\n)");
+    CHECK(std::regex_search(said, running));
+    // The summary comes last, on a line of its own (on a terminal, in place of the running one).
+    CHECK(std::regex_search(said, std::regex(std::string(terminal ? R"(\r\x1b\[K)" : R"(\n)") +
+                                             R"(Exchange: asked 12 mailboxes on 1 server in )")));
   }
 }

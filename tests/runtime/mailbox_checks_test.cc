@@ -2,8 +2,10 @@
 // asked: tests/plan/folder_links_test.cc).
 #include "runtime/exchange/mailbox_checks.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <mutex>
+#include <thread>
 
 using namespace sd;
 
@@ -109,4 +111,76 @@ TEST_CASE("mailbox checks: an endpoint that cannot be opened fails its users onl
   report.elapsed = std::chrono::milliseconds(5);
   CHECK(report.summary() ==
         "Exchange: asked 1 mailbox on 1 server in 0.01 s; 1 could not be checked; not throttled");
+}
+
+TEST_CASE("mailbox checks: the progress line says how far, how fast, and how long is left",
+          "[mailboxes][progress]") {
+  using std::chrono::milliseconds;
+  CHECK(MailboxProgress{1200, 20000, milliseconds(12'000), milliseconds(600)}.line() ==
+        "Exchange: asked 1200 of 20000 mailboxes in 12 s (100/s); 0.60 s throttled; about 3 min "
+        "left");
+  CHECK(MailboxProgress{0, 5, milliseconds(1'000), milliseconds(0)}.line() ==
+        "Exchange: asked 0 of 5 mailboxes in 1 s");
+  CHECK(MailboxProgress{0, 1, milliseconds(10'000), milliseconds(9'500)}.line() ==
+        "Exchange: asked 0 of 1 mailbox in 10 s; 9.50 s throttled");
+  CHECK(MailboxProgress{4, 4, milliseconds(2'000), milliseconds(0)}.line() ==
+        "Exchange: asked 4 of 4 mailboxes in 2 s (2/s)");
+  CHECK(MailboxProgress{100, 100000, milliseconds(10'000), milliseconds(0)}.line() ==
+        "Exchange: asked 100 of 100000 mailboxes in 10 s (10/s); about 2 h 47 min left");
+}
+
+namespace {
+
+// Answers one mailbox every 20 ms, counting what it was asked as its scheduler would.
+class SlowEws : public FakeEws {
+ public:
+  std::shared_ptr<std::atomic<uint64_t>> sent = std::make_shared<std::atomic<uint64_t>>(0);
+  MailboxFolders get_folders(const std::string& smtp,
+                             const std::vector<std::string>& folders) override {
+    ++*sent;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return FakeEws::get_folders(smtp, folders);
+  }
+  http::SchedulerStats stats() const override {
+    http::SchedulerStats s;
+    s.requests = sent->load();
+    return s;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("mailbox checks: progress is reported while they run, never past the total",
+          "[mailboxes][progress]") {
+  auto fake = std::make_unique<SlowEws>();
+  std::vector<MailboxToCheck> users;
+  for (int i = 0; i < 10; ++i)
+    users.push_back({"user" + std::to_string(i) + "@acme.com", "EXCH01", {"calendar"}});
+  std::map<std::string, EwsEndpoint> endpoints;
+  endpoints["EXCH01"].url = "https://exch01.acme.local/EWS/Exchange.asmx";
+  std::mutex mutex;
+  std::vector<MailboxProgress> seen;
+  MailboxProgressReporting reporting;
+  reporting.interval = std::chrono::milliseconds(30);
+  reporting.report = [&](const MailboxProgress& now) {
+    std::lock_guard lock(mutex);
+    seen.push_back(now);
+  };
+  ObservedState o;
+  MailboxCheckReport report = check_mailboxes(
+      users, endpoints,
+      [&](const EwsEndpoint&) -> Result<std::unique_ptr<EwsClient>> {
+        return std::unique_ptr<EwsClient>(std::move(fake));
+      },
+      1, o, reporting);
+  CHECK(report.asked == 10);
+  std::lock_guard lock(mutex);
+  REQUIRE(seen.size() >= 2);  // about 200 ms of checks, a report every 30 ms
+  for (size_t i = 0; i < seen.size(); ++i) {
+    CHECK(seen[i].total == 10);
+    CHECK(seen[i].asked <= 10);
+    if (i > 0) CHECK(seen[i].asked >= seen[i - 1].asked);
+    if (i > 0) CHECK(seen[i].elapsed > seen[i - 1].elapsed);
+  }
+  CHECK(seen.back().asked > seen.front().asked);
 }
