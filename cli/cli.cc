@@ -30,6 +30,7 @@ std::vector<std::string> normalize(std::vector<std::string> args) {
 struct Parsed {
   ValidateOptions validate;
   PlanOptions plan;
+  ShowOptions show;
   GraphOptions graph;
   DiffOptions diff;
   ApplyOptions apply;
@@ -77,6 +78,13 @@ void define(CLI::App& app, Parsed& p) {
       ->type_name("PREFIX");
   plan->add_flag("--no-color", p.plan.no_color, "Never color the output (NO_COLOR works too)");
   exchange_options(plan, p.plan.exchange);
+
+  CLI::App* show = app.add_subcommand(
+      "show", "Print a plan saved with plan -out again, from the file alone (no spec or secret).");
+  show->add_option("plan", p.show.plan_file, "A plan saved with plan -out (JSON)")->required();
+  show->add_flag("--json", p.json, "Print the plan as JSON, as plan -out wrote it");
+  show->add_flag("--markdown", p.markdown, "Print the plan as Markdown for a pull request");
+  show->add_flag("--no-color", p.show.no_color, "Never color the output (NO_COLOR works too)");
 
   CLI::App* apply = app.add_subcommand(
       "apply", "Make live state match the spec (or apply exactly a plan saved with plan -out).");
@@ -175,7 +183,8 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
 
   // Name the problem plainly; CLI11 would say "A subcommand is required" for both cases.
   constexpr const char* kCommands =
-      "commands: validate, plan, apply, diff, export, graph, force-unlock, lab, version, help";
+      "commands: validate, plan, show, apply, diff, export, graph, force-unlock, "
+      "lab, version, help";
   if (raw_args.empty()) {
     err << "syncdeploy: error: no command given; " << kCommands << "\n";
     return kExitError;
@@ -250,13 +259,18 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
   const CLI::App* sub = app.get_subcommands().front();
   const std::string& name = sub->get_name();
   if (name == "validate") return run_validate(p.validate, ctx);
-  if (name == "plan") {
+  if (name == "plan" || name == "show") {
     if (p.json && p.markdown) {
       err << "syncdeploy: error: --json and --markdown cannot be used together\n";
       return kExitError;
     }
-    p.plan.format =
+    const PlanFormat format =
         p.json ? PlanFormat::Json : (p.markdown ? PlanFormat::Markdown : PlanFormat::Text);
+    if (name == "show") {
+      p.show.format = format;
+      return run_show(p.show, ctx);
+    }
+    p.plan.format = format;
     return run_plan(p.plan, ctx);
   }
   if (name == "graph") return run_graph(p.graph, ctx);

@@ -31,6 +31,20 @@ int plan_exit_code(const PlanSummary& s, bool detailed_exitcode, const Context& 
 
 }  // namespace
 
+void render_plan(const Plan& plan, PlanFormat format, bool color, std::ostream& out) {
+  switch (format) {
+    case PlanFormat::Text:
+      render_text(plan, TextStyle{color}, out);
+      break;
+    case PlanFormat::Json:
+      render_json(plan, out);
+      break;
+    case PlanFormat::Markdown:
+      render_markdown(plan, out);
+      break;
+  }
+}
+
 int run_plan(const PlanOptions& options, const Context& ctx) {
   engine::RuntimeWorld world = world_of(ctx);
   Result<Plan> plan =
@@ -49,17 +63,7 @@ int run_plan(const PlanOptions& options, const Context& ctx) {
       return kExitError;
     }
   }
-  switch (options.format) {
-    case PlanFormat::Text:
-      render_text(*plan, TextStyle{use_color(options.no_color, ctx)}, ctx.out);
-      break;
-    case PlanFormat::Json:
-      render_json(*plan, ctx.out);
-      break;
-    case PlanFormat::Markdown:
-      render_markdown(*plan, ctx.out);
-      break;
-  }
+  render_plan(*plan, options.format, use_color(options.no_color, ctx), ctx.out);
   if (!options.out_file.empty() && options.format == PlanFormat::Text)
     ctx.out << "\nSaved the plan to " << escape_controls(options.out_file) << ".\n";
   return plan_exit_code(plan->summary, options.detailed_exitcode, ctx);

@@ -49,6 +49,18 @@ struct PlanOptions {
 };
 [[nodiscard]] int run_plan(const PlanOptions& options, const Context& ctx);
 
+struct ShowOptions {
+  std::string plan_file;  // a plan saved with plan -out
+  PlanFormat format = PlanFormat::Text;
+  bool no_color = false;
+};
+// `show PLANFILE`: the saved plan rendered again from the file alone (no spec, secret or live
+// system). 0 when rendered, 1 when the file cannot be read or is not a plan of this format.
+[[nodiscard]] int run_show(const ShowOptions& options, const Context& ctx);
+
+// The plan as text (in color when `color`), JSON or Markdown: what plan and show print.
+void render_plan(const Plan& plan, PlanFormat format, bool color, std::ostream& out);
+
 struct GraphOptions {
   std::string spec;
   std::string observed;

@@ -3,6 +3,8 @@
 #include "engine/observe.h"
 #include "plan/desired_state.h"
 #include "plan/observed_state.h"
+#include "plan/plan_reader.h"
+#include "plan/saved_plan.h"
 #include "plan/selection.h"
 #include "spec/spec_warnings.h"
 
@@ -66,6 +68,16 @@ Result<Plan> plan_deployment(World& world, const PlanRequest& request) {
     }
   }
   return plan_against(*input, std::move(desired), std::move(observed), request.only);
+}
+
+Result<Plan> load_saved_plan(const World& world, const std::string& path) {
+  Result<std::string> text = world.files().read(path);
+  if (!text.ok()) return text.take_errors();
+  // A spec, or any other file: said plainly rather than as a JSON syntax error at line 1.
+  if (!looks_like_saved_plan(*text))
+    return make_error("not a saved plan: show reads the JSON plan that plan -out writes",
+                      Location{path});
+  return read_plan_json(path, *text);
 }
 
 }  // namespace sd::engine

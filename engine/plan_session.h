@@ -28,6 +28,10 @@ struct PlanRequest {
 
 [[nodiscard]] Result<Plan> plan_deployment(World& world, const PlanRequest& request);
 
+// A plan saved with `plan -out FILE`, read back whole for `show`: the file and nothing else (no
+// spec, secret, environment or live system). Errors name the file (plan/plan_reader.h).
+[[nodiscard]] Result<Plan> load_saved_plan(const World& world, const std::string& path);
+
 // The plan of `desired` (built from `input`) against `observed`, limited to `only`.
 [[nodiscard]] Plan plan_against(const LoadedInput& input, DesiredState desired,
                                 ObservedState observed, const std::vector<std::string>& only);

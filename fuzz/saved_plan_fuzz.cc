@@ -1,7 +1,8 @@
-// Saved plans (`apply FILE`, plan/saved_plan.h): JSON plans of format 1.3 that may have been
-// edited, truncated or swapped. Any text gives errors naming the file and the JSON path, or a
-// plan that apply then matches against a fresh plan of the quickstart (plan/saved_plan_match.h);
-// nothing crashes, hangs or grows without bound.
+// Saved plans (`apply FILE`, plan/saved_plan.h; `show FILE`, plan/plan_reader.h): JSON plans of
+// format 1.3 that may have been edited, truncated or swapped. Any text gives errors naming the
+// file and the JSON path, or a plan that apply then matches against a fresh plan of the
+// quickstart (plan/saved_plan_match.h) and that show reads whole with the same planId; nothing
+// crashes, hangs or grows without bound.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -9,6 +10,8 @@
 #include "fuzz/quickstart.h"
 #include "plan/observed_state.h"
 #include "plan/plan.h"
+#include "plan/plan_identity.h"
+#include "plan/plan_reader.h"
 #include "plan/saved_plan.h"
 #include "plan/saved_plan_match.h"
 
@@ -30,6 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const sd::Error& error : saved.errors()) (void)error.format();
     return 0;
   }
+  // What show reads of the same text is either refused or the plan apply would check.
+  sd::Result<sd::Plan> whole = sd::read_plan_json("plan.json", text);
+  if (whole.ok() && sd::plan_id(*whole) != saved->plan_id) __builtin_trap();
   auto match = sd::match_saved_plan(*saved, quickstart_plan());
   if (!match.ok())
     for (const sd::Error& error : match.errors()) (void)error.format();

@@ -22,6 +22,10 @@ struct ObservedResource {
   Presence presence = Presence::Present;
   std::string error;          // why it is Unknown
   std::vector<Value> values;  // one per type->fields; Unset where the read did not say
+  // A plan read back from its JSON (plan/plan_reader.h) knows the object only by what the plan
+  // saw of it: observed_fingerprint() says this instead of computing it from `values`, which
+  // hold only the values the changes had before. Empty for an object that was read.
+  std::string fingerprint = {};
 };
 
 // What Exchange said about one user's mailbox: whether the user can sync and, when it could be

@@ -37,6 +37,77 @@ std::string cannot_apply_reason(const PlanSummary& s) {
   return out;
 }
 
+namespace {
+
+bool is_true(const Value& v) {
+  const bool* b = std::get_if<bool>(&v);
+  return b && *b;
+}
+bool is_false(const Value& v) {
+  const bool* b = std::get_if<bool>(&v);
+  return b && !*b;
+}
+
+// An update that switches the object off is as consequential as a disable.
+bool turns_off(const ResourceType& type, const std::vector<FieldChange>& changes) {
+  if (type.enabled_field < 0) return false;
+  for (const FieldChange& c : changes)
+    if (c.field == type.enabled_field && is_true(c.before) && is_false(c.after)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool is_risky(const ResourceType& type, ActionKind kind, const std::vector<FieldChange>& changes) {
+  switch (kind) {
+    case ActionKind::Create:
+      return type.risky;
+    case ActionKind::Update:
+      return type.risky || turns_off(type, changes);
+    case ActionKind::Disable:
+      return true;
+    case ActionKind::NoOp:
+    case ActionKind::Unknown:
+    case ActionKind::Blocked:
+      return false;
+  }
+  return false;
+}
+
+PlanSummary summarize(const std::vector<Action>& actions,
+                      const std::vector<PreconditionCheck>& checks) {
+  PlanSummary s;
+  for (const Action& a : actions) {
+    switch (a.kind) {
+      case ActionKind::Create:
+        ++s.create;
+        break;
+      case ActionKind::Update:
+        ++s.update;
+        break;
+      case ActionKind::Disable:
+        ++s.disable;
+        break;
+      case ActionKind::NoOp:
+        ++s.noop;
+        break;
+      case ActionKind::Unknown:
+        ++s.unknown;
+        break;
+      case ActionKind::Blocked:
+        ++s.blocked;
+        s.cannot_sync += a.cannot_sync;
+        break;
+    }
+    if (a.risky) ++s.risky;
+  }
+  for (const PreconditionCheck& c : checks) {
+    s.failed_checks += c.status == PreconditionCheck::Status::Failed;
+    s.warned_checks += c.status == PreconditionCheck::Status::Warning;
+  }
+  return s;
+}
+
 std::string_view to_string(ActionKind kind) {
   switch (kind) {
     case ActionKind::Create:
@@ -57,15 +128,6 @@ std::string_view to_string(ActionKind kind) {
 
 namespace {
 
-bool is_true(const Value& v) {
-  const bool* b = std::get_if<bool>(&v);
-  return b && *b;
-}
-bool is_false(const Value& v) {
-  const bool* b = std::get_if<bool>(&v);
-  return b && !*b;
-}
-
 // "does not exist" with the reason it cannot be created, for resources the tool only checks.
 std::string blocked_reason(const ResourceType& type) {
   if (&type == &types::kServiceAccount)
@@ -84,14 +146,6 @@ std::string update_reason(const ResourceType& type, const std::vector<FieldChang
   out += changes.size() == 1 ? " field differs: " : " fields differ: ";
   for (size_t i = 0; i < names.size(); ++i) out.append(i ? ", " : "").append(names[i]);
   return out;
-}
-
-// An update that switches the object off is as consequential as a disable.
-bool turns_off(const ResourceType& type, const std::vector<FieldChange>& changes) {
-  if (type.enabled_field < 0) return false;
-  for (const FieldChange& c : changes)
-    if (c.field == type.enabled_field && is_true(c.before) && is_false(c.after)) return true;
-  return false;
 }
 
 // What the plan wants of field `f` of `r`: the spec's value, or for a field known only at apply
@@ -125,7 +179,7 @@ void diff_present(const Resource& r, const ObservedResource& o, const ObservedSt
   }
   a.kind = ActionKind::Update;
   a.reason = update_reason(*r.type, a.changes);
-  a.risky = r.type->risky || turns_off(*r.type, a.changes);
+  a.risky = is_risky(*r.type, a.kind, a.changes);
 }
 
 Action diff_desired(const Resource& r, uint32_t index, const ObservedState& observed,
@@ -163,7 +217,7 @@ Action diff_desired(const Resource& r, uint32_t index, const ObservedState& obse
         if (!is_unset(want))
           a.changes.push_back(FieldChange{static_cast<uint16_t>(f), Unset{}, std::move(want)});
       }
-      a.risky = r.type->risky;
+      a.risky = is_risky(*r.type, a.kind, a.changes);
       break;
     case Presence::Present:
       diff_present(r, *found, observed, a);
@@ -196,7 +250,7 @@ bool diff_unnamed(const ObservedResource& o, uint32_t index, const PlanOptions& 
   a.changes.push_back(FieldChange{f, true, false});
   a.reason = is_link ? "no longer in the spec; users.prune is true"
                      : "no longer in the spec; targets are never deleted, only disabled";
-  a.risky = true;
+  a.risky = is_risky(type, a.kind, a.changes);
   return true;
 }
 
@@ -397,35 +451,7 @@ Plan make_plan(DesiredState desired, ObservedState observed, const PlanOptions& 
   apply_order(actions, order_actions(actions));
   plan.actions = std::move(actions);
 
-  PlanSummary& s = plan.summary;
-  for (const Action& a : plan.actions) {
-    switch (a.kind) {
-      case ActionKind::Create:
-        ++s.create;
-        break;
-      case ActionKind::Update:
-        ++s.update;
-        break;
-      case ActionKind::Disable:
-        ++s.disable;
-        break;
-      case ActionKind::NoOp:
-        ++s.noop;
-        break;
-      case ActionKind::Unknown:
-        ++s.unknown;
-        break;
-      case ActionKind::Blocked:
-        ++s.blocked;
-        s.cannot_sync += a.cannot_sync;
-        break;
-    }
-    if (a.risky) ++s.risky;
-  }
-  for (const PreconditionCheck& c : plan.observed.checks) {
-    s.failed_checks += c.status == PreconditionCheck::Status::Failed;
-    s.warned_checks += c.status == PreconditionCheck::Status::Warning;
-  }
+  plan.summary = summarize(plan.actions, plan.observed.checks);
   return plan;
 }
 

@@ -77,6 +77,15 @@ struct PlanOptions {
   bool prune = false;  // users.prune: disable folder links of users the spec no longer names
 };
 
+// Whether an action of `kind` on an object of `type` is risky (Action::risky): a disable, or a
+// create or update of a permission or policy, or an update that switches the object off.
+[[nodiscard]] bool is_risky(const ResourceType& type, ActionKind kind,
+                            const std::vector<FieldChange>& changes);
+
+// The counts of `actions` by kind, and of the preconditions that failed or warned.
+[[nodiscard]] PlanSummary summarize(const std::vector<Action>& actions,
+                                    const std::vector<PreconditionCheck>& checks);
+
 // What an Unknown action says went wrong: the read error, without a "could not be read: "
 // prefix, whether the plan put it in the reason or only in the observed resource.
 [[nodiscard]] std::string_view read_error_of(const Plan& plan, const Action& action);

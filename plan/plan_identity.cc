@@ -99,6 +99,7 @@ std::string observed_fingerprint(const Plan& plan, const Action& action) {
   const ObservedResource* o = observed_of(plan, action);
   if (!o || !o->type || o->presence == Presence::Absent) return "absent";
   if (o->presence == Presence::Unknown) return "unknown";
+  if (!o->fingerprint.empty()) return o->fingerprint;  // read back from a JSON plan
   Digest sha;
   sha.add_part("observed 1");
   sha.add_part(o->type->name);

@@ -15,7 +15,8 @@ namespace sd {
 // What the plan saw of the action's object: "absent" (not listed, or listed as absent),
 // "unknown" (could not be read: the action is Unknown or its object is), or "sha256:" + 16 hex
 // over the object's type, name and every field value in field order (a secret by its
-// fingerprint only). Any change of an observed value changes it.
+// fingerprint only). Any change of an observed value changes it. An object read back from a
+// JSON plan has only that digest, as the plan gave it (ObservedResource::fingerprint).
 [[nodiscard]] std::string observed_fingerprint(const Plan& plan, const Action& action);
 
 // "sha256:" + 16 hex over the action's kind, address, each change (field name and the value

@@ -55,84 +55,6 @@ bool keep_member(size_t depth, std::string_view key) {
   return true;
 }
 
-// Builds the DOM from SAX events, leaving out the members keep_member() drops. (nlohmann's
-// parser callback does the same, but slows down quadratically on long arrays.)
-class PlanSax {
- public:
-  json root;
-  bool syntax_error = false;
-  size_t error_byte = 0;
-  std::string error_text;
-
-  bool null() { return value(nullptr); }
-  bool boolean(bool b) { return value(b); }
-  bool number_integer(json::number_integer_t n) { return value(n); }
-  bool number_unsigned(json::number_unsigned_t n) { return value(n); }
-  bool number_float(json::number_float_t n, const json::string_t&) { return value(n); }
-  bool string(json::string_t& s) { return value(std::move(s)); }
-  bool binary(json::binary_t&) { return value(nullptr); }  // JSON text has none
-  bool start_object(size_t) { return open(json::object()); }
-  bool start_array(size_t) { return open(json::array()); }
-  bool end_object() { return close(); }
-  bool end_array() { return close(); }
-  bool key(json::string_t& k) {
-    if (skipping_ == 0) {
-      skip_next_ = !keep_member(open_.size(), k);
-      key_ = std::move(k);
-    }
-    return true;
-  }
-  bool parse_error(size_t position, const std::string&, const nlohmann::detail::exception& e) {
-    syntax_error = true;
-    error_byte = position;
-    error_text = e.what();
-    return false;
-  }
-
- private:
-  // Where a new value goes: the root, the end of the open array, or the open object's key.
-  json* place(json v) {
-    if (open_.empty()) {
-      root = std::move(v);
-      return &root;
-    }
-    json& parent = *open_.back();
-    if (parent.is_array()) {
-      parent.push_back(std::move(v));
-      return &parent.back();
-    }
-    json& slot = parent[key_];
-    slot = std::move(v);
-    return &slot;
-  }
-  bool value(json v) {
-    if (skipping_ == 0 && !skip_next_) place(std::move(v));
-    skip_next_ = false;
-    return true;
-  }
-  bool open(json v) {
-    if (skipping_ > 0 || skip_next_) {
-      ++skipping_;
-      skip_next_ = false;
-      return true;
-    }
-    open_.push_back(place(std::move(v)));
-    return true;
-  }
-  bool close() {
-    if (skipping_ > 0)
-      --skipping_;
-    else if (!open_.empty())
-      open_.pop_back();
-    return true;
-  }
-
-  std::vector<json*> open_;  // the containers being filled; only the last one grows
-  std::string key_;
-  bool skip_next_ = false;  // the next value belongs to a dropped member
-  size_t skipping_ = 0;     // depth inside a dropped container
-};
-
 class Reader {
  public:
   explicit Reader(const std::string& file) : errors_(file) {}
@@ -346,17 +268,12 @@ void Reader::action(const json& j, size_t index, SavedPlan& out) {
 }  // namespace
 
 Result<SavedPlan> parse_saved_plan(const std::string& file, std::string_view text) {
-  if (std::optional<size_t> at = too_deep_at(text))
-    return make_error("nesting is deeper than " + std::to_string(kMaxJsonDepth) + " levels",
-                      json_location(file, text, *at));
   try {
-    PlanSax sax;
-    if (!json::sax_parse(text.begin(), text.end(), &sax)) {
-      if (sax.syntax_error)
-        return make_error("not valid JSON: " + json_parse_error_text(sax.error_text),
-                          json_location(file, text, sax.error_byte));
-      return make_error("not valid JSON", Location{file, 0, 0});
-    }
+    // nlohmann's parser callback would drop the same members, but slows down quadratically on
+    // long arrays.
+    JsonSaxBuilder sax;
+    sax.keep = keep_member;
+    if (Status parsed = parse_json_sax(file, text, sax); !parsed.ok()) return parsed.take_errors();
     Reader reader(file);
     SavedPlan plan;
     reader.document(sax.root, plan);

@@ -36,6 +36,23 @@ std::optional<std::string> read_text(const std::string& path) {
   return s.str();
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+std::map<std::string, std::string> case_env(const std::string& dir) {
+  std::map<std::string, std::string> env;
+  for (const std::string& line : lines_of(read_text(dir + "/env").value_or(""))) {
+    size_t eq = line.find('=');
+    env[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return env;
+}
+
 std::string check_golden(const std::string& path, const std::string& actual) {
   const char* update = std::getenv("UPDATE_GOLDEN");
   if (update && std::string(update) == "1") {

@@ -32,6 +32,12 @@ std::string check_golden(const std::string& path, const std::string& actual);
 std::vector<std::string> schema_violations(const std::string& schema_path,
                                            const nlohmann::json& doc);
 
+// The non-empty lines of `text`: a golden case's arguments.
+std::vector<std::string> lines_of(const std::string& text);
+
+// A golden case's `env` file (NAME=value lines) as a map; empty when it has none.
+std::map<std::string, std::string> case_env(const std::string& dir);
+
 // Files in `folder` whose names end in `suffix`, sorted.
 std::vector<std::string> list_files(const std::string& folder, const std::string& suffix);
 std::vector<std::string> list_folders(const std::string& folder);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <regex>
-#include <sstream>
 
 #include "tests/cli/golden_support.h"
 #include "tests/cli/lab_support.h"
@@ -11,14 +10,6 @@
 using namespace sd::test;
 
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  return lines;
-}
 
 // "Exchange: asked 3 mailboxes on 1 server in 0.01 s; ..." -> "... in <time>; ...": the time
 // varies from run to run; everything else in the line is checked.
@@ -37,11 +28,7 @@ TEST_CASE("CLI golden cases", "[golden]") {
       std::optional<std::string> args = read_text(dir + "/args");
       REQUIRE(args);
       // Live reads go to the Exchange lab, under the examples' own host names.
-      std::map<std::string, std::string> env = RunningLab::shared().env();
-      for (const std::string& line : lines_of(read_text(dir + "/env").value_or(""))) {
-        size_t eq = line.find('=');
-        env[line.substr(0, eq)] = line.substr(eq + 1);
-      }
+      std::map<std::string, std::string> env = RunningLab::shared().env_with(case_env(dir));
       CliRun run = run_cli(lines_of(*args), env);
       CHECK(check_golden(dir + "/stdout", run.out) == "");
       CHECK(check_golden(dir + "/stderr", without_timings(run.err)) == "");

@@ -14,15 +14,7 @@ using sd::test::action_for;
 using sd::test::folder_id_field;
 using sd::test::folder_link;
 using sd::test::live_folder_link;
-
-MailboxObservation mailbox(MailboxObservation::Status status, std::string reason,
-                           std::map<std::string, std::string, std::less<>> ids = {}) {
-  MailboxObservation m;
-  m.status = status;
-  m.reason = std::move(reason);
-  m.folder_ids = std::move(ids);
-  return m;
-}
+using sd::test::mailbox;
 
 }  // namespace
 

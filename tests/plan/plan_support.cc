@@ -23,6 +23,15 @@ ObservedResource live_folder_link(const std::string& name, const std::string& em
   return o;
 }
 
+MailboxObservation mailbox(MailboxObservation::Status status, std::string reason,
+                           std::map<std::string, std::string, std::less<>> ids) {
+  MailboxObservation m;
+  m.status = status;
+  m.reason = std::move(reason);
+  m.folder_ids = std::move(ids);
+  return m;
+}
+
 size_t folder_id_field() {
   const int i = field_index(types::kFolderLink, "folderId");
   REQUIRE(i >= 0);

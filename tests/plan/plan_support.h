@@ -1,6 +1,7 @@
 // Plans and desired states built and read by hand, for the tests of plan/ and of what uses it.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,10 @@ namespace sd::test {
 [[nodiscard]] ObservedResource live_folder_link(const std::string& name, const std::string& email,
                                                 Value folder_id,
                                                 const std::string& target = "EXCH01");
+
+// What EWS said of a mailbox: `status`, `reason` when not Ok, the ids of its folders.
+[[nodiscard]] MailboxObservation mailbox(MailboxObservation::Status status, std::string reason,
+                                         std::map<std::string, std::string, std::less<>> ids = {});
 
 // The index of the folder link's folderId field.
 [[nodiscard]] size_t folder_id_field();

@@ -32,4 +32,16 @@ std::string plan_json(const Plan& p) {
   return out.str();
 }
 
+std::string plan_text(const Plan& p, bool color) {
+  std::ostringstream out;
+  render_text(p, TextStyle{color}, out);
+  return out.str();
+}
+
+std::string plan_markdown(const Plan& p) {
+  std::ostringstream out;
+  render_markdown(p, out);
+  return out.str();
+}
+
 }  // namespace sd::test

@@ -20,5 +20,8 @@ namespace sd::test {
 
 // The plan as render_json writes it (plan --json, plan -out).
 [[nodiscard]] std::string plan_json(const Plan& p);
+// The plan as render_text (in color when `color`) and render_markdown write it.
+[[nodiscard]] std::string plan_text(const Plan& p, bool color);
+[[nodiscard]] std::string plan_markdown(const Plan& p);
 
 }  // namespace sd::test

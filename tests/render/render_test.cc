@@ -117,14 +117,10 @@ Plan hostile_plan() {
 }
 
 std::string text_of(const Plan& p, bool color = false) {
-  std::ostringstream out;
-  render_text(p, TextStyle{color}, out);
-  return out.str();
+  return sd::test::plan_text(p, color);
 }
 std::string markdown_of(const Plan& p) {
-  std::ostringstream out;
-  render_markdown(p, out);
-  return out.str();
+  return sd::test::plan_markdown(p);
 }
 std::string dot_of(const Plan& p) {
   std::ostringstream out;
