@@ -34,7 +34,7 @@ engine::RuntimeWorld world_of(const Context& ctx) {
   // On a terminal the running line is redrawn in place ("\r", then erase to the end of the
   // line) and the next final line takes its place; elsewhere each is a line of its own.
   const bool terminal = ctx.env.stderr_is_terminal;
-  engine::RuntimeWorld::Updates updates;
+  engine::ProgressUpdates updates;
   updates.interval = terminal ? std::min(std::chrono::milliseconds(1000), ctx.env.progress_interval)
                               : ctx.env.progress_interval;
   updates.say = [&ctx, terminal](std::string_view line) {

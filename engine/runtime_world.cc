@@ -49,7 +49,8 @@ class RuntimeNexj : public NexjSystems {
 
 }  // namespace
 
-RuntimeWorld::RuntimeWorld(GetEnv get_env, Say progress, Checkpoints checkpoints, Updates updates)
+RuntimeWorld::RuntimeWorld(GetEnv get_env, Say progress, Checkpoints checkpoints,
+                           ProgressUpdates updates)
     : get_env_(get_env ? std::move(get_env) : GetEnv(process_env)),
       progress_(std::move(progress)),
       checkpoints_(std::move(checkpoints)),

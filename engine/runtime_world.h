@@ -22,9 +22,9 @@ class RuntimeWorld : public World {
  public:
   using GetEnv = std::function<std::optional<std::string>(const std::string&)>;
   using Say = std::function<void(std::string_view line)>;
-  using Updates = ProgressUpdates;
   // `get_env` reads the environment (default: the process's); `progress` gets progress lines.
-  RuntimeWorld(GetEnv get_env, Say progress, Checkpoints checkpoints = {}, Updates updates = {});
+  RuntimeWorld(GetEnv get_env, Say progress, Checkpoints checkpoints = {},
+               ProgressUpdates updates = {});
   ~RuntimeWorld() override;
 
   const SourceFiles& files() const override;
@@ -44,7 +44,7 @@ class RuntimeWorld : public World {
   GetEnv get_env_;
   Say progress_;
   Checkpoints checkpoints_;
-  Updates updates_;
+  ProgressUpdates updates_;
   std::unique_ptr<SourceFiles> disk_;
 };
 

@@ -161,20 +161,19 @@ std::string MailboxProgress::line() const {
   std::string out = "Exchange: asked " + std::to_string(asked) + " of " + std::to_string(total) +
                     (total == 1 ? " mailbox" : " mailboxes") + " in " + rough_duration(elapsed);
   const double seconds = static_cast<double>(elapsed.count()) / 1000.0;
-  if (asked > 0 && seconds > 0) {
-    const double rate = static_cast<double>(asked) / seconds;
+  // No rate, and so no time left, before the first answers.
+  const double rate = asked > 0 && seconds > 0 ? static_cast<double>(asked) / seconds : 0;
+  if (rate > 0) {
     char text[32];
     std::snprintf(text, sizeof text, " (%.0f/s)", rate);
     out += text;
-    if (throttled.count() > 0) out += "; " + seconds_text(throttled) + " throttled";
-    if (asked < total)
-      out += "; about " +
-             rough_duration(std::chrono::milliseconds(
-                 static_cast<int64_t>(static_cast<double>(total - asked) / rate * 1000.0))) +
-             " left";
-  } else if (throttled.count() > 0) {
-    out += "; " + seconds_text(throttled) + " throttled";
   }
+  if (throttled.count() > 0) out += "; " + seconds_text(throttled) + " throttled";
+  if (rate > 0 && asked < total)
+    out += "; about " +
+           rough_duration(std::chrono::milliseconds(
+               static_cast<int64_t>(static_cast<double>(total - asked) / rate * 1000.0))) +
+           " left";
   return out;
 }
 

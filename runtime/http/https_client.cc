@@ -50,11 +50,14 @@ class PooledHttpsClient : public HttpsClient {
         where_(endpoint_.host + ":" + std::to_string(endpoint_.port) + ": ") {}
 
   std::variant<Response, TransportError> send(Request request) override {
-    if (sealing()) return send_sealed(request);
     try {
-      std::variant<WireRequest, TransportError> message = build(request, every_request_value());
-      if (auto* error = std::get_if<TransportError>(&message)) return *error;
-      const WireRequest& wire = std::get<WireRequest>(message);
+      // A sealed request is built per connection, once its login can seal it.
+      std::optional<WireRequest> wire;
+      if (!sealing()) {
+        std::variant<WireRequest, TransportError> message = build(request, every_request_value());
+        if (auto* error = std::get_if<TransportError>(&message)) return *error;
+        wire = std::move(std::get<WireRequest>(message));
+      }
       bool fresh_only = false;
       for (;;) {
         std::unique_ptr<HttpsConnection> connection;
@@ -68,7 +71,8 @@ class PooledHttpsClient : public HttpsClient {
           if (auto* error = std::get_if<TransportError>(&opened)) return *error;
           connection = std::move(std::get<std::unique_ptr<HttpsConnection>>(opened));
         }
-        auto outcome = exchange_on(*connection, request, wire);
+        auto outcome =
+            wire ? exchange_on(*connection, request, *wire) : exchange_sealed(*connection, request);
         if (auto* response = std::get_if<Response>(&outcome)) {
           if (connection->reusable()) give_back(std::move(connection));
           return std::move(*response);
@@ -259,74 +263,55 @@ class PooledHttpsClient : public HttpsClient {
     return wire;
   }
 
-  // Over plain HTTP every body is sealed with its connection's login (create() allows http://
-  // only then).
-  bool sealing() const { return !endpoint_.tls; }
+  // `request` as it goes on the wire (`authorization`: build()'s), exchanged on `connection`.
+  std::variant<Response, HttpsConnection::Failure> build_and_exchange(
+      HttpsConnection& connection, const Request& request, const std::string* authorization) {
+    std::variant<WireRequest, TransportError> wire = build(request, authorization);
+    if (auto* error = std::get_if<TransportError>(&wire))
+      return HttpsConnection::Failure{*error, false};
+    const WireRequest& w = std::get<WireRequest>(wire);
+    return connection.exchange(w.text, w.head, options_.read_timeout, options_.max_response_bytes);
+  }
 
-  // send() over plain HTTP. A connection logs in first with an empty request of the same kind
-  // (the context that seals comes out of that handshake), then carries the sealed request. A
-  // 401 to a sealed request (the server forgot the login) gets one new login; a kept-alive
-  // connection the server had closed, one new connection. A body that cannot be sealed or an
-  // answer that cannot be unsealed ends the request, and the connection (its sequence numbers
-  // no longer agree with the server's).
-  std::variant<Response, TransportError> send_sealed(const Request& request) {
-    try {
-      std::unique_ptr<HttpsConnection> connection;
-      bool reused = false, fresh_only = false;
-      int logins = 0;
-      for (;;) {
-        if (!connection) {
-          connection = fresh_only ? nullptr : take_idle();
-          reused = connection != nullptr;
-          if (!connection) {
-            std::variant<std::unique_ptr<HttpsConnection>, TransportError> opened = open();
-            if (auto* error = std::get_if<TransportError>(&opened)) return *error;
-            connection = std::move(std::get<std::unique_ptr<HttpsConnection>>(opened));
-          }
-        }
-        if (!connection->login()) {
-          ++logins;
-          Request empty = request;
-          empty.body.clear();
-          auto outcome = handshake(*connection, empty);
-          if (auto* failure = std::get_if<HttpsConnection::Failure>(&outcome)) {
-            if (!(reused && failure->closed_unanswered)) return failure->error;
-            connection.reset();
-            fresh_only = true;
-            continue;
-          }
-          auto& response = std::get<Response>(outcome);
-          if (!connection->login()) return std::move(response);  // refused: the caller says so
-          reused = true;  // from here on, a close before the answer is the server's idle close
-        }
-        Result<Request> sealed = seal_request(request, *connection->login());
-        if (!sealed.ok()) return TransportError{where_ + sealed.errors().front().message, false};
-        std::variant<WireRequest, TransportError> wire = build(*sealed, nullptr);
-        if (auto* error = std::get_if<TransportError>(&wire)) return *error;
-        const WireRequest& w = std::get<WireRequest>(wire);
-        auto outcome = connection->exchange(w.text, w.head, options_.read_timeout,
-                                            options_.max_response_bytes);
-        if (auto* failure = std::get_if<HttpsConnection::Failure>(&outcome)) {
-          if (!(reused && failure->closed_unanswered) || fresh_only) return failure->error;
-          connection.reset();
-          fresh_only = true;
-          continue;
-        }
-        auto& response = std::get<Response>(outcome);
-        if (response.status == 401 && logins < 2) {
-          connection->keep_login(nullptr);
-          connection->set_authenticated(false);
-          if (!connection->reusable()) connection.reset();
-          continue;
-        }
-        Result<Response> plain =
-            unseal_response(std::move(response), *connection->login(), options_.max_response_bytes);
-        if (!plain.ok()) return TransportError{where_ + plain.errors().front().message, false};
-        if (connection->reusable()) give_back(std::move(connection));
-        return std::move(plain).value();
+  // One request over plain HTTP on `connection`, sealed with its login. A connection without
+  // one logs in first with an empty request of the same kind (the context that seals comes out
+  // of that handshake). A 401 to a sealed request (the server forgot the login) gets one new
+  // login, as forgotten() gives one. A body that cannot be sealed or an answer that cannot be
+  // unsealed ends the request, and the connection with it (its sequence numbers no longer
+  // agree with the server's).
+  std::variant<Response, HttpsConnection::Failure> exchange_sealed(HttpsConnection& connection,
+                                                                   const Request& request) {
+    auto failed = [this](const std::string& what) {
+      return HttpsConnection::Failure{TransportError{where_ + what, false}, false};
+    };
+    for (int logins = 0;;) {
+      if (!connection.login()) {
+        ++logins;
+        Request empty = request;
+        empty.body.clear();
+        auto outcome = handshake(connection, empty);
+        // A failure, or the server's refusal as it is (the caller says so).
+        if (!std::holds_alternative<Response>(outcome) || !connection.login()) return outcome;
       }
-    } catch (const std::exception& e) {
-      return TransportError{where_ + e.what(), false};
+      Result<Request> sealed = seal_request(request, *connection.login());
+      if (!sealed.ok()) return failed(sealed.errors().front().message);
+      auto outcome = build_and_exchange(connection, *sealed, nullptr);
+      auto* response = std::get_if<Response>(&outcome);
+      if (!response) return outcome;
+      if (response->status == 401 && logins < 2) {
+        connection.keep_login(nullptr);
+        connection.set_authenticated(false);
+        if (!connection.reusable())
+          return HttpsConnection::Failure{
+              TransportError{where_ + "the server forgot the login and closed the connection",
+                             true},
+              true};
+        continue;
+      }
+      Result<Response> plain =
+          unseal_response(std::move(*response), *connection.login(), options_.max_response_bytes);
+      if (!plain.ok()) return failed(plain.errors().front().message);
+      return std::move(plain).value();
     }
   }
 
@@ -334,6 +319,10 @@ class PooledHttpsClient : public HttpsClient {
   const std::string* every_request_value() const {
     return every_request_ ? &*every_request_ : nullptr;
   }
+
+  // Over plain HTTP every body is sealed with its connection's login (create() allows http://
+  // only then).
+  bool sealing() const { return !endpoint_.tls; }
 
   bool needs_handshake(const HttpsConnection& connection) const {
     return authenticator_ && !every_request_ && !connection.authenticated();
@@ -419,12 +408,7 @@ class PooledHttpsClient : public HttpsClient {
     bool chose_again = false;
     for (int leg = 0; leg < kMaxLegs; ++leg) {
       if (!value.ok()) return refused(value.errors().front().message);
-      std::variant<WireRequest, TransportError> wire = build(request, &*value);
-      if (auto* error = std::get_if<TransportError>(&wire))
-        return HttpsConnection::Failure{*error, false};
-      const WireRequest& w = std::get<WireRequest>(wire);
-      auto outcome =
-          connection.exchange(w.text, w.head, options_.read_timeout, options_.max_response_bytes);
+      auto outcome = build_and_exchange(connection, request, &*value);
       auto* response = std::get_if<Response>(&outcome);
       if (!response) return outcome;
       Result<std::vector<Challenge>> challenges = read_challenges(*response);
