@@ -196,12 +196,16 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
   std::vector<std::string> command_names;
   for (const CLI::App* command : app.get_subcommands({}))
     command_names.push_back(command->get_name());
+  // "'plna' (did you mean 'plan'?); commands: ...": a command name that is none of them.
+  auto with_suggestion = [&](const std::string& name) {
+    std::string text = "'" + printable(name) + "'";
+    if (std::optional<std::string> near = closest_match(name, command_names))
+      text += " (did you mean '" + *near + "'?)";
+    return text + "; " + kCommands;
+  };
   if (!raw_args[0].starts_with("-") &&
       std::find(command_names.begin(), command_names.end(), raw_args[0]) == command_names.end()) {
-    err << "syncdeploy: error: unknown command '" << printable(raw_args[0]) << "'";
-    if (std::optional<std::string> near = closest_match(raw_args[0], command_names))
-      err << " (did you mean '" << *near << "'?)";
-    err << "; " << kCommands << "\n";
+    err << "syncdeploy: error: unknown command " << with_suggestion(raw_args[0]) << "\n";
     return kExitError;
   }
 
@@ -294,10 +298,7 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
       return kExitOk;
     }
   }
-  err << "syncdeploy: error: no command named '" << printable(p.help_topic) << "'";
-  if (std::optional<std::string> near = closest_match(p.help_topic, command_names))
-    err << " (did you mean '" << *near << "'?)";
-  err << "; " << kCommands << "\n";
+  err << "syncdeploy: error: no command named " << with_suggestion(p.help_topic) << "\n";
   return kExitError;
 }
 
