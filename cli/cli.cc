@@ -16,6 +16,9 @@ namespace sd::cli {
 namespace {
 
 constexpr const char* kVersion = SYNCDEPLOY_VERSION;
+constexpr const char* kVerboseHelp =
+    "Text: every field of every action, each folder link on its own line (the default is one "
+    "line per user)";
 
 // Terraform's spelling `-out FILE` is what users type; CLI11 wants `--out`.
 std::vector<std::string> normalize(std::vector<std::string> args) {
@@ -77,6 +80,7 @@ void define(CLI::App& app, Parsed& p) {
                    "nexj.folder_link/jsmith...); repeatable")
       ->type_name("PREFIX");
   plan->add_flag("--no-color", p.plan.no_color, "Never color the output (NO_COLOR works too)");
+  plan->add_flag("-v,--verbose", p.plan.verbose, kVerboseHelp);
   exchange_options(plan, p.plan.exchange);
 
   CLI::App* show = app.add_subcommand(
@@ -85,6 +89,7 @@ void define(CLI::App& app, Parsed& p) {
   show->add_flag("--json", p.json, "Print the plan as JSON, as plan -out wrote it");
   show->add_flag("--markdown", p.markdown, "Print the plan as Markdown for a pull request");
   show->add_flag("--no-color", p.show.no_color, "Never color the output (NO_COLOR works too)");
+  show->add_flag("-v,--verbose", p.show.verbose, kVerboseHelp);
 
   CLI::App* apply = app.add_subcommand(
       "apply", "Make live state match the spec (or apply exactly a plan saved with plan -out).");
@@ -101,6 +106,9 @@ void define(CLI::App& app, Parsed& p) {
                    "Seconds to wait for another apply of the deployment (default 0)")
       ->check(CLI::Range(0, 86400));
   apply->add_flag("--no-color", p.apply.no_color, "Never color the output");
+  apply->add_flag("-v,--verbose", p.apply.verbose,
+                  "Show every field of every action before asking (a large plan is otherwise "
+                  "summarized: counts, risky actions, configuration)");
   exchange_options(apply, p.apply.exchange);
 
   CLI::App* diff = app.add_subcommand(

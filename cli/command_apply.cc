@@ -5,10 +5,23 @@
 #include "base/text_checks.h"
 #include "cli/commands.h"
 #include "engine/apply_session.h"
+#include "render/plan_overview.h"
 #include "render/render.h"
 
 namespace sd::cli {
 namespace {
+
+// Folder-link lines (one per user) apply shows before asking; past that it counts them, so that
+// a 20,000-user apply does not scroll for minutes before its question (--verbose shows all).
+constexpr size_t kApplyListedUsers = 100;
+
+// The plan as apply shows it: in full with --verbose, summarized when it is large.
+TextStyle apply_style(const Plan& plan, const ApplyOptions& options, const Context& ctx) {
+  TextStyle style = text_style(options.no_color, options.verbose, ctx);
+  if (!options.verbose && folder_link_totals(plan).groups > kApplyListedUsers)
+    style.detail = PlanDetail::Summary;
+  return style;
+}
 
 using engine::ApplyConversation;
 using engine::ApplyOutcome;
@@ -35,7 +48,7 @@ class TerminalConversation : public ApplyConversation {
     switch (why) {
       case NothingToDo::NothingElse:
         // Not "matches the spec": the blocked users are listed with why.
-        render_text(plan, style(), ctx_.out);
+        render_text(plan, apply_style(plan, options_, ctx_), ctx_.out);
         ctx_.out << "Nothing else to do.\n";
         break;
       case NothingToDo::NoChanges:
@@ -56,7 +69,9 @@ class TerminalConversation : public ApplyConversation {
              << " refused.\n";
   }
 
-  void showing_plan(const Plan& plan) override { render_text(plan, style(), ctx_.out); }
+  void showing_plan(const Plan& plan) override {
+    render_text(plan, apply_style(plan, options_, ctx_), ctx_.out);
+  }
 
   // "yes" and nothing else goes ahead, as with Terraform: a stray Enter must not apply.
   Answer confirm(const Plan& plan, size_t changes) override {
@@ -81,7 +96,6 @@ class TerminalConversation : public ApplyConversation {
   }
 
  private:
-  TextStyle style() const { return TextStyle{use_color(options_.no_color, ctx_)}; }
   const ApplyOptions& options_;
   const Context& ctx_;
 };
@@ -142,7 +156,7 @@ int exit_code_of(const ApplyOutcome& outcome, const ApplyOptions& options, const
               << " failed; nothing was changed\n";
       return kExitError;
     case Ending::CannotApply:
-      render_text(plan, TextStyle{use_color(options.no_color, ctx)}, ctx.out);
+      render_text(plan, apply_style(plan, options, ctx), ctx.out);
       ctx.err << "syncdeploy: error: cannot apply: " << outcome.reason
               << "; nothing was changed (see the plan above)\n";
       return kExitError;

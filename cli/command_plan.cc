@@ -31,10 +31,10 @@ int plan_exit_code(const PlanSummary& s, bool detailed_exitcode, const Context& 
 
 }  // namespace
 
-void render_plan(const Plan& plan, PlanFormat format, bool color, std::ostream& out) {
+void render_plan(const Plan& plan, PlanFormat format, const TextStyle& style, std::ostream& out) {
   switch (format) {
     case PlanFormat::Text:
-      render_text(plan, TextStyle{color}, out);
+      render_text(plan, style, out);
       break;
     case PlanFormat::Json:
       render_json(plan, out);
@@ -63,7 +63,7 @@ int run_plan(const PlanOptions& options, const Context& ctx) {
       return kExitError;
     }
   }
-  render_plan(*plan, options.format, use_color(options.no_color, ctx), ctx.out);
+  render_plan(*plan, options.format, text_style(options.no_color, options.verbose, ctx), ctx.out);
   if (!options.out_file.empty() && options.format == PlanFormat::Text)
     ctx.out << "\nSaved the plan to " << escape_controls(options.out_file) << ".\n";
   return plan_exit_code(plan->summary, options.detailed_exitcode, ctx);

@@ -13,7 +13,7 @@ int run_show(const ShowOptions& options, const Context& ctx) {
     report(ctx, plan.errors());
     return kExitError;
   }
-  render_plan(*plan, options.format, use_color(options.no_color, ctx), ctx.out);
+  render_plan(*plan, options.format, text_style(options.no_color, options.verbose, ctx), ctx.out);
   return kExitOk;
 }
 

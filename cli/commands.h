@@ -12,6 +12,7 @@
 #include "engine/exchange_reads.h"
 #include "engine/runtime_world.h"
 #include "plan/plan.h"
+#include "render/render.h"
 
 namespace CLI {
 class App;
@@ -45,6 +46,7 @@ struct PlanOptions {
   std::string out_file;  // -out: the JSON plan saved for review and a later apply
   bool detailed_exitcode = false;
   bool no_color = false;
+  bool verbose = false;  // every field of every action, folder links one by one
   ExchangeReadOptions exchange;
 };
 [[nodiscard]] int run_plan(const PlanOptions& options, const Context& ctx);
@@ -53,13 +55,14 @@ struct ShowOptions {
   std::string plan_file;  // a plan saved with plan -out
   PlanFormat format = PlanFormat::Text;
   bool no_color = false;
+  bool verbose = false;
 };
 // `show PLANFILE`: the saved plan rendered again from the file alone (no spec, secret or live
 // system). 0 when rendered, 1 when the file cannot be read or is not a plan of this format.
 [[nodiscard]] int run_show(const ShowOptions& options, const Context& ctx);
 
-// The plan as text (in color when `color`), JSON or Markdown: what plan and show print.
-void render_plan(const Plan& plan, PlanFormat format, bool color, std::ostream& out);
+// The plan as text (in `style`), JSON or Markdown: what plan and show print.
+void render_plan(const Plan& plan, PlanFormat format, const TextStyle& style, std::ostream& out);
 
 struct GraphOptions {
   std::string spec;
@@ -84,6 +87,7 @@ struct ApplyOptions {
   std::string journal;       // default: beside the store
   int64_t lock_timeout = 0;  // seconds to wait for another apply's lock
   bool no_color = false;
+  bool verbose = false;  // the whole plan before asking, however large
   ExchangeReadOptions exchange;
 };
 [[nodiscard]] int run_apply(const ApplyOptions& options, const Context& ctx);
@@ -118,5 +122,7 @@ struct LabCommand;
 
 // True when color may be used on stdout (a terminal, no --no-color, no NO_COLOR).
 [[nodiscard]] bool use_color(bool no_color, const Context& ctx);
+// The text style of plan and show: colors as use_color() says, every field with --verbose.
+[[nodiscard]] TextStyle text_style(bool no_color, bool verbose, const Context& ctx);
 
 }  // namespace sd::cli

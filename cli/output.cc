@@ -26,6 +26,10 @@ bool use_color(bool no_color, const Context& ctx) {
   return !value || value->empty();
 }
 
+TextStyle text_style(bool no_color, bool verbose, const Context& ctx) {
+  return TextStyle{use_color(no_color, ctx), verbose ? PlanDetail::Full : PlanDetail::Grouped};
+}
+
 int exit_code_for(const PlanSummary& summary, int otherwise) {
   return otherwise == kExitOk && summary.cannot_sync > 0 ? kExitUsersBlocked : otherwise;
 }

@@ -383,6 +383,9 @@ ApplyOutcome apply_deployment(World& world, const ApplyRequest& request,
   ExecutionHooks hooks;
   hooks.checkpoints = checkpoints;
   hooks.renew_lock = [&] { return lock->renew(); };
+  hooks.progress = [&world](size_t finished, size_t total, std::string_view system) {
+    world.apply_progress(finished, total, system);
+  };
   auto finish = [&](ExecutionReport report, Plan shown) {
     ApplyOutcome out = ended(Ending::Applied, std::move(shown));
     out.report = std::move(report);

@@ -75,6 +75,38 @@ void RuntimeWorld::progress(std::string_view line) {
   if (progress_) progress_(line);
 }
 
+void RuntimeWorld::apply_progress(size_t finished, size_t total, std::string_view system) {
+  using std::chrono::steady_clock;
+  const steady_clock::time_point now = steady_clock::now();
+  if (finished == 0 && !system.empty()) {  // a run starts (apply may run two: Exchange, then NexJ)
+    apply_started_ = apply_said_ = now;
+    apply_shown_ = false;
+    return;
+  }
+  const double seconds = std::chrono::duration<double>(now - apply_started_).count();
+  if (system.empty()) {
+    if (apply_shown_ && progress_)
+      progress_("apply: " + std::to_string(finished) + " actions finished in " +
+                std::to_string(static_cast<int64_t>(seconds + 0.5)) + " s");
+    apply_shown_ = false;
+    return;
+  }
+  if (!updates_.say || now - apply_said_ < updates_.interval) return;
+  apply_said_ = now;
+  apply_shown_ = true;
+  std::string line = "apply: " + std::to_string(finished) + " of " + std::to_string(total) +
+                     " actions done in " + std::to_string(static_cast<int64_t>(seconds)) + " s";
+  if (seconds > 0 && finished > 0) {
+    const double rate = static_cast<double>(finished) / seconds;
+    line += ", " + std::to_string(static_cast<int64_t>(rate)) + "/s, about " +
+            std::to_string(static_cast<int64_t>(static_cast<double>(total - finished) / rate) + 1) +
+            " s left";
+  }
+  line += "; now writing to ";
+  line += system;
+  updates_.say(line);
+}
+
 Result<std::unique_ptr<NexjSystems>> RuntimeWorld::open_nexj(const LivePaths& paths) {
   auto nexj = std::make_unique<RuntimeNexj>(paths, checkpoints_);
   if (Status opened = nexj->open(); !opened.ok()) return opened.take_errors();

@@ -32,6 +32,9 @@ class RuntimeWorld : public World {
   std::unique_ptr<SecretSource> secrets_for(const std::string& spec_path) const override;
   const Checkpoints& checkpoints() const override { return checkpoints_; }
   void progress(std::string_view line) override;
+  // A running line at most every ProgressUpdates::interval ("apply: 40000 of 300000 actions
+  // done, ..."), and a final line when one was shown.
+  void apply_progress(size_t finished, size_t total, std::string_view system) override;
 
   Result<std::unique_ptr<NexjSystems>> open_nexj(const LivePaths& paths) override;
   std::unique_ptr<LiveSystem> open_exchange_management(const ExchangeAccess& access) override;
@@ -46,6 +49,8 @@ class RuntimeWorld : public World {
   Checkpoints checkpoints_;
   ProgressUpdates updates_;
   std::unique_ptr<SourceFiles> disk_;
+  std::chrono::steady_clock::time_point apply_started_, apply_said_;
+  bool apply_shown_ = false;  // a running line of this run was shown
 };
 
 }  // namespace sd::engine

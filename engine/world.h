@@ -61,6 +61,10 @@ class World {
   // One line of progress (the CLI prints it on standard error), e.g. what asking the
   // mailboxes took.
   virtual void progress(std::string_view line) = 0;
+  // Progress of apply's writes (ExecutionHooks::progress): `finished` of `total` actions, and the
+  // live system the next batch goes to ("" at the end). The world decides how often to show it;
+  // by default it shows nothing.
+  virtual void apply_progress(size_t /*finished*/, size_t /*total*/, std::string_view /*system*/) {}
 
   // The environment file and the configuration store, opened for reading: nothing is created
   // or changed, and a missing file reads as empty (a fresh deployment). Errors name the file.

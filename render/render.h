@@ -1,6 +1,7 @@
 // Plan renderers. Pure: the same plan gives the same bytes.
 #pragma once
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 
@@ -10,11 +11,21 @@ namespace sd {
 
 class JsonWriter;
 
-struct TextStyle {
-  bool color = false;  // ANSI colors: only on a terminal, never with NO_COLOR
+// How much of a plan the text shows. Every level starts with the counts (overall and per
+// resource type) and the risky actions.
+enum class PlanDetail : uint8_t {
+  Grouped,  // each action, but one line per user for its folder links (the default)
+  Full,     // each action with each field it sets (--verbose)
+  Summary,  // folder links only counted (apply of a large plan: it must not scroll for minutes)
 };
 
-// Human plan: summary line of counts, risky actions first, then every change in order.
+struct TextStyle {
+  bool color = false;  // ANSI colors: only on a terminal, never with NO_COLOR
+  PlanDetail detail = PlanDetail::Grouped;
+};
+
+// Human plan: summary line of counts, counts per resource type, risky actions first, then
+// every change in order, at the detail asked for.
 void render_text(const Plan& plan, const TextStyle& style, std::ostream& out);
 // Versioned JSON plan (docs/plan-format.md, schema/plan.schema.json).
 void render_json(const Plan& plan, std::ostream& out);

@@ -9,6 +9,8 @@
 #include <string_view>
 
 #include "base/text_checks.h"
+#include "plan/plan_identity.h"
+#include "render/plan_overview.h"
 #include "render/render.h"
 
 namespace sd {
@@ -16,6 +18,7 @@ namespace {
 
 constexpr size_t kBudget = 60000;        // bytes, so characters are fewer still
 constexpr size_t kRiskyBudget = 20000;   // the risky list may not crowd out the table
+constexpr size_t kLinksReserve = 12000;  // kept for the folder links after the configuration
 constexpr size_t kFooterReserve = 200;   // room for the closing "… and N more" line
 constexpr size_t kMaxValueChars = 60;    // per value in a cell
 constexpr size_t kMaxListItems = 5;      // per list value in a cell
@@ -179,20 +182,26 @@ std::string table_row(const Plan& plan, const Action& a) {
   return row;
 }
 
-std::string risky_item(const Plan& plan, const Action& a) {
+// "- 🔴 disable `address`: why", for the risky list; `why` is the read error of an unknown.
+std::string risky_entry(ActionKind kind, const std::string& address, std::string_view why) {
   std::string item = "- ";
-  item += kind_label(a.kind);
+  item += kind_label(kind);
   item += ' ';
-  append_code_raw(item, make_address(*a.type, a.name), false);
-  if (a.kind == ActionKind::Unknown) {
+  append_code_raw(item, address, false);
+  if (kind == ActionKind::Unknown) {
     item += ": could not be read: ";
-    append_code_raw(item, unknown_error(plan, a), false);
-  } else if (!a.reason.empty()) {
+    append_code_raw(item, why, false);
+  } else if (!why.empty()) {
     item += ": ";
-    append_text(item, a.reason);
+    append_text(item, why);
   }
   item += '\n';
   return item;
+}
+
+std::string risky_item(const Plan& plan, const Action& a) {
+  return risky_entry(a.kind, a.address(),
+                     a.kind == ActionKind::Unknown ? unknown_error(plan, a) : a.reason);
 }
 
 void append_counts(std::string& md, const PlanSummary& s) {
@@ -200,6 +209,177 @@ void append_counts(std::string& md, const PlanSummary& s) {
         std::to_string(s.disable) + " to disable, " + std::to_string(s.noop) + " unchanged";
   if (s.unknown) md += ", " + std::to_string(s.unknown) + " unknown";
   if (s.blocked) md += ", " + std::to_string(s.blocked) + " blocked";
+}
+
+// The counts per resource type, in step order: what a reviewer of a large plan reads first.
+// Unknown and Blocked columns only when the plan has such actions.
+void append_type_table(std::string& md, const Plan& plan, const FolderLinkTotals& links) {
+  const PlanSummary& s = plan.summary;
+  md += "\n| Step | Resource type | Create | Update | Disable | Unchanged |";
+  if (s.unknown) md += " Unknown |";
+  if (s.blocked) md += " Blocked |";
+  md += "\n| ---: | --- | ---: | ---: | ---: | ---: |";
+  if (s.unknown) md += " ---: |";
+  if (s.blocked) md += " ---: |";
+  md += "\n";
+  for (const TypeCounts& c : counts_by_type(plan)) {
+    md += "| " + std::to_string(c.type->step) + " | `";
+    md += c.type->name;
+    md += '`';
+    if (c.type == &types::kFolderLink && links.users)
+      md += " (" + std::to_string(links.users) + (links.users == 1 ? " user)" : " users)");
+    md += " | " + std::to_string(c.create) + " | " + std::to_string(c.update) + " | " +
+          std::to_string(c.disable) + " | " + std::to_string(c.noop) + " |";
+    if (s.unknown) md += " " + std::to_string(c.unknown) + " |";
+    if (s.blocked) md += " " + std::to_string(c.blocked) + " |";
+    md += "\n";
+  }
+}
+
+// "`jsmith/{calendar,tasks}`": a group's address without the type, as in the text plan.
+std::string group_name(const Plan& plan, const FolderLinkGroup& g) {
+  const Action& first = plan.actions[g.actions.front()];
+  if (g.actions.size() == 1) return first.name;
+  std::string name(g.login);
+  name += "/{";
+  for (size_t i = 0; i < g.actions.size(); ++i) {
+    if (i) name += ',';
+    name += folder_link_folder(plan.actions[g.actions[i]]);
+  }
+  name += '}';
+  return name;
+}
+
+// One user's folder links as a row: the fields that are the same for each folder with their
+// values, the others as "(per folder)".
+std::string group_row(const Plan& plan, const FolderLinkGroup& g) {
+  const Action& first = plan.actions[g.actions.front()];
+  std::string row = "| ";
+  row += kind_label(g.kind);
+  row += " | ";
+  append_code_raw(row, group_name(plan, g), true);
+  row += " | ";
+  if (g.kind == ActionKind::Unknown) {
+    row += "could not be read: ";
+    append_code_raw(row, g.reason, true);
+  } else if (g.kind == ActionKind::Blocked || g.fields.empty()) {
+    append_text(row, g.reason);
+  } else {
+    size_t shown = 0;
+    for (const GroupField& f : g.fields) {
+      if (shown++) row += "<br>";
+      if (f.same) {
+        Action one;  // append_changes() of a single change
+        one.kind = first.kind;
+        one.type = first.type;
+        one.changes.push_back(*f.same);
+        append_changes(row, one);
+      } else {
+        row += first.type->fields[f.field].name;
+        row += ": (per folder)";
+      }
+    }
+  }
+  row += " |\n";
+  return row;
+}
+
+std::string risky_group_item(const Plan& plan, const FolderLinkGroup& g) {
+  return risky_entry(g.kind, make_address(types::kFolderLink, group_name(plan, g)), g.reason);
+}
+
+// The risky actions, folder links one item per user, within kRiskyBudget.
+void append_risky(std::string& md, const Plan& plan) {
+  size_t risky = 0;
+  for (const Action& a : plan.actions)
+    if (a.type && a.risky && a.kind != ActionKind::NoOp) ++risky;
+  if (!risky) return;
+  md += "\n**Review first (" + std::to_string(risky) + " risky):**\n\n";
+  const size_t budget = md.size() + kRiskyBudget;
+  size_t listed = 0;
+  bool full = false;
+  auto add = [&](const std::string& item, size_t actions) {
+    if (full || md.size() + item.size() > budget) {
+      full = true;
+      return;
+    }
+    md += item;
+    listed += actions;
+  };
+  for (const Action& a : plan.actions)
+    if (a.type && a.risky && a.kind != ActionKind::NoOp && !is_listed_folder_link(a))
+      add(risky_item(plan, a), 1);
+  for_each_folder_link_group(plan, [&](const FolderLinkGroup& g) {
+    size_t actions = 0;
+    for (uint32_t i : g.actions) actions += plan.actions[i].risky;
+    if (actions) add(risky_group_item(plan, g), actions);
+  });
+  if (listed < risky)
+    md += "- … and " + std::to_string(risky - listed) + " more risky actions; see the JSON plan.\n";
+}
+
+// Every action but the folder links, as a table: the Exchange and NexJ configuration a reviewer
+// reads in full. Leaves kLinksReserve for the folder links when there are some.
+void append_configuration(std::string& md, const Plan& plan, bool links_follow) {
+  size_t total = 0;
+  for (const Action& a : plan.actions)
+    if (a.type && a.kind != ActionKind::NoOp && !is_listed_folder_link(a)) ++total;
+  if (!total) return;
+  md += "\n**Exchange and NexJ configuration (" + std::to_string(total) +
+        (total == 1 ? " change" : " changes") +
+        "):**\n\n| Action | Address | Step | Changes |\n| --- | --- | --- | --- |\n";
+  const size_t budget = kBudget - (links_follow ? kLinksReserve : 0);
+  size_t shown = 0;
+  for (const Action& a : plan.actions) {
+    if (!a.type || a.kind == ActionKind::NoOp || is_listed_folder_link(a)) continue;
+    std::string row = table_row(plan, a);
+    if (md.size() + row.size() + kFooterReserve > budget) {
+      md += "\n… and " + std::to_string(total - shown) +
+            " more actions not shown; see the JSON plan.\n";
+      return;
+    }
+    md += row;
+    ++shown;
+  }
+}
+
+// The folder links, one row per user, collapsed: a 20,000-user change is a line that opens.
+void append_folder_links(std::string& md, const Plan& plan, const FolderLinkTotals& links) {
+  if (!links.actions) return;
+  std::string counts;
+  for (const TypeCounts& c : counts_by_type(plan)) {
+    if (c.type != &types::kFolderLink) continue;
+    auto add = [&](size_t n, std::string_view what) {
+      if (!n) return;
+      if (!counts.empty()) counts += ", ";
+      counts += std::to_string(n);
+      counts += what;
+    };
+    add(c.create, " to create");
+    add(c.update, " to update");
+    add(c.disable, " to disable");
+    add(c.unknown, " unknown");
+    add(c.blocked, " blocked");
+  }
+  md += "\n<details><summary>Folder links: " + counts + " for " + std::to_string(links.users) +
+        (links.users == 1 ? " user" : " users") +
+        "</summary>\n\n| Action | User/folders | Changes |\n| --- | --- | --- |\n";
+  const std::string closing = "\n</details>\n";
+  size_t shown = 0;
+  bool full = false;
+  for_each_folder_link_group(plan, [&](const FolderLinkGroup& g) {
+    if (full) return;
+    std::string row = group_row(plan, g);
+    if (md.size() + row.size() + kFooterReserve + closing.size() > kBudget) {
+      md += "\n… and " + std::to_string(links.actions - shown) +
+            " more folder links not shown; see the JSON plan.\n";
+      full = true;
+      return;
+    }
+    md += row;
+    shown += g.actions.size();
+  });
+  md += closing;
 }
 
 // A partial plan must not read as the whole deployment.
@@ -245,51 +425,22 @@ void render_markdown(const Plan& plan, std::ostream& out) {
     out << md;
     return;
   }
+  const FolderLinkTotals links = folder_link_totals(plan);
   md += "### Plan for ";
   append_code_raw(md, plan.deployment, false);
   md += ": ";
   append_counts(md, s);
-  md += "\n";
+  // The id `apply` prints for the saved plan (`planId` in plan.json): the comment and the
+  // file a pipeline applies can be matched.
+  md += "\n\nPlan id `" + plan_id(plan) + "` (`planId` in the saved plan)\n";
   append_only(md, plan);
   if (std::string why = cannot_apply_reason(s); !why.empty())
     md += "\n> [!WARNING]\n> This plan cannot be applied as is: " + why + ".\n";
+  append_type_table(md, plan, links);
   append_checks(md, plan, true);
-
-  size_t risky = 0;
-  for (const Action& a : plan.actions)
-    if (a.type && a.risky && a.kind != ActionKind::NoOp) ++risky;
-  if (risky) {
-    md += "\n**Review first (" + std::to_string(risky) + " risky):**\n\n";
-    size_t listed = 0;
-    for (const Action& a : plan.actions) {
-      if (!a.type || !a.risky || a.kind == ActionKind::NoOp) continue;
-      std::string item = risky_item(plan, a);
-      if (md.size() + item.size() > kRiskyBudget) {
-        md += "- … and " + std::to_string(risky - listed) +
-              " more risky actions; see the JSON plan.\n";
-        break;
-      }
-      md += item;
-      ++listed;
-    }
-  }
-
-  size_t total = 0;
-  for (const Action& a : plan.actions)
-    if (a.type && a.kind != ActionKind::NoOp) ++total;
-  md += "\n| Action | Address | Step | Changes |\n| --- | --- | --- | --- |\n";
-  size_t shown = 0;
-  for (const Action& a : plan.actions) {
-    if (!a.type || a.kind == ActionKind::NoOp) continue;
-    std::string row = table_row(plan, a);
-    if (md.size() + row.size() + kFooterReserve > kBudget) {
-      md += "\n… and " + std::to_string(total - shown) +
-            " more actions not shown; see the JSON plan.\n";
-      break;
-    }
-    md += row;
-    ++shown;
-  }
+  append_risky(md, plan);
+  append_configuration(md, plan, links.actions > 0);
+  append_folder_links(md, plan, links);
   out << md;
 }
 

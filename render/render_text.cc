@@ -1,17 +1,23 @@
-// The human plan `syncdeploy plan` prints: counts first, risky actions next (so a disable cannot
-// hide in long output), then every change, through TextOut (render/text_out.h).
+// The human plan `syncdeploy plan` prints: counts first (overall and per resource type), risky
+// actions next (so a disable cannot hide in long output), then every change, through TextOut
+// (render/text_out.h). Folder links are one line per user unless the full detail is asked for:
+// 20,000 users are 20,000 lines, not 260,000.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "base/text_checks.h"
 #include "render/ansi_colors.h"
+#include "render/plan_overview.h"
 #include "render/render.h"
 #include "render/text_out.h"
 
 namespace sd {
 namespace {
 
-constexpr size_t kBottomSummaryAfter = 20;  // listed actions before the counts are repeated
+constexpr size_t kBottomSummaryAfter = 20;  // listed lines before the counts are repeated
+constexpr size_t kTypeColumn = 34;          // the width of a type's name in the type counts
+constexpr size_t kMaxRiskyLines = 50;       // risky lines shown in summary detail
 
 using namespace ansi;
 using Out = TextOut;
@@ -80,9 +86,9 @@ void unknown_text(Out& o, const Plan& plan, const Action& a) {
   o.text(read_error_of(plan, a));
 }
 
-void field_line(Out& o, const Action& a, const FieldChange& c) {
+// "name: value" or "name: before -> after" of one field change; a secret never by its value.
+void field_change(Out& o, const Action& a, const FieldChange& c) {
   const ResourceType& type = *a.type;
-  o << "      ";
   bool secret = false;
   Compare rule = Compare::Exact;
   if (c.field < type.fields.size()) {
@@ -110,6 +116,11 @@ void field_line(Out& o, const Action& a, const FieldChange& c) {
     o << " -> ";
     o.value(c.after, rule);
   }
+}
+
+void field_line(Out& o, const Action& a, const FieldChange& c) {
+  o << "      ";
+  field_change(o, a, c);
   o.end_line();
 }
 
@@ -122,6 +133,16 @@ void action_lead(Out& o, const Action& a) {
   o << "  ";
 }
 
+// "(step 7, create: does not exist)"; the reason left out when empty.
+void step_and_kind(Out& o, const Action& a, std::string_view reason) {
+  o << "(step " << static_cast<int64_t>(a.type->step) << ", " << to_string(a.kind);
+  if (!reason.empty()) {
+    o << ": ";
+    o.text(reason);
+  }
+  o << ')';
+}
+
 void action_block(Out& o, const Plan& plan, const Action& a) {
   action_lead(o, a);
   if (a.kind == ActionKind::Unknown) {
@@ -129,16 +150,56 @@ void action_block(Out& o, const Plan& plan, const Action& a) {
   } else if (a.kind == ActionKind::Blocked) {
     o.text(a.reason);
   } else {
-    o << "(step " << static_cast<int64_t>(a.type->step) << ", " << to_string(a.kind);
-    if (!a.reason.empty()) {
-      o << ": ";
-      o.text(a.reason);
-    }
-    o << ')';
+    step_and_kind(o, a, a.reason);
   }
   o.end_line();
   if (a.kind == ActionKind::Unknown || a.kind == ActionKind::Blocked) return;
   for (const FieldChange& c : a.changes) field_line(o, a, c);
+}
+
+// One user's folder links on one line: "  + nexj.folder_link/jsmith/{calendar,tasks}  (step 7,
+// create: does not exist)  target: "EXCH01", folderId: (per folder)".
+void folder_link_group_line(Out& o, const Plan& plan, const FolderLinkGroup& g) {
+  const Action& first = plan.actions[g.actions.front()];
+  if (g.actions.size() == 1) {
+    action_lead(o, first);
+  } else {
+    o << "  ";
+    o.mark(action_mark(g.kind));
+    o << ' ' << first.type->name << '/';
+    o.text(g.login);
+    o << "/{";
+    for (size_t i = 0; i < g.actions.size(); ++i) {
+      if (i) o << ',';
+      o.text(folder_link_folder(plan.actions[g.actions[i]]));
+    }
+    o << "}  ";
+  }
+  if (g.kind == ActionKind::Unknown) {
+    o << "could not be read: ";
+    o.text(g.reason);
+  } else if (g.kind == ActionKind::Blocked) {
+    o.text(g.reason);
+  } else {
+    step_and_kind(o, first, g.reason);
+    const char* separator = "  ";
+    for (const GroupField& f : g.fields) {
+      o << separator;
+      separator = ", ";
+      if (f.same) {
+        field_change(o, first, *f.same);
+      } else {
+        o << first.type->fields[f.field].name << ": (per folder)";
+      }
+    }
+  }
+  o.end_line();
+}
+
+bool group_is_risky(const Plan& plan, const FolderLinkGroup& g) {
+  for (uint32_t i : g.actions)
+    if (plan.actions[i].risky) return true;
+  return false;
 }
 
 void risky_line(Out& o, const Plan& plan, const Action& a) {
@@ -154,6 +215,97 @@ void risky_line(Out& o, const Plan& plan, const Action& a) {
     o << ')';
   }
   o.end_line();
+}
+
+// "  step 7  nexj.folder_link                   6 to create (3 users)", one per type.
+void type_counts_block(Out& o, const Plan& plan) {
+  o.end_line();
+  o.styled(kBold, "By resource type:");
+  o.end_line();
+  FolderLinkTotals links = folder_link_totals(plan);
+  for (const TypeCounts& c : counts_by_type(plan)) {
+    o << "  step " << static_cast<int64_t>(c.type->step) << "  " << c.type->name;
+    for (size_t pad = c.type->name.size(); pad < kTypeColumn; ++pad) o << ' ';
+    const char* separator = "";
+    auto count = [&](size_t n, std::string_view what) {
+      if (n == 0) return;
+      o << separator << n << what;
+      separator = ", ";
+    };
+    count(c.create, " to create");
+    count(c.update, " to update");
+    count(c.disable, " to disable");
+    count(c.unknown, " unknown");
+    count(c.blocked, " blocked");
+    if (c.type == &types::kFolderLink && links.users)
+      o << " for " << links.users << (links.users == 1 ? " user" : " users");
+    count(c.noop, " unchanged");
+    o.end_line();
+  }
+}
+
+// The risky actions, folder links one line per user except in full detail; at most
+// kMaxRiskyLines lines in summary detail, where the rest is counted.
+void risky_block(Out& o, const Plan& plan, PlanDetail detail) {
+  size_t risky = 0;
+  for (const Action& a : plan.actions)
+    if (a.type && a.risky && a.kind != ActionKind::NoOp) ++risky;
+  if (!risky) return;
+  o.end_line();
+  o.styled(kBold, "Review first (" + std::to_string(risky) + " risky):");
+  o.end_line();
+  const bool grouped = detail != PlanDetail::Full;
+  const size_t max_lines = detail == PlanDetail::Summary ? kMaxRiskyLines : SIZE_MAX;
+  size_t lines = 0, shown = 0;
+  for (const Action& a : plan.actions) {
+    if (!a.type || !a.risky || a.kind == ActionKind::NoOp) continue;
+    if (grouped && is_listed_folder_link(a)) continue;
+    if (lines++ < max_lines) {
+      risky_line(o, plan, a);
+      ++shown;
+    }
+  }
+  if (grouped) {
+    for_each_folder_link_group(plan, [&](const FolderLinkGroup& g) {
+      if (!group_is_risky(plan, g)) return;
+      if (lines++ >= max_lines) return;
+      folder_link_group_line(o, plan, g);
+      for (uint32_t i : g.actions) shown += plan.actions[i].risky;
+    });
+  }
+  if (shown < risky) {
+    o << "  ... and " << risky - shown << " more risky actions (--verbose lists them all)";
+    o.end_line();
+  }
+}
+
+// The listing: every action but the folder links, then the folder links as `detail` says.
+// Returns the lines written.
+size_t listing(Out& o, const Plan& plan, PlanDetail detail) {
+  size_t lines = 0;
+  o.end_line();
+  for (const Action& a : plan.actions) {
+    if (!a.type || a.kind == ActionKind::NoOp) continue;
+    if (detail != PlanDetail::Full && is_listed_folder_link(a)) continue;
+    action_block(o, plan, a);
+    ++lines;
+  }
+  if (detail == PlanDetail::Grouped) {
+    for_each_folder_link_group(plan, [&](const FolderLinkGroup& g) {
+      folder_link_group_line(o, plan, g);
+      ++lines;
+    });
+  } else if (detail == PlanDetail::Summary) {
+    FolderLinkTotals links = folder_link_totals(plan);
+    if (links.actions) {
+      o << "  " << types::kFolderLink.name << ": " << links.actions
+        << (links.actions == 1 ? " change" : " changes") << " for " << links.users
+        << (links.users == 1 ? " user" : " users") << " (counted above; --verbose lists them)";
+      o.end_line();
+      ++lines;
+    }
+  }
+  return lines;
 }
 
 }  // namespace
@@ -182,26 +334,10 @@ void render_text(const Plan& plan, const TextStyle& style, std::ostream& out) {
                           " blocked because the user cannot sync; apply makes the rest.");
     o.end_line();
   }
+  type_counts_block(o, plan);
   checks_block(o, plan, true);
-
-  size_t risky = 0;
-  for (const Action& a : plan.actions)
-    if (a.type && a.risky && a.kind != ActionKind::NoOp) ++risky;
-  if (risky) {
-    o.end_line();
-    o.styled(kBold, "Review first (" + std::to_string(risky) + " risky):");
-    o.end_line();
-    for (const Action& a : plan.actions)
-      if (a.type && a.risky && a.kind != ActionKind::NoOp) risky_line(o, plan, a);
-  }
-
-  o.end_line();
-  size_t listed = 0;
-  for (const Action& a : plan.actions) {
-    if (!a.type || a.kind == ActionKind::NoOp) continue;
-    action_block(o, plan, a);
-    ++listed;
-  }
+  risky_block(o, plan, style.detail);
+  size_t listed = listing(o, plan, style.detail);
   // A long listing scrolls the first line away; repeat the counts where the reader ends up.
   if (listed > kBottomSummaryAfter) {
     o.end_line();

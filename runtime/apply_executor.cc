@@ -136,7 +136,6 @@ Status Execution::run_batch(LiveSystem& system, const std::vector<uint32_t>& bat
   if (!recorded.ok()) return recorded;
   hooks_.checkpoints.at("journal: outcome recorded");
   finished_ += batch.size();
-  if (hooks_.progress) hooks_.progress(finished_, run_list_.size());
   return ok_status();
 }
 
@@ -206,6 +205,7 @@ Result<ExecutionReport> Execution::run() {
       if (!recorded.ok()) stopped_ = recorded.errors().front().message;
     }
     if (!batch.empty() && stopped_.empty()) {
+      if (hooks_.progress) hooks_.progress(finished_, to_do.size(), system->describe());
       Status done = run_batch(*system, batch);
       if (!done.ok()) stopped_ = done.errors().front().message;
     }
@@ -214,6 +214,7 @@ Result<ExecutionReport> Execution::run() {
       if (state_[a] == State::InBatch) set(a, State::Skipped, "the apply stopped");
   }
   for (; next < to_do.size(); ++next) set(to_do[next], State::Skipped, "the apply stopped");
+  if (hooks_.progress) hooks_.progress(finished_, to_do.size(), {});
 
   ExecutionReport out = report();
   std::string_view status = out.complete() ? "done" : "partial";

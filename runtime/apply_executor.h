@@ -7,6 +7,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/checkpoints.h"
@@ -49,8 +50,10 @@ struct ExecutionHooks {
   Checkpoints checkpoints;
   // Called before every batch; an error stops the run (a lost lock must stop writes).
   std::function<Status()> renew_lock;
-  // Progress for long runs: actions finished so far and in all.
-  std::function<void(size_t finished, size_t total)> progress;
+  // Progress for long runs: before each batch, the actions finished so far, how many are to do
+  // in all, and the live system the batch goes to (describe()); once more at the end, with
+  // `system` empty.
+  std::function<void(size_t finished, size_t total, std::string_view system)> progress;
 };
 
 // Largest batch handed to a live system at once: one store transaction, one journal record.

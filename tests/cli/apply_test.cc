@@ -277,8 +277,10 @@ TEST_CASE("apply PLANFILE: users who cannot sync are left out, the rest is appli
   std::string plan_file = w.path("p.json");
   CliRun planned = w.run({"plan", w.spec(), "--only", "nexj", "-out", plan_file});
   CHECK(planned.code == 5);
-  CHECK(planned.out.find("  ! nexj.folder_link/ghost/calendar  ghost@example.com cannot sync: no "
-                         "such mailbox (ErrorNonExistentMailbox)\n") != std::string::npos);
+  CHECK(
+      planned.out.find(
+          "  ! nexj.folder_link/ghost/{calendar,contacts,tasks}  ghost@example.com cannot sync: no "
+          "such mailbox (ErrorNonExistentMailbox)\n") != std::string::npos);
   CliRun applied = w.run({"apply", plan_file});
   INFO(applied.out << applied.err);
   CHECK(applied.code == 5);

@@ -198,8 +198,8 @@ TEST_CASE("exchange faults: every request failing leaves every user unknown, app
   CliRun apply = run_in_lab(lab, apply_args(w));
   INFO(apply.out << apply.err);
   CHECK(apply.code == 1);
-  CHECK(contains(apply.out,
-                 "nexj.folder_link/jsmith/calendar  " + unknown_reason("jsmith@example.com", why)));
+  CHECK(contains(apply.out, "nexj.folder_link/jsmith/{calendar,contacts,tasks}  " +
+                                unknown_reason("jsmith@example.com", why)));
   CHECK(
       contains(apply.err,
                "syncdeploy: error: cannot apply: 6 objects could not be read; nothing was changed "

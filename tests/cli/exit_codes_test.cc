@@ -63,8 +63,10 @@ TEST_CASE("exit codes: plan with a user who cannot sync is 5, or 2 with --detail
   CliRun detailed = w.run(plan_args(w, {"--detailed-exitcode"}));
   CHECK(detailed.code == 2);
   CHECK(without_ews_summary(detailed.err) == warning);
-  CHECK(detailed.out.find("  ! nexj.folder_link/ghost/calendar  ghost@example.com cannot sync") !=
-        std::string::npos);
+  CHECK(
+      detailed.out.find(
+          "  ! nexj.folder_link/ghost/{calendar,contacts,tasks}  ghost@example.com cannot sync") !=
+      std::string::npos);
 }
 
 TEST_CASE("exit codes: a plan that cannot be applied is an error, with --detailed-exitcode too",

@@ -130,11 +130,20 @@ std::string dot_of(const Plan& p) {
 
 }  // namespace
 
-TEST_CASE("text plan: counts, risky first, then every change in order", "[render]") {
+TEST_CASE("text plan: counts, counts per type, risky first, then every change in order",
+          "[render]") {
   CHECK(
       text_of(sample_plan()) ==
       R"~(Plan for deployment acme-prod: 2 to create, 2 to update, 1 to disable, 1 unchanged, 1 unknown
 This plan cannot be applied as is: 1 object could not be read.
+
+By resource type:
+  step 1  exchange.service_account          1 unchanged
+  step 2  exchange.throttling_policy        1 to update
+  step 3  nexj.mail_channel                 1 to create
+  step 3  nexj.http_channel                 1 to update
+  step 4  nexj.target                       1 to create, 1 to disable
+  step 7  nexj.folder_link                  1 unknown for 1 user
 
 Review first (2 risky):
   ~ exchange.throttling_policy/NexJSyncPolicy  (update: 1 field differs: ewsMaxConcurrency)
@@ -176,6 +185,10 @@ TEST_CASE("text plan: colors only when asked, on symbols and headings", "[render
       "Plan for deployment lab: 1 to create, 1 to update, 1 to disable, 0 unchanged, 1 blocked\n"
       "This plan cannot be applied as is: 1 action is blocked.\n"
       "\n"
+      "By resource type:\n"
+      "  step 1  exchange.service_account          1 blocked\n"
+      "  step 4  nexj.target                       1 to create, 1 to update, 1 to disable\n"
+      "\n"
       "Review first (1 risky):\n"
       "  - nexj.target/C  (disable: no longer in the spec)\n"
       "\n"
@@ -191,6 +204,10 @@ TEST_CASE("text plan: colors only when asked, on symbols and headings", "[render
       "\x1b[1mPlan for deployment lab: 1 to create, 1 to update, 1 to disable, 0 unchanged, "
       "1 blocked\x1b[0m\n"
       "\x1b[31mThis plan cannot be applied as is: 1 action is blocked.\x1b[0m\n"
+      "\n"
+      "\x1b[1mBy resource type:\x1b[0m\n"
+      "  step 1  exchange.service_account          1 blocked\n"
+      "  step 4  nexj.target                       1 to create, 1 to update, 1 to disable\n"
       "\n"
       "\x1b[1mReview first (1 risky):\x1b[0m\n"
       "  \x1b[31m-\x1b[0m nexj.target/C  (disable: no longer in the spec)\n"
@@ -244,16 +261,29 @@ TEST_CASE("text and Markdown plans say when they are limited (--only)", "[render
         "Plan for deployment acme-prod: 1 to create, 0 to update, 0 to disable, 1 unchanged\n"
         "Limited to: nexj.target (--only)\n"
         "\n"
+        "By resource type:\n"
+        "  step 4  nexj.target                       1 to create, 1 unchanged\n"
+        "\n"
         "  + nexj.target/EXCH02  (step 4, create: does not exist)\n");
   CHECK(markdown_of(p) ==
         "<!-- syncdeploy plan -->\n"
         "### Plan for `acme-prod`: 1 to create, 0 to update, 0 to disable, 1 unchanged\n"
         "\n"
-        "Limited to: `nexj.target` (`--only`)\n"
-        "\n"
-        "| Action | Address | Step | Changes |\n"
-        "| --- | --- | --- | --- |\n"
-        "| 🟢 create | `nexj.target/EXCH02` | 4 | does not exist |\n");
+        "Plan id `" +
+            plan_id(p) +
+            "` (`planId` in the saved plan)\n"
+            "\n"
+            "Limited to: `nexj.target` (`--only`)\n"
+            "\n"
+            "| Step | Resource type | Create | Update | Disable | Unchanged |\n"
+            "| ---: | --- | ---: | ---: | ---: | ---: |\n"
+            "| 4 | `nexj.target` | 1 | 0 | 0 | 1 |\n"
+            "\n"
+            "**Exchange and NexJ configuration (1 change):**\n"
+            "\n"
+            "| Action | Address | Step | Changes |\n"
+            "| --- | --- | --- | --- |\n"
+            "| 🟢 create | `nexj.target/EXCH02` | 4 | does not exist |\n");
 }
 
 TEST_CASE("text plan: the counts are repeated at the end of a long listing", "[render]") {
@@ -266,8 +296,98 @@ TEST_CASE("text plan: the counts are repeated at the end of a long listing", "[r
   std::string text = text_of(p);
   const std::string counts =
       "Plan for deployment big: 21 to create, 0 to update, 0 to disable, 0 unchanged\n";
-  CHECK(text.starts_with(counts + "\n  + nexj.folder_link/u0/calendar  (step 7, create: "));
+  CHECK(text.starts_with(counts + "\nBy resource type:\n" +
+                         "  step 7  nexj.folder_link                  21 to create for 21 users\n" +
+                         "\n  + nexj.folder_link/u0/calendar  (step 7, create: "));
   CHECK(text.ends_with("u20/calendar  (step 7, create: does not exist)\n\n" + counts));
+}
+
+namespace {
+
+// Folder links of three users: creates with a folder id each, the same update twice, the same
+// read error twice, and a no-op between two creates.
+Plan links_plan() {
+  Plan p;
+  p.deployment = "links";
+  const uint16_t target = field_number(types::kFolderLink, "target");
+  const uint16_t folder_id = field_number(types::kFolderLink, "folderId");
+  const uint16_t enabled = field_number(types::kFolderLink, "enabled");
+  p.actions.push_back(plan_action(ActionKind::Unknown, types::kFolderLink, "bob/calendar",
+                                  "could not be read: EWS timed out"));
+  p.actions.push_back(plan_action(ActionKind::Unknown, types::kFolderLink, "bob/tasks",
+                                  "could not be read: EWS timed out"));
+  p.actions.push_back(plan_action(
+      ActionKind::Create, types::kFolderLink, "jsmith/calendar", "does not exist",
+      {{target, Unset{}, std::string("EXCH01")}, {folder_id, Unset{}, std::string("AAMk1")}}));
+  p.actions.push_back(plan_action(ActionKind::NoOp, types::kFolderLink, "jsmith/contacts", ""));
+  p.actions.push_back(plan_action(
+      ActionKind::Create, types::kFolderLink, "jsmith/tasks", "does not exist",
+      {{target, Unset{}, std::string("EXCH01")}, {folder_id, Unset{}, std::string("AAMk2")}}));
+  for (const char* name : {"mlee/calendar", "mlee/tasks"})
+    p.actions.push_back(plan_action(ActionKind::Update, types::kFolderLink, name,
+                                    "1 field differs: enabled", {{enabled, false, true}}));
+  count(p);
+  return p;
+}
+
+std::string text_at(const Plan& p, PlanDetail detail) {
+  std::ostringstream out;
+  render_text(p, TextStyle{false, detail}, out);
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("text plan: folder links one line per user, every field with --verbose", "[render]") {
+  const std::string top =
+      "Plan for deployment links: 2 to create, 2 to update, 0 to disable, 1 unchanged, 2 "
+      "unknown\n"
+      "This plan cannot be applied as is: 2 objects could not be read.\n"
+      "\n"
+      "By resource type:\n"
+      "  step 7  nexj.folder_link                  2 to create, 2 to update, 2 unknown for 3 "
+      "users, 1 unchanged\n"
+      "\n";
+  // A field the same for each folder is shown once; one that differs is said to.
+  CHECK(text_at(links_plan(), PlanDetail::Grouped) ==
+        top +
+            "  ? nexj.folder_link/bob/{calendar,tasks}  could not be read: EWS timed out\n"
+            "  + nexj.folder_link/jsmith/{calendar,tasks}  (step 7, create: does not exist)  "
+            "target: \"EXCH01\", folderId: (per folder)\n"
+            "  ~ nexj.folder_link/mlee/{calendar,tasks}  (step 7, update: 1 field differs: "
+            "enabled)  enabled: false -> true\n");
+  CHECK(text_at(links_plan(), PlanDetail::Full) ==
+        top +
+            "  ? nexj.folder_link/bob/calendar  could not be read: EWS timed out\n"
+            "  ? nexj.folder_link/bob/tasks  could not be read: EWS timed out\n"
+            "  + nexj.folder_link/jsmith/calendar  (step 7, create: does not exist)\n"
+            "      target: \"EXCH01\"\n"
+            "      folderId: \"AAMk1\"\n"
+            "  + nexj.folder_link/jsmith/tasks  (step 7, create: does not exist)\n"
+            "      target: \"EXCH01\"\n"
+            "      folderId: \"AAMk2\"\n"
+            "  ~ nexj.folder_link/mlee/calendar  (step 7, update: 1 field differs: enabled)\n"
+            "      enabled: false -> true\n"
+            "  ~ nexj.folder_link/mlee/tasks  (step 7, update: 1 field differs: enabled)\n"
+            "      enabled: false -> true\n");
+  // What apply shows of a large plan: the folder links counted, not listed.
+  CHECK(text_at(links_plan(), PlanDetail::Summary) ==
+        top +
+            "  nexj.folder_link: 6 changes for 3 users (counted above; --verbose "
+            "lists them)\n");
+}
+
+TEST_CASE("text plan: a different read error or another user starts a new line", "[render]") {
+  Plan p = links_plan();
+  p.actions[1].reason = "could not be read: EWS refused";
+  p.actions[4].name = "jdoe/tasks";
+  std::string text = text_at(p, PlanDetail::Grouped);
+  CHECK(text.find("  ? nexj.folder_link/bob/calendar  could not be read: EWS timed out\n"
+                  "  ? nexj.folder_link/bob/tasks  could not be read: EWS refused\n"
+                  "  + nexj.folder_link/jsmith/calendar  (step 7, create: does not exist)  "
+                  "target: \"EXCH01\", folderId: \"AAMk1\"\n"
+                  "  + nexj.folder_link/jdoe/tasks  (step 7, create: does not exist)  "
+                  "target: \"EXCH01\", folderId: \"AAMk2\"\n") != std::string::npos);
 }
 
 TEST_CASE("text plan: hostile names cannot forge lines or colors", "[render]") {
@@ -276,23 +396,27 @@ TEST_CASE("text plan: hostile names cannot forge lines or colors", "[render]") {
       text_of(hostile_plan()) ==
       R"~(Plan for deployment acme\n\x1B[32mPlan: 0 to change: 1 to create, 1 to update, 1 to disable, 0 unchanged
 
+By resource type:
+  step 3  nexj.mail_channel                 1 to update
+  step 4  nexj.target                       1 to disable
+  step 7  nexj.folder_link                  1 to create for 1 user
+
 Review first (1 risky):
   - nexj.target/t\"] -> a0 [label=\"pwned  (disable: no longer in the spec)
 
-  + nexj.folder_link/j\"smith\n  + nexj.target/FORGED/calendar  (step 7, create: does not exist)
-      email: "$(rm -rf /)@acme.com"
   ~ nexj.mail_channel/Zürich `|` <b>Ωmega</b>  (step 3, update: 2 fields differ: description, password)
       description: "a\x1B[31mred" -> "@everyone | [x](http://evil) \\N"
       password: (sensitive, changed)
   - nexj.target/t\"] -> a0 [label=\"pwned  (step 4, disable: no longer in the spec)
       enabled: true -> false
+  + nexj.folder_link/j\"smith\n  + nexj.target/FORGED/calendar  (step 7, create: does not exist)  email: "$(rm -rf /)@acme.com"
 )~");
   // The only escape sequences are our own colors; every line is one we wrote.
   size_t escapes = 0;
   for (size_t at = text.find('\x1b'); at != std::string::npos; at = text.find('\x1b', at + 1))
     ++escapes;
-  CHECK(escapes == 2 * 2 + 2 * 4);  // two headings, four symbols; each sets and resets
-  CHECK(std::count(text.begin(), text.end(), '\n') == 12);
+  CHECK(escapes == 2 * 3 + 2 * 4);  // three headings, four symbols; each sets and resets
+  CHECK(std::count(text.begin(), text.end(), '\n') == 16);
 }
 
 TEST_CASE("no renderer shows a secret or its reference", "[render]") {
@@ -432,17 +556,32 @@ TEST_CASE("JSON writer: escaping, ill-formed UTF-8, commas", "[render]") {
   CHECK(out.str() == "{\"a\":[\n1,\n{},\nnull\n],\"b\":[],\"c\":18446744073709551615}");
 }
 
-TEST_CASE("Markdown plan: counts, risky list, table", "[render]") {
+TEST_CASE(
+    "Markdown plan: counts, plan id, type table, risky list, configuration, folder links collapsed",
+    "[render]") {
   CHECK(markdown_of(sample_plan()) == R"~(<!-- syncdeploy plan -->
 ### Plan for `acme-prod`: 2 to create, 2 to update, 1 to disable, 1 unchanged, 1 unknown
 
+Plan id `6a937d64b4d3e03a` (`planId` in the saved plan)
+
 > [!WARNING]
 > This plan cannot be applied as is: 1 object could not be read.
+
+| Step | Resource type | Create | Update | Disable | Unchanged | Unknown |
+| ---: | --- | ---: | ---: | ---: | ---: | ---: |
+| 1 | `exchange.service_account` | 0 | 0 | 0 | 1 | 0 |
+| 2 | `exchange.throttling_policy` | 0 | 1 | 0 | 0 | 0 |
+| 3 | `nexj.mail_channel` | 1 | 0 | 0 | 0 | 0 |
+| 3 | `nexj.http_channel` | 0 | 1 | 0 | 0 | 0 |
+| 4 | `nexj.target` | 1 | 0 | 1 | 0 | 0 |
+| 7 | `nexj.folder_link` (1 user) | 0 | 0 | 0 | 0 | 1 |
 
 **Review first (2 risky):**
 
 - 🟡 update `exchange.throttling_policy/NexJSyncPolicy`: 1 field differs: ewsMaxConcurrency
 - 🔴 disable `nexj.target/EXCH02`: no longer in the spec; targets are never deleted, only disabled
+
+**Exchange and NexJ configuration (5 changes):**
 
 | Action | Address | Step | Changes |
 | --- | --- | --- | --- |
@@ -451,7 +590,14 @@ TEST_CASE("Markdown plan: counts, risky list, table", "[render]") {
 | 🟡 update | `nexj.http_channel/ExchangeEWSSender1` | 3 | password: (sensitive, changed) |
 | 🟢 create | `nexj.target/EXCH01` | 4 | host: `"exch01.acme.local"`<br>sender: `"ExchangeEWSSender1"`<br>enabled: `true` |
 | 🔴 disable | `nexj.target/EXCH02` | 4 | enabled: `true` → `false` |
-| ❓ unknown | `nexj.folder_link/jsmith/calendar` | 7 | could not be read: `EWS timed out after 30 s` |
+
+<details><summary>Folder links: 1 unknown for 1 user</summary>
+
+| Action | User/folders | Changes |
+| --- | --- | --- |
+| ❓ unknown | `jsmith/calendar` | could not be read: `EWS timed out after 30 s` |
+
+</details>
 )~");
 }
 
@@ -459,28 +605,50 @@ TEST_CASE("Markdown plan: hostile names stay inside their code spans", "[render]
   CHECK(markdown_of(hostile_plan()) == R"~(<!-- syncdeploy plan -->
 ### Plan for `acme\n\x1B[32mPlan: 0 to change`: 1 to create, 1 to update, 1 to disable, 0 unchanged
 
+Plan id `7ed250abd7e05a78` (`planId` in the saved plan)
+
+| Step | Resource type | Create | Update | Disable | Unchanged |
+| ---: | --- | ---: | ---: | ---: | ---: |
+| 3 | `nexj.mail_channel` | 0 | 1 | 0 | 0 |
+| 4 | `nexj.target` | 0 | 0 | 1 | 0 |
+| 7 | `nexj.folder_link` (1 user) | 1 | 0 | 0 | 0 |
+
 **Review first (1 risky):**
 
 - 🔴 disable `nexj.target/t\"] -> a0 [label=\"pwned`: no longer in the spec
 
+**Exchange and NexJ configuration (2 changes):**
+
 | Action | Address | Step | Changes |
 | --- | --- | --- | --- |
-| 🟢 create | `nexj.folder_link/j\"smith\n  + nexj.target/FORGED/calendar` | 7 | email: `"$(rm -rf /)@acme.com"` |
 | 🟡 update | ``nexj.mail_channel/Zürich `\|` <b>Ωmega</b>`` | 3 | description: `"a\x1B[31mred"` → `"@everyone \| [x](http://evil) \\N"`<br>password: (sensitive, changed) |
 | 🔴 disable | `nexj.target/t\"] -> a0 [label=\"pwned` | 4 | enabled: `true` → `false` |
+
+<details><summary>Folder links: 1 to create for 1 user</summary>
+
+| Action | User/folders | Changes |
+| --- | --- | --- |
+| 🟢 create | `j\"smith\n  + nexj.target/FORGED/calendar` | email: `"$(rm -rf /)@acme.com"` |
+
+</details>
 )~");
 }
 
-TEST_CASE("Markdown plan: stays under 60,000 characters and says what it left out", "[render]") {
+// The pull-request comment of a 20,000-user change: counts by type first, the configuration in
+// full, the folder links one row per user and collapsed, within GitHub's 65,536 characters.
+TEST_CASE("Markdown plan: a 20,000-user change fits a comment, counts by type first", "[render]") {
   Plan p;
   p.deployment = "big";
-  for (int i = 0; i < 3000; ++i) {
+  p.actions.push_back(plan_action(ActionKind::Create, types::kTarget, "EXCH01", "does not exist",
+                                  {{field_number(types::kTarget, "enabled"), Unset{}, true}}));
+  for (int i = 0; i < 20000; ++i) {
     std::string login = "user" + std::to_string(i);
-    p.actions.push_back(
-        plan_action(ActionKind::Create, types::kFolderLink, login + "/calendar", "does not exist",
-                    {{field_number(types::kFolderLink, "target"), Unset{}, std::string("EXCH01")},
-                     {field_number(types::kFolderLink, "email"), Unset{}, login + "@acme.com"},
-                     {field_number(types::kFolderLink, "enabled"), Unset{}, true}}));
+    for (const char* folder : {"calendar", "contacts", "tasks"})
+      p.actions.push_back(plan_action(
+          ActionKind::Create, types::kFolderLink, login + "/" + folder, "does not exist",
+          {{field_number(types::kFolderLink, "target"), Unset{}, std::string("EXCH01")},
+           {field_number(types::kFolderLink, "email"), Unset{}, login + "@acme.com"},
+           {field_number(types::kFolderLink, "folderId"), Unset{}, "id-" + login + folder}}));
   }
   for (int i = 0; i < 1000; ++i)
     p.actions.push_back(
@@ -489,28 +657,46 @@ TEST_CASE("Markdown plan: stays under 60,000 characters and says what it left ou
                     {{field_number(types::kFolderLink, "enabled"), true, false}}, {}, true));
   count(p);
   std::string md = markdown_of(p);
-  CHECK(md.size() < 60000);
-  CHECK(
-      md.starts_with("<!-- syncdeploy plan -->\n### Plan for `big`: 3000 to create, 0 to "
-                     "update, 1000 to disable, 0 unchanged\n\n**Review first (1000 risky):**\n"
-                     "\n- 🔴 disable `nexj.folder_link/gone0/tasks`: no longer in the spec; "
-                     "users.prune is true\n"));
-  // The risky list has its own share of the budget, so the table still starts.
-  size_t risky_cut = md.find("more risky actions; see the JSON plan.\n");
+  CHECK(md.size() < 65536);
+  CHECK(md.starts_with(
+      "<!-- syncdeploy plan -->\n"
+      "### Plan for `big`: 60001 to create, 0 to update, 1000 to disable, 0 unchanged\n"
+      "\n"
+      "Plan id `" +
+      plan_id(p) +
+      "` (`planId` in the saved plan)\n"
+      "\n"
+      "| Step | Resource type | Create | Update | Disable | Unchanged |\n"
+      "| ---: | --- | ---: | ---: | ---: | ---: |\n"
+      "| 4 | `nexj.target` | 1 | 0 | 0 | 0 |\n"
+      "| 7 | `nexj.folder_link` (21000 users) | 60000 | 0 | 1000 | 0 |\n"
+      "\n"
+      "**Review first (1000 risky):**\n"
+      "\n"
+      "- 🔴 disable `nexj.folder_link/gone0/tasks`: no longer in the spec; users.prune is true\n"));
+  // The risky list has its own share of the budget; the configuration and the links follow.
+  size_t risky_cut = md.find("- … and ");
+  size_t configuration = md.find(
+      "\n**Exchange and NexJ configuration (1 change):**\n\n"
+      "| Action | Address | Step | Changes |\n| --- | --- | --- | --- |\n"
+      "| 🟢 create | `nexj.target/EXCH01` | 4 | enabled: `true` |\n");
+  size_t links = md.find(
+      "\n<details><summary>Folder links: 60000 to create, 1000 to disable for 21000 users"
+      "</summary>\n\n| Action | User/folders | Changes |\n| --- | --- | --- |\n"
+      "| 🟢 create | `user0/{calendar,contacts,tasks}` | target: `\"EXCH01\"`<br>email: "
+      "`\"user0@acme.com\"`<br>folderId: (per folder) |\n");
   REQUIRE(risky_cut != std::string::npos);
-  size_t table = md.find("| Action | Address | Step | Changes |\n| --- | --- | --- | --- |\n");
-  REQUIRE(table != std::string::npos);
-  CHECK(risky_cut < table);
+  REQUIRE(configuration != std::string::npos);
+  REQUIRE(links != std::string::npos);
+  CHECK(risky_cut < configuration);
+  CHECK(configuration < links);
   size_t rows = 0;
-  for (size_t at = md.find("\n| 🟢 create |", table); at != std::string::npos;
-       at = md.find("\n| 🟢 create |", at + 1))
+  for (size_t at = md.find("\n| 🟢 create | `user", links); at != std::string::npos;
+       at = md.find("\n| 🟢 create | `user", at + 1))
     ++rows;
   CHECK(rows > 100);
-  std::string footer =
-      "\n… and " + std::to_string(4000 - rows) + " more actions not shown; see the JSON plan.\n";
-  CHECK(md.ends_with("|\n" + footer));
-  CHECK(md.find("| `nexj.folder_link/user0/calendar` | 7 | target: `\"EXCH01\"`<br>email: "
-                "`\"user0@acme.com\"`<br>enabled: `true` |\n") != std::string::npos);
+  CHECK(md.ends_with("|\n\n… and " + std::to_string(61000 - 3 * rows) +
+                     " more folder links not shown; see the JSON plan.\n\n</details>\n"));
 }
 
 TEST_CASE("Markdown plan: long values and many fields are cut inside the cell", "[render]") {
@@ -540,18 +726,28 @@ TEST_CASE("Markdown plan: a reason cannot mention, link or inject HTML", "[rende
   p.actions.push_back(plan_action(ActionKind::Blocked, types::kServiceAccount, "x",
                                   "ask @acme/admins <img src=x> *now* | [here](http://e) `a`"));
   count(p);
-  CHECK(
-      markdown_of(p) ==
-      "<!-- syncdeploy plan -->\n"
-      "### Plan for `d`: 0 to create, 0 to update, 0 to disable, 0 unchanged, 1 blocked\n"
-      "\n"
-      "> [!WARNING]\n"
-      "> This plan cannot be applied as is: 1 action is blocked.\n"
-      "\n"
-      "| Action | Address | Step | Changes |\n"
-      "| --- | --- | --- | --- |\n"
-      "| ⛔ blocked | `exchange.service_account/x` | 1 | ask @&#8203;acme/admins &lt;img src=x&gt; "
-      "\\*now\\* \\| \\[here\\](http://e) \\`a\\` |\n");
+  CHECK(markdown_of(p) ==
+        "<!-- syncdeploy plan -->\n"
+        "### Plan for `d`: 0 to create, 0 to update, 0 to disable, 0 unchanged, 1 blocked\n"
+        "\n"
+        "Plan id `" +
+            plan_id(p) +
+            "` (`planId` in the saved plan)\n"
+            "\n"
+            "> [!WARNING]\n"
+            "> This plan cannot be applied as is: 1 action is blocked.\n"
+            "\n"
+            "| Step | Resource type | Create | Update | Disable | Unchanged | Blocked |\n"
+            "| ---: | --- | ---: | ---: | ---: | ---: | ---: |\n"
+            "| 1 | `exchange.service_account` | 0 | 0 | 0 | 0 | 1 |\n"
+            "\n"
+            "**Exchange and NexJ configuration (1 change):**\n"
+            "\n"
+            "| Action | Address | Step | Changes |\n"
+            "| --- | --- | --- | --- |\n"
+            "| ⛔ blocked | `exchange.service_account/x` | 1 | ask @&#8203;acme/admins &lt;img "
+            "src=x&gt; "
+            "\\*now\\* \\| \\[here\\](http://e) \\`a\\` |\n");
 }
 
 TEST_CASE("DOT graph: nodes clustered by step, edges along dependencies", "[render]") {
