@@ -17,10 +17,16 @@ packages=(g++ cmake make ninja-build pkg-config libyaml-cpp-dev nlohmann-json3-d
   # Independent clients the tests check against: Python's EWS and WinRM clients with their
   # Kerberos and NTLM authentication, and Python's GSS-API binding.
   python3-exchangelib python3-winrm python3-requests-kerberos python3-requests-ntlm python3-gssapi
+  # The CI recipes' test (tests/ci_recipes): YAML for its lint of the workflow files, jq for the
+  # GitLab note script it runs.
+  python3-yaml jq
   # The shared libraries of the KDC and admin tools unpacked into .deps/krb5 below (ldd). None
   # of these has a maintainer script; none writes /etc/krb5.conf. libverto needs an event-loop
   # backend at run time: Debian 12 has libverto-libev1 (libverto-libevent1 is only a name).
-  libkadm5srv-mit12 libkadm5clnt-mit12 libkdb5-10 libgssrpc4 libss2 libverto1 libverto-libev1)
+  libkadm5srv-mit12 libkadm5clnt-mit12 libkdb5-10 libgssrpc4 libss2 libverto1 libverto-libev1
+  # The install test (tests/install/run.sh): cpack's Depends come from dpkg-shlibdeps (dpkg-dev);
+  # the man page is rendered with man-db and groff; the zsh completion is run in zsh.
+  dpkg-dev man-db zsh)
 
 missing=()
 for p in "${packages[@]}"; do
