@@ -81,6 +81,9 @@ void define(CLI::App& app, Parsed& p) {
       ->type_name("PREFIX");
   plan->add_flag("--no-color", p.plan.no_color, "Never color the output (NO_COLOR works too)");
   plan->add_flag("-v,--verbose", p.plan.verbose, kVerboseHelp);
+  plan->add_flag("--without-secrets", p.plan.without_secrets,
+                 "Read no secret and do not ask Exchange (untrusted pull requests): secret fields "
+                 "are not compared and the plan cannot be applied; the rest is planned");
   exchange_options(plan, p.plan.exchange);
 
   CLI::App* show = app.add_subcommand(

@@ -9,9 +9,13 @@ namespace sd::cli {
 // live state that could not be read (what is unknown is not drift, and not "in sync" either).
 int run_diff(const DiffOptions& options, const Context& ctx) {
   engine::RuntimeWorld world = world_of(ctx);
-  Result<Plan> plan = engine::plan_deployment(
-      world,
-      {options.spec, {}, options.only, engine::LiveRead::FromFileOrLive, true, options.exchange});
+  Result<Plan> plan = engine::plan_deployment(world, {options.spec,
+                                                      {},
+                                                      options.only,
+                                                      engine::LiveRead::FromFileOrLive,
+                                                      true,
+                                                      false,
+                                                      options.exchange});
   if (!plan.ok()) {
     report(ctx, plan.errors());
     return kExitError;

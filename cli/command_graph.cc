@@ -8,7 +8,8 @@ int run_graph(const GraphOptions& options, const Context& ctx) {
   // The graph shows structure only: no secret and no live state needs to be read for it.
   engine::RuntimeWorld world = world_of(ctx);
   Result<Plan> plan = engine::plan_deployment(
-      world, {options.spec, options.observed, options.only, engine::LiveRead::Never, false, {}});
+      world,
+      {options.spec, options.observed, options.only, engine::LiveRead::Never, false, false, {}});
   if (!plan.ok()) {
     report(ctx, plan.errors());
     return kExitError;

@@ -3,6 +3,7 @@
 #include "base/atomic_file.h"
 #include "base/text_checks.h"
 #include "cli/commands.h"
+#include "engine/observe.h"
 #include "engine/plan_session.h"
 #include "render/render.h"
 
@@ -13,7 +14,20 @@ namespace {
 // true. Otherwise, with --detailed-exitcode, anything not yet live (users who cannot sync
 // included) is 2, so that a pull request with one new hire without a mailbox passes while the
 // plan and standard error say so; without it, users who cannot sync are 5.
-int plan_exit_code(const PlanSummary& s, bool detailed_exitcode, const Context& ctx) {
+int plan_exit_code(const Plan& plan, const PlanOptions& options, const Context& ctx) {
+  PlanSummary s = plan.summary;
+  // A plan made without secrets cannot be applied, as asked: that alone is not an error. What
+  // could not be read for another reason still is.
+  if (options.without_secrets) {
+    ctx.err << "syncdeploy: warning: planned without secrets: secret fields are not compared "
+               "and Exchange is not read; this plan cannot be applied\n";
+    if (s.failed_checks) --s.failed_checks;  // the "secrets" check
+    for (const Action& a : plan.actions)
+      if (a.kind == ActionKind::Unknown &&
+          read_error_of(plan, a) == engine::kExchangeNotReadWithoutSecrets)
+        --s.unknown;
+  }
+  const bool detailed_exitcode = options.detailed_exitcode;
   if (std::string why = cannot_apply_reason(s); !why.empty()) {
     ctx.err << "syncdeploy: error: the plan cannot be applied: " << why << "\n";
     return kExitError;
@@ -47,9 +61,9 @@ void render_plan(const Plan& plan, PlanFormat format, const TextStyle& style, st
 
 int run_plan(const PlanOptions& options, const Context& ctx) {
   engine::RuntimeWorld world = world_of(ctx);
-  Result<Plan> plan =
-      engine::plan_deployment(world, {options.spec, options.observed, options.only,
-                                      engine::LiveRead::FromFileOrLive, true, options.exchange});
+  Result<Plan> plan = engine::plan_deployment(
+      world, {options.spec, options.observed, options.only, engine::LiveRead::FromFileOrLive,
+              !options.without_secrets, options.without_secrets, options.exchange});
   if (!plan.ok()) {
     report(ctx, plan.errors());
     return kExitError;
@@ -66,7 +80,7 @@ int run_plan(const PlanOptions& options, const Context& ctx) {
   render_plan(*plan, options.format, text_style(options.no_color, options.verbose, ctx), ctx.out);
   if (!options.out_file.empty() && options.format == PlanFormat::Text)
     ctx.out << "\nSaved the plan to " << escape_controls(options.out_file) << ".\n";
-  return plan_exit_code(plan->summary, options.detailed_exitcode, ctx);
+  return plan_exit_code(*plan, options, ctx);
 }
 
 }  // namespace sd::cli

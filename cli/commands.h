@@ -47,6 +47,9 @@ struct PlanOptions {
   bool detailed_exitcode = false;
   bool no_color = false;
   bool verbose = false;  // every field of every action, folder links one by one
+  // No secret is read and Exchange is not asked (a pull request nobody trusts yet): the plan
+  // says it cannot be applied, everything else is planned.
+  bool without_secrets = false;
   ExchangeReadOptions exchange;
 };
 [[nodiscard]] int run_plan(const PlanOptions& options, const Context& ctx);

@@ -229,6 +229,15 @@ ApplyOutcome apply_deployment(World& world, const ApplyRequest& request,
     if (!parsed.ok()) return failed(parsed.take_errors());
     saved = std::move(parsed).value();
     if (!only.empty()) return ended(Ending::OnlyWithSavedPlan);
+    // What it did not decide (an object it could not read, a secret it did not compare) it
+    // cannot promise: live state is not read to guess.
+    if (!saved->applyable)
+      return failed(
+          {Error{"the saved plan says it cannot be applied (\"applyable\": false: a precondition "
+                 "failed, an object could not be read, an action was blocked, or it was made "
+                 "--without-secrets); nothing was changed: make a new plan and apply that",
+                 Location{request.input},
+                 {}}});
     Result<std::string> named = saved_spec_path(saved->spec_file, request.input);
     if (!named.ok()) return failed(named.take_errors());
     spec_path = std::move(named).value();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 
 #include "plan/desired_state.h"
 #include "plan/observed_state.h"
@@ -13,9 +14,14 @@ namespace sd::engine {
 inline constexpr const char* kExchangeNotRead =
     "Exchange management was not read (limit the plan to the NexJ side with --only nexj)";
 
-// Observes every system; types no system manages are marked failed with kExchangeNotRead, so
-// that their objects are Unknown, never absent.
+// What they say when the plan was made without secrets (plan --without-secrets).
+inline constexpr const char* kExchangeNotReadWithoutSecrets =
+    "Exchange was not read: the plan was made without secrets (--without-secrets)";
+
+// Observes every system; types no system manages are marked failed with `not_read`, so that
+// their objects are Unknown, never absent.
 [[nodiscard]] ObservedState observe_all(std::span<LiveSystem* const> systems,
-                                        const DesiredState& desired);
+                                        const DesiredState& desired,
+                                        std::string_view not_read = kExchangeNotRead);
 
 }  // namespace sd::engine

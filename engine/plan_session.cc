@@ -32,6 +32,27 @@ Plan plan_against(const LoadedInput& input, DesiredState desired, ObservedState 
   return plan;
 }
 
+namespace {
+
+// The check of a plan made without secrets: failed, so that the plan cannot be applied, and
+// saying which secret fields it did not compare.
+PreconditionCheck without_secrets_check(const DesiredState& desired) {
+  size_t fields = 0;
+  for (const Resource& r : desired.resources)
+    for (const Value& v : r.values)
+      if (std::holds_alternative<SecretValue>(v)) ++fields;
+  PreconditionCheck check;
+  check.status = PreconditionCheck::Status::Failed;
+  check.name = "secrets";
+  check.detail = "not read (--without-secrets): " + std::to_string(fields) +
+                 (fields == 1 ? " secret field is" : " secret fields are") +
+                 " not compared, Exchange is not read and no mailbox is asked; plan again with the "
+                 "secrets to apply";
+  return check;
+}
+
+}  // namespace
+
 Result<Plan> plan_deployment(World& world, const PlanRequest& request) {
   Status prefixes = check_prefixes(request.only);
   if (!prefixes.ok()) return prefixes.take_errors();
@@ -60,7 +81,10 @@ Result<Plan> plan_deployment(World& world, const PlanRequest& request) {
       exchange = std::move(opened).value();
       if (exchange) all.push_back(exchange.get());
     }
-    observed = observe_all(all, desired);
+    observed = observe_all(
+        all, desired,
+        request.say_without_secrets ? kExchangeNotReadWithoutSecrets : kExchangeNotRead);
+    if (request.say_without_secrets) observed.checks.push_back(without_secrets_check(desired));
     if (request.read_secrets) {
       Status read =
           read_exchange(world, *input, secrets, desired, request.only, request.exchange, observed);

@@ -23,6 +23,9 @@ struct PlanRequest {
   std::vector<std::string> only;  // address prefixes (--only)
   LiveRead live = LiveRead::FromFileOrLive;
   bool read_secrets = true;  // false: no secret is read, Exchange is neither read nor asked
+  // With read_secrets false, on live state: the plan says so in a failed check (it cannot be
+  // applied), and its Exchange objects are unknown for that reason (plan --without-secrets).
+  bool say_without_secrets = false;
   ExchangeReadOptions exchange;
 };
 

@@ -48,7 +48,7 @@ bool kind_from_string(std::string_view s, ActionKind& out) {
 bool keep_member(size_t depth, std::string_view key) {
   if (depth == 1)
     return key == "format_version" || key == "planId" || key == "deployment" || key == "spec" ||
-           key == "only" || key == "actions";
+           key == "only" || key == "actions" || key == "applyable";
   if (depth == 3)  // the members of an action (or deeper junk, which is not read either)
     return key == "index" || key == "address" || key == "action" || key == "observedFingerprint" ||
            key == "cannotSync" || key == "fingerprint" || key == "folderIdAtApply";
@@ -166,6 +166,13 @@ void Reader::document(const json& root, SavedPlan& out) {
         fail("only[" + std::to_string(i) + "]",
              std::string("expected a string, found ") + json_kind(p));
     }
+  }
+
+  if (auto applyable = root.find("applyable"); applyable != root.end()) {
+    if (applyable->is_boolean())
+      out.applyable = applyable->get<bool>();
+    else
+      fail("applyable", std::string("expected true or false, found ") + json_kind(*applyable));
   }
 
   auto actions = root.find("actions");
@@ -304,6 +311,7 @@ SavedPlan saved_plan_of(const Plan& plan) {
     out.actions.push_back(std::move(s));
   }
   out.plan_id = plan_id_of(plan.spec_digest, plan.only, fingerprints);  // as plan_id(plan)
+  out.applyable = cannot_apply_reason(plan.summary).empty();
   return out;
 }
 

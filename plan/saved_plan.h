@@ -35,6 +35,9 @@ struct SavedPlan {
   std::string spec_digest;
   std::vector<std::string> only;
   std::vector<SavedAction> actions;
+  // "applyable": false when the plan said it cannot be applied (a failed precondition, an
+  // object it could not read, a blocked action, made --without-secrets): apply refuses it.
+  bool applyable = true;
 };
 
 // Reads a JSON plan of format 1.3 (docs/plan-format.md). Errors name `file` and the JSON path

@@ -48,4 +48,11 @@ enum class Compare : uint8_t {
   return std::holds_alternative<Unset>(v);
 }
 
+// A secret of the spec whose value was not read (plan --without-secrets): it has a reference
+// but no fingerprint, so it is not compared with what is live.
+[[nodiscard]] inline bool is_unread_secret(const Value& v) {
+  const auto* s = std::get_if<SecretValue>(&v);
+  return s && !s->reference.empty() && s->fingerprint.empty();
+}
+
 }  // namespace sd

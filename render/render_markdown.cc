@@ -148,7 +148,9 @@ void append_changes(std::string& out, const Action& a) {
     out += ": ";
     if (secret) {
       bool changed = a.kind != ActionKind::Create && !is_unset(c.before);
-      out += changed ? "(sensitive, changed)" : "(sensitive)";
+      out += is_unread_secret(c.after) ? "(sensitive, not compared)"
+             : changed                 ? "(sensitive, changed)"
+                                       : "(sensitive)";
     } else if (a.kind == ActionKind::Create) {
       append_value(out, c.after, rule);
     } else {

@@ -103,7 +103,9 @@ void field_change(Out& o, const Action& a, const FieldChange& c) {
            std::holds_alternative<SecretValue>(c.after);
   if (secret) {
     // Never a value, whatever the read returned: only that it is set or changes.
-    if (a.kind == ActionKind::Create || is_unset(c.before)) {
+    if (is_unread_secret(c.after)) {
+      o << "(sensitive, not compared)";
+    } else if (a.kind == ActionKind::Create || is_unset(c.before)) {
       if (a.kind != ActionKind::Create) o << "(unset) -> ";
       o << "(sensitive)";
     } else {

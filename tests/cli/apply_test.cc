@@ -336,3 +336,23 @@ TEST_CASE("apply PLANFILE: the spec it names is read only where a spec can be", 
   INFO(beside.err);
   CHECK(beside.code == 0);
 }
+
+TEST_CASE("apply PLANFILE: a plan made --without-secrets is refused whole", "[apply]") {
+  Workspace w("examples/quickstart.yaml");
+  const std::string plan_file = w.path("p.json");
+  // The secrets are in the environment; --without-secrets reads none of them all the same.
+  CliRun planned = w.run(plan_args(w, {"--without-secrets", "-out", plan_file}));
+  CHECK(planned.code == 0);
+  CHECK(planned.err ==
+        "syncdeploy: warning: planned without secrets: secret fields are not compared and "
+        "Exchange is not read; this plan cannot be applied\n");
+  CHECK(planned.out.find("      password: (sensitive, not compared)\n") != std::string::npos);
+  CliRun applied = w.run({"apply", plan_file, "--auto-approve"});
+  CHECK(applied.code == 1);
+  CHECK(applied.err == plan_file +
+                           ": error: the saved plan says it cannot be applied (\"applyable\": "
+                           "false: a precondition failed, an object could not be read, an action "
+                           "was blocked, or it was made --without-secrets); nothing was changed: "
+                           "make a new plan and apply that\n");
+  CHECK(!std::filesystem::exists(w.path(kStore)));
+}
