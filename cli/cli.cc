@@ -42,15 +42,30 @@ struct Parsed {
   std::shared_ptr<LabCommand> lab;
   std::string help_topic;
   bool json = false, markdown = false;
+  engine::VariableArguments variables;  // every command that reads a spec takes them
 };
 
 void define(CLI::App& app, Parsed& p) {
   app.require_subcommand(1, 1);
   app.fallthrough(false);
 
+  // The spec's ${var:NAME} values (spec/variables.h), for every command that reads a spec.
+  auto variable_options = [&p](CLI::App* command) {
+    command
+        ->add_option("--var", p.variables.assignments,
+                     "The value of the spec's variable NAME (${var:NAME}); repeatable, and "
+                     "after --var-file")
+        ->type_name("NAME=VALUE");
+    command
+        ->add_option("--var-file", p.variables.files,
+                     "Variable values from a YAML file of NAME: value lines; repeatable")
+        ->type_name("FILE");
+  };
+
   CLI::App* validate = app.add_subcommand(
       "validate", "Check specs against the schema and the rules, offline (no secrets read).");
   validate->add_option("spec", p.validate.specs, "Spec files (YAML)")->required();
+  variable_options(validate);
 
   // plan, apply and diff ask Exchange about the users' mailboxes the same way.
   auto exchange_options = [](CLI::App* command, ExchangeReadOptions& o) {
@@ -85,6 +100,7 @@ void define(CLI::App& app, Parsed& p) {
                  "Read no secret and do not ask Exchange (untrusted pull requests): secret fields "
                  "are not compared and the plan cannot be applied; the rest is planned");
   exchange_options(plan, p.plan.exchange);
+  variable_options(plan);
 
   CLI::App* show = app.add_subcommand(
       "show", "Print a plan saved with plan -out again, from the file alone (no spec or secret).");
@@ -113,6 +129,7 @@ void define(CLI::App& app, Parsed& p) {
                   "Show every field of every action before asking (a large plan is otherwise "
                   "summarized: counts, risky actions, configuration)");
   exchange_options(apply, p.apply.exchange);
+  variable_options(apply);
 
   CLI::App* diff = app.add_subcommand(
       "diff", "Report drift: where live state differs from the spec (read-only).");
@@ -122,12 +139,14 @@ void define(CLI::App& app, Parsed& p) {
   diff->add_flag("--json", p.diff.json, "Print the drift as JSON (docs/plan-format.md)");
   diff->add_flag("--no-color", p.diff.no_color, "Never color the output");
   exchange_options(diff, p.diff.exchange);
+  variable_options(diff);
 
   CLI::App* unlock = app.add_subcommand(
       "force-unlock", "Remove the apply lock of a deployment whose holder is dead.");
   unlock->add_option("spec", p.unlock.spec, "Spec file (YAML)")->required();
   unlock->add_option("lock_id", p.unlock.lock_id, "The lock ID the error message gave")->required();
   unlock->add_option("--journal", p.unlock.journal, "Journal database (default: beside the store)");
+  variable_options(unlock);
 
   CLI::App* exported = app.add_subcommand(
       "export",
@@ -138,6 +157,7 @@ void define(CLI::App& app, Parsed& p) {
   exported->add_option("--observed", p.export_.observed,
                        "Observed live state (JSON) instead of reading live systems");
   exported->add_option("-o,--out", p.export_.out_file, "Write the script to FILE");
+  variable_options(exported);
 
   CLI::App* graph =
       app.add_subcommand("graph", "Print the resources and their dependencies as Graphviz DOT.");
@@ -145,6 +165,7 @@ void define(CLI::App& app, Parsed& p) {
   graph->add_option("--observed", p.graph.observed, "Observed live state (JSON)");
   graph->add_option("--only", p.graph.only, "Limit to addresses starting with PREFIX")
       ->type_name("PREFIX");
+  variable_options(graph);
 
   p.lab = define_lab(app);
 
@@ -273,7 +294,8 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
 
   const CLI::App* sub = app.get_subcommands().front();
   const std::string& name = sub->get_name();
-  if (name == "validate") return run_validate(p.validate, ctx);
+  const Context with_variables{ctx.out, ctx.err, ctx.env, &p.variables};
+  if (name == "validate") return run_validate(p.validate, with_variables);
   if (name == "plan" || name == "show") {
     if (p.json && p.markdown) {
       err << "syncdeploy: error: --json and --markdown cannot be used together\n";
@@ -286,13 +308,13 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
       return run_show(p.show, ctx);
     }
     p.plan.format = format;
-    return run_plan(p.plan, ctx);
+    return run_plan(p.plan, with_variables);
   }
-  if (name == "graph") return run_graph(p.graph, ctx);
-  if (name == "apply") return run_apply(p.apply, ctx);
-  if (name == "diff") return run_diff(p.diff, ctx);
-  if (name == "export") return run_export(p.export_, ctx);
-  if (name == "force-unlock") return run_force_unlock(p.unlock, ctx);
+  if (name == "graph") return run_graph(p.graph, with_variables);
+  if (name == "apply") return run_apply(p.apply, with_variables);
+  if (name == "diff") return run_diff(p.diff, with_variables);
+  if (name == "export") return run_export(p.export_, with_variables);
+  if (name == "force-unlock") return run_force_unlock(p.unlock, with_variables);
   if (name == "lab") return run_lab(*p.lab, ctx);
   if (name == "version") {
     out << version_line();

@@ -24,6 +24,8 @@ struct Context {
   std::ostream& out;
   std::ostream& err;
   const Environment& env;
+  // The spec's variables as given (--var, --var-file); none when null.
+  const engine::VariableArguments* variables = nullptr;
 };
 
 // Prints errors to err, one per line (at most 100, then a count).

@@ -52,7 +52,8 @@ engine::RuntimeWorld world_of(const Context& ctx) {
       [&ctx, terminal](std::string_view line) {
         ctx.err << (terminal ? "\r\x1b[K" : "") << line << "\n";
       },
-      ctx.env.checkpoints, std::move(updates));
+      ctx.env.checkpoints, std::move(updates),
+      ctx.variables ? *ctx.variables : engine::VariableArguments{});
 }
 
 }  // namespace sd::cli

@@ -78,6 +78,10 @@ _syncdeploy() {
       _syncdeploy_files "$cur"
       return 0
       ;;
+    *:--var-file)
+      _syncdeploy_files "$cur" yaml yml
+      return 0
+      ;;
     plan:--observed | graph:--observed | export:--observed)
       _syncdeploy_files "$cur" json
       return 0
@@ -101,16 +105,19 @@ _syncdeploy() {
       ;;
     *:--ews-concurrency | *:--lock-timeout | *:--bind | *:--port | *:--http-port | \
       *:--threads | *:--latency-ms | *:--*-rate | *:--busy-backoff-ms | *:--seed | \
-      *:--account | *:--mailbox | *:-c | *:--command)
+      *:--account | *:--mailbox | *:-c | *:--command | *:--var)
       return 0  # a value of the user's own
       ;;
   esac
 
   local options='' arguments=''
   case $command in
-    validate) arguments=spec ;;
+    validate)
+      options="--var --var-file"
+      arguments=spec
+      ;;
     plan)
-      options="--observed --json --markdown -o --out --detailed-exitcode --only -v --verbose
+      options="--var --var-file --observed --json --markdown -o --out --detailed-exitcode --only -v --verbose
         --without-secrets --no-color --refresh --ews-concurrency"
       arguments=spec
       ;;
@@ -119,24 +126,24 @@ _syncdeploy() {
       arguments=plan
       ;;
     apply)
-      options="--only --auto-approve --journal --lock-timeout --no-color -v --verbose --refresh
+      options="--var --var-file --only --auto-approve --journal --lock-timeout --no-color -v --verbose --refresh
         --ews-concurrency"
       arguments=spec-or-plan
       ;;
     diff)
-      options="--only --json --no-color --refresh --ews-concurrency"
+      options="--var --var-file --only --json --no-color --refresh --ews-concurrency"
       arguments=spec
       ;;
     force-unlock)
-      options="--journal"
+      options="--journal --var --var-file"
       arguments=spec
       ;;
     export)
-      options="--powershell --observed -o --out"
+      options="--powershell --observed -o --out --var --var-file"
       arguments=spec
       ;;
     graph)
-      options="--observed --only"
+      options="--observed --only --var --var-file"
       arguments=spec
       ;;
     help) arguments=commands ;;

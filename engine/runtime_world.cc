@@ -50,11 +50,12 @@ class RuntimeNexj : public NexjSystems {
 }  // namespace
 
 RuntimeWorld::RuntimeWorld(GetEnv get_env, Say progress, Checkpoints checkpoints,
-                           ProgressUpdates updates)
+                           ProgressUpdates updates, VariableArguments variables)
     : get_env_(get_env ? std::move(get_env) : GetEnv(process_env)),
       progress_(std::move(progress)),
       checkpoints_(std::move(checkpoints)),
       updates_(std::move(updates)),
+      variables_(std::move(variables)),
       disk_(std::make_unique<DiskFiles>()) {}
 
 RuntimeWorld::~RuntimeWorld() = default;

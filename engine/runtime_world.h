@@ -23,11 +23,13 @@ class RuntimeWorld : public World {
   using GetEnv = std::function<std::optional<std::string>(const std::string&)>;
   using Say = std::function<void(std::string_view line)>;
   // `get_env` reads the environment (default: the process's); `progress` gets progress lines.
+  // `variables`: the values of the spec's variables the command line gave.
   RuntimeWorld(GetEnv get_env, Say progress, Checkpoints checkpoints = {},
-               ProgressUpdates updates = {});
+               ProgressUpdates updates = {}, VariableArguments variables = {});
   ~RuntimeWorld() override;
 
   const SourceFiles& files() const override;
+  const VariableArguments& variables() const override { return variables_; }
   std::optional<std::string> env(const std::string& name) const override;
   std::unique_ptr<SecretSource> secrets_for(const std::string& spec_path) const override;
   const Checkpoints& checkpoints() const override { return checkpoints_; }
@@ -48,6 +50,7 @@ class RuntimeWorld : public World {
   Say progress_;
   Checkpoints checkpoints_;
   ProgressUpdates updates_;
+  VariableArguments variables_;
   std::unique_ptr<SourceFiles> disk_;
   std::chrono::steady_clock::time_point apply_started_, apply_said_;
   bool apply_shown_ = false;  // a running line of this run was shown

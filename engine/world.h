@@ -35,6 +35,13 @@ class NexjSystems {
   [[nodiscard]] virtual Status prepare_for_writing() = 0;
 };
 
+// The spec's variables as the command line gave them: `--var NAME=VALUE` and `--var-file FILE`
+// (spec/variables.h), in order; the files are read through World::files().
+struct VariableArguments {
+  std::vector<std::string> assignments;
+  std::vector<std::string> files;
+};
+
 // What reaching Exchange takes: the spec (servers, management endpoint, CA file), the secrets'
 // values, and how this machine reaches the hosts (SYNCDEPLOY_CONNECT_TO, the default roots).
 struct ExchangeAccess {
@@ -51,6 +58,11 @@ class World {
 
   // The spec, its user lists, saved plans and observed-state files.
   [[nodiscard]] virtual const SourceFiles& files() const = 0;
+  // The values of the spec's variables this run was given (none by default).
+  [[nodiscard]] virtual const VariableArguments& variables() const {
+    static const VariableArguments kNone;
+    return kNone;
+  }
   // An environment variable: SYNCDEPLOY_CONNECT_TO, SSL_CERT_FILE.
   [[nodiscard]] virtual std::optional<std::string> env(const std::string& name) const = 0;
   // Where the spec's `${env:...}` and `${file:...}` secrets are read from.

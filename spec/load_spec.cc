@@ -31,11 +31,18 @@ std::string csv_path_problem(std::string_view path) {
 
 }  // namespace
 
-Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files) {
+Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files,
+                             const VariableValues& variables) {
   Result<std::string> text = files.read(path);
   if (!text.ok()) return text.take_errors();
   Result<Document> doc = parse_yaml(path, *text);
   if (!doc.ok()) return doc.take_errors();
+  // Before the schema: it checks what the values make (a URL, a host name).
+  VariableValues used;
+  if (std::vector<Error> wrong = substitute_variables(*doc, variables, used); !wrong.empty()) {
+    sort_and_dedupe(wrong);
+    return wrong;
+  }
 
   // A spec that does not match the schema would give the typed stages nonsense: stop here.
   std::vector<Error> errors = check_schema(*doc);
@@ -48,6 +55,7 @@ Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files) 
 
   Sha256 digest;
   digest.add_part(*text);
+  for (const auto& [name, value] : used) digest.add_part("var " + name + "=" + value);
   for (size_t i = 0; i < users.csvFiles.size(); ++i) {
     const std::string written = users.csvFiles[i];
     std::string pointer = i < users.csvAt.size() ? users.csvAt[i] : users.at;

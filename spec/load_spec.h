@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/source_files.h"
 #include "spec/spec.h"
+#include "spec/variables.h"
 
 namespace sd {
 
@@ -19,12 +20,16 @@ struct LoadedSpec {
   // Where each node stands in the file (spec/document.h), for errors found after loading.
   std::shared_ptr<const Document> doc;
   Spec spec;
-  std::string digest;  // "sha256:<hex>" over the spec text and every CSV file, in order
+  // "sha256:<hex>" over the spec text, the variables it used with their values, and every CSV
+  // file, in order
+  std::string digest;
 };
 
 // Loads and validates the spec at `path`: every error of every stage that could run, sorted,
 // without duplicates. Schema errors stop before the typed stages (their input would be
 // ill-formed); CSV and semantic errors are reported together.
-[[nodiscard]] Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files);
+// `variables` gives the values of its `${var:NAME}` references (spec/variables.h).
+[[nodiscard]] Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files,
+                                           const VariableValues& variables = {});
 
 }  // namespace sd
