@@ -112,11 +112,14 @@ int summarize(const ApplyOutcome& outcome, const Context& ctx) {
     if (!a.error.empty()) ctx.out << ": " << escape_controls(a.error);
     ctx.out << "\n";
   }
-  ctx.out << (report.complete() ? "Apply complete: " : "Apply incomplete: ") << report.done
-          << " done";
+  // Exit 4 (refused) has its own word: "incomplete" is exit 3's.
+  size_t refused = report.refused + outcome.vanished.size();
+  ctx.out << (report.complete() && !refused ? "Apply complete: "
+              : refused                     ? "Apply refused in part: "
+                                            : "Apply incomplete: ")
+          << report.done << " done";
   if (report.already_done) ctx.out << ", " << report.already_done << " already done";
   ctx.out << ", " << report.failed << " failed, " << report.skipped << " skipped";
-  size_t refused = report.refused + outcome.vanished.size();
   if (refused) ctx.out << ", " << refused << " refused (changed since the plan)";
   ctx.out << ".\n";
   if (!report.stopped.empty())

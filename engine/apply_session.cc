@@ -348,9 +348,10 @@ ApplyOutcome apply_deployment(World& world, const ApplyRequest& request,
   };
   if (execution.to_do.empty() && execution.refused.empty() && vanished.empty()) {
     using Why = ApplyConversation::NothingToDo;
-    Why why = plan.summary.cannot_sync && !saved ? Why::NothingElse
-              : execution.already_done.empty()   ? Why::NoChanges
-                                                 : Why::NothingLeft;
+    // Links blocked because their user cannot sync are not "matches the spec", saved or not.
+    Why why = plan.summary.cannot_sync         ? Why::NothingElse
+              : execution.already_done.empty() ? Why::NoChanges
+                                               : Why::NothingLeft;
     conversation.nothing_to_do(why, plan, execution.already_done.size());
     if (!interrupted->empty()) {
       // The journal shows who completed the killed runs: this run, which found nothing left.
