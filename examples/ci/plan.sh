@@ -12,8 +12,8 @@
 #   plan.sh SPEC OUTDIR [PLAN_OPTION...]      e.g.  plan.sh deploy/spec.yaml out --only nexj
 #
 # The secrets the spec reads with ${env:NAME} must be in the environment (the CI's secret store).
-# OUTDIR/result holds one word for the jobs that follow: in-sync, pending, unappliable, invalid
-# or error; on GitHub Actions it is also the step output `result`.
+# OUTDIR/result holds one word for the jobs that follow: in-sync, pending, review-only (made
+# --without-secrets), unappliable, invalid or error; on GitHub Actions also the step output `result`.
 set -euo pipefail
 prog=plan.sh
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -93,6 +93,13 @@ if [ -s "$md" ] && [ "$(wc -c <"$md")" -ge "$max_comment" ]; then
   warn "the Markdown plan is $(wc -c <"$md") bytes, over a comment's limit: the comment says so instead"
   printf '%s\n### syncdeploy: the plan is too large for a comment\n\nSee the job artifact plan.json (`syncdeploy show plan.json`).\n' \
     "$plan_marker" >"$md"
+fi
+
+# A plan made --without-secrets (a pipeline that gets no secrets) is for review only: it says
+# it cannot be applied, and the job passes on its other merits.
+if { [ "$code" = 0 ] || [ "$code" = 2 ]; } && [ -s "$json" ] && grep -q '"applyable":false' "$json"; then
+  say "planned without secrets: for review only, it cannot be applied (saved as $json)"
+  finish review-only 0
 fi
 
 case $code in

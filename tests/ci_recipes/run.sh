@@ -202,6 +202,31 @@ check "plan.sh, an invalid spec: fails" 1 '^plan.sh: FAILED: the spec is invalid
 expect "plan.sh's comment for an invalid spec" \
   eval 'comment_ok "$out-invalid/plan.md" && grep -q "the spec is invalid" "$out-invalid/plan.md"'
 
+# A 20,000-user change, planned --without-secrets (no mailbox is asked: a pull request nobody
+# trusts yet, and seconds instead of 20,000 EWS calls): the comment fits GitHub's limit and
+# starts with the counts by type, before any action.
+sed '/^users:/,$d' spec.yaml >big.yaml
+printf 'users:\n  defaults: { target: EXCH01, folders: [calendar, tasks, contacts] }\n  csv: big.csv\n' \
+  >>big.yaml
+{
+  echo login,email
+  for i in $(seq 1 20000); do echo "user$i,user$i@example.com"; done
+} >big.csv
+check "plan.sh, 20,000 users without secrets: for review only, passes" 0 \
+  '^plan.sh: planned without secrets: for review only' \
+  bash "$ci/plan.sh" big.yaml out-big --without-secrets --only nexj
+expect "plan.sh recorded the result: review-only" grep -qx review-only "$out-big/result"
+expect "the 20,000-user comment fits a GitHub comment" comment_ok "$out-big/plan.md"
+counts_first() {
+  local types actions
+  types=$(grep -n -m1 '^| Step | Resource type |' "$1" | cut -d: -f1)
+  actions=$(grep -n -m1 -E '^\| Action \||^<details>' "$1" | cut -d: -f1)
+  [ -n "$types" ] && [ -n "$actions" ] && [ "$types" -lt "$actions" ] &&
+    grep -q '^| 7 | `nexj.folder_link` (20000 users) | 60000 |' "$1" &&
+    grep -q '^<details><summary>Folder links: 60000 to create for 20000 users</summary>' "$1"
+}
+expect "the 20,000-user comment shows the counts by type first" counts_first "$out-big/plan.md"
+
 # --- 3. The comment scripts, against stand-ins that answer as GitHub's and GitLab's APIs do
 # and log what they were asked. Each PR or MR has two comments with the marker: one of a
 # person (quoting it), one of the bot; the bot's is the one to update.
