@@ -18,7 +18,7 @@ constexpr size_t kApplyListedUsers = 100;
 // The plan as apply shows it: in full with --verbose, summarized when it is large.
 TextStyle apply_style(const Plan& plan, const ApplyOptions& options, const Context& ctx) {
   TextStyle style = text_style(options.no_color, options.verbose, ctx);
-  if (!options.verbose && folder_link_totals(plan).groups > kApplyListedUsers)
+  if (!options.verbose && folder_link_totals(plan).users > kApplyListedUsers)
     style.detail = PlanDetail::Summary;
   return style;
 }
@@ -146,8 +146,9 @@ int exit_code_of(const ApplyOutcome& outcome, const ApplyOptions& options, const
       return kExitError;
     case Ending::SpecChanged:
       ctx.err << "syncdeploy: error: " << printable(outcome.spec_path)
-              << " (or a user list it names) changed since the plan " << printable(options.input)
-              << " was made; make a new plan\n";
+              << ", a user list it names, or the values of its variables (--var, --var-file) "
+                 "changed since the plan "
+              << printable(options.input) << " was made; make a new plan\n";
       return kExitStale;
     case Ending::PreconditionsFailed:
       for (const PreconditionCheck& c : plan.observed.checks)

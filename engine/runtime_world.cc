@@ -4,6 +4,7 @@
 
 #include "base/disk_files.h"
 #include "base/process_env.h"
+#include "base/text_checks.h"
 #include "engine/live_paths.h"
 #include "runtime/exchange/exchange_management.h"
 #include "runtime/exchange/precondition_checks.h"
@@ -99,12 +100,17 @@ void RuntimeWorld::apply_progress(size_t finished, size_t total, std::string_vie
                      " actions done in " + std::to_string(static_cast<int64_t>(seconds)) + " s";
   if (seconds > 0 && finished > 0) {
     const double rate = static_cast<double>(finished) / seconds;
-    line += ", " + std::to_string(static_cast<int64_t>(rate)) + "/s, about " +
+    // Exchange's batches go a few actions a second: tenths, not "0/s".
+    const int64_t tenths = static_cast<int64_t>(rate * 10);
+    line += ", " +
+            (rate < 10 ? std::to_string(tenths / 10) + "." + std::to_string(tenths % 10)
+                       : std::to_string(tenths / 10)) +
+            "/s, about " +
             std::to_string(static_cast<int64_t>(static_cast<double>(total - finished) / rate) + 1) +
             " s left";
   }
   line += "; now writing to ";
-  line += system;
+  line += printable(system);  // a path or URL from the spec
   updates_.say(line);
 }
 

@@ -61,6 +61,19 @@ std::string_view folder_link_folder(const Action& link) {
   return slash == std::string_view::npos ? std::string_view() : name.substr(slash + 1);
 }
 
+std::string folder_link_group_name(const Plan& plan, const FolderLinkGroup& group) {
+  const Action& first = plan.actions[group.actions.front()];
+  if (group.actions.size() == 1) return first.name;
+  std::string name(group.login);
+  name += "/{";
+  for (size_t i = 0; i < group.actions.size(); ++i) {
+    if (i) name += ',';
+    name += folder_link_folder(plan.actions[group.actions[i]]);
+  }
+  name += '}';
+  return name;
+}
+
 FolderLinkTotals folder_link_totals(const Plan& plan) {
   FolderLinkTotals totals;
   std::string_view last_login;

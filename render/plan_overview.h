@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +39,10 @@ struct FolderLinkGroup {
   std::string_view reason;         // when every action has it, else ""
   std::vector<GroupField> fields;  // in the first action's field order
 };
+
+// A group's name without its type, as the plans show it: "jsmith/calendar" for one folder,
+// "jsmith/{calendar,tasks}" for several. Not escaped: the renderers do that.
+[[nodiscard]] std::string folder_link_group_name(const Plan& plan, const FolderLinkGroup& group);
 
 // The address's login of a folder link ("jsmith" of "jsmith/calendar") and its folder.
 [[nodiscard]] std::string_view folder_link_login(const Action& link);

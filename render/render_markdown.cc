@@ -19,6 +19,7 @@ namespace {
 constexpr size_t kBudget = 60000;        // bytes, so characters are fewer still
 constexpr size_t kRiskyBudget = 20000;   // the risky list may not crowd out the table
 constexpr size_t kLinksReserve = 12000;  // kept for the folder links after the configuration
+constexpr size_t kHeaderBudget = 8000;   // each of the --only list and the checks
 constexpr size_t kFooterReserve = 200;   // room for the closing "… and N more" line
 constexpr size_t kMaxValueChars = 60;    // per value in a cell
 constexpr size_t kMaxListItems = 5;      // per list value in a cell
@@ -238,20 +239,6 @@ void append_type_table(std::string& md, const Plan& plan, const FolderLinkTotals
   }
 }
 
-// "`jsmith/{calendar,tasks}`": a group's address without the type, as in the text plan.
-std::string group_name(const Plan& plan, const FolderLinkGroup& g) {
-  const Action& first = plan.actions[g.actions.front()];
-  if (g.actions.size() == 1) return first.name;
-  std::string name(g.login);
-  name += "/{";
-  for (size_t i = 0; i < g.actions.size(); ++i) {
-    if (i) name += ',';
-    name += folder_link_folder(plan.actions[g.actions[i]]);
-  }
-  name += '}';
-  return name;
-}
-
 // One user's folder links as a row: the fields that are the same for each folder with their
 // values, the others as "(per folder)".
 std::string group_row(const Plan& plan, const FolderLinkGroup& g) {
@@ -259,7 +246,7 @@ std::string group_row(const Plan& plan, const FolderLinkGroup& g) {
   std::string row = "| ";
   row += kind_label(g.kind);
   row += " | ";
-  append_code_raw(row, group_name(plan, g), true);
+  append_code_raw(row, folder_link_group_name(plan, g), true);
   row += " | ";
   if (g.kind == ActionKind::Unknown) {
     row += "could not be read: ";
@@ -277,7 +264,8 @@ std::string group_row(const Plan& plan, const FolderLinkGroup& g) {
         one.changes.push_back(*f.same);
         append_changes(row, one);
       } else {
-        row += first.type->fields[f.field].name;
+        row += f.field < first.type->fields.size() ? std::string(first.type->fields[f.field].name)
+                                                   : "#" + std::to_string(f.field);
         row += ": (per folder)";
       }
     }
@@ -287,14 +275,13 @@ std::string group_row(const Plan& plan, const FolderLinkGroup& g) {
 }
 
 std::string risky_group_item(const Plan& plan, const FolderLinkGroup& g) {
-  return risky_entry(g.kind, make_address(types::kFolderLink, group_name(plan, g)), g.reason);
+  return risky_entry(g.kind, make_address(types::kFolderLink, folder_link_group_name(plan, g)),
+                     g.reason);
 }
 
 // The risky actions, folder links one item per user, within kRiskyBudget.
 void append_risky(std::string& md, const Plan& plan) {
-  size_t risky = 0;
-  for (const Action& a : plan.actions)
-    if (a.type && a.risky && a.kind != ActionKind::NoOp) ++risky;
+  const size_t risky = plan.summary.risky;
   if (!risky) return;
   md += "\n**Review first (" + std::to_string(risky) + " risky):**\n\n";
   const size_t budget = md.size() + kRiskyBudget;
@@ -388,7 +375,12 @@ void append_folder_links(std::string& md, const Plan& plan, const FolderLinkTota
 void append_only(std::string& md, const Plan& plan) {
   if (plan.only.empty()) return;
   md += "\nLimited to: ";
+  const size_t budget = md.size() + kHeaderBudget;
   for (size_t i = 0; i < plan.only.size(); ++i) {
+    if (md.size() > budget) {  // a read-back plan may name any number
+      md += ", … " + std::to_string(plan.only.size() - i) + " more";
+      break;
+    }
     if (i) md += ", ";
     append_code_raw(md, plan.only[i], false);
   }
@@ -398,10 +390,17 @@ void append_only(std::string& md, const Plan& plan) {
 // The preconditions: all of them, or only those that are not fine.
 void append_checks(std::string& md, const Plan& plan, bool all) {
   bool any = false;
-  for (const PreconditionCheck& c : plan.observed.checks) {
+  const size_t budget = md.size() + kHeaderBudget;
+  const std::vector<PreconditionCheck>& checks = plan.observed.checks;
+  for (size_t i = 0; i < checks.size(); ++i) {
+    const PreconditionCheck& c = checks[i];
     if (!all && c.status == PreconditionCheck::Status::Ok) continue;
     if (!any) md += "\n**Checks:**\n\n";
     any = true;
+    if (md.size() > budget) {  // one per endpoint: a read-back plan may have any number
+      md += "- … and " + std::to_string(checks.size() - i) + " more; see the JSON plan\n";
+      break;
+    }
     md += c.status == PreconditionCheck::Status::Ok        ? "- ✅ "
           : c.status == PreconditionCheck::Status::Warning ? "- ⚠️ "
                                                            : "- ❌ ";

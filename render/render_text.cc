@@ -163,20 +163,11 @@ void action_block(Out& o, const Plan& plan, const Action& a) {
 // create: does not exist)  target: "EXCH01", folderId: (per folder)".
 void folder_link_group_line(Out& o, const Plan& plan, const FolderLinkGroup& g) {
   const Action& first = plan.actions[g.actions.front()];
-  if (g.actions.size() == 1) {
-    action_lead(o, first);
-  } else {
-    o << "  ";
-    o.mark(action_mark(g.kind));
-    o << ' ' << first.type->name << '/';
-    o.text(g.login);
-    o << "/{";
-    for (size_t i = 0; i < g.actions.size(); ++i) {
-      if (i) o << ',';
-      o.text(folder_link_folder(plan.actions[g.actions[i]]));
-    }
-    o << "}  ";
-  }
+  o << "  ";
+  o.mark(action_mark(g.kind));
+  o << ' ' << first.type->name << '/';
+  o.text(folder_link_group_name(plan, g));
+  o << "  ";
   if (g.kind == ActionKind::Unknown) {
     o << "could not be read: ";
     o.text(g.reason);
@@ -190,8 +181,10 @@ void folder_link_group_line(Out& o, const Plan& plan, const FolderLinkGroup& g) 
       separator = ", ";
       if (f.same) {
         field_change(o, first, *f.same);
-      } else {
+      } else if (f.field < first.type->fields.size()) {
         o << first.type->fields[f.field].name << ": (per folder)";
+      } else {
+        o << '#' << static_cast<size_t>(f.field) << ": (per folder)";  // a plan bug; shown
       }
     }
   }
@@ -249,9 +242,7 @@ void type_counts_block(Out& o, const Plan& plan) {
 // The risky actions, folder links one line per user except in full detail; at most
 // kMaxRiskyLines lines in summary detail, where the rest is counted.
 void risky_block(Out& o, const Plan& plan, PlanDetail detail) {
-  size_t risky = 0;
-  for (const Action& a : plan.actions)
-    if (a.type && a.risky && a.kind != ActionKind::NoOp) ++risky;
+  const size_t risky = plan.summary.risky;
   if (!risky) return;
   o.end_line();
   o.styled(kBold, "Review first (" + std::to_string(risky) + " risky):");
@@ -281,6 +272,51 @@ void risky_block(Out& o, const Plan& plan, PlanDetail detail) {
   }
 }
 
+// The folder links of a large plan: the ones that cannot be made by name (at most
+// kMaxRiskyLines lines, the rest counted), those that will be made counted. Returns the lines.
+size_t summarized_links(Out& o, const Plan& plan) {
+  size_t lines = 0, not_named = 0, users = 0;
+  size_t counts[3] = {0, 0, 0};  // create, update, disable
+  std::string_view last_login;
+  for_each_folder_link_group(plan, [&](const FolderLinkGroup& g) {
+    if (g.kind == ActionKind::Unknown || g.kind == ActionKind::Blocked) {
+      if (lines < kMaxRiskyLines) {
+        folder_link_group_line(o, plan, g);
+        ++lines;
+      } else {
+        not_named += g.actions.size();
+      }
+      return;
+    }
+    counts[g.kind == ActionKind::Create   ? 0
+           : g.kind == ActionKind::Update ? 1
+                                          : 2] += g.actions.size();
+    if (users == 0 || g.login != last_login) ++users;
+    last_login = g.login;
+  });
+  if (not_named) {
+    o << "  ... and " << not_named
+      << " more folder links that cannot be made (--verbose lists them)";
+    o.end_line();
+    ++lines;
+  }
+  if (users) {
+    o << "  " << types::kFolderLink.name << ": ";
+    const char* separator = "";
+    const char* what[3] = {" to create", " to update", " to disable"};
+    for (int k = 0; k < 3; ++k) {
+      if (!counts[k]) continue;
+      o << separator << counts[k] << what[k];
+      separator = ", ";
+    }
+    o << " for " << users << (users == 1 ? " user" : " users")
+      << " (counted above; --verbose lists them)";
+    o.end_line();
+    ++lines;
+  }
+  return lines;
+}
+
 // The listing: every action but the folder links, then the folder links as `detail` says.
 // Returns the lines written.
 size_t listing(Out& o, const Plan& plan, PlanDetail detail) {
@@ -298,14 +334,7 @@ size_t listing(Out& o, const Plan& plan, PlanDetail detail) {
       ++lines;
     });
   } else if (detail == PlanDetail::Summary) {
-    FolderLinkTotals links = folder_link_totals(plan);
-    if (links.actions) {
-      o << "  " << types::kFolderLink.name << ": " << links.actions
-        << (links.actions == 1 ? " change" : " changes") << " for " << links.users
-        << (links.users == 1 ? " user" : " users") << " (counted above; --verbose lists them)";
-      o.end_line();
-      ++lines;
-    }
+    lines += summarized_links(o, plan);
   }
   return lines;
 }

@@ -49,7 +49,7 @@ TEST_CASE("apply: a large plan is summarized before it acts, in full with --verb
   // 120 users: past the 100 apply lists one by one.
   CHECK(summarized.out.find("  step 7  nexj.folder_link                  240 to create for 120 "
                             "users\n") != std::string::npos);
-  CHECK(summarized.out.find("  nexj.folder_link: 240 changes for 120 users (counted above; "
+  CHECK(summarized.out.find("  nexj.folder_link: 240 to create for 120 users (counted above; "
                             "--verbose lists them)\n") != std::string::npos);
   CHECK(summarized.out.find("nexj.folder_link/u0001") == std::string::npos);
   CHECK(summarized.out.find("Apply complete: 246 done, 0 failed, 0 skipped.") != std::string::npos);

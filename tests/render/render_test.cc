@@ -370,11 +370,13 @@ TEST_CASE("text plan: folder links one line per user, every field with --verbose
             "      enabled: false -> true\n"
             "  ~ nexj.folder_link/mlee/tasks  (step 7, update: 1 field differs: enabled)\n"
             "      enabled: false -> true\n");
-  // What apply shows of a large plan: the folder links counted, not listed.
+  // What apply shows of a large plan: the folder links that cannot be made by name, the others
+  // counted.
   CHECK(text_at(links_plan(), PlanDetail::Summary) ==
         top +
-            "  nexj.folder_link: 6 changes for 3 users (counted above; --verbose "
-            "lists them)\n");
+            "  ? nexj.folder_link/bob/{calendar,tasks}  could not be read: EWS timed out\n"
+            "  nexj.folder_link: 2 to create, 2 to update for 2 users (counted above; "
+            "--verbose lists them)\n");
 }
 
 TEST_CASE("text plan: a different read error or another user starts a new line", "[render]") {
