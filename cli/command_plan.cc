@@ -21,7 +21,9 @@ int plan_exit_code(const Plan& plan, const PlanOptions& options, const Context& 
   if (options.without_secrets) {
     ctx.err << "syncdeploy: warning: planned without secrets: secret fields are not compared "
                "and Exchange is not read; this plan cannot be applied\n";
-    if (s.failed_checks) --s.failed_checks;  // the "secrets" check
+    for (const PreconditionCheck& c : plan.observed.checks)
+      if (c.status == PreconditionCheck::Status::Failed && c.name == engine::kWithoutSecretsCheck)
+        --s.failed_checks;
     for (const Action& a : plan.actions)
       if (a.kind == ActionKind::Unknown &&
           read_error_of(plan, a) == engine::kExchangeNotReadWithoutSecrets)

@@ -43,7 +43,7 @@ PreconditionCheck without_secrets_check(const DesiredState& desired) {
       if (std::holds_alternative<SecretValue>(v)) ++fields;
   PreconditionCheck check;
   check.status = PreconditionCheck::Status::Failed;
-  check.name = "secrets";
+  check.name = kWithoutSecretsCheck;
   check.detail = "not read (--without-secrets): " + std::to_string(fields) +
                  (fields == 1 ? " secret field is" : " secret fields are") +
                  " not compared, Exchange is not read and no mailbox is asked; plan again with the "
@@ -84,13 +84,14 @@ Result<Plan> plan_deployment(World& world, const PlanRequest& request) {
     observed = observe_all(
         all, desired,
         request.say_without_secrets ? kExchangeNotReadWithoutSecrets : kExchangeNotRead);
-    if (request.say_without_secrets) observed.checks.push_back(without_secrets_check(desired));
     if (request.read_secrets) {
       Status read =
           read_exchange(world, *input, secrets, desired, request.only, request.exchange, observed);
       if (!read.ok()) return read.take_errors();
     }
   }
+  // Whatever the observed state came from, a plan whose secrets were not read cannot be applied.
+  if (request.say_without_secrets) observed.checks.push_back(without_secrets_check(desired));
   return plan_against(*input, std::move(desired), std::move(observed), request.only);
 }
 

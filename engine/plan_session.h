@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/exchange_reads.h"
@@ -28,6 +29,9 @@ struct PlanRequest {
   bool say_without_secrets = false;
   ExchangeReadOptions exchange;
 };
+
+// The name of the failed check a plan made without secrets has (PlanRequest::say_without_secrets).
+inline constexpr std::string_view kWithoutSecretsCheck = "secrets";
 
 [[nodiscard]] Result<Plan> plan_deployment(World& world, const PlanRequest& request);
 

@@ -48,11 +48,12 @@ enum class Compare : uint8_t {
   return std::holds_alternative<Unset>(v);
 }
 
-// A secret of the spec whose value was not read (plan --without-secrets): it has a reference
-// but no fingerprint, so it is not compared with what is live.
-[[nodiscard]] inline bool is_unread_secret(const Value& v) {
-  const auto* s = std::get_if<SecretValue>(&v);
-  return s && !s->reference.empty() && s->fingerprint.empty();
+// A secret the spec sets whose value was not read (plan --without-secrets): it has no
+// fingerprint, so it is not compared with what is live. Only for the value a change sets (a
+// read-back plan keeps no reference, and an observed secret has no fingerprint either).
+[[nodiscard]] inline bool is_unread_secret(const Value& set) {
+  const auto* s = std::get_if<SecretValue>(&set);
+  return s && s->fingerprint.empty();
 }
 
 }  // namespace sd

@@ -347,6 +347,9 @@ TEST_CASE("apply PLANFILE: a plan made --without-secrets is refused whole", "[ap
         "syncdeploy: warning: planned without secrets: secret fields are not compared and "
         "Exchange is not read; this plan cannot be applied\n");
   CHECK(planned.out.find("      password: (sensitive, not compared)\n") != std::string::npos);
+  // Read back, it still says what was not compared.
+  CliRun shown = w.run({"show", plan_file});
+  CHECK(shown.out.find("      password: (sensitive, not compared)\n") != std::string::npos);
   CliRun applied = w.run({"apply", plan_file, "--auto-approve"});
   CHECK(applied.code == 1);
   CHECK(applied.err == plan_file +
