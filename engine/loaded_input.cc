@@ -5,7 +5,7 @@ namespace sd::engine {
 namespace {
 
 // The values of the spec's variables: the --var-file files read, then the --var assignments.
-Result<VariableValues> variable_values(const World& world) {
+Result<GivenVariables> variable_values(const World& world) {
   const VariableArguments& given = world.variables();
   VariableInput input;
   for (const std::string& path : given.files) {
@@ -18,7 +18,7 @@ Result<VariableValues> variable_values(const World& world) {
 }
 
 Result<LoadedSpec> load_with_variables(const World& world, const std::string& spec_path) {
-  Result<VariableValues> values = variable_values(world);
+  Result<GivenVariables> values = variable_values(world);
   if (!values.ok()) return values.take_errors();
   return load_spec(spec_path, world.files(), *values);
 }

@@ -32,7 +32,7 @@ std::string csv_path_problem(std::string_view path) {
 }  // namespace
 
 Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files,
-                             const VariableValues& variables) {
+                             const GivenVariables& variables) {
   Result<std::string> text = files.read(path);
   if (!text.ok()) return text.take_errors();
   Result<Document> doc = parse_yaml(path, *text);

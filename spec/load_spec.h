@@ -30,6 +30,6 @@ struct LoadedSpec {
 // ill-formed); CSV and semantic errors are reported together.
 // `variables` gives the values of its `${var:NAME}` references (spec/variables.h).
 [[nodiscard]] Result<LoadedSpec> load_spec(const std::string& path, const SourceFiles& files,
-                                           const VariableValues& variables = {});
+                                           const GivenVariables& variables = {});
 
 }  // namespace sd

@@ -79,6 +79,12 @@ class Substitution {
 
  private:
   std::string substituted(std::string_view text, const std::string& pointer) {
+    // A secret reference names its secret in the spec itself, where a reviewer sees it.
+    if (names_secret(text)) {
+      fail(pointer,
+           "a secret reference cannot use a variable: write ${env:NAME} or ${file:PATH} as it is");
+      return std::string(text);
+    }
     std::string out;
     size_t at = 0;
     while (true) {
@@ -98,7 +104,17 @@ class Substitution {
       at = close + 1;
     }
     out.append(text.substr(at));
+    if (names_secret(out)) {
+      fail(pointer, "a variable's value cannot make a secret reference (" + quoted(out, 80) +
+                        "): write it in the spec");
+      return std::string(text);
+    }
     return out;
+  }
+
+  static bool names_secret(std::string_view text) {
+    return text.find("${env:") != std::string_view::npos ||
+           text.find("${file:") != std::string_view::npos;
   }
 
   std::string value_of(std::string_view name, const std::string& pointer) {
@@ -135,13 +151,14 @@ class Substitution {
 };
 
 // One `NAME=VALUE` of --var.
-Status assign(std::string_view assignment, VariableValues& values) {
+Status assign(std::string_view assignment, GivenVariables& given) {
   size_t equals = assignment.find('=');
   std::string_view name = assignment.substr(0, equals);
   if (equals == std::string_view::npos || !is_variable_name(name))
     return make_error("--var " + quoted(assignment, 80) +
                       ": expected NAME=VALUE, NAME of letters, digits and _");
-  values.insert_or_assign(std::string(name), std::string(assignment.substr(equals + 1)));
+  given.values.insert_or_assign(std::string(name), std::string(assignment.substr(equals + 1)));
+  given.on_command_line.emplace_back(name);
   return ok_status();
 }
 
@@ -174,28 +191,28 @@ Status read_file(const VariableInput::File& file, VariableValues& values) {
 
 }  // namespace
 
-Result<VariableValues> read_variable_input(const VariableInput& input) {
-  VariableValues values;
+Result<GivenVariables> read_variable_input(const VariableInput& input) {
+  GivenVariables given;
   std::vector<Error> errors;
   for (const VariableInput::File& file : input.files)
-    if (Status read = read_file(file, values); !read.ok())
+    if (Status read = read_file(file, given.values); !read.ok())
       for (const Error& e : read.errors()) errors.push_back(e);
   for (const std::string& assignment : input.assignments)
-    if (Status assigned = assign(assignment, values); !assigned.ok())
+    if (Status assigned = assign(assignment, given); !assigned.ok())
       for (const Error& e : assigned.errors()) errors.push_back(e);
   if (!errors.empty()) return errors;
-  return values;
+  return given;
 }
 
-std::vector<Error> substitute_variables(Document& doc, const VariableValues& values,
+std::vector<Error> substitute_variables(Document& doc, const GivenVariables& given,
                                         VariableValues& used) {
   std::vector<Error> declarations;
   const Declared declared = declared_in(doc, declarations);
   if (!declarations.empty()) return declarations;
-  Substitution substitution(doc, values, declared, used);
+  Substitution substitution(doc, given.values, declared, used);
   substitution.walk(doc.root, "");
   std::vector<Error> errors = substitution.take_errors();
-  for (const auto& [name, value] : values)
+  for (const std::string& name : given.on_command_line)
     if (!declared.contains(name))
       errors.push_back(make_error(
           "--var " + name + ": the spec declares no variable " + name + " (under variables:)",

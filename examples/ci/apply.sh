@@ -12,7 +12,9 @@
 #   apply.sh PLANFILE [APPLY_OPTION...]       e.g.  apply.sh out/plan.json --lock-timeout 600
 #
 # Run it from the folder the plan was made in (a relative spec path in the plan is taken from
-# there), with the secrets the spec reads with ${env:NAME} in the environment.
+# there), with the secrets the spec reads with ${env:NAME} in the environment, and with the same
+# variable values (--var, --var-file) the plan was made with: other values are another spec,
+# and the plan is refused.
 set -euo pipefail
 prog=apply.sh
 # shellcheck source=SCRIPTDIR/lib.sh

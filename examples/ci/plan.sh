@@ -50,10 +50,21 @@ failure_comment() {
   } >"$md"
 }
 
+# The spec's variable values (--var NAME=VALUE, --var-file FILE) go to validate too: a spec is
+# valid only with the values it is planned with.
+variables=()
+options=("$@")
+for ((i = 0; i < ${#options[@]}; i++)); do
+  case ${options[i]} in
+  --var | --var-file) variables+=("${options[i]}" "${options[i + 1]:-}") && i=$((i + 1)) ;;
+  --var=* | --var-file=*) variables+=("${options[i]}") ;;
+  esac
+done
+
 # Validation first: it reads no secret and asks no live system, and its errors point at
 # file:line:col, which is what the author of a broken spec needs.
 code=0
-"$sd" validate "$spec" >"$log" 2>&1 || code=$?
+"$sd" validate "$spec" "${variables[@]}" >"$log" 2>&1 || code=$?
 if [ "$code" != 0 ]; then
   cat "$log" >&2
   if [ "$code" = 1 ]; then

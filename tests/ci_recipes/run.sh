@@ -202,6 +202,14 @@ check "plan.sh, an invalid spec: fails" 1 '^plan.sh: FAILED: the spec is invalid
 expect "plan.sh's comment for an invalid spec" \
   eval 'comment_ok "$out-invalid/plan.md" && grep -q "the spec is invalid" "$out-invalid/plan.md"'
 
+# A spec with a variable every run must give: plan.sh hands --var to validate and plan alike.
+sed -e 's#^  url: https://crm.example.local/nexj#  url: https://${var:crm_host}/nexj#' \
+  -e 's#^deployment: quickstart$#deployment: quickstart\nvariables:\n  crm_host: null#' spec.yaml >vars.yaml
+check "plan.sh, a spec with a variable given by --var: validated and planned with it" 0 \
+  '^plan.sh: (no changes|changes pending)' bash "$ci/plan.sh" vars.yaml out-vars --var crm_host=crm.example.local
+check "plan.sh, the variable not given: the spec is invalid" 1 '^plan.sh: FAILED: the spec is invalid' \
+  bash "$ci/plan.sh" vars.yaml out-vars
+
 # A 20,000-user change, planned --without-secrets (no mailbox is asked: a pull request nobody
 # trusts yet, and seconds instead of 20,000 EWS calls): the comment fits GitHub's limit and
 # starts with the counts by type, before any action.

@@ -21,10 +21,13 @@ std::string spec_text() {
   return spec;
 }
 
+// `values` as --var gave them.
 Result<LoadedSpec> load(const std::string& spec, const VariableValues& values) {
   MemoryFiles files;
   files.files["spec.yaml"] = spec;
-  return load_spec("spec.yaml", files, values);
+  GivenVariables given{values, {}};
+  for (const auto& [name, value] : values) given.on_command_line.push_back(name);
+  return load_spec("spec.yaml", files, given);
 }
 
 std::string errors_of(const Result<LoadedSpec>& loaded) {
@@ -100,14 +103,15 @@ TEST_CASE("variable values: files first, then --var, and errors that say where",
   VariableInput input;
   input.files.push_back({"dev.yaml", "crm_host: crm.dev\nexchange_host: exch.dev\n"});
   input.assignments = {"crm_host=crm.override", "empty="};
-  Result<VariableValues> values = read_variable_input(input);
+  Result<GivenVariables> values = read_variable_input(input);
   REQUIRE(values.ok());
-  CHECK(*values ==
+  CHECK(values->on_command_line == std::vector<std::string>{"crm_host", "empty"});
+  CHECK(values->values ==
         VariableValues{{"crm_host", "crm.override"}, {"empty", ""}, {"exchange_host", "exch.dev"}});
 
   input.files = {{"bad.yaml", "crm_host: 3\n9lives: x\n"}};
   input.assignments = {"no-equals", "=x"};
-  Result<VariableValues> wrong = read_variable_input(input);
+  Result<GivenVariables> wrong = read_variable_input(input);
   REQUIRE_FALSE(wrong.ok());
   std::string said;
   for (const Error& e : wrong.errors()) said += e.format() + "\n";
@@ -117,4 +121,32 @@ TEST_CASE("variable values: files first, then --var, and errors that say where",
         "first)\n"
         "error: --var \"no-equals\": expected NAME=VALUE, NAME of letters, digits and _\n"
         "error: --var \"=x\": expected NAME=VALUE, NAME of letters, digits and _\n");
+}
+
+TEST_CASE("variables: a file may name variables the spec does not have, --var may not",
+          "[variables]") {
+  MemoryFiles files;
+  files.files["spec.yaml"] = spec_text();
+  GivenVariables from_file{{{"crm_host", "crm.test"}, {"other_spec_only", "x"}}, {}};
+  CHECK(load_spec("spec.yaml", files, from_file).ok());
+  from_file.on_command_line = {"other_spec_only"};
+  Result<LoadedSpec> loaded = load_spec("spec.yaml", files, from_file);
+  REQUIRE_FALSE(loaded.ok());
+  CHECK(loaded.errors().front().message ==
+        "--var other_spec_only: the spec declares no variable other_spec_only (under variables:)");
+}
+
+TEST_CASE("variables: secrets stay written in the spec", "[variables]") {
+  std::string spec = spec_text();
+  const std::string password = "password: ${env:EXCH_ADMIN_PASSWORD}";
+  REQUIRE(spec.find(password) != std::string::npos);
+  spec.replace(spec.find(password), password.size(), "password: ${env:${var:pw}}");
+  CHECK(errors_of(load(spec, {{"crm_host", "c"}})) ==
+        "spec.yaml:25:15: error: a secret reference cannot use a variable: write ${env:NAME} or "
+        "${file:PATH} as it is (exchange.management.password)\n");
+  spec.replace(spec.find("${env:${var:pw}}"), 16, "${var:pw}");
+  spec.replace(spec.find("  crm_host: null"), 16, "  crm_host: null\n  pw: null");
+  CHECK(errors_of(load(spec, {{"crm_host", "c"}, {"pw", "${env:OTHER}"}})) ==
+        "spec.yaml:26:15: error: a variable's value cannot make a secret reference "
+        "(\"${env:OTHER}\"): write it in the spec (exchange.management.password)\n");
 }
