@@ -4,12 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Exit 77 tells CTest the check was skipped (scripts/setup.sh installs clang-format).
 command -v clang-format >/dev/null || { echo "clang-format not found: check skipped"; exit 77; }
-bad=()
-while IFS= read -r file; do
-  clang-format --dry-run --Werror "$file" >/dev/null 2>&1 || bad+=("$file")
-done < <(git ls-files '*.cc' '*.h' 2>/dev/null || find compiler runtime cli tests -name '*.cc' -o -name '*.h')
-if [ ${#bad[@]} -gt 0 ]; then
-  printf 'not formatted (run clang-format -i on them): %s\n' "${bad[@]}"
+# One clang-format for every file: started once per file, it spent 15 s starting up.
+report=$( (git ls-files -z '*.cc' '*.h' 2>/dev/null ||
+  find compiler runtime cli tests \( -name '*.cc' -o -name '*.h' \) -print0) |
+  xargs -0 clang-format --dry-run --Werror 2>&1 >/dev/null) || true
+bad=$(sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p' <<<"$report" | sort -u)
+if [ -n "$bad" ] || grep -q . <<<"$report"; then
+  echo "not formatted (run clang-format -i on them):"
+  if [ -n "$bad" ]; then echo "$bad"; else echo "$report"; fi
   exit 1
 fi
 echo "format: all files formatted"
