@@ -154,12 +154,34 @@ class Reader {
   std::string policies(const Answer& a);
   std::string permission(const ExchangeQuery& targets, const Answer& t, const Answer& p);
   std::string association(const ExchangeQuery& q, const Answer& a);
+  // What concerns the account that the spec does not name: the account's other impersonation
+  // assignments and the scopes they use, the policy associated with it. Each returns "" or the
+  // error that fails the type.
+  std::string unnamed_assignments(const Answer& assignments, const Answer* scopes);
+  std::string unnamed_policy(const Answer& policies);
+
+  bool named(const ResourceType& type, std::string_view name) const {
+    for (const Resource& r : desired_.resources)
+      if (r.type == &type && iequals(r.name, name)) return true;
+    return false;
+  }
+  ObservedResource& add_unnamed(const ResourceType& type, std::string name) {
+    ObservedResource o;
+    o.type = &type;
+    o.name = std::move(name);
+    o.values.assign(type.fields.size(), Value{Unset{}});
+    pending_.push_back(std::move(o));
+    return pending_.back();
+  }
+  std::string limits(const Row& row, const std::string& name, size_t line, ObservedResource& o);
 
   const DesiredState& desired_;
   ExchangeVersion version_;
   ObservedState& into_;
   AccountNames account_;
   std::optional<bool> account_present_;  // known once the account line was read
+  std::string identity_;                 // the account as the spec names it
+  std::string associated_policy_;        // the policy Exchange associates with the account
   std::vector<ObservedResource> pending_;
 };
 
@@ -253,24 +275,30 @@ std::optional<Value> parse_limit(std::string_view text) {
   return Value{n};
 }
 
+// The limits of policy `name` from its row into `o`.
+std::string Reader::limits(const Row& row, const std::string& name, size_t line,
+                           ObservedResource& o) {
+  for (const exchange::LimitParameter& p : exchange::limit_parameters()) {
+    std::string_view parameter = exchange::limit_parameter(p, version_);
+    if (parameter.empty()) continue;  // not on this version: Unset, never diffed
+    const std::string& text = get(row, parameter);
+    std::optional<Value> v = parse_limit(text);
+    if (!v)
+      return fmt::format(
+          "line {} of the Exchange read (Get-ThrottlingPolicy): {} of '{}' is "
+          "{}, not a number, '' or 'Unlimited'",
+          line, parameter, printable(name), quoted(text));
+    set(o, p.field, std::move(*v));
+  }
+  return {};
+}
+
 std::string Reader::policies(const Answer& a) {
   for (const Resource& r : desired_.resources) {
     if (r.type != &types::kThrottlingPolicy) continue;
     for (const Row& row : a.rows) {
       if (!iequals(get(row, "Name"), r.name)) continue;
-      ObservedResource& o = add(r);
-      for (const exchange::LimitParameter& p : exchange::limit_parameters()) {
-        std::string_view name = exchange::limit_parameter(p, version_);
-        if (name.empty()) continue;  // not on this version: Unset, never diffed
-        const std::string& text = get(row, name);
-        std::optional<Value> v = parse_limit(text);
-        if (!v)
-          return fmt::format(
-              "line {} of the Exchange read (Get-ThrottlingPolicy): {} of '{}' is "
-              "{}, not a number, '' or 'Unlimited'",
-              a.line, name, printable(r.name), quoted(text));
-        set(o, p.field, std::move(*v));
-      }
+      if (std::string e = limits(row, r.name, a.line, add(r)); !e.empty()) return e;
       break;
     }
   }
@@ -278,9 +306,7 @@ std::string Reader::policies(const Answer& a) {
 }
 
 std::string Reader::permission(const ExchangeQuery& targets, const Answer& t, const Answer& p) {
-  const Resource& r = desired_.resources[targets.resource];
-  const std::string applies_to = exchange::string_field(r, "appliesTo");
-  const std::string_view right = exchange::extended_right_for(applies_to);
+  const std::string_view right = exchange::extended_right_for(targets.applies_to);
   if (account_present_ == false) return {};  // no account, no right for it
   // Present when every server (or database) has an allowing entry of the right for the user.
   for (const Row& target : t.rows) {
@@ -302,18 +328,76 @@ std::string Reader::permission(const ExchangeQuery& targets, const Answer& t, co
     }
     if (!granted) return {};  // absent: Create grants it everywhere
   }
-  ObservedResource& o = add(r);
-  set(o, "user", exchange::string_field(r, "user"));
-  set(o, "appliesTo", applies_to);
+  // No server at all grants nothing: there is no right to show for review.
+  if (targets.resource == UINT32_MAX && t.rows.empty()) return {};
+  ObservedResource& o =
+      targets.resource != UINT32_MAX
+          ? add(desired_.resources[targets.resource])
+          : add_unnamed(types::kAdPermission, identity_ + "/" + std::string(right));
+  set(o, "user",
+      targets.resource != UINT32_MAX
+          ? exchange::string_field(desired_.resources[targets.resource], "user")
+          : identity_);
+  set(o, "appliesTo", std::string(targets.applies_to));
   return {};
 }
 
 std::string Reader::association(const ExchangeQuery& q, const Answer& a) {
   if (a.rows.empty()) return {};
-  ObservedResource& o = add(desired_.resources[q.resource]);
   const std::string& policy = get(a.rows.front(), "ThrottlingPolicyId");
+  associated_policy_ = policy;
+  // Unnamed and empty: the default policy applies, which is nothing to review.
+  if (q.resource == UINT32_MAX && policy.empty()) return {};
+  ObservedResource& o = q.resource != UINT32_MAX
+                            ? add(desired_.resources[q.resource])
+                            : add_unnamed(types::kThrottlingAssociation, identity_);
   // Empty: the default policy applies, which is not the spec's policy.
   set(o, "policy", policy.empty() ? Value{NullValue{}} : Value{policy});
+  return {};
+}
+
+std::string Reader::unnamed_assignments(const Answer& assignments, const Answer* scopes) {
+  if (account_present_ == false) return {};
+  std::vector<std::string> used_scopes;
+  for (const Row& row : assignments.rows) {
+    if (!account_.names_the_account(get(row, "RoleAssigneeName"))) continue;
+    const std::string& scope = get(row, "CustomRecipientWriteScope");
+    if (!scope.empty()) used_scopes.push_back(scope);
+    const std::string& name = get(row, "Name");
+    if (name.empty() || named(types::kRoleAssignment, name)) continue;
+    std::optional<bool> enabled = parse_bool(get(row, "Enabled"));
+    if (!enabled)
+      return fmt::format(
+          "line {} of the Exchange read (Get-ManagementRoleAssignment): Enabled "
+          "of '{}' is {}, not 'True' or 'False'",
+          assignments.line, printable(name), quoted(get(row, "Enabled")));
+    ObservedResource& o = add_unnamed(types::kRoleAssignment, name);
+    set(o, "role", get(row, "Role"));
+    set(o, "user", identity_);
+    set(o, "customRecipientWriteScope", scope);
+    set(o, "enabled", *enabled);
+  }
+  if (!scopes) return {};
+  for (const Row& row : scopes->rows) {
+    const std::string& name = get(row, "Name");
+    if (name.empty() || named(types::kManagementScope, name)) continue;
+    bool used = false;
+    for (const std::string& s : used_scopes) used = used || iequals(s, name);
+    if (!used) continue;
+    ObservedResource& o = add_unnamed(types::kManagementScope, name);
+    set(o, "recipientFilter", get(row, "RecipientFilter"));
+    const std::string& root = get(row, "RecipientRoot");
+    set(o, "recipientRoot", root.empty() ? Value{NullValue{}} : Value{root});
+  }
+  return {};
+}
+
+std::string Reader::unnamed_policy(const Answer& policies) {
+  if (associated_policy_.empty() || named(types::kThrottlingPolicy, associated_policy_)) return {};
+  for (const Row& row : policies.rows)
+    if (iequals(get(row, "Name"), associated_policy_))
+      return limits(row, get(row, "Name"), policies.line,
+                    add_unnamed(types::kThrottlingPolicy, get(row, "Name")));
   return {};
 }
 
@@ -348,6 +432,7 @@ void Reader::read(std::string_view stdout_text) {
   std::map<const ResourceType*, std::string> failed;
   for (const Resource& r : desired_.resources) {
     if (r.type != &types::kServiceAccount) continue;
+    if (identity_.empty()) identity_ = r.name;
     account_.add(r.name);
     account_.add(exchange::string_field(r, "upn"));
   }
@@ -393,6 +478,19 @@ void Reader::read(std::string_view stdout_text) {
         error = association(q, answers[i]);
         break;
     }
+    if (!error.empty()) failed.emplace(q.type, std::move(error));
+  }
+  // After the association: the policy it names is known.
+  const Answer* scopes = nullptr;
+  for (size_t i = 0; i < queries.size(); ++i)
+    if (queries[i].kind == QueryKind::Scopes && !failed.count(queries[i].type))
+      scopes = &answers[i];
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const ExchangeQuery& q = queries[i];
+    if (failed.count(q.type)) continue;
+    std::string error;
+    if (q.kind == QueryKind::RoleAssignments) error = unnamed_assignments(answers[i], scopes);
+    if (q.kind == QueryKind::Policies) error = unnamed_policy(answers[i]);
     if (!error.empty()) failed.emplace(q.type, std::move(error));
   }
   for (const auto& [type, error] : failed) fail(*type, error);

@@ -23,7 +23,7 @@ ExchangeQuery make(QueryKind kind, const ResourceType& type, std::string label,
                    std::vector<std::string> properties, const ps::Query& q,
                    uint32_t resource = UINT32_MAX, bool needs_account = false) {
   ExchangeQuery out{kind, &type, resource, std::move(label), std::move(properties),
-                    q,    {},    {},       needs_account};
+                    q,    {},    {},       needs_account,    {}};
   out.query.properties = out.properties;
   Result<std::string> line = ps::render_query(out.query);
   if (line)
@@ -54,24 +54,27 @@ ExchangeQuery account_query(const Resource& r, uint32_t index) {
   return out;
 }
 
-void add_permission_queries(const Resource& r, uint32_t index, std::vector<ExchangeQuery>& out) {
-  const bool servers = applies_to_servers(string_field(r, "appliesTo"));
+// The servers (or databases) that must carry `right` for `user`, then their entries for the user.
+void add_permission_queries(std::string_view applies_to, const std::string& user, uint32_t index,
+                            std::vector<ExchangeQuery>& out) {
+  const bool servers = applies_to_servers(applies_to);
   const std::string noun = servers ? "Get-ExchangeServer" : "Get-MailboxDatabase";
   ps::Query targets;
   targets.source = {noun, {}};
   out.push_back(make(QueryKind::PermissionTargets, types::kAdPermission, noun,
                      {"Name", "DistinguishedName"}, targets, index, true));
+  out.back().applies_to = applies_to;
   ps::Query permissions;
   permissions.source = {noun, {}};
-  permissions.for_each =
-      ps::Cmdlet{"Get-ADPermission",
-                 {ps::Argument{"Identity", ps::PipelineProperty{"DistinguishedName"}},
-                  ps::arg("User", string_field(r, "user"))}};
+  permissions.for_each = ps::Cmdlet{
+      "Get-ADPermission",
+      {ps::Argument{"Identity", ps::PipelineProperty{"DistinguishedName"}}, ps::arg("User", user)}};
   out.push_back(make(QueryKind::Permissions, types::kAdPermission,
                      servers ? "Get-ADPermission on every Exchange server"
                              : "Get-ADPermission on every mailbox database",
                      {"Identity", "User", "ExtendedRights", "Deny", "IsInherited"}, permissions,
                      index, true));
+  out.back().applies_to = applies_to;
 }
 
 }  // namespace
@@ -110,28 +113,36 @@ std::string string_field(const Resource& r, std::string_view name) {
 
 std::vector<ExchangeQuery> exchange_queries(const DesiredState& desired, ExchangeVersion version) {
   std::vector<ExchangeQuery> out;
-  auto has = [&](const ResourceType& type) {
-    for (const Resource& r : desired.resources)
+  const auto& resources = desired.resources;
+  uint32_t account = UINT32_MAX;
+  for (uint32_t i = 0; i < resources.size(); ++i)
+    if (resources[i].type == &types::kServiceAccount && account == UINT32_MAX) account = i;
+  // On premises everything that concerns the account is read, named in the spec or not, so
+  // that what the spec leaves out is shown for review (an assignment kept from before a
+  // rename, the rights left after a switch to RBAC) and `import` can write it. Exchange Online
+  // has neither impersonation nor throttling cmdlets: only what the spec names.
+  const bool everything = account != UINT32_MAX && version != ExchangeVersion::ExchangeOnline;
+  auto wanted = [&](const ResourceType& type) {
+    if (everything) return true;
+    for (const Resource& r : resources)
       if (r.type == &type) return true;
     return false;
   };
-  const auto& resources = desired.resources;
-  for (uint32_t i = 0; i < resources.size(); ++i)
-    if (resources[i].type == &types::kServiceAccount) out.push_back(account_query(resources[i], i));
-  if (has(types::kManagementScope)) {
+  if (account != UINT32_MAX) out.push_back(account_query(resources[account], account));
+  if (wanted(types::kManagementScope)) {
     ps::Query q;
     q.source = {"Get-ManagementScope", {}};
     out.push_back(make(QueryKind::Scopes, types::kManagementScope, "Get-ManagementScope",
                        {"Name", "RecipientFilter", "RecipientRoot"}, q));
   }
-  if (has(types::kRoleAssignment)) {
+  if (wanted(types::kRoleAssignment)) {
     ps::Query q;
     q.source = {"Get-ManagementRoleAssignment", {ps::arg("Role", "ApplicationImpersonation")}};
     out.push_back(
         make(QueryKind::RoleAssignments, types::kRoleAssignment, "Get-ManagementRoleAssignment",
              {"Name", "Role", "RoleAssigneeName", "CustomRecipientWriteScope", "Enabled"}, q));
   }
-  if (has(types::kThrottlingPolicy)) {
+  if (wanted(types::kThrottlingPolicy)) {
     ps::Query q;
     q.source = {"Get-ThrottlingPolicy", {}};
     std::vector<std::string> properties{"Name"};
@@ -141,15 +152,30 @@ std::vector<ExchangeQuery> exchange_queries(const DesiredState& desired, Exchang
     out.push_back(make(QueryKind::Policies, types::kThrottlingPolicy, "Get-ThrottlingPolicy",
                        std::move(properties), q));
   }
+  // One pair of queries per right, whichever the spec names.
+  for (std::string_view applies_to : {"client access servers", "mailbox databases"}) {
+    uint32_t named = UINT32_MAX;
+    for (uint32_t i = 0; i < resources.size(); ++i)
+      if (resources[i].type == &types::kAdPermission &&
+          string_field(resources[i], "appliesTo") == applies_to)
+        named = i;
+    if (named == UINT32_MAX && !everything) continue;
+    add_permission_queries(
+        applies_to,
+        named != UINT32_MAX ? string_field(resources[named], "user") : resources[account].name,
+        named, out);
+  }
+  uint32_t association = UINT32_MAX;
   for (uint32_t i = 0; i < resources.size(); ++i)
-    if (resources[i].type == &types::kAdPermission) add_permission_queries(resources[i], i, out);
-  for (uint32_t i = 0; i < resources.size(); ++i) {
-    if (resources[i].type != &types::kThrottlingAssociation) continue;
+    if (resources[i].type == &types::kThrottlingAssociation) association = i;
+  if (association != UINT32_MAX || everything) {
     ps::Query q;
-    q.source = {"Get-ThrottlingPolicyAssociation", {ps::arg("Identity", resources[i].name)}};
+    const std::string& identity =
+        association != UINT32_MAX ? resources[association].name : resources[account].name;
+    q.source = {"Get-ThrottlingPolicyAssociation", {ps::arg("Identity", identity)}};
     out.push_back(make(QueryKind::Association, types::kThrottlingAssociation,
-                       "Get-ThrottlingPolicyAssociation", {"Name", "ThrottlingPolicyId"}, q, i,
-                       true));
+                       "Get-ThrottlingPolicyAssociation", {"Name", "ThrottlingPolicyId"}, q,
+                       association, true));
   }
   return out;
 }

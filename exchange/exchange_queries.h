@@ -30,7 +30,9 @@ enum class QueryKind {
 struct ExchangeQuery {
   QueryKind kind;
   const ResourceType* type;
-  uint32_t resource = UINT32_MAX;       // the desired resource it reads, for per-object queries
+  // The desired resource it reads, for per-object queries; UINT32_MAX when the spec does not
+  // name the object (read to show what the spec leaves out).
+  uint32_t resource = UINT32_MAX;
   std::string label;                    // "Get-ManagementScope", for messages
   std::vector<std::string> properties;  // the selected properties, each a string in the JSON
   ps::Query query;                      // the cmdlets, properties included (remote PowerShell)
@@ -39,11 +41,15 @@ struct ExchangeQuery {
   // Fails on Exchange when the account does not exist (-User, -Identity name it): with the
   // account read as absent, a missing line means "absent", not "unknown".
   bool needs_account = false;
+  // Permission queries: "client access servers" or "mailbox databases".
+  std::string_view applies_to = {};
 };
 
 // In the fixed order of the script: account, scopes, role assignments, policies, then the
-// queries that name the account (AD permissions: targets then permissions, per resource;
-// association), so that an absent account stops the script only after everything else.
+// queries that name the account (AD permissions: targets then permissions, per right;
+// association), so that an absent account stops the script only after everything else. On
+// premises every query is made, whatever the spec names: what concerns the account and the
+// spec leaves out is read too.
 [[nodiscard]] std::vector<ExchangeQuery> exchange_queries(const DesiredState& desired,
                                                           ExchangeVersion version);
 

@@ -11,6 +11,7 @@
 
 #include "base/text_checks.h"
 #include "plan/folder_links.h"
+#include "plan/unmanaged.h"
 
 namespace sd {
 
@@ -441,12 +442,16 @@ Plan make_plan(DesiredState desired, ObservedState observed, const PlanOptions& 
         diff_desired(wanted[i], static_cast<uint32_t>(i), plan.observed, address, named));
     block_links_of_unusable_mailboxes(plan, actions.back());
   }
+  std::vector<uint8_t> acted(seen.size(), 0);
   for (size_t j = 0; j < seen.size(); ++j) {
     if (named[j] || !seen[j].type) continue;  // a typeless entry can only come from a bug
     Action a;
-    if (diff_unnamed(seen[j], static_cast<uint32_t>(j), options, a))
+    if (diff_unnamed(seen[j], static_cast<uint32_t>(j), options, a)) {
       actions.push_back(std::move(a));
+      acted[j] = 1;
+    }
   }
+  plan.unmanaged = find_unmanaged(plan.desired, plan.observed, named, acted);
 
   apply_order(actions, order_actions(actions));
   plan.actions = std::move(actions);

@@ -71,6 +71,9 @@ struct Plan {
   ObservedState observed;
   std::vector<Action> actions;  // execution order
   PlanSummary summary;
+  // Indices into observed.resources of what concerns the deployment but the spec does not name
+  // and the plan leaves alone, for review (plan/unmanaged.h). Not part of the plan's identity.
+  std::vector<uint32_t> unmanaged;
 };
 
 struct PlanOptions {

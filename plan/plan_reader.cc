@@ -58,6 +58,7 @@ class WholePlanReader {
   void depends_on(const json& j, size_t index, const std::string& path, Action& a);
   void observed_object(const std::string& fingerprint, Action& a, Plan& plan);
   void checks(const json& root, Plan& plan);
+  void unmanaged(const json& root, Plan& plan);
   void summary(const json& root, const PlanSummary& counted);
 
   const SavedPlan& saved_;
@@ -206,6 +207,7 @@ void WholePlanReader::observed_object(const std::string& fingerprint, Action& a,
 
 void WholePlanReader::rest(const json& root, Plan& plan) {
   checks(root, plan);
+  unmanaged(root, plan);
   PlanSummary counted = summarize(plan.actions, plan.observed.checks);
   if (!failed()) summary(root, counted);
   plan.summary = counted;
@@ -235,6 +237,36 @@ void WholePlanReader::checks(const json& root, Plan& plan) {
         fail(path + ".status", "expected \"ok\", \"warning\" or \"failed\", found " + quoted(*s));
     }
     plan.observed.checks.push_back(std::move(c));
+  }
+}
+
+// Optional (plans written before it have none): what the spec did not name, by address.
+void WholePlanReader::unmanaged(const json& root, Plan& plan) {
+  if (root.find("unmanaged") == root.end()) return;
+  const json* list = member(root, "unmanaged", "unmanaged", &json::is_array, "an array");
+  if (!list) return;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string path = "unmanaged[" + std::to_string(i) + "]";
+    const json& j = (*list)[i];
+    if (!j.is_object()) {
+      fail(path, std::string("expected an object, found ") + json_kind(j));
+      continue;
+    }
+    const std::string* address = string_member(j, "address", path + ".address");
+    if (!address) continue;
+    size_t slash = address->find('/');
+    const ResourceType* type =
+        slash == std::string::npos ? nullptr : find_resource_type(address->substr(0, slash));
+    if (!type || slash + 1 >= address->size()) {
+      fail(path + ".address", "not the address of a resource type: " + quoted(*address));
+      continue;
+    }
+    ObservedResource o;
+    o.type = type;
+    o.name = address->substr(slash + 1);
+    o.values.assign(type->fields.size(), Unset{});
+    plan.unmanaged.push_back(static_cast<uint32_t>(plan.observed.resources.size()));
+    plan.observed.resources.push_back(std::move(o));
   }
 }
 

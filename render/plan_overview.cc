@@ -74,6 +74,42 @@ std::string folder_link_group_name(const Plan& plan, const FolderLinkGroup& grou
   return name;
 }
 
+std::vector<UnmanagedLine> unmanaged_lines(const Plan& plan) {
+  std::vector<UnmanagedLine> out;
+  std::string_view open_login;  // the user of the last line when it is a folder link line
+  for (uint32_t j : plan.unmanaged) {
+    const ObservedResource& o = plan.observed.resources[j];
+    if (o.type == &types::kFolderLink) {
+      size_t slash = o.name.rfind('/');
+      std::string_view login = std::string_view(o.name).substr(0, slash);
+      std::string_view folder = slash == std::string::npos
+                                    ? std::string_view()
+                                    : std::string_view(o.name).substr(slash + 1);
+      if (!out.empty() && out.back().type == o.type && slash != std::string::npos &&
+          login == open_login) {
+        UnmanagedLine& line = out.back();
+        if (line.objects == 1) {  // "login/calendar" becomes "login/{calendar,tasks}"
+          std::string first(line.name.substr(login.size() + 1));
+          line.name.resize(login.size());
+          line.name += "/{" + first;
+        } else {
+          line.name.pop_back();
+        }
+        line.name += ',';
+        line.name += folder;
+        line.name += '}';
+        ++line.objects;
+        continue;
+      }
+      open_login = slash == std::string::npos ? std::string_view() : login;
+    } else {
+      open_login = {};
+    }
+    out.push_back(UnmanagedLine{o.type, o.name, j, 1});
+  }
+  return out;
+}
+
 FolderLinkTotals folder_link_totals(const Plan& plan) {
   FolderLinkTotals totals;
   std::string_view last_login;

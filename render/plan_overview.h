@@ -65,6 +65,16 @@ struct FolderLinkTotals {
   return a.type == &types::kFolderLink && a.kind != ActionKind::NoOp;
 }
 
+// The objects the spec does not name and the plan leaves alone (Plan::unmanaged), as review
+// lines: a user's folder links on one line ("olduser/{calendar,tasks}"), anything else alone.
+struct UnmanagedLine {
+  const ResourceType* type = nullptr;
+  std::string name;    // the address without "<type>/"
+  uint32_t first = 0;  // index into Plan::observed.resources of its first object
+  size_t objects = 1;
+};
+[[nodiscard]] std::vector<UnmanagedLine> unmanaged_lines(const Plan& plan);
+
 namespace detail {
 // Whether action `next` joins `group` (same login and kind, same reason when that matters).
 [[nodiscard]] bool joins(const Plan& plan, const FolderLinkGroup& group, const Action& next);

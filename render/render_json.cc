@@ -7,6 +7,7 @@
 #include "base/json_writer.h"
 #include "plan/plan_identity.h"
 #include "plan/saved_plan.h"
+#include "plan/unmanaged.h"
 #include "plan/value_json.h"
 #include "render/render.h"
 
@@ -178,6 +179,20 @@ void render_json(const Plan& plan, std::ostream& out) {
                                                               : "failed");
     w.key("detail");
     w.string(c.detail);
+    w.end_object();
+  }
+  w.end_array();
+  // What the spec does not name and the plan leaves alone: for review, not part of the plan's
+  // identity (plan/unmanaged.h).
+  w.key("unmanaged");
+  w.begin_array(/*one_per_line=*/true);
+  for (uint32_t j : plan.unmanaged) {
+    const ObservedResource& o = plan.observed.resources[j];
+    w.begin_object();
+    w.key("address");
+    w.string(make_address(*o.type, o.name));
+    w.key("hint");
+    w.string(unmanaged_hint(o));
     w.end_object();
   }
   w.end_array();

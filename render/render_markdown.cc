@@ -10,6 +10,7 @@
 
 #include "base/text_checks.h"
 #include "plan/plan_identity.h"
+#include "plan/unmanaged.h"
 #include "render/plan_overview.h"
 #include "render/render.h"
 
@@ -411,6 +412,29 @@ void append_checks(std::string& md, const Plan& plan, bool all) {
   }
 }
 
+// What the spec does not name and the plan leaves alone, one item each (a user's folder links
+// in one), within kHeaderBudget.
+void append_unmanaged(std::string& md, const Plan& plan) {
+  if (plan.unmanaged.empty()) return;
+  md += "\n**Not managed by this spec** (" + std::to_string(plan.unmanaged.size()) +
+        (plan.unmanaged.size() == 1 ? " object; nothing is done to it"
+                                    : " objects; nothing is done to them") +
+        "): review\n\n";
+  const size_t budget = md.size() + kHeaderBudget;
+  std::vector<UnmanagedLine> lines = unmanaged_lines(plan);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (md.size() > budget) {
+      md += "- … and " + std::to_string(lines.size() - i) + " more; see the JSON plan\n";
+      break;
+    }
+    md += "- ❔ ";
+    append_code_raw(md, std::string(lines[i].type->name) + "/" + lines[i].name, false);
+    md += ": ";
+    append_text(md, unmanaged_hint(plan.observed.resources[lines[i].first]));
+    md += "\n";
+  }
+}
+
 }  // namespace
 
 void render_markdown(const Plan& plan, std::ostream& out) {
@@ -423,6 +447,7 @@ void render_markdown(const Plan& plan, std::ostream& out) {
     md += " matches the spec (" + std::to_string(s.noop) + " objects checked)\n";
     append_only(md, plan);
     append_checks(md, plan, false);
+    append_unmanaged(md, plan);
     out << md;
     return;
   }
@@ -439,6 +464,7 @@ void render_markdown(const Plan& plan, std::ostream& out) {
     md += "\n> [!WARNING]\n> This plan cannot be applied as is: " + why + ".\n";
   append_type_table(md, plan, links);
   append_checks(md, plan, true);
+  append_unmanaged(md, plan);
   append_risky(md, plan);
   append_configuration(md, plan, links.actions > 0);
   append_folder_links(md, plan, links);

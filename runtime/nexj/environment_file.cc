@@ -381,20 +381,19 @@ void EnvironmentFile::observe(const DesiredState& desired, ObservedState& into) 
   if (std::string e = parse(path_, f.content, doc, root); !e.empty()) return fail_all(e);
 
   std::set<std::string> seen;
-  for (const Resource& r : desired.resources) {
-    if (!manages(*r.type) || !seen.insert(r.address()).second) continue;
-    Located l = locate(path_, f.content, root, *r.type, r.name);
-    if (!l.node && l.error.empty()) continue;  // absent
+  auto observe_channel = [&](const ResourceType& type, const std::string& name) {
+    Located l = locate(path_, f.content, root, type, name);
+    if (!l.node && l.error.empty()) return;  // absent
     ObservedResource o;
-    o.type = r.type;
-    o.name = r.name;
-    o.values.assign(r.type->fields.size(), Value{Unset{}});
+    o.type = &type;
+    o.name = name;
+    o.values.assign(type.fields.size(), Value{Unset{}});
     if (!l.error.empty()) {
       o.presence = Presence::Unknown;
       o.error = l.error;
     } else {
-      for (size_t i = 0; i < r.type->fields.size(); ++i) {
-        const FieldSpec& field = r.type->fields[i];
+      for (size_t i = 0; i < type.fields.size(); ++i) {
+        const FieldSpec& field = type.fields[i];
         pugi::xml_attribute a = l.node.attribute(std::string(field.name).c_str());
         if (!a) continue;
         o.values[i] =
@@ -404,7 +403,30 @@ void EnvironmentFile::observe(const DesiredState& desired, ObservedState& into) 
       }
     }
     into.resources.push_back(std::move(o));
+  };
+  for (const Resource& r : desired.resources) {
+    if (!manages(*r.type) || !seen.insert(r.address()).second) continue;
+    observe_channel(*r.type, r.name);
   }
+  // The channels the spec does not name too: the plan shows the ones that concern Exchange for
+  // review, and import writes them.
+  for (pugi::xml_node cc : root.children("ChannelConnections"))
+    for (pugi::xml_node n : cc.children()) {
+      if (n.type() != pugi::node_element) continue;
+      const ResourceType* type =
+          n.name() == std::string_view("MailConnection")   ? &types::kMailChannel
+          : n.name() == std::string_view("HTTPConnection") ? &types::kHttpChannel
+                                                           : nullptr;
+      std::string name = n.attribute("channel").value();
+      if (!type || name.empty() || !seen.insert(make_address(*type, name)).second) continue;
+      // Bound twice under two element names: the first name the file gives is the one listed.
+      if (!seen
+               .insert(make_address(
+                   type == &types::kMailChannel ? types::kHttpChannel : types::kMailChannel, name))
+               .second)
+        continue;
+      observe_channel(*type, name);
+    }
 }
 
 std::vector<ActionResult> EnvironmentFile::apply(const Plan& plan,

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
+#include "plan/unmanaged.h"
+
 using namespace sd;
 
 namespace {
@@ -86,6 +88,8 @@ const char* const kPolicies =
     R"([{"Name":"NexJSyncPolicy","EwsMaxConcurrency":"Unlimited","EwsMaxSubscriptions":"5000",)"
     R"("EwsMaxBurst":"","EwsRechargeRate":"","EwsCutoffBalance":""}])";
 const char* const kAssociation = R"([{"Name":"nexj-sync","ThrottlingPolicyId":"NexJSyncPolicy"}])";
+// The four lines of the extended rights' queries when there is no server and no database.
+const char* const kNoRights = "[]\r\n[]\r\n[]\r\n[]";
 
 std::string lines(std::initializer_list<std::string> l) {
   std::string out;
@@ -133,7 +137,8 @@ std::string script(const Plan& p, const std::string& address, ExchangeVersion v)
 
 }  // namespace
 
-TEST_CASE("the read script: one query per type, the account's in the end", "[exchange-scripts]") {
+TEST_CASE("the read script: one query per type, the account's in the end, whatever the spec names",
+          "[exchange-scripts]") {
   CHECK(is_exchange_management_type(types::kThrottlingAssociation));
   CHECK_FALSE(is_exchange_management_type(types::kTarget));
   CHECK(observe_script(desired(spec2016()), ExchangeVersion::Exchange2016) ==
@@ -149,6 +154,16 @@ TEST_CASE("the read script: one query per type, the account's in the end", "[exc
             "\nConvertTo-Json -Compress -InputObject @(Get-ThrottlingPolicy" +
             select({"Name", "EwsMaxConcurrency", "EwsMaxSubscriptions", "EwsMaxBurst",
                     "EwsRechargeRate", "EwsCutoffBalance"}) +
+            "\nConvertTo-Json -Compress -InputObject @(Get-ExchangeServer" +
+            select({"Name", "DistinguishedName"}) +
+            "\nConvertTo-Json -Compress -InputObject @(Get-ExchangeServer | ForEach-Object { "
+            "Get-ADPermission -Identity $_.DistinguishedName -User 'nexj-sync' }" +
+            select({"Identity", "User", "ExtendedRights", "Deny", "IsInherited"}) +
+            "\nConvertTo-Json -Compress -InputObject @(Get-MailboxDatabase" +
+            select({"Name", "DistinguishedName"}) +
+            "\nConvertTo-Json -Compress -InputObject @(Get-MailboxDatabase | ForEach-Object { "
+            "Get-ADPermission -Identity $_.DistinguishedName -User 'nexj-sync' }" +
+            select({"Identity", "User", "ExtendedRights", "Deny", "IsInherited"}) +
             "\nConvertTo-Json -Compress -InputObject @(Get-ThrottlingPolicyAssociation -Identity "
             "'nexj-sync'" +
             select({"Name", "ThrottlingPolicyId"}) + "\n");
@@ -172,7 +187,9 @@ TEST_CASE("the read script of 2010 and of extended rights", "[exchange-scripts]"
       observe_script(desired(spec_extended_rights()), ExchangeVersion::Exchange2016);
   const std::string perms = select({"Identity", "User", "ExtendedRights", "Deny", "IsInherited"});
   const std::string targets = select({"Name", "DistinguishedName"});
-  CHECK(rights.substr(rights.find("\n", rights.find("Get-Mailbox")) + 1) ==
+  const size_t first = rights.rfind("\n", rights.find("@(Get-ExchangeServer")) + 1;
+  const size_t association = rights.rfind("\n", rights.find("Get-ThrottlingPolicyAssociation")) + 1;
+  CHECK(rights.substr(first, association - first) ==
         "ConvertTo-Json -Compress -InputObject @(Get-ExchangeServer" + targets +
             "\nConvertTo-Json -Compress -InputObject @(Get-ExchangeServer | ForEach-Object { "
             "Get-ADPermission -Identity $_.DistinguishedName -User 'nexj-sync' }" +
@@ -186,7 +203,7 @@ TEST_CASE("read back: present objects, normalized names and unlimited limits mat
           "[exchange-scripts]") {
   DesiredState d = desired(spec2016());
   ObservedState o = read(d, ExchangeVersion::Exchange2016,
-                         lines({kAccount, kScopes, kRoles, kPolicies, kAssociation}));
+                         lines({kAccount, kScopes, kRoles, kPolicies, kNoRights, kAssociation}));
   CHECK(o.failed_types.empty());
   REQUIRE(o.resources.size() == 5);
   const ObservedResource* account = find(o, "exchange.service_account/nexj-sync");
@@ -240,12 +257,12 @@ TEST_CASE("read back: a missing line or a garbage line fails its type, not other
           "[exchange-scripts]") {
   DesiredState d = desired(spec2016());
   SECTION("the account exists and the association line is missing") {
-    ObservedState o =
-        read(d, ExchangeVersion::Exchange2016, lines({kAccount, kScopes, kRoles, kPolicies}));
+    ObservedState o = read(d, ExchangeVersion::Exchange2016,
+                           lines({kAccount, kScopes, kRoles, kPolicies, kNoRights}));
     CHECK(o.failed_types ==
           std::map<std::string, std::string, std::less<>>{
               {"exchange.throttling_association",
-               "the Exchange read printed 4 lines; line 5 (Get-ThrottlingPolicyAssociation) is "
+               "the Exchange read printed 8 lines; line 9 (Get-ThrottlingPolicyAssociation) is "
                "missing: the script stopped before it"}});
     CHECK(o.resources.size() == 4);
     std::string error;
@@ -254,18 +271,19 @@ TEST_CASE("read back: a missing line or a garbage line fails its type, not other
   }
   SECTION("nothing printed at all: every type fails, none is absent") {
     ObservedState o = read(d, ExchangeVersion::Exchange2016, "");
-    CHECK(o.failed_types.size() == 5);
+    CHECK(o.failed_types.size() == 6);
     CHECK(o.failed_types.at("exchange.service_account") ==
           "the Exchange read printed 0 lines; line 1 (Get-Mailbox) is missing: the script "
           "stopped before it");
     CHECK(o.failed_types.at("exchange.throttling_association") ==
-          "the Exchange read printed 0 lines; line 5 (Get-ThrottlingPolicyAssociation) is "
+          "the Exchange read printed 0 lines; line 9 (Get-ThrottlingPolicyAssociation) is "
           "missing: the script stopped before it");
   }
   SECTION("garbage") {
     auto error_of = [&](std::string role_line) {
-      ObservedState o = read(d, ExchangeVersion::Exchange2016,
-                             lines({kAccount, kScopes, role_line, kPolicies, kAssociation}));
+      ObservedState o =
+          read(d, ExchangeVersion::Exchange2016,
+               lines({kAccount, kScopes, role_line, kPolicies, kNoRights, kAssociation}));
       CHECK(o.resources.size() == 4);  // the other types are read
       CHECK_FALSE(find(o, "exchange.role_assignment/NexJ-Sync-Impersonation"));
       REQUIRE(o.failed_types.size() == 1);
@@ -328,7 +346,7 @@ TEST_CASE("read back: differences the plan turns into updates", "[exchange-scrip
              R"("Enabled":"False"}])",
              R"([{"Name":"NexJSyncPolicy","EwsMaxConcurrency":"10","EwsMaxSubscriptions":"5000",)"
              R"("EwsMaxBurst":"Unlimited","EwsRechargeRate":"1","EwsCutoffBalance":"2"}])",
-             R"([{"Name":"nexj-sync","ThrottlingPolicyId":""}])"}));
+             kNoRights, R"([{"Name":"nexj-sync","ThrottlingPolicyId":""}])"}));
   REQUIRE(o.failed_types.empty());
   const ObservedResource* role = find(o, "exchange.role_assignment/NexJ-Sync-Impersonation");
   REQUIRE(role);
@@ -372,11 +390,9 @@ TEST_CASE("read back: differences the plan turns into updates", "[exchange-scrip
 TEST_CASE("role assignment updates: scope set, scope removed, enabled", "[exchange-scripts]") {
   auto plan_with = [](Spec s, const std::string& role_line) {
     DesiredState d = desired(s);
-    // Without a scope in the spec there is no scope query: the lines are one fewer.
-    ObservedState o = read(d, ExchangeVersion::Exchange2016,
-                           s.exchange.impersonation.scope
-                               ? lines({kAccount, kScopes, role_line, kPolicies, kAssociation})
-                               : lines({kAccount, role_line, kPolicies, kAssociation}));
+    ObservedState o =
+        read(d, ExchangeVersion::Exchange2016,
+             lines({kAccount, kScopes, role_line, kPolicies, kNoRights, kAssociation}));
     REQUIRE(o.failed_types.empty());
     return make_plan(std::move(d), std::move(o), {});
   };
@@ -457,7 +473,8 @@ TEST_CASE("extended rights: read on every server and database, granted on every 
       R"({"Identity":"DB2","User":"ACME\\nexj-sync","ExtendedRights":"ms-Exch-EPI-May-Impersonate",)"
       R"("Deny":"True","IsInherited":"False"}])";
   ObservedState o = read(d, ExchangeVersion::Exchange2016,
-                         lines({kAccount, servers, server_rights, databases, database_rights}));
+                         lines({kAccount, "[]", "[]", "[]", servers, server_rights, databases,
+                                database_rights, "[]"}));
   CHECK(o.failed_types.empty());
   Plan p = make_plan(std::move(d), std::move(o), {});
   CHECK(plan_lines(p) ==
@@ -475,7 +492,8 @@ TEST_CASE("extended rights: read on every server and database, granted on every 
 
   // Without the account, Get-ADPermission -User stops the script: both rights are absent.
   DesiredState d2 = desired(spec_extended_rights());
-  ObservedState none = read(d2, ExchangeVersion::Exchange2016, lines({"[]", servers}));
+  ObservedState none =
+      read(d2, ExchangeVersion::Exchange2016, lines({"[]", "[]", "[]", "[]", servers}));
   CHECK(none.failed_types.empty());
   CHECK(none.resources.empty());
 }
@@ -498,7 +516,7 @@ TEST_CASE("action errors: missing secret, unchangeable account, not an Exchange 
   // The filter finds the account by its UPN, so only a hand-written observation differs.
   DesiredState d = desired(spec2016());
   ObservedState o = read(d, ExchangeVersion::Exchange2016,
-                         lines({kAccount, kScopes, kRoles, kPolicies, kAssociation}));
+                         lines({kAccount, kScopes, kRoles, kPolicies, kNoRights, kAssociation}));
   for (ObservedResource& r : o.resources)
     if (r.type == &types::kServiceAccount)
       r.values[static_cast<size_t>(field_index(types::kServiceAccount, "upn"))] =
@@ -524,10 +542,10 @@ TEST_CASE("a value that cannot be written: the read skips its query, apply and e
   s.exchange.serviceAccount.upn = "a\nb@acme.local";
   DesiredState d = desired(s);
   std::string read_script = observe_script(d, ExchangeVersion::Exchange2016);
-  CHECK(read_script.find("Get-Mailbox") == std::string::npos);
+  CHECK(read_script.find("Get-Mailbox -Filter") == std::string::npos);
   CHECK(read_script.find("Remove-Mailbox") == std::string::npos);
-  ObservedState o =
-      read(d, ExchangeVersion::Exchange2016, lines({kScopes, kRoles, kPolicies, kAssociation}));
+  ObservedState o = read(d, ExchangeVersion::Exchange2016,
+                         lines({kScopes, kRoles, kPolicies, kNoRights, kAssociation}));
   CHECK(o.failed_types.at("exchange.service_account") ==
         "Get-Mailbox was not run: cannot write the UserPrincipalName filter value: it holds a "
         "line break (U+000A) at byte 2, which a one-line PowerShell string cannot carry");
@@ -588,4 +606,105 @@ TEST_CASE("export: comments with the changes, prompts for passwords, left-out ac
         "# Review before running. Passwords are asked for with Read-Host.\n" +
             std::string(kHeader2010) +
             "# Nothing to run: the plan has no Exchange change that this script can make.\n");
+}
+
+// What concerns the account and the spec does not name, one case per Exchange type: the old
+// object after a rename, the rights left after a switch to RBAC, a policy the spec dropped.
+TEST_CASE("read back: what concerns the account but the spec does not name is shown for review",
+          "[exchange-scripts]") {
+  const char* scopes =
+      R"([{"Name":"NexJSyncedUsers","RecipientFilter":"MemberOfGroup -eq 'CN=NexJ Users,DC=acme,)"
+      R"(DC=local'","RecipientRoot":"acme.local/Advisors"},)"
+      R"({"Name":"OldScope","RecipientFilter":"Department -eq 'Sales'","RecipientRoot":""},)"
+      R"({"Name":"Unused","RecipientFilter":"x","RecipientRoot":""}])";
+  const char* roles =
+      R"([{"Name":"NexJ-Sync-Impersonation","Role":"ApplicationImpersonation",)"
+      R"("RoleAssigneeName":"ACME\\nexjsync","CustomRecipientWriteScope":"NexJSyncedUsers",)"
+      R"("Enabled":"True"},)"
+      R"({"Name":"Old-Impersonation","Role":"ApplicationImpersonation",)"
+      R"("RoleAssigneeName":"nexj-sync@acme.local","CustomRecipientWriteScope":"OldScope",)"
+      R"("Enabled":"True"},)"
+      R"({"Name":"Someone-Else","Role":"ApplicationImpersonation",)"
+      R"("RoleAssigneeName":"ACME\\other","CustomRecipientWriteScope":"Unused","Enabled":"True"}])";
+  const char* policies =
+      R"([{"Name":"NexJSyncPolicy","EwsMaxConcurrency":"Unlimited","EwsMaxSubscriptions":"5000",)"
+      R"("EwsMaxBurst":"","EwsRechargeRate":"","EwsCutoffBalance":""},)"
+      R"({"Name":"OldPolicy","EwsMaxConcurrency":"20","EwsMaxSubscriptions":"",)"
+      R"("EwsMaxBurst":"","EwsRechargeRate":"","EwsCutoffBalance":""}])";
+  // The rights on the one server, left from before the switch to RBAC; no mailbox database.
+  const std::string rights = lines({R"([{"Name":"EX1","DistinguishedName":"CN=EX1"}])",
+                                    R"([{"Identity":"CN=EX1","User":"ACME\\nexj-sync",)"
+                                    R"("ExtendedRights":"ms-Exch-EPI-Impersonation",)"
+                                    R"("Deny":"False","IsInherited":"False"}])",
+                                    "[]"}) +
+                             "[]";
+  const char* old_association = R"([{"Name":"nexj-sync","ThrottlingPolicyId":"OldPolicy"}])";
+  auto unmanaged_of = [](const Plan& p) {
+    std::vector<std::string> out;
+    for (uint32_t j : p.unmanaged) {
+      const ObservedResource& o = p.observed.resources[j];
+      out.push_back(make_address(*o.type, o.name) + ": " + unmanaged_hint(o));
+    }
+    return out;
+  };
+  const std::string kRoleHint =
+      "exchange.role_assignment/Old-Impersonation: to adopt: impersonation.assignmentName: "
+      "\"Old-Impersonation\"; to remove: Remove-ManagementRoleAssignment on Exchange";
+  const std::string kScopeHint =
+      "exchange.management_scope/OldScope: to adopt: impersonation.scope.name: \"OldScope\"; to "
+      "remove: Remove-ManagementScope on Exchange, after the assignments that use it";
+  const std::string kRightHint =
+      "exchange.ad_permission/nexj-sync/ms-Exch-EPI-Impersonation: to adopt: "
+      "impersonation.method: extendedRights; to remove: Remove-ADPermission with its "
+      "-ExtendedRights on Exchange";
+  const std::string kPolicyHint =
+      "exchange.throttling_policy/OldPolicy: to adopt: throttling.policy: \"OldPolicy\"; to "
+      "remove: Remove-ThrottlingPolicy on Exchange, once no account uses it";
+
+  SECTION("renamed assignment, scope and policy; rights left from extended rights") {
+    DesiredState d = desired(spec2016());
+    ObservedState o = read(d, ExchangeVersion::Exchange2016,
+                           lines({kAccount, scopes, roles, policies, rights, old_association}));
+    REQUIRE(o.failed_types.empty());
+    const ObservedResource* old_policy = find(o, "exchange.throttling_policy/OldPolicy");
+    REQUIRE(old_policy);
+    CHECK(field(*old_policy, "ewsMaxConcurrency") == Value{int64_t{20}});
+    CHECK(field(*find(o, "exchange.role_assignment/Old-Impersonation"), "user") ==
+          Value{std::string("nexj-sync")});
+    CHECK_FALSE(find(o, "exchange.role_assignment/Someone-Else"));
+    CHECK_FALSE(find(o, "exchange.management_scope/Unused"));
+    Plan p = make_plan(std::move(d), std::move(o), {});
+    // In plan order: step, then type.
+    CHECK(unmanaged_of(p) ==
+          std::vector<std::string>{kRightHint, kScopeHint, kRoleHint, kPolicyHint});
+    // The association the spec names moves to its policy: an update, not an unmanaged object.
+    CHECK(plan_lines(p).back() ==
+          "update exchange.throttling_association/nexj-sync: 1 field differs: policy");
+  }
+  SECTION("a spec without throttling: the association and its policy are shown") {
+    Spec s = spec2016();
+    s.exchange.throttling.reset();
+    DesiredState d = desired(s);
+    ObservedState o =
+        read(d, ExchangeVersion::Exchange2016,
+             lines({kAccount, kScopes, kRoles, policies, kNoRights, old_association}));
+    REQUIRE(o.failed_types.empty());
+    Plan p = make_plan(std::move(d), std::move(o), {});
+    CHECK(unmanaged_of(p) ==
+          std::vector<std::string>{
+              "exchange.throttling_association/nexj-sync: to adopt: throttling.policy: the "
+              "policy it names; to remove: Set-ThrottlingPolicyAssociation -ThrottlingPolicy "
+              "$null on Exchange",
+              kPolicyHint});
+  }
+  SECTION("the default policy and no other assignment: nothing to review") {
+    Spec s = spec2016();
+    s.exchange.throttling.reset();
+    DesiredState d = desired(s);
+    ObservedState o = read(d, ExchangeVersion::Exchange2016,
+                           lines({kAccount, kScopes, kRoles, policies, kNoRights,
+                                  R"([{"Name":"nexj-sync","ThrottlingPolicyId":""}])"}));
+    Plan p = make_plan(std::move(d), std::move(o), {});
+    CHECK(p.unmanaged.empty());
+  }
 }

@@ -164,8 +164,9 @@ TEST_CASE(
   Result<ManagementRead> read = channel.read(desired, version);
   REQUIRE(read.ok());
   CHECK_FALSE(read->stopped);
-  // Four types (account, role assignment, policy, association): a Command and a Receive each.
-  CHECK(channel.pool().requests() - opened == 8);
+  // Nine queries (account, scopes, role assignments, policies, each right's servers and their
+  // entries, association; everything that concerns the account): a Command and a Receive each.
+  CHECK(channel.pool().requests() - opened == 18);
   ObservedState observed;
   read_observation(desired, version, read->lines, observed);
   CHECK(observed.failed_types.empty());

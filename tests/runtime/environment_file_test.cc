@@ -388,6 +388,44 @@ TEST_CASE("a channel bound twice, or by another kind, is unknown on its own",
   CHECK(read_bytes(path).find("secure=\"true\" maxSenders") != std::string::npos);
 }
 
+TEST_CASE(
+    "channels the spec does not name are read too, and those that concern Exchange are shown for "
+    "review",
+    "[environment_file]") {
+  TempDir dir;
+  std::string path = dir.path + "/e.environment";
+  write_bytes(path,
+              "<Environment>\n<ChannelConnections>\n"
+              "<MailConnection channel=\"Mail\" from=\"crm@acme.com\"/>\n"
+              "<MailConnection channel=\"OldMail\" from=\"old@acme.com\"/>\n"
+              "<HTTPConnection channel=\"OldSender\" "
+              "url=\"https://exch9.acme.local/EWS/Exchange.asmx\" maxSenders=\"5\"/>\n"
+              "<HTTPConnection channel=\"Payroll\" url=\"https://payroll.acme.local/api\"/>\n"
+              "<HTTPConnection channel=\"Twice\"/>\n<MailConnection channel=\"Twice\"/>\n"
+              "<DatabaseConnection channel=\"DefaultRelationalDatabase\"/>\n"
+              "</ChannelConnections>\n</Environment>\n");
+  DesiredState desired = desired_of({channel(types::kMailChannel, "Mail", {})});
+  EnvironmentFile env(path);
+  Plan plan = observe_and_plan(env, desired);
+  std::vector<std::string> listed;
+  for (const ObservedResource& o : plan.observed.resources)
+    listed.push_back(make_address(*o.type, o.name) +
+                     (o.presence == Presence::Unknown ? " (unknown)" : ""));
+  // Every channel of the two kinds, once; the one bound twice is unknown under its first kind.
+  CHECK(listed == std::vector<std::string>{"nexj.mail_channel/Mail", "nexj.mail_channel/OldMail",
+                                           "nexj.http_channel/OldSender",
+                                           "nexj.http_channel/Payroll",
+                                           "nexj.http_channel/Twice (unknown)"});
+  CHECK(kinds(plan) == "nexj.mail_channel/Mail=no-op;");
+  // The payroll service's channel is none of the deployment's business.
+  std::vector<std::string> unmanaged;
+  for (uint32_t j : plan.unmanaged) unmanaged.push_back(plan.observed.resources[j].name);
+  CHECK(unmanaged == std::vector<std::string>{"OldSender", "OldMail"});
+  const ObservedResource& old_sender = plan.observed.resources[plan.unmanaged[0]];
+  CHECK(old_sender.values[static_cast<size_t>(field_index(types::kHttpChannel, "maxSenders"))] ==
+        Value{int64_t{5}});
+}
+
 TEST_CASE("a missing secret fails its action only", "[environment_file]") {
   TempDir dir;
   std::string path = dir.path + "/e.environment";
