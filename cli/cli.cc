@@ -39,6 +39,7 @@ struct Parsed {
   ApplyOptions apply;
   UnlockOptions unlock;
   ExportOptions export_;
+  ImportOptions import;
   std::shared_ptr<LabCommand> lab;
   std::string help_topic;
   bool json = false, markdown = false;
@@ -159,6 +160,27 @@ void define(CLI::App& app, Parsed& p) {
   exported->add_option("-o,--out", p.export_.out_file, "Write the script to FILE");
   variable_options(exported);
 
+  CLI::App* imported = app.add_subcommand(
+      "import",
+      "Write a spec (and a users CSV) from what the live systems hold, to bring a deployment "
+      "set up by hand under management. Changes nothing live.");
+  imported
+      ->add_option("spec", p.import.spec,
+                   "The spec to start from: its connections and secret references are "
+                   "kept, the rest is read from live state")
+      ->required();
+  imported->add_option("-o,--out", p.import.out_dir, "Folder to write the spec and users CSV to")
+      ->required();
+  imported
+      ->add_option("--only", p.import.only,
+                   "Import only the types starting with PREFIX; the rest is the start spec's")
+      ->type_name("PREFIX");
+  imported->add_option("--service-account", p.import.service_account,
+                       "The service account to start from instead of the spec's");
+  imported->add_option("--observed", p.import.observed,
+                       "Observed live state (JSON) instead of reading live systems");
+  variable_options(imported);
+
   CLI::App* graph =
       app.add_subcommand("graph", "Print the resources and their dependencies as Graphviz DOT.");
   graph->add_option("spec", p.graph.spec, "Spec file (YAML)")->required();
@@ -209,13 +231,13 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
   app.footer(
       "Exit codes: 0 success or no changes, 1 error (a plan that cannot be applied too), 2 "
       "changes pending or drift, 3 apply incomplete, 4 saved plan stale, 5 users who cannot "
-      "sync. See docs/cli.md.");
+      "sync, 6 import incomplete. See docs/cli.md.");
 
   const std::string root_help = app.help();
 
   // Name the problem plainly; CLI11 would say "A subcommand is required" for both cases.
   constexpr const char* kCommands =
-      "commands: validate, plan, show, apply, diff, export, graph, force-unlock, "
+      "commands: validate, plan, show, apply, diff, export, import, graph, force-unlock, "
       "lab, version, help";
   if (raw_args.empty()) {
     err << "syncdeploy: error: no command given; " << kCommands << "\n";
@@ -314,6 +336,7 @@ int dispatch(const std::vector<std::string>& raw_args, const Context& ctx) {
   if (name == "apply") return run_apply(p.apply, with_variables);
   if (name == "diff") return run_diff(p.diff, with_variables);
   if (name == "export") return run_export(p.export_, with_variables);
+  if (name == "import") return run_import(p.import, with_variables);
   if (name == "force-unlock") return run_force_unlock(p.unlock, with_variables);
   if (name == "lab") return run_lab(*p.lab, ctx);
   if (name == "version") {

@@ -23,6 +23,9 @@ enum ExitCode : int {
   // Some users cannot sync (no mailbox, or impersonation denied): their folder links are blocked
   // and listed with the reason; everything else was planned (plan) or done (apply).
   kExitUsersBlocked = 5,
+  // import: the spec was written, but something live could not be said in it (listed, and
+  // written in it as comments): a pipeline must not take it for a whole import.
+  kExitImportPartial = 6,
 };
 
 struct Environment {

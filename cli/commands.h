@@ -106,6 +106,16 @@ struct ExportOptions {
 // `export --powershell`: the Exchange part of the plan as a script to review and run by hand.
 [[nodiscard]] int run_export(const ExportOptions& options, const Context& ctx);
 
+struct ImportOptions {
+  std::string spec;               // the spec to start from (connections, secret references)
+  std::string out_dir;            // where to write the spec and its users CSV
+  std::string observed;           // observed-state JSON; empty: read live state
+  std::vector<std::string> only;  // the types to import; the rest is the start spec's
+  std::string service_account;    // the account to start from instead of the spec's
+};
+// `import`: a spec and users CSV written from live state (engine/import_session.h).
+[[nodiscard]] int run_import(const ImportOptions& options, const Context& ctx);
+
 struct UnlockOptions {
   std::string spec;
   std::string lock_id;
