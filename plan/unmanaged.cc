@@ -80,7 +80,8 @@ std::vector<uint32_t> find_unmanaged(const DesiredState& desired, const Observed
 
 std::string unmanaged_hint(const ObservedResource& o) {
   const ResourceType& t = *o.type;
-  const std::string name = quoted(o.name, 80);
+  // The name as it is: each renderer escapes what it shows (quotes, controls) in its own way.
+  const std::string& name = o.name;
   if (&t == &types::kRoleAssignment)
     return "to adopt: impersonation.assignmentName: " + name +
            "; to remove: Remove-ManagementRoleAssignment on Exchange";

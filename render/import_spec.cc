@@ -268,7 +268,15 @@ void SpecWriter::throttling() {
     if (const Value* v = live_field(*found, f.name)) {
       std::string key(f.name.substr(3));
       key[0] = to_lower_ascii(key[0]);
-      ews.emplace_back(key, rendered(*v, ""));
+      // An observed-state file may say "Unlimited" or give digits as text.
+      const auto* text = std::get_if<std::string>(v);
+      if (text && (text->empty() || iequals(*text, "unlimited")))
+        ews.emplace_back(key, "unlimited");
+      else if (text && !text->empty() && text->size() < 10 &&
+               text->find_first_not_of("0123456789") == std::string::npos)
+        ews.emplace_back(key, *text);
+      else
+        ews.emplace_back(key, rendered(*v, ""));
     }
   if (ews.empty()) return;
   yaml_ += "    ews:\n";
@@ -303,10 +311,13 @@ void SpecWriter::channels() {
     pairs("      ", mf);
   }
 
-  // Senders: the channels the targets send through, then any other that points at EWS.
-  std::set<std::string> receivers;
-  for (const ObservedResource* t : of(types::kTarget))
+  // Senders: the channels the targets send through, and any other that points at EWS; not
+  // another integration's HTTP channel.
+  std::set<std::string> receivers, senders;
+  for (const ObservedResource* t : of(types::kTarget)) {
     if (std::string r = text_of(*t, "receiver"); !r.empty()) receivers.insert(r);
+    if (std::string s = text_of(*t, "sender"); !s.empty()) senders.insert(s);
+  }
   const std::string account = start_.exchange.serviceAccount.upn.empty()
                                   ? start_.exchange.serviceAccount.identity
                                   : start_.exchange.serviceAccount.upn;
@@ -315,7 +326,14 @@ void SpecWriter::channels() {
     if (receivers.count(c->name)) continue;
     std::string url = text_of(*c, "url");
     std::string host = host_of(url);
-    if (host.empty()) continue;  // not an EWS sender; the plan lists it when it concerns Exchange
+    const bool ews = to_lower_ascii(url).find("/ews/") != std::string::npos;
+    if (!senders.count(c->name) && !ews) continue;  // not the deployment's
+    if (host.empty()) {
+      std::string line = "the sender " + quoted(c->name) + " has no URL with a host name";
+      comment("      ", line);
+      leave_out(line);
+      continue;
+    }
     Fields sf{{"channel", yaml_scalar(c->name)}, {"server", yaml_scalar(server_for(host, url))}};
     for (std::string_view key :
          {"maxSenders", "authentication", "readTimeout", "connectionTimeout", "description"})

@@ -14,33 +14,11 @@
 
 using namespace sd::test;
 
-namespace {
-
-// The quickstart's hosts, its admin account (EXAMPLE\deploy-admin, the demo's
-// EXCH_ADMIN_PASSWORD) and mailboxes; nothing else: no service account, no grants, the default
-// throttling policy of `throttling` (top-level YAML).
-std::string fresh_directory(const std::vector<std::string>& mailboxes, const std::string& more = "",
-                            const std::string& accounts = "") {
-  std::string out =
-      "hostnames: [exch01.example.local, crm.example.local]\n"
-      "accounts:\n"
-      "  - {upn: deploy-admin@example.local, password: admin-pw, management: true}\n" +
-      accounts + "mailboxes:\n";
-  for (const std::string& smtp : mailboxes) out += "  - {smtp: " + smtp + "}\n";
-  return out + more;
-}
-
-std::string quickstart_directory(const std::string& more = "") {
-  return fresh_directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"}, more);
-}
-
-}  // namespace
-
 TEST_CASE(
     "exchange management e2e: one apply of the quickstart on a fresh lab makes all seven "
     "steps, the next plan has nothing to do",
     "[e2e][exchange-management-e2e]") {
-  RunningLab lab(quickstart_directory());
+  RunningLab lab(fresh_quickstart_directory());
   Workspace w("examples/quickstart.yaml");
 
   CliRun plan = run_in_lab(lab, {"plan", w.spec()});
@@ -101,7 +79,7 @@ TEST_CASE(
     "exchange management e2e: changes made in the lab behind the tool's back show in diff, "
     "and apply puts them back",
     "[e2e][exchange-management-e2e]") {
-  RunningLab lab(quickstart_directory());
+  RunningLab lab(fresh_quickstart_directory());
   Workspace w("examples/quickstart.yaml");
   REQUIRE(run_in_lab(lab, {"apply", w.spec(), "--auto-approve"}).code == 0);
 
@@ -135,7 +113,7 @@ TEST_CASE(
     "exactly as written, and limits impersonation",
     "[e2e][exchange-management-e2e]") {
   // jsmith is a member of the group the scope's filter names; mlee is not.
-  RunningLab lab(fresh_directory(
+  RunningLab lab(fresh_lab_directory(
       {},
       "  - {smtp: jsmith@example.com, memberOf: [\"CN=O'Brien $(Remove-Mailbox jsmith) "
       "Users,OU=Groups,DC=example,DC=local\"]}\n  - {smtp: mlee@example.com}\n  - {smtp: "
@@ -186,11 +164,11 @@ TEST_CASE(
   }
   // The account exists and may impersonate everyone; only the throttling policy is missing.
   RunningLab lab(
-      fresh_directory(mailboxes,
-                      "throttling: {maxConcurrency: 27, burst: 100, rechargePerSecond: 400}\n"
-                      "roleAssignments: [{name: nexj-sync-ApplicationImpersonation, role: "
-                      "ApplicationImpersonation, user: nexj-sync}]\n",
-                      "  - {upn: nexj-sync@example.local, password: sync-pw}\n"));
+      fresh_lab_directory(mailboxes,
+                          "throttling: {maxConcurrency: 27, burst: 100, rechargePerSecond: 400}\n"
+                          "roleAssignments: [{name: nexj-sync-ApplicationImpersonation, role: "
+                          "ApplicationImpersonation, user: nexj-sync}]\n",
+                          "  - {upn: nexj-sync@example.local, password: sync-pw}\n"));
   Workspace w("examples/quickstart.yaml");
   use_csv_users(w, logins, "calendar");
   const std::regex throttled(R"(^Exchange: asked 1000 mailboxes on 1 server in \d+\.\d\d s; )"
@@ -219,7 +197,7 @@ TEST_CASE(
     "exchange management e2e: a plan saved before impersonation exists applies all seven "
     "steps, its links get the folder ids Exchange gives during apply",
     "[e2e][exchange-management-e2e]") {
-  RunningLab lab(quickstart_directory());
+  RunningLab lab(fresh_quickstart_directory());
   Workspace w("examples/quickstart.yaml");
   const std::string plan_file = w.path("plan.json");
   CliRun plan = run_in_lab(lab, {"plan", w.spec(), "-out", plan_file});
@@ -250,7 +228,7 @@ TEST_CASE(
     "exchange management e2e: an Exchange step that still differs once it ran stops the apply "
     "before the NexJ side, with the summary (exit 3), the next apply finishes",
     "[e2e][exchange-management-e2e]") {
-  RunningLab lab(quickstart_directory());
+  RunningLab lab(fresh_quickstart_directory());
   Workspace w("examples/quickstart.yaml");
   sd::lab::LabState& state = lab.server().state();
   // As if Exchange had not caught up (replication) or someone undid it at once: the role
@@ -291,7 +269,7 @@ TEST_CASE(
     "exchange management e2e: a precondition that fails when checked again after the Exchange "
     "side stops the rest (exit 3)",
     "[e2e][exchange-management-e2e]") {
-  RunningLab lab(quickstart_directory());
+  RunningLab lab(fresh_quickstart_directory());
   Workspace w("examples/quickstart.yaml");
   // The CA the tool trusts is a copy that the test replaces mid-apply with the lab's server
   // certificate alone (not a CA): from then on no TLS check of the lab's hosts can verify.
@@ -323,7 +301,7 @@ TEST_CASE(
     "exchange management e2e: a selection that changes only a throttling policy still asks "
     "the mailboxes during apply, after it",
     "[e2e][exchange-management-e2e]") {
-  RunningLab lab(quickstart_directory());
+  RunningLab lab(fresh_quickstart_directory());
   Workspace w("examples/quickstart.yaml");
   for (const char* kind : {"exchange.throttling_policy", "exchange.management_scope"}) {
     CliRun plan = run_in_lab(lab, {"plan", w.spec(), "--only", kind, "--only", "nexj.folder_link"});
@@ -343,7 +321,7 @@ TEST_CASE(
     "[e2e][exchange-management-e2e]") {
   sd::lab::FaultOptions faults;
   faults.corrupt_seal_rate = 1;  // every sealed answer of /PowerShell has a byte flipped
-  RunningLab lab(quickstart_directory(), faults);
+  RunningLab lab(fresh_quickstart_directory(), faults);
   Workspace w("examples/quickstart.yaml");
   const std::string why =
       "exch01.example.local:80: cannot decrypt the answer of HTTP/exch01.example.local: ";

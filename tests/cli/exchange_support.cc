@@ -21,6 +21,22 @@ std::string quickstart_lab_directory(const std::vector<std::string>& mailboxes,
   return out + more;
 }
 
+std::string fresh_lab_directory(const std::vector<std::string>& mailboxes, const std::string& more,
+                                const std::string& accounts) {
+  std::string out =
+      "hostnames: [exch01.example.local, crm.example.local]\n"
+      "accounts:\n"
+      "  - {upn: deploy-admin@example.local, password: admin-pw, management: true}\n" +
+      accounts + "mailboxes:\n";
+  for (const std::string& smtp : mailboxes) out += "  - {smtp: " + smtp + "}\n";
+  return out + more;
+}
+
+std::string fresh_quickstart_directory(const std::string& more) {
+  return fresh_lab_directory({"jsmith@example.com", "mlee@example.com", "akumar@example.com"},
+                             more);
+}
+
 std::vector<std::string> numbered_users(size_t count) {
   std::vector<std::string> out;
   char login[16];

@@ -22,6 +22,16 @@ extern const char* const kQuickstartServiceAccount;
     const std::vector<std::string>& mailboxes, const std::string& account = "impersonation: all",
     const std::string& more = "");
 
+// The quickstart's hosts, its admin account (EXAMPLE\deploy-admin, the demo's
+// EXCH_ADMIN_PASSWORD) and `mailboxes`; nothing else: no service account, no grants, the
+// default throttling policy of `throttling` (top-level YAML in `more`). `accounts`: more entries
+// of the accounts list.
+[[nodiscard]] std::string fresh_lab_directory(const std::vector<std::string>& mailboxes,
+                                              const std::string& more = "",
+                                              const std::string& accounts = "");
+// fresh_lab_directory() with the quickstart's three mailboxes.
+[[nodiscard]] std::string fresh_quickstart_directory(const std::string& more = "");
+
 // `count` logins: u0001, u0002, ...
 [[nodiscard]] std::vector<std::string> numbered_users(size_t count);
 // <login>@example.com for each login.

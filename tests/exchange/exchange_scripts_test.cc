@@ -649,16 +649,16 @@ TEST_CASE("read back: what concerns the account but the spec does not name is sh
   };
   const std::string kRoleHint =
       "exchange.role_assignment/Old-Impersonation: to adopt: impersonation.assignmentName: "
-      "\"Old-Impersonation\"; to remove: Remove-ManagementRoleAssignment on Exchange";
+      "Old-Impersonation; to remove: Remove-ManagementRoleAssignment on Exchange";
   const std::string kScopeHint =
-      "exchange.management_scope/OldScope: to adopt: impersonation.scope.name: \"OldScope\"; to "
+      "exchange.management_scope/OldScope: to adopt: impersonation.scope.name: OldScope; to "
       "remove: Remove-ManagementScope on Exchange, after the assignments that use it";
   const std::string kRightHint =
       "exchange.ad_permission/nexj-sync/ms-Exch-EPI-Impersonation: to adopt: "
       "impersonation.method: extendedRights; to remove: Remove-ADPermission with its "
       "-ExtendedRights on Exchange";
   const std::string kPolicyHint =
-      "exchange.throttling_policy/OldPolicy: to adopt: throttling.policy: \"OldPolicy\"; to "
+      "exchange.throttling_policy/OldPolicy: to adopt: throttling.policy: OldPolicy; to "
       "remove: Remove-ThrottlingPolicy on Exchange, once no account uses it";
 
   SECTION("renamed assignment, scope and policy; rights left from extended rights") {
