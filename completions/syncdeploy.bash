@@ -43,7 +43,7 @@ _syncdeploy() {
     prev=${COMP_WORDS[COMP_CWORD - 2]}
   fi
 
-  local commands="validate plan show apply diff export graph force-unlock lab version help"
+  local commands="validate plan show apply diff export import graph force-unlock lab version help"
   local lab_commands="serve grant-impersonation revoke-impersonation throttling powershell"
 
   # The command (and lab's own command): the first words that are not options.
@@ -82,7 +82,7 @@ _syncdeploy() {
       _syncdeploy_files "$cur" yaml yml
       return 0
       ;;
-    plan:--observed | graph:--observed | export:--observed)
+    plan:--observed | graph:--observed | export:--observed | import:--observed)
       _syncdeploy_files "$cur" json
       return 0
       ;;
@@ -90,7 +90,7 @@ _syncdeploy() {
       _syncdeploy_files "$cur" yaml yml
       return 0
       ;;
-    "lab serve:--cert-dir")
+    "lab serve:--cert-dir" | import:-o | import:--out)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       return 0
@@ -105,7 +105,7 @@ _syncdeploy() {
       ;;
     *:--ews-concurrency | *:--lock-timeout | *:--bind | *:--port | *:--http-port | \
       *:--threads | *:--latency-ms | *:--*-rate | *:--busy-backoff-ms | *:--seed | \
-      *:--account | *:--mailbox | *:-c | *:--command | *:--var)
+      *:--account | *:--mailbox | *:-c | *:--command | *:--var | *:--service-account)
       return 0  # a value of the user's own
       ;;
   esac
@@ -140,6 +140,10 @@ _syncdeploy() {
       ;;
     export)
       options="--powershell --observed -o --out --var --var-file"
+      arguments=spec
+      ;;
+    import)
+      options="-o --out --only --service-account --observed --var --var-file"
       arguments=spec
       ;;
     graph)
