@@ -7,9 +7,11 @@
 
 #include "base/json_writer.h"
 #include "base/text_checks.h"
+#include "plan/unmanaged.h"
 #include "render/ansi_colors.h"
 #include "render/render.h"
 #include "render/text_out.h"
+#include "render/unmanaged_block.h"
 
 namespace sd {
 namespace {
@@ -170,10 +172,13 @@ void render_drift_text(const Plan& plan, const TextStyle& style, std::ostream& o
   o.styled(kBold, summary_line(counts));
   o.end_line();
   limited_to_line(o, plan);
-  if (counts.in_sync()) return;
-  o.end_line();
-  for (const Action& a : plan.actions)
-    if (a.type && a.kind != ActionKind::NoOp) object_lines(o, plan, a);
+  if (!counts.in_sync()) {
+    o.end_line();
+    for (const Action& a : plan.actions)
+      if (a.type && a.kind != ActionKind::NoOp) object_lines(o, plan, a);
+  }
+  // Not drift (the spec does not claim them), but a reviewer of the deployment sees them.
+  unmanaged_block(o, plan, style.detail);
 }
 
 void render_drift_json(const Plan& plan, std::ostream& out) {
@@ -200,6 +205,18 @@ void render_drift_json(const Plan& plan, std::ostream& out) {
   w.count("blocked", counts.blocked);
   w.count("unknown", counts.unknown);
   w.end_object();
+  w.key("unmanaged");
+  w.begin_array(/*one_per_line=*/true);
+  for (uint32_t j : plan.unmanaged) {
+    const ObservedResource& o = plan.observed.resources[j];
+    w.begin_object();
+    w.key("address");
+    w.string(make_address(*o.type, o.name));
+    w.key("hint");
+    w.string(unmanaged_hint(o));
+    w.end_object();
+  }
+  w.end_array();
   w.key("drift");
   w.begin_array(/*one_per_line=*/true);
   for (const Action& a : plan.actions) {

@@ -7,19 +7,18 @@
 #include <string_view>
 
 #include "base/text_checks.h"
-#include "plan/unmanaged.h"
 #include "render/ansi_colors.h"
 #include "render/plan_overview.h"
 #include "render/render.h"
 #include "render/text_out.h"
+#include "render/unmanaged_block.h"
 
 namespace sd {
 namespace {
 
-constexpr size_t kBottomSummaryAfter = 20;     // listed lines before the counts are repeated
-constexpr size_t kTypeColumn = 34;             // the width of a type's name in the type counts
-constexpr size_t kMaxRiskyLines = 50;          // risky lines shown in summary detail
-constexpr size_t kMaxUnmanagedLinkLines = 50;  // users whose unnamed links are listed, unless -v
+constexpr size_t kBottomSummaryAfter = 20;  // listed lines before the counts are repeated
+constexpr size_t kTypeColumn = 34;          // the width of a type's name in the type counts
+constexpr size_t kMaxRiskyLines = 50;       // risky lines shown in summary detail
 
 using namespace ansi;
 using Out = TextOut;
@@ -339,56 +338,6 @@ size_t listing(Out& o, const Plan& plan, PlanDetail detail) {
     lines += summarized_links(o, plan);
   }
   return lines;
-}
-
-// What concerns the deployment but the spec does not name: nothing is done to it, and a
-// reviewer sees it with the way to adopt or remove it. Returns the lines written.
-size_t unmanaged_block(Out& o, const Plan& plan, PlanDetail detail) {
-  if (plan.unmanaged.empty()) return 0;
-  std::vector<UnmanagedLine> lines = unmanaged_lines(plan);
-  o.end_line();
-  o.styled(kBold, "Not managed by this spec (" + std::to_string(plan.unmanaged.size()) +
-                      (plan.unmanaged.size() == 1 ? " object; nothing is done to it"
-                                                  : " objects; nothing is done to them") +
-                      "): review");
-  o.end_line();
-  size_t written = 0, link_lines = 0, links_left = 0, users_left = 0;
-  const ObservedResource* a_link = nullptr;
-  for (const UnmanagedLine& line : lines) {
-    const ObservedResource& first = plan.observed.resources[line.first];
-    if (line.type == &types::kFolderLink) {
-      a_link = &first;
-      if (detail != PlanDetail::Full && link_lines >= kMaxUnmanagedLinkLines) {
-        links_left += line.objects;
-        ++users_left;
-        continue;
-      }
-      ++link_lines;
-    }
-    o << "  ";
-    o.styled(kYellow, "?");
-    o << ' ' << line.type->name << '/';
-    o.text(line.name);
-    if (line.type != &types::kFolderLink) {
-      o << "  ";
-      o.text(unmanaged_hint(first));
-    }
-    o.end_line();
-    ++written;
-  }
-  if (users_left) {
-    o << "  ... and " << links_left << " more folder links of " << users_left
-      << (users_left == 1 ? " user" : " users") << " the spec does not name (--verbose lists them)";
-    o.end_line();
-    ++written;
-  }
-  if (a_link) {
-    o << "  folder links: ";
-    o.text(unmanaged_hint(*a_link));
-    o.end_line();
-    ++written;
-  }
-  return written;
 }
 
 }  // namespace

@@ -160,7 +160,7 @@ TEST_CASE("drift JSON: summary and one object per line", "[render_drift]") {
   p.only = {"nexj", "exchange"};
   CHECK(
       drift_json(p) ==
-      R"~({"format":"1.0","deployment":"acme-prod","only":["nexj","exchange"],"inSync":false,"summary":{"checked":7,"differ":5,"missing":1,"changed":2,"unexpected":1,"blocked":1,"unknown":1},"drift":[
+      R"~({"format":"1.0","deployment":"acme-prod","only":["nexj","exchange"],"inSync":false,"summary":{"checked":7,"differ":5,"missing":1,"changed":2,"unexpected":1,"blocked":1,"unknown":1},"unmanaged":[],"drift":[
 {"address":"exchange.throttling_policy/NexJSyncPolicy","kind":"changed","fields":[{"field":"ewsMaxConcurrency","live":10,"spec":null}],"reason":"1 field differs: ewsMaxConcurrency"},
 {"address":"nexj.http_channel/ExchangeEWSSender1","kind":"changed","fields":[{"field":"url","live":"https://old/ews","spec":"https://exch01/ews"},{"field":"password","live":{"sensitive":true,"fingerprint":"sha256:aaaaaaaaaaaaaaaa"},"spec":{"sensitive":true,"fingerprint":"sha256:bbbbbbbbbbbbbbbb"}},{"field":"readTimeout","spec":30}],"reason":"3 fields differ: password, readTimeout, url"},
 {"address":"nexj.target/EXCH01","kind":"missing","fields":[],"reason":"missing: the spec names it, live has none"},
@@ -178,7 +178,7 @@ TEST_CASE("drift JSON: in sync", "[render_drift]") {
   CHECK(drift_json(p) ==
         "{\"format\":\"1.0\",\"deployment\":\"acme\",\"only\":[],\"inSync\":true,\"summary\":{"
         "\"checked\":1,\"differ\":0,\"missing\":0,\"changed\":0,\"unexpected\":0,\"blocked\":0,"
-        "\"unknown\":0},\"drift\":[]}\n");
+        "\"unknown\":0},\"unmanaged\":[],\"drift\":[]}\n");
   // Unknowns are never in sync (design decision 2).
   p.actions.push_back(
       plan_action(ActionKind::Unknown, types::kTarget, "B", "could not be read: x"));
@@ -191,4 +191,27 @@ TEST_CASE("drift JSON: in sync", "[render_drift]") {
 TEST_CASE("drift: output is deterministic", "[render_drift]") {
   CHECK(drift_text(drift_plan()) == drift_text(drift_plan()));
   CHECK(drift_json(drift_plan()) == drift_json(drift_plan()));
+}
+
+TEST_CASE("drift: what the spec does not name is listed for review, not as drift",
+          "[render_drift]") {
+  Plan p;
+  p.deployment = "acme";
+  p.actions.push_back(plan_action(ActionKind::NoOp, types::kTarget, "A", "up to date"));
+  ObservedResource old;
+  old.type = &types::kRoleAssignment;
+  old.name = "Old\"Impersonation";
+  old.values.assign(types::kRoleAssignment.fields.size(), Unset{});
+  p.observed.resources.push_back(old);
+  p.unmanaged.push_back(0);
+  CHECK(drift_text(p) ==
+        "No drift: live state matches the spec (1 object checked).\n"
+        "\n"
+        "Not managed by this spec (1 object; nothing is done to it): review\n"
+        "  ? exchange.role_assignment/Old\\\"Impersonation  to adopt: "
+        "impersonation.assignmentName: Old\\\"Impersonation; to remove: "
+        "Remove-ManagementRoleAssignment on Exchange\n");
+  nlohmann::json doc = nlohmann::json::parse(drift_json(p));
+  CHECK(doc["inSync"] == true);
+  CHECK(doc["unmanaged"][0]["address"] == "exchange.role_assignment/Old\"Impersonation");
 }
