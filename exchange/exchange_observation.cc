@@ -160,6 +160,7 @@ class Reader {
   std::string unnamed_assignments(const Answer& assignments, const Answer* scopes);
   std::string unnamed_policy(const Answer& policies);
 
+  void review_error(std::string error) { into_.review_errors.push_back(std::move(error)); }
   bool named(const ResourceType& type, std::string_view name) const {
     for (const Resource& r : desired_.resources)
       if (r.type == &type && iequals(r.name, name)) return true;
@@ -308,7 +309,10 @@ std::string Reader::policies(const Answer& a) {
 std::string Reader::permission(const ExchangeQuery& targets, const Answer& t, const Answer& p) {
   const std::string_view right = exchange::extended_right_for(targets.applies_to);
   if (account_present_ == false) return {};  // no account, no right for it
-  // Present when every server (or database) has an allowing entry of the right for the user.
+  // Present when every server (or database) has an allowing entry of the right for the user;
+  // one the spec does not name is listed for review when any has it (it grants there).
+  const bool named = targets.resource != UINT32_MAX;
+  size_t granted_on = 0;
   for (const Row& target : t.rows) {
     bool granted = false;
     for (const Row& entry : p.rows) {
@@ -326,10 +330,10 @@ std::string Reader::permission(const ExchangeQuery& targets, const Answer& t, co
       }
       if (granted) break;
     }
-    if (!granted) return {};  // absent: Create grants it everywhere
+    if (!granted && named) return {};  // absent: Create grants it everywhere
+    granted_on += granted;
   }
-  // No server at all grants nothing: there is no right to show for review.
-  if (targets.resource == UINT32_MAX && t.rows.empty()) return {};
+  if (!named && granted_on == 0) return {};
   ObservedResource& o =
       targets.resource != UINT32_MAX
           ? add(desired_.resources[targets.resource])
@@ -452,11 +456,15 @@ void Reader::read(std::string_view stdout_text) {
       answers[i].ok = true;
       continue;
     }
-    failed.emplace(q.type, answers[i].error);
+    // What is read only for review never fails what the spec names.
+    if (q.review_only)
+      review_error(answers[i].error);
+    else
+      failed.emplace(q.type, answers[i].error);
   }
   for (size_t i = 0; i < queries.size(); ++i) {
     const ExchangeQuery& q = queries[i];
-    if (failed.count(q.type)) continue;
+    if (failed.count(q.type) || !answers[i].ok) continue;
     std::string error;
     switch (q.kind) {
       case QueryKind::Account:
@@ -472,7 +480,7 @@ void Reader::read(std::string_view stdout_text) {
         error = policies(answers[i]);
         break;
       case QueryKind::PermissionTargets:
-        error = permission(q, answers[i], answers[i + 1]);
+        if (answers[i + 1].ok) error = permission(q, answers[i], answers[i + 1]);
         break;
       case QueryKind::Association:
         error = association(q, answers[i]);
@@ -480,18 +488,22 @@ void Reader::read(std::string_view stdout_text) {
     }
     if (!error.empty()) failed.emplace(q.type, std::move(error));
   }
-  // After the association: the policy it names is known.
+  // After the association: the policy it names is known. A malformed row of an object the spec
+  // does not name makes the review list incomplete, never the type unknown.
   const Answer* scopes = nullptr;
   for (size_t i = 0; i < queries.size(); ++i)
-    if (queries[i].kind == QueryKind::Scopes && !failed.count(queries[i].type))
+    if (queries[i].kind == QueryKind::Scopes && !failed.count(queries[i].type) && answers[i].ok)
       scopes = &answers[i];
   for (size_t i = 0; i < queries.size(); ++i) {
     const ExchangeQuery& q = queries[i];
-    if (failed.count(q.type)) continue;
+    if (failed.count(q.type) || !answers[i].ok) continue;
+    const size_t before = pending_.size();
     std::string error;
     if (q.kind == QueryKind::RoleAssignments) error = unnamed_assignments(answers[i], scopes);
     if (q.kind == QueryKind::Policies) error = unnamed_policy(answers[i]);
-    if (!error.empty()) failed.emplace(q.type, std::move(error));
+    if (error.empty()) continue;
+    pending_.resize(before);  // none of what this read listed is believed
+    review_error(std::move(error));
   }
   for (const auto& [type, error] : failed) fail(*type, error);
   for (ObservedResource& o : pending_)

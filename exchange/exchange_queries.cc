@@ -1,6 +1,8 @@
 // The read queries of the Exchange side, in the one order both the script and its reader use.
 #include "exchange/exchange_queries.h"
 
+#include <algorithm>
+
 #include "exchange/powershell.h"
 
 namespace sd::exchange {
@@ -122,48 +124,57 @@ std::vector<ExchangeQuery> exchange_queries(const DesiredState& desired, Exchang
   // rename, the rights left after a switch to RBAC) and `import` can write it. Exchange Online
   // has neither impersonation nor throttling cmdlets: only what the spec names.
   const bool everything = account != UINT32_MAX && version != ExchangeVersion::ExchangeOnline;
-  auto wanted = [&](const ResourceType& type) {
-    if (everything) return true;
+  auto named = [&](const ResourceType& type) {
     for (const Resource& r : resources)
       if (r.type == &type) return true;
     return false;
   };
+  // Adds `q`, marked review-only when the spec names nothing it reads; skipped then off premises.
+  auto add = [&](ExchangeQuery q, bool names_something) {
+    if (!names_something && !everything) return;
+    q.review_only = !names_something;
+    out.push_back(std::move(q));
+  };
   if (account != UINT32_MAX) out.push_back(account_query(resources[account], account));
-  if (wanted(types::kManagementScope)) {
+  {
     ps::Query q;
     q.source = {"Get-ManagementScope", {}};
-    out.push_back(make(QueryKind::Scopes, types::kManagementScope, "Get-ManagementScope",
-                       {"Name", "RecipientFilter", "RecipientRoot"}, q));
+    add(make(QueryKind::Scopes, types::kManagementScope, "Get-ManagementScope",
+             {"Name", "RecipientFilter", "RecipientRoot"}, q),
+        named(types::kManagementScope));
   }
-  if (wanted(types::kRoleAssignment)) {
+  {
     ps::Query q;
     q.source = {"Get-ManagementRoleAssignment", {ps::arg("Role", "ApplicationImpersonation")}};
-    out.push_back(
-        make(QueryKind::RoleAssignments, types::kRoleAssignment, "Get-ManagementRoleAssignment",
-             {"Name", "Role", "RoleAssigneeName", "CustomRecipientWriteScope", "Enabled"}, q));
+    add(make(QueryKind::RoleAssignments, types::kRoleAssignment, "Get-ManagementRoleAssignment",
+             {"Name", "Role", "RoleAssigneeName", "CustomRecipientWriteScope", "Enabled"}, q),
+        named(types::kRoleAssignment));
   }
-  if (wanted(types::kThrottlingPolicy)) {
+  {
     ps::Query q;
     q.source = {"Get-ThrottlingPolicy", {}};
     std::vector<std::string> properties{"Name"};
     for (const LimitParameter& p : kLimits)
       if (std::string_view name = limit_parameter(p, version); !name.empty())
         properties.emplace_back(name);
-    out.push_back(make(QueryKind::Policies, types::kThrottlingPolicy, "Get-ThrottlingPolicy",
-                       std::move(properties), q));
+    add(make(QueryKind::Policies, types::kThrottlingPolicy, "Get-ThrottlingPolicy",
+             std::move(properties), q),
+        named(types::kThrottlingPolicy));
   }
   // One pair of queries per right, whichever the spec names.
   for (std::string_view applies_to : {"client access servers", "mailbox databases"}) {
-    uint32_t named = UINT32_MAX;
+    uint32_t right = UINT32_MAX;
     for (uint32_t i = 0; i < resources.size(); ++i)
       if (resources[i].type == &types::kAdPermission &&
           string_field(resources[i], "appliesTo") == applies_to)
-        named = i;
-    if (named == UINT32_MAX && !everything) continue;
+        right = i;
+    if (right == UINT32_MAX && !everything) continue;
+    std::vector<ExchangeQuery> pair;
     add_permission_queries(
         applies_to,
-        named != UINT32_MAX ? string_field(resources[named], "user") : resources[account].name,
-        named, out);
+        right != UINT32_MAX ? string_field(resources[right], "user") : resources[account].name,
+        right, pair);
+    for (ExchangeQuery& q : pair) add(std::move(q), right != UINT32_MAX);
   }
   uint32_t association = UINT32_MAX;
   for (uint32_t i = 0; i < resources.size(); ++i)
@@ -173,10 +184,15 @@ std::vector<ExchangeQuery> exchange_queries(const DesiredState& desired, Exchang
     const std::string& identity =
         association != UINT32_MAX ? resources[association].name : resources[account].name;
     q.source = {"Get-ThrottlingPolicyAssociation", {ps::arg("Identity", identity)}};
-    out.push_back(make(QueryKind::Association, types::kThrottlingAssociation,
-                       "Get-ThrottlingPolicyAssociation", {"Name", "ThrottlingPolicyId"}, q,
-                       association, true));
+    add(make(QueryKind::Association, types::kThrottlingAssociation,
+             "Get-ThrottlingPolicyAssociation", {"Name", "ThrottlingPolicyId"}, q, association,
+             true),
+        association != UINT32_MAX);
   }
+  // What the spec needs first: a script stops at the first refused cmdlet (an administrator
+  // may lack the AD permissions role), and only what is read for review may be lost then.
+  std::stable_partition(out.begin(), out.end(),
+                        [](const ExchangeQuery& q) { return !q.review_only; });
   return out;
 }
 

@@ -43,13 +43,17 @@ struct ExchangeQuery {
   bool needs_account = false;
   // Permission queries: "client access servers" or "mailbox databases".
   std::string_view applies_to = {};
+  // The spec names nothing it reads: it only lists what concerns the account for review. It
+  // comes after every other query, and its failure never fails a type
+  // (ObservedState::review_errors).
+  bool review_only = false;
 };
 
 // In the fixed order of the script: account, scopes, role assignments, policies, then the
 // queries that name the account (AD permissions: targets then permissions, per right;
 // association), so that an absent account stops the script only after everything else. On
-// premises every query is made, whatever the spec names: what concerns the account and the
-// spec leaves out is read too.
+// premises every query is made, whatever the spec names, so that what concerns the account
+// and the spec leaves out is read too; those review-only queries come last, in the same order.
 [[nodiscard]] std::vector<ExchangeQuery> exchange_queries(const DesiredState& desired,
                                                           ExchangeVersion version);
 

@@ -57,6 +57,9 @@ struct ObservedState {
   // The mailboxes were not asked because the plan changes the service account, impersonation
   // or throttling: apply asks them once those changes are made (engine/exchange_reads.cc).
   bool mailboxes_deferred = false;
+  // What could not be read of the objects the spec does not name but that concern the
+  // deployment (plan/unmanaged.h): the review list is incomplete; nothing else is affected.
+  std::vector<std::string> review_errors;
   // Types whose read failed as a whole: every object of that type is Unknown with this error.
   std::map<std::string, std::string, std::less<>> failed_types;
   // Types that were not read at all (e.g. no runtime for them yet). Their objects are Unknown.

@@ -129,15 +129,25 @@ std::string SpecWriter::server_for(const std::string& host, const std::string& e
       s.name = known.name;
       s.spn = known.spn;
     }
+  std::string known_url;
+  for (const ExchangeServer& known : start_.exchange.servers)
+    if (iequals(known.host, host)) known_url = known.ewsUrl;
   if (s.name.empty()) {
+    // After the host's first label, and never a name the start gives another host.
     std::string base = to_lower_ascii(host.substr(0, host.find('.')));
+    if (base.empty()) base = "server";
+    auto taken = [&](const std::string& name) {
+      for (const Server& o : servers_)
+        if (o.name == name) return true;
+      for (const ExchangeServer& known : start_.exchange.servers)
+        if (known.name == name) return true;
+      return false;
+    };
     s.name = base;
-    for (int n = 2; std::any_of(servers_.begin(), servers_.end(),
-                                [&](const Server& o) { return o.name == s.name; });
-         ++n)
-      s.name = base + "-" + std::to_string(n);
+    for (int n = 2; taken(s.name); ++n) s.name = base + "-" + std::to_string(n);
   }
-  if (!ews_url.empty() && ews_url != "https://" + host + "/EWS/Exchange.asmx") s.ews_url = ews_url;
+  const std::string url = ews_url.empty() ? known_url : ews_url;
+  if (!url.empty() && url != "https://" + host + "/EWS/Exchange.asmx") s.ews_url = url;
   servers_.push_back(s);
   return s.name;
 }
@@ -151,7 +161,7 @@ void SpecWriter::exchange() {
   if (m.transport == ManagementTransport::Winrs) mf.emplace_back("transport", "winrs");
   if (m.auth != AuthMethod::Negotiate) mf.emplace_back("auth", to_string(m.auth));
   if (!m.username.empty()) mf.emplace_back("username", yaml_scalar(m.username));
-  if (m.password) mf.emplace_back("password", m.password->text());
+  if (m.password) mf.emplace_back("password", yaml_scalar(m.password->text()));
   if (!m.keytab.empty()) mf.emplace_back("keytab", yaml_scalar(m.keytab));
   if (!m.spn.empty() && m.spn != "HTTP/" + host_of(m.url))
     mf.emplace_back("spn", yaml_scalar(m.spn));
@@ -173,7 +183,7 @@ void SpecWriter::exchange() {
   if (of(types::kServiceAccount).empty())
     leave_out("the service account " + quoted(sa.identity) + " was not found on Exchange" +
               (sa.create ? ": apply creates it" : ": create it, or set create: true"));
-  if (sa.password) af.emplace_back("password", sa.password->text());
+  if (sa.password) af.emplace_back("password", yaml_scalar(sa.password->text()));
   if (!sa.keytab.empty()) af.emplace_back("keytab", yaml_scalar(sa.keytab));
   af.emplace_back("create", sa.create ? "true" : "false");
   yaml_ += "  serviceAccount:\n";
@@ -201,9 +211,18 @@ void SpecWriter::impersonation() {
           {{"method", want.method == Impersonation::Method::Rbac ? "rbac" : "extendedRights"}});
     if (want.method == Impersonation::Method::Rbac)
       pairs("    ", {{"assignmentName", yaml_scalar(want.assignmentName)}});
+    // Never wider than the start asked for: its scope stays.
+    if (want.method == Impersonation::Method::Rbac && want.scope) {
+      Fields sf{{"name", yaml_scalar(want.scope->name)},
+                {"recipientFilter", yaml_scalar(want.scope->recipientFilter)}};
+      if (!want.scope->recipientRoot.empty())
+        sf.emplace_back("recipientRoot", yaml_scalar(want.scope->recipientRoot));
+      yaml_ += "    scope:\n";
+      pairs("      ", sf);
+    }
     return;
   }
-  // The one the start names, else the first in name order.
+  // The one the start names, else the first Exchange listed.
   const ObservedResource* chosen = assignments.front();
   for (const ObservedResource* o : assignments)
     if (iequals(o->name, want.assignmentName)) chosen = o;
@@ -303,8 +322,8 @@ void SpecWriter::channels() {
     Fields mf;
     if (mail->name != "Mail") mf.emplace_back("channel", yaml_scalar(mail->name));
     const std::string secret = start_.nexj.channels.mail && start_.nexj.channels.mail->password
-                                   ? start_.nexj.channels.mail->password->text()
-                                   : "${env:CRM_MAIL_PASSWORD}";
+                                   ? yaml_scalar(start_.nexj.channels.mail->password->text())
+                                   : yaml_scalar("${env:CRM_MAIL_PASSWORD}");
     for (const FieldSpec& f : types::kMailChannel.fields)
       if (const Value* v = live_field(*mail, f.name)) mf.emplace_back(f.name, rendered(*v, secret));
     yaml_ += "    mail:\n";
@@ -468,8 +487,10 @@ void SpecWriter::users() {
     std::string login, email, target;
     FolderSet folders = 0;
     bool mixed = false;  // its links disagree on email or target
+    size_t links = 0;
   };
   std::vector<User> list;
+  std::map<std::string, size_t> index;  // login in lower case -> position in list
   for (const ObservedResource* l : of(types::kFolderLink)) {
     if (!is_true_field(*l, "enabled", true)) continue;  // taken out of use before
     size_t slash = l->name.rfind('/');
@@ -485,13 +506,14 @@ void SpecWriter::users() {
       folder = Folder::Contacts;
     else
       continue;
-    if (list.empty() || list.back().login != login)
-      list.push_back(User{login, text_of(*l, "email"), text_of(*l, "target")});
-    User& u = list.back();
+    auto [at, added] = index.emplace(to_lower_ascii(login), list.size());
+    if (added) list.push_back(User{login, text_of(*l, "email"), text_of(*l, "target")});
+    User& u = list[at->second];
+    u.mixed = u.mixed || u.login != login;  // two logins that differ only in case
     u.mixed =
         u.mixed || !iequals(u.email, text_of(*l, "email")) || u.target != text_of(*l, "target");
     u.folders |= static_cast<FolderSet>(folder);
-    ++out_.links;
+    ++u.links;
   }
   std::erase_if(list, [&](const User& u) {
     if (u.mixed)
@@ -502,7 +524,9 @@ void SpecWriter::users() {
                 ", which is not imported");
     return u.mixed || !target_names_.count(u.target);
   });
+  const bool dropped = list.size() < index.size();
   out_.users = list.size();
+  for (const User& u : list) out_.links += u.links;
   if (list.empty()) return;
   // The commonest target and folder set are the defaults; users say only how they differ.
   std::map<std::string, size_t> targets;
@@ -523,7 +547,10 @@ void SpecWriter::users() {
   yaml_ += "\nusers:\n";
   pairs("  ", {{"defaults", "{ target: " + yaml_scalar(target) + ", folders: [" +
                                 folder_list(folders, ", ") + "] }"}});
-  if (start_.users.prune) pairs("  ", {{"prune", "true"}});
+  if (start_.users.prune && dropped)
+    leave_out("users.prune is left out: with users left out it would disable their links");
+  else if (start_.users.prune)
+    pairs("  ", {{"prune", "true"}});
   if (list.size() > kImportInlineUsers) {
     out_.csv_path = "users/" + start_.deployment + "-users.csv";
     pairs("  ", {{"csv", yaml_scalar(out_.csv_path)}});
@@ -576,7 +603,20 @@ ImportedSpec SpecWriter::write() {
   return std::move(out_);
 }
 
+// `${env:NAME}` and `${file:path}` with plain names: as the examples write secrets.
+bool plain_secret_reference(std::string_view s) {
+  for (std::string_view prefix : {"${env:", "${file:"}) {
+    if (!s.starts_with(prefix) || !s.ends_with("}") || s.size() == prefix.size() + 1) continue;
+    std::string_view name = s.substr(prefix.size(), s.size() - prefix.size() - 1);
+    return name.find_first_not_of(
+               "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+               "0123456789_./-") == std::string_view::npos;
+  }
+  return false;
+}
+
 bool plain_safe(std::string_view s) {
+  if (plain_secret_reference(s)) return true;
   if (s.empty() || s.size() > 200) return false;
   const unsigned char first = static_cast<unsigned char>(s.front());
   if (!((first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z') || first == '_' ||
@@ -585,7 +625,7 @@ bool plain_safe(std::string_view s) {
   for (unsigned char c : s)
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' ||
           c == '_' || c == '-' || c == '.' || c == '/' || c == '@' || c == ':' || c == '+' ||
-          c == '=' || c == ',' || c == '(' || c == ')'))
+          c == '=' || c == '(' || c == ')'))
       return false;
   if (s.back() == ' ' || s.back() == ':' || s.find(": ") != std::string_view::npos ||
       s.find(" #") != std::string_view::npos || s.find("  ") != std::string_view::npos)

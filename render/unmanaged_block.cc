@@ -16,7 +16,8 @@ using namespace ansi;
 // What concerns the deployment but the spec does not name: nothing is done to it, and a
 // reviewer sees it with the way to adopt or remove it. Returns the lines written.
 size_t unmanaged_block(TextOut& o, const Plan& plan, PlanDetail detail) {
-  if (plan.unmanaged.empty()) return 0;
+  const std::vector<std::string>& errors = plan.observed.review_errors;
+  if (plan.unmanaged.empty() && errors.empty()) return 0;
   std::vector<UnmanagedLine> lines = unmanaged_lines(plan);
   o.end_line();
   o.styled(kBold, "Not managed by this spec (" + std::to_string(plan.unmanaged.size()) +
@@ -25,6 +26,13 @@ size_t unmanaged_block(TextOut& o, const Plan& plan, PlanDetail detail) {
                       "): review");
   o.end_line();
   size_t written = 0, link_lines = 0, links_left = 0, users_left = 0;
+  for (const std::string& error : errors) {
+    o << "  (the list may be incomplete: ";
+    o.text(error);
+    o << ")";
+    o.end_line();
+    ++written;
+  }
   const ObservedResource* a_link = nullptr;
   for (const UnmanagedLine& line : lines) {
     const ObservedResource& first = plan.observed.resources[line.first];

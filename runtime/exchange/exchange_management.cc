@@ -62,6 +62,7 @@ void ExchangeManagement::observe(const DesiredState& desired, ObservedState& int
   const std::string error =
       "reading Exchange management at " + where_ + " failed: " + *read->stopped;
   for (auto& [type, message] : partial.failed_types) into.failed_types[type] = error;
+  if (!partial.review_errors.empty()) into.review_errors.push_back(error);
   for (ObservedResource& r : partial.resources) into.resources.push_back(std::move(r));
 }
 

@@ -154,6 +154,9 @@ TEST_CASE("the read script: one query per type, the account's in the end, whatev
             "\nConvertTo-Json -Compress -InputObject @(Get-ThrottlingPolicy" +
             select({"Name", "EwsMaxConcurrency", "EwsMaxSubscriptions", "EwsMaxBurst",
                     "EwsRechargeRate", "EwsCutoffBalance"}) +
+            "\nConvertTo-Json -Compress -InputObject @(Get-ThrottlingPolicyAssociation -Identity "
+            "'nexj-sync'" +
+            select({"Name", "ThrottlingPolicyId"}) +
             "\nConvertTo-Json -Compress -InputObject @(Get-ExchangeServer" +
             select({"Name", "DistinguishedName"}) +
             "\nConvertTo-Json -Compress -InputObject @(Get-ExchangeServer | ForEach-Object { "
@@ -163,10 +166,7 @@ TEST_CASE("the read script: one query per type, the account's in the end, whatev
             select({"Name", "DistinguishedName"}) +
             "\nConvertTo-Json -Compress -InputObject @(Get-MailboxDatabase | ForEach-Object { "
             "Get-ADPermission -Identity $_.DistinguishedName -User 'nexj-sync' }" +
-            select({"Identity", "User", "ExtendedRights", "Deny", "IsInherited"}) +
-            "\nConvertTo-Json -Compress -InputObject @(Get-ThrottlingPolicyAssociation -Identity "
-            "'nexj-sync'" +
-            select({"Name", "ThrottlingPolicyId"}) + "\n");
+            select({"Identity", "User", "ExtendedRights", "Deny", "IsInherited"}) + "\n");
 }
 
 TEST_CASE("the read script of 2010 and of extended rights", "[exchange-scripts]") {
@@ -188,7 +188,8 @@ TEST_CASE("the read script of 2010 and of extended rights", "[exchange-scripts]"
   const std::string perms = select({"Identity", "User", "ExtendedRights", "Deny", "IsInherited"});
   const std::string targets = select({"Name", "DistinguishedName"});
   const size_t first = rights.rfind("\n", rights.find("@(Get-ExchangeServer")) + 1;
-  const size_t association = rights.rfind("\n", rights.find("Get-ThrottlingPolicyAssociation")) + 1;
+  // The rights the spec names come first; the scopes and the rest are read after, for review.
+  const size_t association = rights.rfind("\n", rights.find("@(Get-ManagementScope")) + 1;
   CHECK(rights.substr(first, association - first) ==
         "ConvertTo-Json -Compress -InputObject @(Get-ExchangeServer" + targets +
             "\nConvertTo-Json -Compress -InputObject @(Get-ExchangeServer | ForEach-Object { "
@@ -203,7 +204,7 @@ TEST_CASE("read back: present objects, normalized names and unlimited limits mat
           "[exchange-scripts]") {
   DesiredState d = desired(spec2016());
   ObservedState o = read(d, ExchangeVersion::Exchange2016,
-                         lines({kAccount, kScopes, kRoles, kPolicies, kNoRights, kAssociation}));
+                         lines({kAccount, kScopes, kRoles, kPolicies, kAssociation, kNoRights}));
   CHECK(o.failed_types.empty());
   REQUIRE(o.resources.size() == 5);
   const ObservedResource* account = find(o, "exchange.service_account/nexj-sync");
@@ -257,33 +258,49 @@ TEST_CASE("read back: a missing line or a garbage line fails its type, not other
           "[exchange-scripts]") {
   DesiredState d = desired(spec2016());
   SECTION("the account exists and the association line is missing") {
-    ObservedState o = read(d, ExchangeVersion::Exchange2016,
-                           lines({kAccount, kScopes, kRoles, kPolicies, kNoRights}));
+    ObservedState o =
+        read(d, ExchangeVersion::Exchange2016, lines({kAccount, kScopes, kRoles, kPolicies}));
     CHECK(o.failed_types ==
           std::map<std::string, std::string, std::less<>>{
               {"exchange.throttling_association",
-               "the Exchange read printed 8 lines; line 9 (Get-ThrottlingPolicyAssociation) is "
+               "the Exchange read printed 4 lines; line 5 (Get-ThrottlingPolicyAssociation) is "
                "missing: the script stopped before it"}});
     CHECK(o.resources.size() == 4);
+    // The review-only queries after it are missing too: the review list says so, no type fails.
+    REQUIRE(o.review_errors.size() == 4);
+    CHECK(o.review_errors[0] ==
+          "the Exchange read printed 4 lines; line 6 (Get-ExchangeServer) is missing: the script "
+          "stopped before it");
     std::string error;
     CHECK(o.presence_of(types::kThrottlingAssociation, "exchange.throttling_association/nexj-sync",
                         nullptr, &error) == Presence::Unknown);
   }
+  SECTION("what is read only for review is refused: nothing the spec names fails") {
+    // An administrator without the AD permissions role: the script stops at Get-ADPermission,
+    // after every query the spec needs.
+    ObservedState o = read(d, ExchangeVersion::Exchange2016,
+                           lines({kAccount, kScopes, kRoles, kPolicies, kAssociation}));
+    CHECK(o.failed_types.empty());
+    CHECK(o.resources.size() == 5);
+    CHECK(o.review_errors.size() == 4);
+    Plan p = make_plan(std::move(d), std::move(o), {});
+    CHECK(cannot_apply_reason(p.summary).empty());
+  }
   SECTION("nothing printed at all: every type fails, none is absent") {
     ObservedState o = read(d, ExchangeVersion::Exchange2016, "");
-    CHECK(o.failed_types.size() == 6);
+    CHECK(o.failed_types.size() == 5);
     CHECK(o.failed_types.at("exchange.service_account") ==
           "the Exchange read printed 0 lines; line 1 (Get-Mailbox) is missing: the script "
           "stopped before it");
     CHECK(o.failed_types.at("exchange.throttling_association") ==
-          "the Exchange read printed 0 lines; line 9 (Get-ThrottlingPolicyAssociation) is "
+          "the Exchange read printed 0 lines; line 5 (Get-ThrottlingPolicyAssociation) is "
           "missing: the script stopped before it");
   }
   SECTION("garbage") {
     auto error_of = [&](std::string role_line) {
       ObservedState o =
           read(d, ExchangeVersion::Exchange2016,
-               lines({kAccount, kScopes, role_line, kPolicies, kNoRights, kAssociation}));
+               lines({kAccount, kScopes, role_line, kPolicies, kAssociation, kNoRights}));
       CHECK(o.resources.size() == 4);  // the other types are read
       CHECK_FALSE(find(o, "exchange.role_assignment/NexJ-Sync-Impersonation"));
       REQUIRE(o.failed_types.size() == 1);
@@ -346,7 +363,7 @@ TEST_CASE("read back: differences the plan turns into updates", "[exchange-scrip
              R"("Enabled":"False"}])",
              R"([{"Name":"NexJSyncPolicy","EwsMaxConcurrency":"10","EwsMaxSubscriptions":"5000",)"
              R"("EwsMaxBurst":"Unlimited","EwsRechargeRate":"1","EwsCutoffBalance":"2"}])",
-             kNoRights, R"([{"Name":"nexj-sync","ThrottlingPolicyId":""}])"}));
+             R"([{"Name":"nexj-sync","ThrottlingPolicyId":""}])", kNoRights}));
   REQUIRE(o.failed_types.empty());
   const ObservedResource* role = find(o, "exchange.role_assignment/NexJ-Sync-Impersonation");
   REQUIRE(role);
@@ -390,9 +407,12 @@ TEST_CASE("read back: differences the plan turns into updates", "[exchange-scrip
 TEST_CASE("role assignment updates: scope set, scope removed, enabled", "[exchange-scripts]") {
   auto plan_with = [](Spec s, const std::string& role_line) {
     DesiredState d = desired(s);
+    // Without a scope in the spec the scopes are read only for review, after the rest.
     ObservedState o =
         read(d, ExchangeVersion::Exchange2016,
-             lines({kAccount, kScopes, role_line, kPolicies, kNoRights, kAssociation}));
+             s.exchange.impersonation.scope
+                 ? lines({kAccount, kScopes, role_line, kPolicies, kAssociation, kNoRights})
+                 : lines({kAccount, role_line, kPolicies, kAssociation, kScopes, kNoRights}));
     REQUIRE(o.failed_types.empty());
     return make_plan(std::move(d), std::move(o), {});
   };
@@ -473,8 +493,8 @@ TEST_CASE("extended rights: read on every server and database, granted on every 
       R"({"Identity":"DB2","User":"ACME\\nexj-sync","ExtendedRights":"ms-Exch-EPI-May-Impersonate",)"
       R"("Deny":"True","IsInherited":"False"}])";
   ObservedState o = read(d, ExchangeVersion::Exchange2016,
-                         lines({kAccount, "[]", "[]", "[]", servers, server_rights, databases,
-                                database_rights, "[]"}));
+                         lines({kAccount, servers, server_rights, databases, database_rights, "[]",
+                                "[]", "[]", "[]"}));
   CHECK(o.failed_types.empty());
   Plan p = make_plan(std::move(d), std::move(o), {});
   CHECK(plan_lines(p) ==
@@ -492,8 +512,7 @@ TEST_CASE("extended rights: read on every server and database, granted on every 
 
   // Without the account, Get-ADPermission -User stops the script: both rights are absent.
   DesiredState d2 = desired(spec_extended_rights());
-  ObservedState none =
-      read(d2, ExchangeVersion::Exchange2016, lines({"[]", "[]", "[]", "[]", servers}));
+  ObservedState none = read(d2, ExchangeVersion::Exchange2016, lines({"[]", servers}));
   CHECK(none.failed_types.empty());
   CHECK(none.resources.empty());
 }
@@ -516,7 +535,7 @@ TEST_CASE("action errors: missing secret, unchangeable account, not an Exchange 
   // The filter finds the account by its UPN, so only a hand-written observation differs.
   DesiredState d = desired(spec2016());
   ObservedState o = read(d, ExchangeVersion::Exchange2016,
-                         lines({kAccount, kScopes, kRoles, kPolicies, kNoRights, kAssociation}));
+                         lines({kAccount, kScopes, kRoles, kPolicies, kAssociation, kNoRights}));
   for (ObservedResource& r : o.resources)
     if (r.type == &types::kServiceAccount)
       r.values[static_cast<size_t>(field_index(types::kServiceAccount, "upn"))] =
@@ -545,7 +564,7 @@ TEST_CASE("a value that cannot be written: the read skips its query, apply and e
   CHECK(read_script.find("Get-Mailbox -Filter") == std::string::npos);
   CHECK(read_script.find("Remove-Mailbox") == std::string::npos);
   ObservedState o = read(d, ExchangeVersion::Exchange2016,
-                         lines({kScopes, kRoles, kPolicies, kNoRights, kAssociation}));
+                         lines({kScopes, kRoles, kPolicies, kAssociation, kNoRights}));
   CHECK(o.failed_types.at("exchange.service_account") ==
         "Get-Mailbox was not run: cannot write the UserPrincipalName filter value: it holds a "
         "line break (U+000A) at byte 2, which a one-line PowerShell string cannot carry");
@@ -664,7 +683,7 @@ TEST_CASE("read back: what concerns the account but the spec does not name is sh
   SECTION("renamed assignment, scope and policy; rights left from extended rights") {
     DesiredState d = desired(spec2016());
     ObservedState o = read(d, ExchangeVersion::Exchange2016,
-                           lines({kAccount, scopes, roles, policies, rights, old_association}));
+                           lines({kAccount, scopes, roles, policies, old_association, rights}));
     REQUIRE(o.failed_types.empty());
     const ObservedResource* old_policy = find(o, "exchange.throttling_policy/OldPolicy");
     REQUIRE(old_policy);

@@ -65,7 +65,10 @@ const std::vector<std::string> kHostile = {
     "bom\xEF\xBB\xBFx",
     "'; DROP TABLE t; --",
     "]]><!--",
-    "a\\nb"};
+    "a\\nb",
+    "${env:X}}",
+    "${file:a b}",
+    "${env:}"};
 
 // The desired state as if it had been read live: every object present with the spec's values.
 std::vector<ObservedResource> as_live(const DesiredState& desired) {
@@ -101,6 +104,8 @@ TEST_CASE("import: every string is written as a YAML scalar that reads back as i
   CHECK(yaml_scalar("nexj-sync@example.local") == "nexj-sync@example.local");
   CHECK(yaml_scalar("02:00") == "\"02:00\"");
   CHECK(yaml_scalar("true") == "\"true\"");
+  CHECK(yaml_scalar("${env:NEXJ_SYNC_PASSWORD}") == "${env:NEXJ_SYNC_PASSWORD}");
+  CHECK(yaml_scalar("${file:secrets/mgmt #2}") == "\"${file:secrets/mgmt #2}\"");
 }
 
 TEST_CASE("import: hostile texts round-trip: the written spec plans with nothing to do",
@@ -115,6 +120,10 @@ TEST_CASE("import: hostile texts round-trip: the written spec plans with nothing
   set_text(live, types::kHttpChannel, "description", "#" + hostile);
   set_text(live, types::kManagementScope, "recipientFilter",
            "Department -eq 'R&D \"x\"' -and Office -eq '#1: HQ'");
+  for (ObservedResource& o : live)  // a comma inside one entry of a list stays one entry
+    if (o.type == &types::kGlobalOptions)
+      o.values[static_cast<size_t>(field_index(types::kGlobalOptions, "emailBlacklist"))] =
+          StringList{"postmaster@acme.com,abuse@acme.com", "[x]", "a: b"};
 
   ImportedSpec written = write_imported_spec(ImportSource{start->spec, live});
   INFO(written.yaml);
@@ -134,4 +143,32 @@ TEST_CASE("import: hostile texts round-trip: the written spec plans with nothing
   }
   CHECK(plan.unmanaged.empty());
   CHECK(plan.summary.noop == live.size());
+}
+
+TEST_CASE(
+    "import: nothing of impersonation live keeps the start's scope, and prune is left out when "
+    "users are",
+    "[import]") {
+  Result<LoadedSpec> start = load_spec("examples/acme-prod.yaml", DiskFiles());
+  REQUIRE(start.ok());
+  start->spec.users.prune = true;
+  std::vector<ObservedResource> live = as_live(build_desired_state(start->spec, {}));
+  std::erase_if(live, [](const ObservedResource& o) {
+    return o.type == &types::kRoleAssignment || o.type == &types::kManagementScope;
+  });
+  for (ObservedResource& o : live)  // one user's link names a target that is not there
+    if (o.type == &types::kFolderLink && o.name == "jsmith/calendar")
+      o.values[static_cast<size_t>(field_index(types::kFolderLink, "target"))] =
+          std::string("GONE");
+  ImportedSpec written = write_imported_spec(ImportSource{start->spec, live});
+  INFO(written.yaml);
+  // Never wider than the start asked for: without its scope, apply would grant impersonation
+  // over every mailbox.
+  CHECK(written.yaml.find("    scope:\n      name: NexJSyncedUsers\n") != std::string::npos);
+  CHECK(written.yaml.find("  prune:") == std::string::npos);
+  CHECK(written.left_out ==
+        std::vector<std::string>{
+            "the folder links of \"jsmith\" name more than one email or target; a spec gives a "
+            "user one of each",
+            "users.prune is left out: with users left out it would disable their links"});
 }
