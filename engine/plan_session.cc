@@ -1,11 +1,16 @@
 #include "engine/plan_session.h"
 
+#include <filesystem>
+
+#include "base/sqlite_database.h"
 #include "engine/observe.h"
+#include "plan/adoption.h"
 #include "plan/desired_state.h"
 #include "plan/observed_state.h"
 #include "plan/plan_reader.h"
 #include "plan/saved_plan.h"
 #include "plan/selection.h"
+#include "runtime/journal.h"
 #include "spec/spec_warnings.h"
 
 namespace sd::engine {
@@ -33,6 +38,18 @@ Plan plan_against(const LoadedInput& input, DesiredState desired, ObservedState 
 }
 
 namespace {
+
+// Whether an apply of the deployment ever ended, by its journal beside the store (read only;
+// none yet: never). A journal that cannot be read says yes: adoption is only a label, and a
+// plan must not claim a first time it cannot know.
+bool applied_before(const LivePaths& paths, const std::string& deployment) {
+  std::error_code ec;
+  if (!std::filesystem::exists(paths.journal, ec)) return false;
+  Result<std::unique_ptr<SqlDatabase>> db = open_sqlite(paths.journal, SqlOpenMode::ReadOnly);
+  if (!db.ok()) return true;
+  Result<bool> applied = deployment_applied(**db, deployment);
+  return !applied.ok() || *applied;
+}
 
 // The check of a plan made without secrets: failed, so that the plan cannot be applied, and
 // saying which secret fields it did not compare.
@@ -92,7 +109,11 @@ Result<Plan> plan_deployment(World& world, const PlanRequest& request) {
   }
   // Whatever the observed state came from, a plan whose secrets were not read cannot be applied.
   if (request.say_without_secrets) observed.checks.push_back(without_secrets_check(desired));
-  return plan_against(*input, std::move(desired), std::move(observed), request.only);
+  Plan plan = plan_against(*input, std::move(desired), std::move(observed), request.only);
+  if (request.observed.empty() && request.live == LiveRead::FromFileOrLive &&
+      !applied_before(live_paths(input->loaded.spec, request.spec), plan.deployment))
+    mark_adoption(plan);
+  return plan;
 }
 
 Result<Plan> load_saved_plan(const World& world, const std::string& path) {

@@ -74,6 +74,9 @@ struct Plan {
   // Indices into observed.resources of what concerns the deployment but the spec does not name
   // and the plan leaves alone, for review (plan/unmanaged.h). Not part of the plan's identity.
   std::vector<uint32_t> unmanaged;
+  // No apply of this deployment ever ended: live objects the spec names are adopted
+  // (plan/adoption.h). Not part of the plan's identity.
+  bool adopting = false;
 };
 
 struct PlanOptions {

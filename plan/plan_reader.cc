@@ -206,6 +206,9 @@ void WholePlanReader::observed_object(const std::string& fingerprint, Action& a,
 }
 
 void WholePlanReader::rest(const json& root, Plan& plan) {
+  if (root.find("adopting") != root.end())
+    if (const json* a = member(root, "adopting", "adopting", &json::is_boolean, "true or false"))
+      plan.adopting = a->get<bool>();
   checks(root, plan);
   unmanaged(root, plan);
   PlanSummary counted = summarize(plan.actions, plan.observed.checks);

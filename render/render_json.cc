@@ -182,6 +182,11 @@ void render_json(const Plan& plan, std::ostream& out) {
     w.end_object();
   }
   w.end_array();
+  // The first plan of the deployment (plan/adoption.h): said only when it is.
+  if (plan.adopting) {
+    w.key("adopting");
+    w.boolean(true);
+  }
   // What the spec does not name and the plan leaves alone: for review, not part of the plan's
   // identity (plan/unmanaged.h).
   w.key("unmanaged");

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "base/text_checks.h"
+#include "plan/adoption.h"
 #include "plan/plan_identity.h"
 #include "plan/unmanaged.h"
 #include "render/plan_overview.h"
@@ -415,12 +416,18 @@ void append_checks(std::string& md, const Plan& plan, bool all) {
 // What the spec does not name and the plan leaves alone, one item each (a user's folder links
 // in one), within kHeaderBudget.
 void append_unmanaged(std::string& md, const Plan& plan) {
-  if (plan.unmanaged.empty()) return;
+  const std::vector<std::string>& errors = plan.observed.review_errors;
+  if (plan.unmanaged.empty() && errors.empty()) return;
   md += "\n**Not managed by this spec** (" + std::to_string(plan.unmanaged.size()) +
         (plan.unmanaged.size() == 1 ? " object; nothing is done to it"
                                     : " objects; nothing is done to them") +
         "): review\n\n";
   const size_t budget = md.size() + kHeaderBudget;
+  for (const std::string& error : errors) {
+    md += "- ⚠️ the list may be incomplete: ";
+    append_text(md, error);
+    md += "\n";
+  }
   std::vector<UnmanagedLine> lines = unmanaged_lines(plan);
   for (size_t i = 0; i < lines.size(); ++i) {
     if (md.size() > budget) {
@@ -445,6 +452,7 @@ void render_markdown(const Plan& plan, std::ostream& out) {
     md += "### No changes: ";
     append_code_raw(md, plan.deployment, false);
     md += " matches the spec (" + std::to_string(s.noop) + " objects checked)\n";
+    if (std::string adopted = adoption_line(plan); !adopted.empty()) md += "\n" + adopted + "\n";
     append_only(md, plan);
     append_checks(md, plan, false);
     append_unmanaged(md, plan);
@@ -459,6 +467,7 @@ void render_markdown(const Plan& plan, std::ostream& out) {
   // The id `apply` prints for the saved plan (`planId` in plan.json): the comment and the
   // file a pipeline applies can be matched.
   md += "\n\nPlan id `" + plan_id(plan) + "` (`planId` in the saved plan)\n";
+  if (std::string adopted = adoption_line(plan); !adopted.empty()) md += "\n" + adopted + "\n";
   append_only(md, plan);
   if (std::string why = cannot_apply_reason(s); !why.empty())
     md += "\n> [!WARNING]\n> This plan cannot be applied as is: " + why + ".\n";

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "base/text_checks.h"
+#include "plan/adoption.h"
 #include "render/ansi_colors.h"
 #include "render/plan_overview.h"
 #include "render/render.h"
@@ -350,12 +351,20 @@ void render_text(const Plan& plan, const TextStyle& style, std::ostream& out) {
                        " matches the spec (" + std::to_string(s.noop) + " objects checked).";
     o.styled(kBold, line);
     o.end_line();
+    if (std::string adopted = adoption_line(plan); !adopted.empty()) {
+      o.text(adopted);
+      o.end_line();
+    }
     limited_to_line(o, plan);
     checks_block(o, plan, false);
     unmanaged_block(o, plan, style.detail);
     return;
   }
   counts_line(o, plan);
+  if (std::string adopted = adoption_line(plan); !adopted.empty()) {
+    o.text(adopted);
+    o.end_line();
+  }
   limited_to_line(o, plan);
   if (std::string why = cannot_apply_reason(s); !why.empty()) {
     o.styled(kRed, "This plan cannot be applied as is: " + why + ".");

@@ -459,6 +459,19 @@ Result<std::unique_ptr<Journal>> open_journal(SqlDatabase& db, WallClock clock) 
   return std::unique_ptr<Journal>(std::make_unique<SqlJournal>(db, std::move(clock)));
 }
 
+Result<bool> deployment_applied(SqlDatabase& db, std::string_view deployment) {
+  Result<int64_t> version = read_version(db);
+  if (!version.ok()) return version.take_errors();
+  if (*version == 0) return false;
+  auto stmt =
+      db.prepare("SELECT count(*) FROM journal_runs WHERE deployment = ? AND status <> 'running'");
+  if (!stmt.ok()) return stmt.take_errors();
+  (*stmt)->bind_text(1, deployment);
+  Result<bool> row = (*stmt)->step();
+  if (!row.ok()) return row.take_errors();
+  return *row && (*stmt)->column_int(0) > 0;
+}
+
 std::string default_journal_path(const std::string& store_path) {
   return store_path + ".journal.db";
 }

@@ -87,6 +87,11 @@ class Journal {
 // Opens (creating and migrating when needed) the journal in `db`.
 [[nodiscard]] Result<std::unique_ptr<Journal>> open_journal(SqlDatabase& db, WallClock clock = {});
 
+// Whether an apply of `deployment` ever ended (done, partial, or interrupted and completed) in
+// the journal in `db`, read without writing: false for a journal that has no runs table yet.
+// Until then every live object the spec names is adopted, not made (engine/plan_session.cc).
+[[nodiscard]] Result<bool> deployment_applied(SqlDatabase& db, std::string_view deployment);
+
 // Where the journal lives when no path is given: beside the store, "<store>.journal.db".
 [[nodiscard]] std::string default_journal_path(const std::string& store_path);
 

@@ -2,6 +2,7 @@
 // tests/data/import/) whose plan against the same live state has nothing to do; what the spec
 // cannot say exits 6 and is listed; objects the spec stops naming are shown for review.
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "tests/cli/exchange_support.h"
 #include "tests/cli/golden_support.h"
@@ -150,4 +151,37 @@ TEST_CASE(
   CHECK(doc["unmanaged"][0]["address"] ==
         "exchange.role_assignment/nexj-sync-ApplicationImpersonation");
   CHECK(doc["unmanaged"][1]["address"] == "exchange.throttling_policy/NexJSyncPolicy");
+}
+
+TEST_CASE(
+    "the first plan of a deployment set up by hand says each object is adopted, not made "
+    "again",
+    "[e2e][import]") {
+  RunningLab lab(fresh_quickstart_directory());
+  Workspace w("examples/quickstart.yaml");
+  REQUIRE(run_in_lab(lab, {"apply", w.spec(), "--auto-approve"}).code == 0);
+  // As if it had been set up by hand: live state, but no apply of it in a journal.
+  std::filesystem::remove(w.path("state/nexj-config.db.journal.db"));
+  replace_once(w, "quickstart.yaml", "realtimeSync: running", "realtimeSync: paused");
+
+  CliRun plan = run_in_lab(lab, {"plan", w.spec()});
+  INFO(plan.out << plan.err);
+  CHECK(plan.code == 0);
+  CHECK(contains(plan.out,
+                 "Plan for deployment quickstart: 0 to create, 1 to update, 0 to disable, 15 "
+                 "unchanged\n"
+                 "First plan of this deployment (no apply of it has ended): 15 objects found live "
+                 "adopted as they are, 1 adopted and changed; nothing that exists is made "
+                 "again.\n"));
+  CHECK(contains(plan.out,
+                 "  ~ nexj.global_options/exchange  (step 5, update: adopt and change: 1 field "
+                 "differs: realtimeSync)\n"));
+  nlohmann::json doc = parse_plan(run_in_lab(lab, {"plan", w.spec(), "--json"}));
+  CHECK(doc["adopting"] == true);
+  CHECK(doc["actions"][0]["reason"] == "adopt (matches)");
+
+  // Once an apply of it has ended, nothing is adopted any more.
+  REQUIRE(run_in_lab(lab, {"apply", w.spec(), "--auto-approve"}).code == 0);
+  CliRun after = run_in_lab(lab, {"plan", w.spec()});
+  CHECK(after.out == "No changes. quickstart matches the spec (16 objects checked).\n");
 }
