@@ -7,7 +7,6 @@
 
 #include "base/json_writer.h"
 #include "base/text_checks.h"
-#include "plan/unmanaged.h"
 #include "render/ansi_colors.h"
 #include "render/render.h"
 #include "render/text_out.h"
@@ -206,17 +205,7 @@ void render_drift_json(const Plan& plan, std::ostream& out) {
   w.count("unknown", counts.unknown);
   w.end_object();
   w.key("unmanaged");
-  w.begin_array(/*one_per_line=*/true);
-  for (uint32_t j : plan.unmanaged) {
-    const ObservedResource& o = plan.observed.resources[j];
-    w.begin_object();
-    w.key("address");
-    w.string(make_address(*o.type, o.name));
-    w.key("hint");
-    w.string(unmanaged_hint(o));
-    w.end_object();
-  }
-  w.end_array();
+  write_unmanaged_json(w, plan);
   w.key("drift");
   w.begin_array(/*one_per_line=*/true);
   for (const Action& a : plan.actions) {

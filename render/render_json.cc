@@ -7,9 +7,9 @@
 #include "base/json_writer.h"
 #include "plan/plan_identity.h"
 #include "plan/saved_plan.h"
-#include "plan/unmanaged.h"
 #include "plan/value_json.h"
 #include "render/render.h"
+#include "render/unmanaged_block.h"
 
 namespace sd {
 namespace {
@@ -190,17 +190,7 @@ void render_json(const Plan& plan, std::ostream& out) {
   // What the spec does not name and the plan leaves alone: for review, not part of the plan's
   // identity (plan/unmanaged.h).
   w.key("unmanaged");
-  w.begin_array(/*one_per_line=*/true);
-  for (uint32_t j : plan.unmanaged) {
-    const ObservedResource& o = plan.observed.resources[j];
-    w.begin_object();
-    w.key("address");
-    w.string(make_address(*o.type, o.name));
-    w.key("hint");
-    w.string(unmanaged_hint(o));
-    w.end_object();
-  }
-  w.end_array();
+  write_unmanaged_json(w, plan);
   w.key("actions");
   w.begin_array(/*one_per_line=*/true);
   for (size_t i = 0; i < plan.actions.size(); ++i) {

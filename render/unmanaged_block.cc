@@ -1,4 +1,4 @@
-// The "Not managed by this spec" block of the text plan and of diff.
+// The "Not managed by this spec" block of the text plan and of diff, and its JSON.
 #include "render/unmanaged_block.h"
 
 #include "plan/unmanaged.h"
@@ -69,6 +69,20 @@ size_t unmanaged_block(TextOut& o, const Plan& plan, PlanDetail detail) {
     ++written;
   }
   return written;
+}
+
+void write_unmanaged_json(JsonWriter& w, const Plan& plan) {
+  w.begin_array(/*one_per_line=*/true);
+  for (uint32_t j : plan.unmanaged) {
+    const ObservedResource& o = plan.observed.resources[j];
+    w.begin_object();
+    w.key("address");
+    w.string(make_address(*o.type, o.name));
+    w.key("hint");
+    w.string(unmanaged_hint(o));
+    w.end_object();
+  }
+  w.end_array();
 }
 
 }  // namespace sd
