@@ -23,7 +23,7 @@ bool enabled(const ObservedResource& o) {
 
 bool points_at_ews(const ObservedResource& channel) {
   const std::string* url = string_of(channel, "url");
-  return url && to_lower_ascii(*url).find("/ews/") != std::string::npos;
+  return url && is_ews_url(*url);
 }
 
 // The channels some target (live or in the spec) sends or receives through, in lower case.
@@ -46,6 +46,10 @@ std::set<std::string, std::less<>> channels_of_targets(const DesiredState& desir
 }
 
 }  // namespace
+
+bool is_ews_url(std::string_view url) {
+  return to_lower_ascii(url).find("/ews/") != std::string::npos;
+}
 
 std::vector<uint32_t> find_unmanaged(const DesiredState& desired, const ObservedState& observed,
                                      const std::vector<uint8_t>& named,

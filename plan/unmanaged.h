@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plan/observed_state.h"
@@ -20,6 +21,9 @@ namespace sd {
                                                    const ObservedState& observed,
                                                    const std::vector<uint8_t>& named,
                                                    const std::vector<uint8_t>& acted);
+
+// True when `url` points at EWS (its path holds /EWS/, any case): an HTTP channel to Exchange.
+[[nodiscard]] bool is_ews_url(std::string_view url);
 
 // One line for the reviewer: what to write in the spec to manage `o`, and how to remove it. It
 // depends on the type and name only, so a plan read back from its JSON says the same.

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/text_checks.h"
+#include "plan/unmanaged.h"
 
 namespace sd {
 namespace {
@@ -345,7 +346,7 @@ void SpecWriter::channels() {
     if (receivers.count(c->name)) continue;
     std::string url = text_of(*c, "url");
     std::string host = host_of(url);
-    const bool ews = to_lower_ascii(url).find("/ews/") != std::string::npos;
+    const bool ews = is_ews_url(url);
     if (!senders.count(c->name) && !ews) continue;  // not the deployment's
     if (host.empty()) {
       std::string line = "the sender " + quoted(c->name) + " has no URL with a host name";

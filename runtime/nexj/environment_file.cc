@@ -381,7 +381,10 @@ void EnvironmentFile::observe(const DesiredState& desired, ObservedState& into) 
   if (std::string e = parse(path_, f.content, doc, root); !e.empty()) return fail_all(e);
 
   std::set<std::string> seen;
-  auto observe_channel = [&](const ResourceType& type, const std::string& name) {
+  // A channel the spec does not name is only listed (for review, for import): its password is
+  // not fingerprinted, since PBKDF2 costs every plan time for each of another integration's
+  // channels, and nothing compares it.
+  auto observe_channel = [&](const ResourceType& type, const std::string& name, bool named) {
     Located l = locate(path_, f.content, root, type, name);
     if (!l.node && l.error.empty()) return;  // absent
     ObservedResource o;
@@ -396,17 +399,17 @@ void EnvironmentFile::observe(const DesiredState& desired, ObservedState& into) 
         const FieldSpec& field = type.fields[i];
         pugi::xml_attribute a = l.node.attribute(std::string(field.name).c_str());
         if (!a) continue;
-        o.values[i] =
-            field.compare == Compare::Secret
-                ? Value{SecretValue{"", secret_fingerprint(a.value(), desired.deployment)}}
-                : value_of(field.name, a.value());
+        o.values[i] = field.compare == Compare::Secret
+                          ? Value{SecretValue{
+                                "", named ? secret_fingerprint(a.value(), desired.deployment) : ""}}
+                          : value_of(field.name, a.value());
       }
     }
     into.resources.push_back(std::move(o));
   };
   for (const Resource& r : desired.resources) {
     if (!manages(*r.type) || !seen.insert(r.address()).second) continue;
-    observe_channel(*r.type, r.name);
+    observe_channel(*r.type, r.name, true);
   }
   // The channels the spec does not name too: the plan shows the ones that concern Exchange for
   // review, and import writes them.
@@ -425,7 +428,7 @@ void EnvironmentFile::observe(const DesiredState& desired, ObservedState& into) 
                    type == &types::kMailChannel ? types::kHttpChannel : types::kMailChannel, name))
                .second)
         continue;
-      observe_channel(*type, name);
+      observe_channel(*type, name, false);
     }
 }
 
