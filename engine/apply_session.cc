@@ -332,8 +332,7 @@ ApplyOutcome apply_deployment(World& world, const ApplyRequest& request,
     }
     for (uint32_t i = 0; i < plan.actions.size(); ++i) {
       ActionKind k = plan.actions[i].kind;
-      if (k == ActionKind::Create || k == ActionKind::Update || k == ActionKind::Disable)
-        execution.to_do.push_back(i);
+      if (changes_live(k)) execution.to_do.push_back(i);
     }
   }
 

@@ -34,7 +34,8 @@ bool exchange_changes_pending(const DesiredState& desired, const ObservedState& 
   Plan plan = make_plan(select_desired(desired, kExchange), select_observed(observed, kExchange),
                         sd::PlanOptions{});
   for (const Action& a : plan.actions)
-    if ((a.kind == ActionKind::Create || a.kind == ActionKind::Update) &&
+    if ((a.kind == ActionKind::Create || a.kind == ActionKind::Update ||
+         a.kind == ActionKind::Remove) &&
         selects(only, *a.type, a.name))
       return true;
   return false;

@@ -162,9 +162,13 @@ class Reader {
 
   void review_error(std::string error) { into_.review_errors.push_back(std::move(error)); }
   bool named(const ResourceType& type, std::string_view name) const {
-    for (const Resource& r : desired_.resources)
-      if (r.type == &type && iequals(r.name, name)) return true;
-    return false;
+    return desired_.names(type, name);
+  }
+  // The row named `name` ("Name", without case), or null.
+  static const Row* row_named(const Answer& a, std::string_view name) {
+    for (const Row& row : a.rows)
+      if (iequals(get(row, "Name"), name)) return &row;
+    return nullptr;
   }
   ObservedResource& add_unnamed(const ResourceType& type, std::string name) {
     ObservedResource o;
@@ -231,6 +235,14 @@ std::string Reader::scopes(const Answer& a) {
       break;
     }
   }
+  for (const Removal& r : desired_.removals) {
+    const Row* row = r.type == &types::kManagementScope ? row_named(a, r.name) : nullptr;
+    if (!row) continue;
+    ObservedResource& o = add_unnamed(types::kManagementScope, r.name);
+    set(o, "recipientFilter", get(*row, "RecipientFilter"));
+    const std::string& root = get(*row, "RecipientRoot");
+    set(o, "recipientRoot", root.empty() ? Value{NullValue{}} : Value{root});
+  }
   return {};
 }
 
@@ -261,10 +273,26 @@ std::string Reader::role_assignments(const Answer& a) {
       break;
     }
   }
+  for (const Removal& r : desired_.removals) {
+    const Row* row = r.type == &types::kRoleAssignment ? row_named(a, r.name) : nullptr;
+    if (!row) continue;
+    std::optional<bool> enabled = parse_bool(get(*row, "Enabled"));
+    if (!enabled)
+      return fmt::format(
+          "line {} of the Exchange read (Get-ManagementRoleAssignment): Enabled "
+          "of '{}' is {}, not 'True' or 'False'",
+          a.line, printable(r.name), quoted(get(*row, "Enabled")));
+    ObservedResource& o = add_unnamed(types::kRoleAssignment, r.name);
+    set(o, "role", get(*row, "Role"));
+    // The account as the spec names it, so that the plan can tell its own from another's.
+    set(o, "user", normalized_user(get(*row, "RoleAssigneeName"), identity_));
+    set(o, "customRecipientWriteScope", get(*row, "CustomRecipientWriteScope"));
+    set(o, "enabled", *enabled);
+  }
   return {};
 }
 
-// A limit as Exchange prints it: digits, "Unlimited", or "" (both unlimited on the spec side).
+// A limit as Exchange prints it: digits, "Unlimited", or "" (2010's $null: unlimited).
 std::optional<Value> parse_limit(std::string_view text) {
   if (text.empty() || iequals(text, "Unlimited")) return Value{NullValue{}};
   if (text.size() > 18) return std::nullopt;
@@ -283,6 +311,10 @@ std::string Reader::limits(const Row& row, const std::string& name, size_t line,
     std::string_view parameter = exchange::limit_parameter(p, version_);
     if (parameter.empty()) continue;  // not on this version: Unset, never diffed
     const std::string& text = get(row, parameter);
+    // From 2013 on, $null is "not set": the value comes from the organization's default
+    // policy, which throttles. Only "Unlimited" lifts a limit there. On 2010, $null is the
+    // UInt32 parameters' unlimited (NexJ's documented commands set $null for that).
+    if (text.empty() && version_ != ExchangeVersion::Exchange2010) continue;  // stays Unset
     std::optional<Value> v = parse_limit(text);
     if (!v)
       return fmt::format(
@@ -302,6 +334,13 @@ std::string Reader::policies(const Answer& a) {
       if (std::string e = limits(row, r.name, a.line, add(r)); !e.empty()) return e;
       break;
     }
+  }
+  for (const Removal& r : desired_.removals) {
+    const Row* row = r.type == &types::kThrottlingPolicy ? row_named(a, r.name) : nullptr;
+    if (!row) continue;
+    if (std::string e = limits(*row, r.name, a.line, add_unnamed(types::kThrottlingPolicy, r.name));
+        !e.empty())
+      return e;
   }
   return {};
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "base/text_checks.h"
 #include "exchange/powershell.h"
 
 namespace sd::exchange {
@@ -107,10 +108,7 @@ std::string_view alias_of(std::string_view identity) {
 }
 
 std::string string_field(const Resource& r, std::string_view name) {
-  int i = field_index(*r.type, name);
-  if (i < 0 || static_cast<size_t>(i) >= r.values.size()) return {};
-  const auto* s = std::get_if<std::string>(&r.values[static_cast<size_t>(i)]);
-  return s ? *s : std::string();
+  return text_field(*r.type, r.values, name);
 }
 
 std::vector<ExchangeQuery> exchange_queries(const DesiredState& desired, ExchangeVersion version) {
@@ -124,8 +122,11 @@ std::vector<ExchangeQuery> exchange_queries(const DesiredState& desired, Exchang
   // rename, the rights left after a switch to RBAC) and `import` can write it. Exchange Online
   // has neither impersonation nor throttling cmdlets: only what the spec names.
   const bool everything = account != UINT32_MAX && version != ExchangeVersion::ExchangeOnline;
+  // Named to keep or to remove: either way its read must not fail quietly.
   auto named = [&](const ResourceType& type) {
     for (const Resource& r : resources)
+      if (r.type == &type) return true;
+    for (const Removal& r : desired.removals)
       if (r.type == &type) return true;
     return false;
   };
@@ -168,13 +169,21 @@ std::vector<ExchangeQuery> exchange_queries(const DesiredState& desired, Exchang
       if (resources[i].type == &types::kAdPermission &&
           string_field(resources[i], "appliesTo") == applies_to)
         right = i;
+    // Removal names are "<account>/<right>" (the spec's rules check it).
+    const std::string_view wanted_right = extended_right_for(applies_to);
+    bool removed = false;
+    for (const Removal& r : desired.removals) {
+      std::string_view name = r.name;
+      removed = removed || (r.type == &types::kAdPermission && name.size() > wanted_right.size() &&
+                            iequals(name.substr(name.size() - wanted_right.size()), wanted_right));
+    }
     if (right == UINT32_MAX && !everything) continue;
     std::vector<ExchangeQuery> pair;
     add_permission_queries(
         applies_to,
         right != UINT32_MAX ? string_field(resources[right], "user") : resources[account].name,
         right, pair);
-    for (ExchangeQuery& q : pair) add(std::move(q), right != UINT32_MAX);
+    for (ExchangeQuery& q : pair) add(std::move(q), right != UINT32_MAX || removed);
   }
   uint32_t association = UINT32_MAX;
   for (uint32_t i = 0; i < resources.size(); ++i)
@@ -187,7 +196,7 @@ std::vector<ExchangeQuery> exchange_queries(const DesiredState& desired, Exchang
     add(make(QueryKind::Association, types::kThrottlingAssociation,
              "Get-ThrottlingPolicyAssociation", {"Name", "ThrottlingPolicyId"}, q, association,
              true),
-        association != UINT32_MAX);
+        association != UINT32_MAX || named(types::kThrottlingAssociation));
   }
   // What the spec needs first: a script stops at the first refused cmdlet (an administrator
   // may lack the AD permissions role), and only what is read for review may be lost then.

@@ -26,6 +26,9 @@ class ActionWriter {
       : action_(action), version_(version), secrets_(secrets) {
     if (action.desired >= 0 && static_cast<size_t>(action.desired) < plan.desired.resources.size())
       desired_ = &plan.desired.resources[static_cast<size_t>(action.desired)];
+    if (action.observed >= 0 &&
+        static_cast<size_t>(action.observed) < plan.observed.resources.size())
+      observed_ = &plan.observed.resources[static_cast<size_t>(action.observed)];
   }
 
   // The statements, in order.
@@ -64,11 +67,15 @@ class ActionWriter {
   Status ad_permission();
   Status throttling_policy();
   Status throttling_association();
+  // A Remove: the cmdlets that take the live object away (its values are the observed ones).
+  Status remove();
+  std::string observed_text(std::string_view field) const;
   Result<ps::Value> password();
   Result<ps::Value> limit(const exchange::LimitParameter& p, const Value& v) const;
 
   const Action& action_;
   const Resource* desired_ = nullptr;
+  const ObservedResource* observed_ = nullptr;
   ExchangeVersion version_;
   SecretSourceForScript secrets_;
   std::vector<ActionStep> steps_;
@@ -227,11 +234,51 @@ Status ActionWriter::throttling_association() {
        {ps::arg("Identity", action_.name), ps::arg("ThrottlingPolicy", desired_text("policy"))}});
 }
 
+std::string ActionWriter::observed_text(std::string_view field) const {
+  return observed_ ? text_field(*action_.type, observed_->values, field) : std::string();
+}
+
+Status ActionWriter::remove() {
+  const ResourceType* t = action_.type;
+  const ps::Argument no_confirm{"Confirm", ps::Switch{false}};
+  if (t == &types::kRoleAssignment)
+    return emit(
+        {"Remove-ManagementRoleAssignment", {ps::arg("Identity", action_.name), no_confirm}});
+  if (t == &types::kManagementScope)
+    return emit({"Remove-ManagementScope", {ps::arg("Identity", action_.name), no_confirm}});
+  if (t == &types::kThrottlingPolicy)
+    return emit({"Remove-ThrottlingPolicy", {ps::arg("Identity", action_.name), no_confirm}});
+  if (t == &types::kThrottlingAssociation)
+    return emit(
+        {"Set-ThrottlingPolicyAssociation",
+         {ps::arg("Identity", action_.name), ps::Argument{"ThrottlingPolicy", ps::Null{}}}});
+  if (t == &types::kAdPermission) {
+    const std::string applies_to = observed_text("appliesTo");
+    std::string_view right = exchange::extended_right_for(applies_to);
+    if (right.empty()) return error("the live right does not say where it applies");
+    ps::Cmdlet source{
+        exchange::applies_to_servers(applies_to) ? "Get-ExchangeServer" : "Get-MailboxDatabase",
+        {}};
+    ps::Cmdlet take{"Remove-ADPermission",
+                    {ps::Argument{"Identity", ps::PipelineProperty{"DistinguishedName"}},
+                     ps::arg("User", observed_text("user")),
+                     ps::arg("ExtendedRights", std::string(right)), no_confirm}};
+    steps_.push_back({std::move(take), std::move(source)});
+    return ok_status();
+  }
+  return error("syncdeploy does not remove this type");
+}
+
 Result<std::vector<ActionStep>> ActionWriter::write() {
   if (!is_exchange_management_type(*action_.type))
     return error("not an Exchange management object");
+  if (action_.kind == ActionKind::Remove) {
+    if (!observed_) return error("the removal has no live object");
+    if (Status s = remove(); !s) return s.take_errors();
+    return std::move(steps_);
+  }
   if (action_.kind != ActionKind::Create && action_.kind != ActionKind::Update)
-    return error(fmt::format("{} actions run no PowerShell; only create and update do",
+    return error(fmt::format("{} actions run no PowerShell; only create, update and remove do",
                              to_string(action_.kind)));
   if (!desired_) return error("the action has no desired object");
   const ResourceType* t = action_.type;
@@ -337,7 +384,8 @@ std::string render_powershell(const Plan& plan, ExchangeVersion version,
     if (!is_exchange_management_type(*a.type)) continue;
     const std::string head = fmt::format("{} {}: {}", to_string(a.kind), a.address(), a.reason);
     if (a.kind == ActionKind::NoOp) continue;
-    if (a.kind != ActionKind::Create && a.kind != ActionKind::Update) {
+    if (a.kind != ActionKind::Create && a.kind != ActionKind::Update &&
+        a.kind != ActionKind::Remove) {
       body += comment(fmt::format("left out: {}", head));
       continue;
     }

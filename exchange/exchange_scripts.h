@@ -14,7 +14,10 @@
 //                                         (ms-Exch-EPI-May-Impersonate)
 //   exchange.throttling_policy/<name>     Get-/New-/Set-ThrottlingPolicy, the version's set
 //   exchange.throttling_association/<id>  Get-/Set-ThrottlingPolicyAssociation
-// Objects the spec does not name are read (one Get per type) but never changed.
+// Objects the spec does not name are read (one Get per type) but never changed, unless its
+// `remove:` list names them: then Remove-ManagementRoleAssignment, Remove-ManagementScope,
+// Remove-ThrottlingPolicy, Remove-ADPermission on every server or database, or
+// Set-ThrottlingPolicyAssociation -ThrottlingPolicy $null takes them away.
 #pragma once
 
 #include <cstdint>
@@ -42,13 +45,15 @@ namespace sd {
 
 // Reads what observe_script printed: appends the present objects of each type, with the
 // values compared by the fields' rules (identities as the spec writes them when the live
-// object names the same user by alias, UPN or DOMAIN\alias; "Unlimited" and "" limits as
-// unlimited). A missing or malformed line fails its type (into.failed_types, with the line
-// number and what was wrong), never taken for "absent".
+// object names the same user by alias, UPN or DOMAIN\alias; "Unlimited" as unlimited, and
+// "" as unlimited on 2010 but not set, inheriting the default policy, from 2013). A missing or
+// malformed line fails its type (into.failed_types, with the line number and what was wrong), never
+// taken for "absent".
 void read_observation(const DesiredState& desired, ExchangeVersion version,
                       std::string_view stdout_text, ObservedState& into);
 
-// The script that carries out plan.actions[action] (a Create or Update of an exchange.* type):
+// The script that carries out plan.actions[action] (a Create, Update or Remove of an exchange.*
+// type):
 // the header, then its cmdlets. Secrets are written from `secrets` by reference
 // (ConvertTo-SecureString); a reference missing there is an error naming it.
 [[nodiscard]] Result<std::string> action_script(const Plan& plan, uint32_t action,

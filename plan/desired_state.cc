@@ -316,6 +316,9 @@ DesiredState Builder::build() {
   channels();
   targets_and_options();
   folder_links();
+  for (const RemoveEntry& r : spec_.remove)
+    if (const ResourceType* type = find_resource_type(r.type))  // the rules checked it
+      out_.removals.push_back(Removal{type, r.name, r.at});
   return std::move(out_);
 }
 

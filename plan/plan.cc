@@ -11,6 +11,7 @@
 
 #include "base/text_checks.h"
 #include "plan/folder_links.h"
+#include "plan/removals.h"
 #include "plan/unmanaged.h"
 
 namespace sd {
@@ -59,6 +60,11 @@ bool turns_off(const ResourceType& type, const std::vector<FieldChange>& changes
 
 }  // namespace
 
+bool changes_live(ActionKind kind) {
+  return kind == ActionKind::Create || kind == ActionKind::Update || kind == ActionKind::Disable ||
+         kind == ActionKind::Remove;
+}
+
 bool is_risky(const ResourceType& type, ActionKind kind, const std::vector<FieldChange>& changes) {
   switch (kind) {
     case ActionKind::Create:
@@ -66,6 +72,7 @@ bool is_risky(const ResourceType& type, ActionKind kind, const std::vector<Field
     case ActionKind::Update:
       return type.risky || turns_off(type, changes);
     case ActionKind::Disable:
+    case ActionKind::Remove:
       return true;
     case ActionKind::NoOp:
     case ActionKind::Unknown:
@@ -88,6 +95,9 @@ PlanSummary summarize(const std::vector<Action>& actions,
         break;
       case ActionKind::Disable:
         ++s.disable;
+        break;
+      case ActionKind::Remove:
+        ++s.remove;
         break;
       case ActionKind::NoOp:
         ++s.noop;
@@ -117,6 +127,8 @@ std::string_view to_string(ActionKind kind) {
       return "update";
     case ActionKind::Disable:
       return "disable";
+    case ActionKind::Remove:
+      return "remove";
     case ActionKind::NoOp:
       return "no-op";
     case ActionKind::Unknown:
@@ -434,7 +446,7 @@ Plan make_plan(DesiredState desired, ObservedState observed, const PlanOptions& 
     candidates += o.type && (o.type->disable_when_removed ||
                              (options.prune && o.type == &types::kFolderLink));
   std::vector<Action> actions;
-  actions.reserve(wanted.size() + candidates);
+  actions.reserve(wanted.size() + candidates + plan.desired.removals.size());
   std::vector<uint8_t> named(seen.size(), 0);
   std::string address;  // reused: one buffer for every lookup
   for (size_t i = 0; i < wanted.size(); ++i) {
@@ -451,6 +463,7 @@ Plan make_plan(DesiredState desired, ObservedState observed, const PlanOptions& 
       acted[j] = 1;
     }
   }
+  add_removal_actions(plan.desired, plan.observed, actions, named);
   plan.unmanaged = find_unmanaged(plan.desired, plan.observed, named, acted);
 
   apply_order(actions, order_actions(actions));

@@ -16,6 +16,7 @@ enum class ActionKind : uint8_t {
   Create,   // absent, the spec wants it
   Update,   // present, some managed fields differ
   Disable,  // present and enabled, the spec no longer names it (targets; links with prune)
+  Remove,   // present, and named in the spec's `remove:` list
   NoOp,     // present and matching
   Unknown,  // could not be read: nothing can be decided; blocks apply unless told otherwise
   Blocked,  // cannot be done as specified (e.g. an account that must exist does not)
@@ -35,6 +36,7 @@ struct Action {
   std::string name;
   std::string reason;  // one line: why this action, e.g. "absent", "3 fields differ"
   // Update/Disable: the fields that change. Create: every managed field (before Unset).
+  // Remove: every field the live object has (after Unset).
   std::vector<FieldChange> changes;
   int32_t desired = -1;   // index into Plan::desired.resources, -1 if the spec does not name it
   int32_t observed = -1;  // index into Plan::observed.resources, -1 if not listed
@@ -53,12 +55,13 @@ struct Action {
 };
 
 struct PlanSummary {
-  size_t create = 0, update = 0, disable = 0, noop = 0, unknown = 0, blocked = 0, risky = 0;
+  size_t create = 0, update = 0, disable = 0, remove = 0, noop = 0, unknown = 0, blocked = 0,
+         risky = 0;
   // Of `blocked`: folder links of users that cannot sync (no mailbox, impersonation denied).
   // They do not stop apply: the other actions are done, and the exit code says so.
   size_t cannot_sync = 0;
   size_t failed_checks = 0, warned_checks = 0;  // preconditions (observed.checks)
-  [[nodiscard]] bool has_changes() const { return create + update + disable > 0; }
+  [[nodiscard]] bool has_changes() const { return create + update + disable + remove > 0; }
 };
 
 struct Plan {
@@ -83,8 +86,11 @@ struct PlanOptions {
   bool prune = false;  // users.prune: disable folder links of users the spec no longer names
 };
 
-// Whether an action of `kind` on an object of `type` is risky (Action::risky): a disable, or a
-// create or update of a permission or policy, or an update that switches the object off.
+// True for the kinds that change a live system: create, update, disable, remove.
+[[nodiscard]] bool changes_live(ActionKind kind);
+
+// Whether an action of `kind` on an object of `type` is risky (Action::risky): a disable or a
+// removal, a create or update of a permission or policy, or an update that switches it off.
 [[nodiscard]] bool is_risky(const ResourceType& type, ActionKind kind,
                             const std::vector<FieldChange>& changes);
 

@@ -282,13 +282,16 @@ void WholePlanReader::summary(const json& root, const PlanSummary& counted) {
         {"disable", counted.disable}, {"noop", counted.noop},
         {"unknown", counted.unknown}, {"blocked", counted.blocked},
         {"risky", counted.risky},     {"cannotSync", counted.cannot_sync}};
-    for (const auto& [key, n] : counts) {
+    auto check = [&](const char* key, size_t n) {
       const std::string path = std::string("summary.") + key;
       const json* given = member(*s, key, path, &json::is_number_unsigned, "a count");
       if (given && *given != n)
         fail(path, "found " + given->dump() + ", but the actions count " + std::to_string(n) +
                        ": the file was changed after it was made");
-    }
+    };
+    for (const auto& [key, n] : counts) check(key, n);
+    // Added within 1.3: a plan made before removals has no count, and no removal.
+    if (s->contains("remove")) check("remove", counted.remove);
   }
   if (const json* applyable =
           member(root, "applyable", "applyable", &json::is_boolean, "true or false")) {

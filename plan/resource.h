@@ -85,12 +85,32 @@ struct Resource {
   [[nodiscard]] std::string address() const;
 };
 
+// An object the spec's `remove:` list names: the plan removes it when it is found live.
+struct Removal {
+  const ResourceType* type = nullptr;
+  std::string name;
+  std::string at;  // JSON pointer of the entry
+};
+
 struct DesiredState {
   std::string deployment;
   std::vector<Resource> resources;  // in declaration order; the plan decides execution order
+  std::vector<Removal> removals;    // in the order of `remove:`
+
+  // True when the spec names `type`/`name`, to keep it or to remove it (names compared as the
+  // type compares them).
+  [[nodiscard]] bool names(const ResourceType& type, std::string_view name) const;
 };
 
 [[nodiscard]] std::string make_address(const ResourceType& type, std::string_view name);
+
+// The value of `field` among the `values` of an object of `type` (a desired or an observed
+// object's); Unset when the type has no such field or the values stop short of it.
+[[nodiscard]] const Value& field_of(const ResourceType& type, const std::vector<Value>& values,
+                                    std::string_view field);
+// The string `field` holds, or "" when it holds anything else.
+[[nodiscard]] std::string text_field(const ResourceType& type, const std::vector<Value>& values,
+                                     std::string_view field);
 
 // The key two addresses of the same object share: the address, with the name in lower case
 // for types whose names ignore case.

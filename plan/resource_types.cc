@@ -247,6 +247,31 @@ std::string address_key(const ResourceType& type, std::string_view name) {
   return make_address(type, to_lower_ascii(name));
 }
 
+const Value& field_of(const ResourceType& type, const std::vector<Value>& values,
+                      std::string_view field) {
+  static const Value kUnset{Unset{}};
+  int i = field_index(type, field);
+  if (i < 0 || static_cast<size_t>(i) >= values.size()) return kUnset;
+  return values[static_cast<size_t>(i)];
+}
+
+std::string text_field(const ResourceType& type, const std::vector<Value>& values,
+                       std::string_view field) {
+  const auto* s = std::get_if<std::string>(&field_of(type, values, field));
+  return s ? *s : std::string();
+}
+
+bool DesiredState::names(const ResourceType& type, std::string_view name) const {
+  auto same = [&type, name](std::string_view other) {
+    return type.names_ignore_case ? iequals(other, name) : other == name;
+  };
+  for (const Resource& r : resources)
+    if (r.type == &type && same(r.name)) return true;
+  for (const Removal& r : removals)
+    if (r.type == &type && same(r.name)) return true;
+  return false;
+}
+
 std::string Resource::address() const {
   return make_address(*type, name);
 }

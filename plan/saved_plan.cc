@@ -33,8 +33,9 @@ bool is_hex16(std::string_view s) {
 }
 
 bool kind_from_string(std::string_view s, ActionKind& out) {
-  for (ActionKind k : {ActionKind::Create, ActionKind::Update, ActionKind::Disable,
-                       ActionKind::NoOp, ActionKind::Unknown, ActionKind::Blocked}) {
+  for (ActionKind k :
+       {ActionKind::Create, ActionKind::Update, ActionKind::Disable, ActionKind::Remove,
+        ActionKind::NoOp, ActionKind::Unknown, ActionKind::Blocked}) {
     if (to_string(k) == s) {
       out = k;
       return true;
@@ -230,7 +231,8 @@ void Reader::action(const json& j, size_t index, SavedPlan& out) {
   if (const std::string* s = string_member(j, "action", path + ".action")) {
     if (!kind_from_string(*s, a.kind)) {
       fail(path + ".action",
-           "expected create, update, disable, no-op, unknown or blocked, found " + quoted(*s));
+           "expected create, update, disable, remove, no-op, unknown or blocked, found " +
+               quoted(*s));
       good = false;
     }
   } else {

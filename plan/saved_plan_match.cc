@@ -9,7 +9,7 @@ namespace sd {
 namespace {
 
 bool is_change(ActionKind k) {
-  return k == ActionKind::Create || k == ActionKind::Update || k == ActionKind::Disable;
+  return changes_live(k);
 }
 
 }  // namespace

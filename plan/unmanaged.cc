@@ -8,12 +8,6 @@
 namespace sd {
 namespace {
 
-const std::string* string_of(const ObservedResource& o, std::string_view field) {
-  int i = field_index(*o.type, field);
-  if (i < 0 || static_cast<size_t>(i) >= o.values.size()) return nullptr;
-  return std::get_if<std::string>(&o.values[static_cast<size_t>(i)]);
-}
-
 bool enabled(const ObservedResource& o) {
   int f = o.type->enabled_field;
   if (f < 0 || static_cast<size_t>(f) >= o.values.size()) return true;
@@ -22,8 +16,7 @@ bool enabled(const ObservedResource& o) {
 }
 
 bool points_at_ews(const ObservedResource& channel) {
-  const std::string* url = string_of(channel, "url");
-  return url && is_ews_url(*url);
+  return is_ews_url(text_field(*channel.type, channel.values, "url"));
 }
 
 // The channels some target (live or in the spec) sends or receives through, in lower case.
@@ -86,27 +79,20 @@ std::string unmanaged_hint(const ObservedResource& o) {
   const ResourceType& t = *o.type;
   // The name as it is: each renderer escapes what it shows (quotes, controls) in its own way.
   const std::string& name = o.name;
+  const std::string remove = "; to remove: list " + make_address(t, name) + " under remove:";
   if (&t == &types::kRoleAssignment)
-    return "to adopt: impersonation.assignmentName: " + name +
-           "; to remove: Remove-ManagementRoleAssignment on Exchange";
+    return "to adopt: impersonation.assignmentName: " + name + remove;
   if (&t == &types::kManagementScope)
-    return "to adopt: impersonation.scope.name: " + name +
-           "; to remove: Remove-ManagementScope on Exchange, after the assignments that use it";
-  if (&t == &types::kAdPermission)
-    return "to adopt: impersonation.method: extendedRights; to remove: Remove-ADPermission "
-           "with its -ExtendedRights on Exchange";
+    return "to adopt: impersonation.scope.name: " + name + remove +
+           ", with the assignments that use it";
+  if (&t == &types::kAdPermission) return "to adopt: impersonation.method: extendedRights" + remove;
   if (&t == &types::kThrottlingPolicy)
-    return "to adopt: throttling.policy: " + name +
-           "; to remove: Remove-ThrottlingPolicy on Exchange, once no account uses it";
+    return "to adopt: throttling.policy: " + name + remove + ", once no account uses it";
   if (&t == &types::kThrottlingAssociation)
-    return "to adopt: throttling.policy: the policy it names; to remove: "
-           "Set-ThrottlingPolicyAssociation -ThrottlingPolicy $null on Exchange";
-  if (&t == &types::kMailChannel)
-    return "to adopt: nexj.channels.mail.channel: " + name +
-           "; to remove: delete its MailConnection from the environment file";
+    return "to adopt: throttling.policy: the policy it names" + remove;
+  if (&t == &types::kMailChannel) return "to adopt: nexj.channels.mail.channel: " + name + remove;
   if (&t == &types::kHttpChannel)
-    return "to adopt: name it in nexj.channels.senders or as nexj.channels.receiver; to remove: "
-           "delete its HTTPConnection from the environment file";
+    return "to adopt: name it in nexj.channels.senders or as nexj.channels.receiver" + remove;
   if (&t == &types::kTarget) return "to adopt: a nexj.targets entry named " + name;
   if (&t == &types::kGlobalOptions) return "to adopt: nexj.globalOptions";
   if (&t == &types::kUserOptions) return "to adopt: a nexj.userOptions entry with scope: " + name;

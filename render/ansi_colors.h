@@ -28,6 +28,8 @@ constexpr ActionMark action_mark(ActionKind kind) {
       return {'~', kYellow};
     case ActionKind::Disable:
       return {'-', kRed};
+    case ActionKind::Remove:
+      return {'x', kRed};
     case ActionKind::NoOp:
       return {' ', {}};
     case ActionKind::Unknown:

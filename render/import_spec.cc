@@ -18,16 +18,12 @@ namespace {
 using Fields = std::vector<std::pair<std::string, std::string>>;  // key, rendered value
 
 const Value* live_field(const ObservedResource& o, std::string_view name) {
-  int i = field_index(*o.type, name);
-  if (i < 0 || static_cast<size_t>(i) >= o.values.size()) return nullptr;
-  const Value& v = o.values[static_cast<size_t>(i)];
-  return std::holds_alternative<Unset>(v) ? nullptr : &v;
+  const Value& v = field_of(*o.type, o.values, name);
+  return is_unset(v) ? nullptr : &v;
 }
 
 std::string text_of(const ObservedResource& o, std::string_view name) {
-  const Value* v = live_field(o, name);
-  const auto* s = v ? std::get_if<std::string>(v) : nullptr;
-  return s ? *s : std::string();
+  return text_field(*o.type, o.values, name);
 }
 
 bool is_true_field(const ObservedResource& o, std::string_view name, bool otherwise) {

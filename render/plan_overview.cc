@@ -32,6 +32,9 @@ std::vector<TypeCounts> counts_by_type(const Plan& plan) {
       case ActionKind::Disable:
         ++c.disable;
         break;
+      case ActionKind::Remove:
+        ++c.remove;
+        break;
       case ActionKind::NoOp:
         ++c.noop;
         break;

@@ -14,8 +14,8 @@ namespace sd {
 
 struct TypeCounts {
   const ResourceType* type = nullptr;
-  size_t create = 0, update = 0, disable = 0, noop = 0, unknown = 0, blocked = 0;
-  [[nodiscard]] size_t changes() const { return create + update + disable; }
+  size_t create = 0, update = 0, disable = 0, remove = 0, noop = 0, unknown = 0, blocked = 0;
+  [[nodiscard]] size_t changes() const { return create + update + disable + remove; }
 };
 
 // One entry per resource type the plan has an action of, in step order (the order of

@@ -34,6 +34,9 @@ Look look_of(ActionKind kind) {
       return {"update", R"(shape=box, fillcolor="#fff4cc", color="#b08800")"};
     case ActionKind::Disable:
       return {"disable", R"(shape=box, fillcolor="#f9d6d5", color="#c62828")"};
+    case ActionKind::Remove:
+      return {"remove",
+              R"(shape=box, style="filled,dashed", fillcolor="#f9d6d5", color="#c62828")"};
     case ActionKind::NoOp:
       return {"no-op", R"(shape=box, fillcolor="#f2f2f2", color="#9e9e9e")"};
     case ActionKind::Unknown:

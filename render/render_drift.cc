@@ -28,6 +28,7 @@ std::string_view drift_kind(ActionKind kind) {
     case ActionKind::Update:
       return "changed";
     case ActionKind::Disable:
+    case ActionKind::Remove:
       return "unexpected";
     case ActionKind::Unknown:
       return "unknown";
@@ -58,6 +59,7 @@ DriftCounts count_drift(const Plan& plan) {
         ++c.changed;
         break;
       case ActionKind::Disable:
+      case ActionKind::Remove:
         ++c.unexpected;
         break;
       case ActionKind::Blocked:
@@ -99,6 +101,8 @@ std::string drift_reason(const Plan& plan, const Action& a) {
       return std::string(kMissing);
     case ActionKind::Disable:
       return std::string(kUnexpected);
+    case ActionKind::Remove:
+      return "named in remove:, still there";
     case ActionKind::Unknown:
       return "could not be read: " + std::string(read_error_of(plan, a));
     case ActionKind::Update:

@@ -159,6 +159,7 @@ void render_json(const Plan& plan, std::ostream& out) {
   w.count("create", s.create);
   w.count("update", s.update);
   w.count("disable", s.disable);
+  w.count("remove", s.remove);
   w.count("noop", s.noop);
   w.count("unknown", s.unknown);
   w.count("blocked", s.blocked);

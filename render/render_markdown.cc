@@ -35,6 +35,8 @@ std::string_view kind_label(ActionKind kind) {
       return "🟡 update";
     case ActionKind::Disable:
       return "🔴 disable";
+    case ActionKind::Remove:
+      return "❌ remove";
     case ActionKind::NoOp:
       return "noop";
     case ActionKind::Unknown:
@@ -211,7 +213,9 @@ std::string risky_item(const Plan& plan, const Action& a) {
 
 void append_counts(std::string& md, const PlanSummary& s) {
   md += std::to_string(s.create) + " to create, " + std::to_string(s.update) + " to update, " +
-        std::to_string(s.disable) + " to disable, " + std::to_string(s.noop) + " unchanged";
+        std::to_string(s.disable) + " to disable, ";
+  if (s.remove) md += std::to_string(s.remove) + " to remove, ";
+  md += std::to_string(s.noop) + " unchanged";
   if (s.unknown) md += ", " + std::to_string(s.unknown) + " unknown";
   if (s.blocked) md += ", " + std::to_string(s.blocked) + " blocked";
 }
@@ -220,10 +224,13 @@ void append_counts(std::string& md, const PlanSummary& s) {
 // Unknown and Blocked columns only when the plan has such actions.
 void append_type_table(std::string& md, const Plan& plan, const FolderLinkTotals& links) {
   const PlanSummary& s = plan.summary;
-  md += "\n| Step | Resource type | Create | Update | Disable | Unchanged |";
+  md += "\n| Step | Resource type | Create | Update | Disable |";
+  if (s.remove) md += " Remove |";
+  md += " Unchanged |";
   if (s.unknown) md += " Unknown |";
   if (s.blocked) md += " Blocked |";
   md += "\n| ---: | --- | ---: | ---: | ---: | ---: |";
+  if (s.remove) md += " ---: |";
   if (s.unknown) md += " ---: |";
   if (s.blocked) md += " ---: |";
   md += "\n";
@@ -234,7 +241,9 @@ void append_type_table(std::string& md, const Plan& plan, const FolderLinkTotals
     if (c.type == &types::kFolderLink && links.users)
       md += " (" + std::to_string(links.users) + (links.users == 1 ? " user)" : " users)");
     md += " | " + std::to_string(c.create) + " | " + std::to_string(c.update) + " | " +
-          std::to_string(c.disable) + " | " + std::to_string(c.noop) + " |";
+          std::to_string(c.disable) + " |";
+    if (s.remove) md += " " + std::to_string(c.remove) + " |";
+    md += " " + std::to_string(c.noop) + " |";
     if (s.unknown) md += " " + std::to_string(c.unknown) + " |";
     if (s.blocked) md += " " + std::to_string(c.blocked) + " |";
     md += "\n";

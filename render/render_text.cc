@@ -36,6 +36,7 @@ void counts_line(Out& o, const Plan& plan) {
   add(s.create, " to create", true);
   add(s.update, " to update", false);
   add(s.disable, " to disable", false);
+  if (s.remove) add(s.remove, " to remove", false);
   add(s.noop, " unchanged", false);
   if (s.unknown) add(s.unknown, " unknown", false);
   if (s.blocked) add(s.blocked, " blocked", false);
@@ -232,6 +233,7 @@ void type_counts_block(Out& o, const Plan& plan) {
     count(c.create, " to create");
     count(c.update, " to update");
     count(c.disable, " to disable");
+    count(c.remove, " to remove");
     count(c.unknown, " unknown");
     count(c.blocked, " blocked");
     if (c.type == &types::kFolderLink && links.users)

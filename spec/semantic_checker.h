@@ -82,6 +82,11 @@ class RuleChecker {
   void check_users();
   void check_inline_user(const User& u);
 
+  // semantic_remove.cc
+  void check_remove();
+  // What the spec itself names as `type`/`name` ("" when nothing): the field that names it.
+  std::string_view named_by_spec(std::string_view type, std::string_view name) const;
+
   static constexpr std::string_view kNexjHttps =
       "SSL on the NexJ application server is a precondition of Exchange synchronization";
 

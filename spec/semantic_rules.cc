@@ -22,6 +22,7 @@ std::vector<Error> RuleChecker::run() {
   check_global_options();
   check_user_options();
   check_users();
+  check_remove();
   sort_and_dedupe(errors_);
   return std::move(errors_);
 }

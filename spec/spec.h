@@ -246,6 +246,14 @@ struct Users {
   std::string at;
 };
 
+// An entry of `remove:`: a live object the deployment no longer wants, by its plan address
+// (`exchange.role_assignment/OldImpersonation`). The plan removes it when it is found live.
+struct RemoveEntry {
+  std::string type;  // "exchange.role_assignment"
+  std::string name;  // what follows the first '/'
+  std::string at;
+};
+
 struct Spec {
   std::string file;  // path of the spec as given
   int version = 1;
@@ -253,6 +261,7 @@ struct Spec {
   Exchange exchange;
   Nexj nexj;
   Users users;
+  std::vector<RemoveEntry> remove;
 };
 
 [[nodiscard]] const char* to_string(Folder f);

@@ -382,6 +382,18 @@ Spec read_spec(const Document& doc) {
   spec.exchange = read_exchange(root.object("exchange"));
   spec.nexj = read_nexj(root.object("nexj"));
   spec.users = read_users(root.object("users"), spec.nexj);
+  if (const json* list = root.get("remove"); list && list->is_array()) {
+    for (size_t i = 0; i < list->size(); ++i) {
+      if (!(*list)[i].is_string()) continue;  // the schema says so
+      const std::string& address = (*list)[i].get_ref<const std::string&>();
+      size_t slash = address.find('/');
+      RemoveEntry r;
+      r.type = address.substr(0, slash);
+      if (slash != std::string::npos) r.name = address.substr(slash + 1);
+      r.at = pointer_append(root.at("remove"), i);
+      spec.remove.push_back(std::move(r));
+    }
+  }
   return spec;
 }
 

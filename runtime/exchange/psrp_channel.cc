@@ -91,9 +91,11 @@ Result<psrp::Command> PsrpChannel::command_of(const ps::Cmdlet& cmdlet, const ps
             if (!property) return make_error(where + ": the object has no " + v.name);
             return psrp::Value::string(powershell_string(*property));
           } else if constexpr (std::is_same_v<T, ps::Null>) {
-            // Remote PowerShell reads a parameter without a value as a switch: $null cannot be
-            // sent (it is how Exchange 2010's UInt32 limits say unlimited).
-            return make_error(where + ": $null cannot be sent over remote PowerShell");
+            // A name without a leading '-' always carries its value (PowerShell's
+            // CommandParameter.ToCommandParameterInternal): <Nil/> is `-Name $null` for a
+            // parameter that takes a value (Exchange 2010's unlimited limits, an association
+            // taken back to the default policy).
+            return psrp::Value::nil();
           } else {
             return make_error(where + ": a value read from the console cannot be sent");
           }

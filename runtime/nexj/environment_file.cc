@@ -353,6 +353,27 @@ std::string insert_splice(const std::string& path, std::string_view text, pugi::
 
 }  // namespace
 
+std::string EnvironmentFile::remove_connection(std::string& text, const Action& a) const {
+  pugi::xml_document doc;
+  pugi::xml_node root;
+  if (std::string e = parse(path_, text, doc, root); !e.empty()) return e;
+  Located l = locate(path_, text, root, *a.type, a.name);
+  if (!l.error.empty()) return l.error;
+  if (!l.node) return "";  // already gone: what the removal wants
+  std::string why;
+  std::optional<xml::Splice> cut = xml::remove_element(text, l.tag, &why);
+  if (!cut) return at(path_, text, l.tag.open) + why;
+  std::string edited = xml::apply_splices(text, {std::move(*cut)});
+  // Read the result back: a scanner mistake must fail the action, not corrupt the file.
+  pugi::xml_document check;
+  pugi::xml_node check_root;
+  std::string e = parse(path_, edited, check, check_root);
+  if (!e.empty() || locate(path_, edited, check_root, *a.type, a.name).node)
+    return path_ + ": " + a.address() + ": internal error: the removal did not read back";
+  text = std::move(edited);
+  return "";
+}
+
 EnvironmentFile::EnvironmentFile(std::string path, Checkpoints checkpoints, FileSystem& files)
     : path_(std::move(path)), checkpoints_(std::move(checkpoints)), files_(files) {}
 
@@ -461,6 +482,10 @@ std::vector<ActionResult> EnvironmentFile::apply(const Plan& plan,
       continue;
     }
     if (a.kind == ActionKind::NoOp) continue;
+    if (a.kind == ActionKind::Remove) {
+      if (std::string e = remove_connection(text, a); !e.empty()) fail(std::move(e));
+      continue;
+    }
     if (a.kind != ActionKind::Create && a.kind != ActionKind::Update) {
       fail(path_ + ": " + a.address() + ": cannot " + std::string(to_string(a.kind)) +
            " a connection in the environment file");

@@ -35,6 +35,9 @@ class EnvironmentFile : public LiveSystem {
                                                 const SecretValues& secrets) override;
 
  private:
+  // Takes the connection of a Remove action out of `text` (nothing when it is already gone);
+  // returns "" or the error.
+  [[nodiscard]] std::string remove_connection(std::string& text, const Action& a) const;
   struct Snapshot {
     bool exists = false;
     std::string digest;  // of the bytes read

@@ -268,3 +268,33 @@ std::optional<Splice> append_children(std::string_view text, const StartTag& par
 }
 
 }  // namespace sd::xml
+
+namespace sd::xml {
+
+std::optional<Splice> remove_element(std::string_view text, const StartTag& tag,
+                                     std::string* error) {
+  size_t end = tag.end;
+  if (!tag.self_closing) {
+    std::optional<size_t> close = find_end_tag(text, tag, error);
+    if (!close) return std::nullopt;
+    size_t gt = text.find('>', *close);
+    if (gt == std::string_view::npos) {
+      *error = "cannot find the end of </" + std::string(tag.name) + ">";
+      return std::nullopt;
+    }
+    end = gt + 1;
+  }
+  size_t start = tag.open;
+  // Alone on its line: the line goes too, so that no blank line is left where it was.
+  if (std::optional<std::string> indent = indentation_at(text, start)) {
+    size_t after = end;
+    while (after < text.size() && (text[after] == ' ' || text[after] == '\t')) ++after;
+    if (after == text.size() || text[after] == '\n' || text.substr(after).starts_with("\r\n")) {
+      start -= indent->size();
+      end = after == text.size() ? after : text.find('\n', after) + 1;
+    }
+  }
+  return Splice{start, end - start, ""};
+}
+
+}  // namespace sd::xml

@@ -71,6 +71,11 @@ struct Splice {
   std::string text;
 };
 
+// The splice that deletes the element of `tag` with its content and end tag: its whole line
+// when it is alone on it (no blank line is left), else only its bytes. Comments around it stay.
+[[nodiscard]] std::optional<Splice> remove_element(std::string_view text, const StartTag& tag,
+                                                   std::string* error);
+
 // Applies non-overlapping splices (positions in the original text; any order). Splices at
 // the same position are applied in the order given.
 [[nodiscard]] std::string apply_splices(std::string_view text, std::vector<Splice> splices);

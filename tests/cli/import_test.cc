@@ -118,7 +118,7 @@ TEST_CASE("import: what the spec cannot say exits 6, is listed, and is shown by 
         "\n"
         "Not managed by this spec (1 object; nothing is done to it): review\n"
         "  ? nexj.mail_channel/OldMail  to adopt: nexj.channels.mail.channel: OldMail; to "
-        "remove: delete its MailConnection from the environment file\n");
+        "remove: list nexj.mail_channel/OldMail under remove:\n");
 }
 
 TEST_CASE(
@@ -141,10 +141,11 @@ TEST_CASE(
                  "\nNot managed by this spec (2 objects; nothing is done to them): review\n"
                  "  ? exchange.role_assignment/nexj-sync-ApplicationImpersonation  to adopt: "
                  "impersonation.assignmentName: nexj-sync-ApplicationImpersonation; to "
-                 "remove: Remove-ManagementRoleAssignment on Exchange\n"
+                 "remove: list exchange.role_assignment/nexj-sync-ApplicationImpersonation "
+                 "under remove:\n"
                  "  ? exchange.throttling_policy/NexJSyncPolicy  to adopt: throttling.policy: "
-                 "NexJSyncPolicy; to remove: Remove-ThrottlingPolicy on Exchange, once no "
-                 "account uses it\n"));
+                 "NexJSyncPolicy; to remove: list exchange.throttling_policy/NexJSyncPolicy "
+                 "under remove:, once no account uses it\n"));
   CliRun json = run_in_lab(lab, {"plan", w.spec(), "--json"});
   nlohmann::json doc = parse_plan(json);
   REQUIRE(doc["unmanaged"].size() == 2);

@@ -86,7 +86,7 @@ const char* const kRoles =
     R"("Enabled":"True"}])";
 const char* const kPolicies =
     R"([{"Name":"NexJSyncPolicy","EwsMaxConcurrency":"Unlimited","EwsMaxSubscriptions":"5000",)"
-    R"("EwsMaxBurst":"","EwsRechargeRate":"","EwsCutoffBalance":""}])";
+    R"("EwsMaxBurst":"Unlimited","EwsRechargeRate":"","EwsCutoffBalance":""}])";
 const char* const kAssociation = R"([{"Name":"nexj-sync","ThrottlingPolicyId":"NexJSyncPolicy"}])";
 // The four lines of the extended rights' queries when there is no server and no database.
 const char* const kNoRights = "[]\r\n[]\r\n[]\r\n[]";
@@ -551,7 +551,8 @@ TEST_CASE("action errors: missing secret, unchangeable account, not an Exchange 
   Result<std::string> noop =
       action_script(drift, index_of(drift, "exchange.management_scope/NexJSyncedUsers"),
                     ExchangeVersion::Exchange2016, kSecrets);
-  CHECK(noop.errors()[0].message == "no-op actions run no PowerShell; only create and update do");
+  CHECK(noop.errors()[0].message ==
+        "no-op actions run no PowerShell; only create, update and remove do");
 }
 
 TEST_CASE("a value that cannot be written: the read skips its query, apply and export refuse",
@@ -649,7 +650,7 @@ TEST_CASE("read back: what concerns the account but the spec does not name is sh
       R"([{"Name":"NexJSyncPolicy","EwsMaxConcurrency":"Unlimited","EwsMaxSubscriptions":"5000",)"
       R"("EwsMaxBurst":"","EwsRechargeRate":"","EwsCutoffBalance":""},)"
       R"({"Name":"OldPolicy","EwsMaxConcurrency":"20","EwsMaxSubscriptions":"",)"
-      R"("EwsMaxBurst":"","EwsRechargeRate":"","EwsCutoffBalance":""}])";
+      R"("EwsMaxBurst":"Unlimited","EwsRechargeRate":"","EwsCutoffBalance":""}])";
   // The rights on the one server, left from before the switch to RBAC; no mailbox database.
   const std::string rights = lines({R"([{"Name":"EX1","DistinguishedName":"CN=EX1"}])",
                                     R"([{"Identity":"CN=EX1","User":"ACME\\nexj-sync",)"
@@ -668,17 +669,20 @@ TEST_CASE("read back: what concerns the account but the spec does not name is sh
   };
   const std::string kRoleHint =
       "exchange.role_assignment/Old-Impersonation: to adopt: impersonation.assignmentName: "
-      "Old-Impersonation; to remove: Remove-ManagementRoleAssignment on Exchange";
+      "Old-Impersonation; to remove: list exchange.role_assignment/Old-Impersonation under "
+      "remove:";
   const std::string kScopeHint =
       "exchange.management_scope/OldScope: to adopt: impersonation.scope.name: OldScope; to "
-      "remove: Remove-ManagementScope on Exchange, after the assignments that use it";
+      "remove: list exchange.management_scope/OldScope under remove:, with the assignments "
+      "that use it";
   const std::string kRightHint =
       "exchange.ad_permission/nexj-sync/ms-Exch-EPI-Impersonation: to adopt: "
-      "impersonation.method: extendedRights; to remove: Remove-ADPermission with its "
-      "-ExtendedRights on Exchange";
+      "impersonation.method: extendedRights; to remove: list "
+      "exchange.ad_permission/nexj-sync/ms-Exch-EPI-Impersonation under remove:";
   const std::string kPolicyHint =
       "exchange.throttling_policy/OldPolicy: to adopt: throttling.policy: OldPolicy; to "
-      "remove: Remove-ThrottlingPolicy on Exchange, once no account uses it";
+      "remove: list exchange.throttling_policy/OldPolicy under remove:, once no account uses "
+      "it";
 
   SECTION("renamed assignment, scope and policy; rights left from extended rights") {
     DesiredState d = desired(spec2016());
@@ -712,8 +716,8 @@ TEST_CASE("read back: what concerns the account but the spec does not name is sh
     CHECK(unmanaged_of(p) ==
           std::vector<std::string>{
               "exchange.throttling_association/nexj-sync: to adopt: throttling.policy: the "
-              "policy it names; to remove: Set-ThrottlingPolicyAssociation -ThrottlingPolicy "
-              "$null on Exchange",
+              "policy it names; to remove: list exchange.throttling_association/nexj-sync "
+              "under remove:",
               kPolicyHint});
   }
   SECTION("the default policy and no other assignment: nothing to review") {
@@ -726,4 +730,64 @@ TEST_CASE("read back: what concerns the account but the spec does not name is sh
     Plan p = make_plan(std::move(d), std::move(o), {});
     CHECK(p.unmanaged.empty());
   }
+}
+
+TEST_CASE("remove: what the spec's remove: names is read by name and taken away by its cmdlet",
+          "[exchange-scripts][remove]") {
+  const char* scopes =
+      R"([{"Name":"NexJSyncedUsers","RecipientFilter":"MemberOfGroup -eq 'CN=NexJ Users,DC=acme,)"
+      R"(DC=local'","RecipientRoot":"acme.local/Advisors"},)"
+      R"({"Name":"OldScope","RecipientFilter":"Department -eq 'Sales'","RecipientRoot":""}])";
+  const char* roles =
+      R"([{"Name":"NexJ-Sync-Impersonation","Role":"ApplicationImpersonation",)"
+      R"("RoleAssigneeName":"ACME\\nexjsync","CustomRecipientWriteScope":"NexJSyncedUsers",)"
+      R"("Enabled":"True"},)"
+      R"({"Name":"Old-Impersonation","Role":"ApplicationImpersonation",)"
+      R"("RoleAssigneeName":"nexj-sync@acme.local","CustomRecipientWriteScope":"OldScope",)"
+      R"("Enabled":"False"}])";
+  // The right on the one server; the databases' queries are only for review (the list names
+  // no right on them), so they come last.
+  const std::string server_rights = lines({R"([{"Name":"EX1","DistinguishedName":"CN=EX1"}])",
+                                           R"([{"Identity":"CN=EX1","User":"ACME\\nexj-sync",)"
+                                           R"("ExtendedRights":"ms-Exch-EPI-Impersonation",)"
+                                           R"("Deny":"False","IsInherited":"False"}])"});
+  Spec s = spec2016();
+  s.exchange.throttling.reset();
+  DesiredState d = desired(s);
+  d.removals = {
+      Removal{&types::kRoleAssignment, "Old-Impersonation", "/remove/0"},
+      Removal{&types::kManagementScope, "OldScope", "/remove/1"},
+      Removal{&types::kAdPermission, "nexj-sync/ms-Exch-EPI-Impersonation", "/remove/2"},
+      Removal{&types::kThrottlingAssociation, "nexj-sync", "/remove/3"},
+  };
+  // What the list names is read before what is read only for review.
+  ObservedState o = read(d, ExchangeVersion::Exchange2016,
+                         lines({kAccount, scopes, roles}) + server_rights +
+                             lines({kAssociation, kPolicies}) + "[]\r\n[]\r\n");
+  REQUIRE(o.failed_types.empty());
+  CHECK(o.review_errors.empty());
+  CHECK(field(*find(o, "exchange.role_assignment/Old-Impersonation"), "user") ==
+        Value{std::string("nexj-sync")});
+  Plan p = make_plan(std::move(d), std::move(o), {});
+  CHECK(p.unmanaged.size() == 1);  // the associated policy, which the list does not name
+  const std::string confirm = " -Confirm:$false\n";
+  CHECK(script(p, "exchange.role_assignment/Old-Impersonation", ExchangeVersion::Exchange2016) ==
+        kHeader2016 + std::string("Remove-ManagementRoleAssignment -Identity 'Old-Impersonation'") +
+            confirm);
+  CHECK(script(p, "exchange.management_scope/OldScope", ExchangeVersion::Exchange2016) ==
+        kHeader2016 + std::string("Remove-ManagementScope -Identity 'OldScope'") + confirm);
+  CHECK(script(p, "exchange.ad_permission/nexj-sync/ms-Exch-EPI-Impersonation",
+               ExchangeVersion::Exchange2016) ==
+        kHeader2016 +
+            std::string("Get-ExchangeServer | ForEach-Object { Remove-ADPermission -Identity "
+                        "$_.DistinguishedName -User 'nexj-sync' -ExtendedRights "
+                        "'ms-Exch-EPI-Impersonation' -Confirm:$false }\n"));
+  CHECK(script(p, "exchange.throttling_association/nexj-sync", ExchangeVersion::Exchange2016) ==
+        kHeader2016 + std::string("Set-ThrottlingPolicyAssociation -Identity 'nexj-sync' "
+                                  "-ThrottlingPolicy $null\n"));
+  // The export writes them too, with what is taken away.
+  std::string exported = render_powershell(p, ExchangeVersion::Exchange2016);
+  CHECK(exported.find("# remove exchange.management_scope/OldScope: named in remove:\n"
+                      "#   recipientFilter: \"Department -eq 'Sales'\" -> (unset)\n") !=
+        std::string::npos);
 }

@@ -170,9 +170,9 @@ TEST_CASE("saved plan: format versions", "[saved_plan]") {
 }
 
 TEST_CASE("saved plan: errors name the JSON path", "[saved_plan]") {
-  CHECK(saved_plan_errors(edited("\"action\":\"disable\"", "\"action\":\"remove\"")) ==
-        "plan.json: error: actions[1].action: expected create, update, disable, no-op, unknown "
-        "or blocked, found \"remove\"\n");
+  CHECK(saved_plan_errors(edited("\"action\":\"disable\"", "\"action\":\"destroy\"")) ==
+        "plan.json: error: actions[1].action: expected create, update, disable, remove, no-op, "
+        "unknown or blocked, found \"destroy\"\n");
   CHECK(saved_plan_errors(edited("\"action\":\"disable\"", "\"action\":3")) ==
         "plan.json: error: actions[1].action: expected a string, found an integer\n");
   CHECK(saved_plan_errors(edited("{\"index\":2,", "{\"index\":7,")) ==

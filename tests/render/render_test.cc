@@ -38,6 +38,9 @@ void count(Plan& plan) {
       case ActionKind::Disable:
         ++plan.summary.disable;
         break;
+      case ActionKind::Remove:
+        ++plan.summary.remove;
+        break;
       case ActionKind::NoOp:
         ++plan.summary.noop;
         break;
@@ -435,7 +438,7 @@ TEST_CASE("no renderer shows a secret or its reference", "[render]") {
 TEST_CASE("JSON plan: versioned, one action per line, no-ops included", "[render]") {
   CHECK(
       plan_json(sample_plan()) ==
-      R"~({"format_version":"1.3","tool":{"name":"syncdeploy"},"deployment":"acme-prod","spec":{"file":"deploy/acme-prod.yaml","digest":"sha256:00ff"},"planId":"6a937d64b4d3e03a","only":[],"summary":{"create":2,"update":2,"disable":1,"noop":1,"unknown":1,"blocked":0,"risky":2,"cannotSync":0},"applyable":false,"checks":[],"unmanaged":[],"actions":[
+      R"~({"format_version":"1.3","tool":{"name":"syncdeploy"},"deployment":"acme-prod","spec":{"file":"deploy/acme-prod.yaml","digest":"sha256:00ff"},"planId":"6a937d64b4d3e03a","only":[],"summary":{"create":2,"update":2,"disable":1,"remove":0,"noop":1,"unknown":1,"blocked":0,"risky":2,"cannotSync":0},"applyable":false,"checks":[],"unmanaged":[],"actions":[
 {"index":0,"address":"exchange.service_account/nexj-sync","type":"exchange.service_account","name":"nexj-sync","step":1,"action":"no-op","reason":"up to date","risky":false,"depends_on":[],"observedFingerprint":"absent","fingerprint":"sha256:3da8c832310531a6","changes":[]},
 {"index":1,"address":"exchange.throttling_policy/NexJSyncPolicy","type":"exchange.throttling_policy","name":"NexJSyncPolicy","step":2,"action":"update","reason":"1 field differs: ewsMaxConcurrency","risky":true,"depends_on":[0],"observedFingerprint":"absent","fingerprint":"sha256:8e721b307f12ecc2","changes":[{"field":"ewsMaxConcurrency","before":10,"after":null}]},
 {"index":2,"address":"nexj.mail_channel/Mail","type":"nexj.mail_channel","name":"Mail","step":3,"action":"create","reason":"does not exist","risky":false,"depends_on":[],"observedFingerprint":"absent","fingerprint":"sha256:db6239bea03444c1","changes":[{"field":"user","after":"crm-mail"},{"field":"password","after":{"sensitive":true,"fingerprint":"sha256:0123456789abcdef"}},{"field":"outPort","after":587}]},

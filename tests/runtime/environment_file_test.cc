@@ -605,3 +605,49 @@ TEST_CASE(
   CHECK(read_bytes(path) == before);
   CHECK(mode_of(path) == 0444);
 }
+
+TEST_CASE("remove: takes out whole lines, keeps every other byte, and converges",
+          "[environment_file][remove]") {
+  TempDir dir;
+  std::string path = dir.path + "/prod.environment";
+  const std::string before =
+      "<?xml version='1.0' encoding='utf-8'?>\r\n"
+      "<Environment>\r\n"
+      "\t<ChannelConnections>\r\n"
+      "\t\t<!-- the sender of the 2019 servers -->\r\n"
+      "\t\t<HTTPConnection channel=\"OldSender\" url=\"https://old/EWS/Exchange.asmx\">\r\n"
+      "\t\t\t<Properties><Property name=\"a\">&lt;/HTTPConnection&gt;</Property></Properties>\r\n"
+      "\t\t</HTTPConnection>\r\n"
+      "\t\t<MailConnection channel=\"OldMail\" outHost=\"smtp\"/>  <!-- keep this note -->\r\n"
+      "\t\t<HTTPConnection channel=\"Kept\" url=\"https://kept/\"/>\r\n"
+      "\t</ChannelConnections>\r\n"
+      "</Environment>\r\n";
+  write_bytes(path, before);
+  DesiredState desired = desired_of({channel(types::kHttpChannel, "Kept", {})});
+  desired.removals = {Removal{&types::kHttpChannel, "OldSender", "/remove/0"},
+                      Removal{&types::kMailChannel, "OldMail", "/remove/1"},
+                      Removal{&types::kMailChannel, "NeverThere", "/remove/2"}};
+  EnvironmentFile env(path);
+  Plan plan = observe_and_plan(env, desired);
+  REQUIRE(kinds(plan) ==
+          "nexj.http_channel/Kept=no-op;nexj.http_channel/OldSender=remove;"
+          "nexj.mail_channel/NeverThere=no-op;nexj.mail_channel/OldMail=remove;");
+  std::vector<uint32_t> todo;
+  for (uint32_t i = 0; i < plan.actions.size(); ++i)
+    if (plan.actions[i].kind == ActionKind::Remove) todo.push_back(i);
+  for (const ActionResult& r : env.apply(plan, todo, {})) CHECK(r.error == "");
+  CHECK(read_bytes(path) ==
+        "<?xml version='1.0' encoding='utf-8'?>\r\n"
+        "<Environment>\r\n"
+        "\t<ChannelConnections>\r\n"
+        "\t\t<!-- the sender of the 2019 servers -->\r\n"
+        "\t\t  <!-- keep this note -->\r\n"
+        "\t\t<HTTPConnection channel=\"Kept\" url=\"https://kept/\"/>\r\n"
+        "\t</ChannelConnections>\r\n"
+        "</Environment>\r\n");
+  CHECK(read_bytes(path + ".bak") == before);
+  EnvironmentFile again(path);
+  CHECK(kinds(observe_and_plan(again, desired)) ==
+        "nexj.http_channel/Kept=no-op;nexj.http_channel/OldSender=no-op;"
+        "nexj.mail_channel/NeverThere=no-op;nexj.mail_channel/OldMail=no-op;");
+}
