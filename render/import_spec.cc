@@ -294,7 +294,18 @@ void SpecWriter::throttling() {
       else
         ews.emplace_back(key, rendered(*v, ""));
     }
-  if (ews.empty()) return;
+  if (ews.empty()) {
+    // What NexJ's documented commands leave on 2013 and later: the 2010-only parameters are
+    // refused there, and $null is "not set", which inherits the default policy's throttling.
+    // Said, never guessed as unlimited.
+    std::string line = "the throttling policy " + quoted(found->name) +
+                       " sets no EWS limit: each inherits the default policy, which throttles "
+                       "(from Exchange 2013 only Unlimited lifts a limit; $null is unlimited on "
+                       "2010 only); to lift them, add ews: with the limits set to unlimited";
+    comment("    ", line);
+    leave_out(line);
+    return;
+  }
   yaml_ += "    ews:\n";
   pairs("      ", ews);
 }

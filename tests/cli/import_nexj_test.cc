@@ -1,0 +1,105 @@
+// import on a lab set up by hand the way NexJ's documentation says (reference
+// nexj-exchange-sync.md §2.1 and §2.2): extended rights with Add-ADPermission, and a throttling
+// policy made with Exchange 2010's parameters, which a 2016 server refuses.
+#include <catch2/catch.hpp>
+
+#include "lab/server/powershell_host.h"
+#include "lab/state/lab_state.h"
+#include "protocol/powershell_command.h"
+#include "tests/cli/exchange_support.h"
+#include "tests/cli/golden_support.h"
+
+using namespace sd::test;
+
+namespace {
+
+// NexJ's five commands as the reference gives them (corrected form), run in the Exchange
+// Management Shell, where the snap-in is loaded.
+const char* const kNexjCommands =
+    "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn\n"
+    "Get-ExchangeServer | where {$_.IsClientAccessServer -eq $TRUE} | ForEach-Object "
+    "{Add-ADPermission -Identity $_.distinguishedname -User (Get-User -Identity nexj-sync | "
+    "select-object).identity -extendedRight ms-Exch-EPI-Impersonation}\n"
+    "Get-MailboxDatabase | ForEach-Object {Add-ADPermission -Identity $_.Distinguishedname -User "
+    "nexj-sync -ExtendedRights ms-Exch-EPI-May-Impersonate}\n"
+    "New-ThrottlingPolicy NexjsaPolicy\n"
+    "Set-ThrottlingPolicy NexjsaPolicy -EWSMaxConcurrency $null -EWSPercentTimeInAD $null "
+    "-EWSPercentTimeInCAS $null -EWSPercentTimeInMailboxRPC $null -EWSMaxSubscriptions $null "
+    "-EWSFastSearchTimeoutInSeconds $null -EWSFindCountLimit $null\n"
+    "Set-Mailbox nexj-sync -ThrottlingPolicy NexjsaPolicy\n";
+
+std::string nexj_spec_text(const std::string& path) {
+  return read_text(path).value_or("(missing: " + path + ")");
+}
+
+std::string with_replaced(std::string text, const std::string& from, const std::string& to) {
+  size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("import: a lab set up with NexJ's own commands is read as it is and its policy reported",
+          "[e2e][import]") {
+  RunningLab lab(fresh_lab_directory(
+      {"jsmith@example.com", "mlee@example.com", "akumar@example.com"}, "",
+      "  - {upn: " + std::string(kQuickstartServiceAccount) + ", password: sync-pw}\n"));
+  sd::lab::ShellCommandResult shell =
+      sd::lab::run_shell_command(lab.server().state(), "deploy-admin", "powershell",
+                                 {"-NoProfile", "-NonInteractive", "-EncodedCommand",
+                                  sd::encode_powershell_command(kNexjCommands)},
+                                 "");
+  INFO(shell.stdout_bytes << shell.stderr_bytes);
+  CHECK(shell.exit_code == 0);  // line 4 failed; the last line did not
+  CHECK(contains(shell.stderr_bytes, "EWSPercentTimeInAD"));
+
+  // The NexJ side as the quickstart has it, over the Exchange side NexJ's commands made.
+  Workspace w("examples/quickstart.yaml");
+  std::string spec = nexj_spec_text(w.spec());
+  size_t from = spec.find("  throttling:"), to = spec.find("  servers:");
+  REQUIRE(from < to);
+  spec.replace(from, to - from, "  throttling:\n    policy: NexjsaPolicy\n");
+  spec = with_replaced(spec, "method: rbac", "method: extendedRights");
+  w.write("quickstart.yaml", spec);
+  CliRun nexj = run_in_lab(lab, {"apply", w.spec(), "--only", "nexj", "--auto-approve"});
+  INFO(nexj.out << nexj.err);
+  REQUIRE(nexj.code == 0);
+
+  CliRun imported = run_in_lab(lab, {"import", w.spec(), "-o", w.path("imported")});
+  INFO(imported.out << imported.err);
+  CHECK(imported.code == 6);
+  const std::string review =
+      "the throttling policy \"NexjsaPolicy\" sets no EWS limit: each inherits the default "
+      "policy, which throttles (from Exchange 2013 only Unlimited lifts a limit; $null is "
+      "unlimited on 2010 only); to lift them, add ews: with the limits set to unlimited";
+  CHECK(imported.err ==
+        "syncdeploy: warning: the import is incomplete; left out or to review (also written as "
+        "comments at the end of the spec):\n  - " +
+            review + "\n");
+  const std::string written = nexj_spec_text(w.path("imported/quickstart.yaml"));
+  CHECK(contains(written, "  impersonation:\n    method: extendedRights\n"));
+  CHECK(contains(written, "  throttling:\n    policy: NexjsaPolicy\n    # " + review + "\n"));
+
+  CliRun plan =
+      run_in_lab(lab, {"plan", w.path("imported/quickstart.yaml"), "--detailed-exitcode"});
+  INFO(plan.out << plan.err);
+  CHECK(plan.code == 0);
+  CHECK(plan.out == "No changes. quickstart matches the spec (17 objects checked).\n");
+
+  // A spec that asks for unlimited is not satisfied by NexJ's $null on 2016: an update.
+  w.write("quickstart.yaml",
+          with_replaced(spec, "    policy: NexjsaPolicy\n",
+                        "    policy: NexjsaPolicy\n    ews:\n      maxConcurrency: unlimited\n"));
+  CliRun lifted = run_in_lab(lab, {"plan", w.spec(), "--json"});
+  nlohmann::json doc = parse_plan(lifted);
+  bool found = false;
+  for (const auto& a : doc["actions"]) {
+    if (a["address"] != "exchange.throttling_policy/NexjsaPolicy") continue;
+    found = true;
+    CHECK(a["action"] == "update");
+    CHECK(a["reason"] == "1 field differs: ewsMaxConcurrency");
+    CHECK(a["changes"][0].dump() == R"({"after":null,"field":"ewsMaxConcurrency"})");
+  }
+  CHECK(found);
+}
