@@ -173,9 +173,11 @@ void SpecWriter::exchange() {
   Fields af;
   if (sa.auth != AuthMethod::Negotiate) af.emplace_back("auth", to_string(sa.auth));
   af.emplace_back("identity", yaml_scalar(sa.identity));
+  // A upn is written only when the start spec has one: it decides what syncdeploy signs in
+  // to EWS as (the identity otherwise, e.g. DOMAIN\name over NTLM), which import must not change.
   std::string upn = sa.upn;
   for (const ObservedResource* o : of(types::kServiceAccount))
-    if (std::string live = text_of(*o, "upn"); !live.empty()) upn = live;
+    if (std::string live = text_of(*o, "upn"); !live.empty() && !upn.empty()) upn = live;
   if (!upn.empty()) af.emplace_back("upn", yaml_scalar(upn));
   if (of(types::kServiceAccount).empty())
     leave_out("the service account " + quoted(sa.identity) + " was not found on Exchange" +

@@ -103,3 +103,24 @@ TEST_CASE("import: a lab set up with NexJ's own commands is read as it is and it
   }
   CHECK(found);
 }
+
+TEST_CASE(
+    "import: the Exchange SE example with NTLM applied on the lab comes back signing in "
+    "as before with nothing to do",
+    "[e2e][import]") {
+  RunningLab lab;
+  Workspace w("examples/exchange-se-ntlm.yaml");
+  CliRun apply = run_in_lab(lab, {"apply", w.spec(), "--auto-approve"});
+  INFO(apply.out << apply.err);
+  REQUIRE(apply.code == 0);
+  CliRun imported = run_in_lab(lab, {"import", w.spec(), "-o", w.path("imported")});
+  INFO(imported.out << imported.err);
+  CHECK(imported.code == 0);
+  // Signed in as the identity, as the example does: no upn is added.
+  CHECK_FALSE(contains(read_text(w.path("imported/exchange-se-ntlm.yaml")).value_or(""), "upn:"));
+  CliRun plan =
+      run_in_lab(lab, {"plan", w.path("imported/exchange-se-ntlm.yaml"), "--detailed-exitcode"});
+  INFO(plan.out << plan.err);
+  CHECK(plan.code == 0);
+  CHECK(contains(plan.out, "No changes. se-ntlm matches the spec ("));
+}
