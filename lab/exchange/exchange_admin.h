@@ -7,8 +7,9 @@
 // unlimited EWS limits lifts the account's throttling.
 //
 // Identities are matched without case. A user identity (`-User`, `-Identity` of an
-// association, `RoleAssigneeName`) may be the alias ("nexj-sync"), the UPN, or DOMAIN\alias;
-// the lab stores and prints the alias.
+// association, `RoleAssigneeName`) may be the alias ("nexj-sync"), the UPN, DOMAIN\alias, the
+// distinguished name or the canonical name Get-User prints as Identity
+// ("example.local/Users/nexj-sync"); the lab stores and prints the alias.
 #pragma once
 
 #include <map>
@@ -45,7 +46,9 @@ struct LabThrottlingPolicy {
   std::string name;
   std::string scope = "Regular";  // Regular | Organization | Global
   // Canonical parameter name (as in docs/powershell-subset.md, e.g. "EwsMaxBurst") -> value:
-  // "Unlimited" or a decimal number. Absent: not set on this policy.
+  // "Unlimited" or a decimal number. Absent: not set on this policy (2013+ prints $null and
+  // takes the Organization policy's value). In a New or Set, "" clears the limit: what $null
+  // does on 2013+, whose limits are Nullable<Unlimited<UInt32>>; on 2010 $null is "Unlimited".
   std::map<std::string, std::string> ews_limits;
 };
 
@@ -90,6 +93,9 @@ class ExchangeAdmin {
   // Set: the scope named `scope.name` takes the filter and root given (pass the current values
   // for what the cmdlet leaves out).
   [[nodiscard]] virtual Status set_management_scope(const LabManagementScope& scope) = 0;
+  // Errors: no such scope; a role assignment uses it as its CustomRecipientWriteScope (the
+  // message names them).
+  [[nodiscard]] virtual Status remove_management_scope(const std::string& name) = 0;
 
   [[nodiscard]] virtual std::vector<LabRoleAssignment> role_assignments() const = 0;
   // Errors: an existing name; an unknown role, user or scope.
@@ -103,6 +109,9 @@ class ExchangeAdmin {
   [[nodiscard]] virtual Status new_throttling_policy(const LabThrottlingPolicy& policy) = 0;
   // Sets the limits named in `policy.ews_limits`; the others are kept.
   [[nodiscard]] virtual Status set_throttling_policy(const LabThrottlingPolicy& policy) = 0;
+  // Errors: no such policy; a Global or Organization (default) policy; a policy users are
+  // associated with (the message names them).
+  [[nodiscard]] virtual Status remove_throttling_policy(const std::string& name) = 0;
   // The policy associated with the user ("" = the default policy applies). Setting "" removes
   // the association.
   [[nodiscard]] virtual Result<std::string> throttling_association(
@@ -116,6 +125,9 @@ class ExchangeAdmin {
       const std::string& identity_dn) const = 0;
   // Adding a permission that is already there succeeds (no duplicate).
   [[nodiscard]] virtual Status add_ad_permission(const LabAdPermission& permission) = 0;
+  // true: the entry was removed; false: there was no such entry (nothing changed; Exchange
+  // warns). Errors: an unknown object, user or right.
+  [[nodiscard]] virtual Result<bool> remove_ad_permission(const LabAdPermission& permission) = 0;
 };
 
 }  // namespace sd::lab

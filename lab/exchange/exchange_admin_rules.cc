@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "base/text_checks.h"
 #include "lab/exchange/opath_filter.h"
@@ -154,11 +155,29 @@ std::string already_exists_message(std::string_view name) {
   return fmt::format("The object '{}' already exists.", name);
 }
 
+std::string ace_absent_message(std::string_view object_dn, std::string_view account) {
+  return fmt::format(
+      "Can't remove the access control entry on the object \"{}\" for account \"{}\" because "
+      "the ACE doesn't exist on the object.",
+      object_dn, account);
+}
+
+std::string down_level_name(std::string_view alias, std::string_view domain) {
+  std::string netbios(domain.substr(0, domain.find('.')));
+  for (char& c : netbios) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return netbios + "\\" + std::string(alias);
+}
+
 Error AdminRules::not_found(std::string_view identity) const {
   return make_error(not_found_message(identity, objects_.domain));
 }
 
 Result<std::string> AdminRules::resolve_user(std::string_view identity) const {
+  // The DN and the canonical name (Get-User's Identity) first: a DN may hold escaped commas.
+  for (const LabRecipient& r : recipients_)
+    if (iequals(r.distinguished_name, identity) ||
+        iequals(canonical_name(r.distinguished_name), identity))
+      return r.alias;
   std::string_view name = identity;
   if (size_t slash = identity.find('\\'); slash != std::string_view::npos) {
     std::string_view netbios = identity.substr(0, slash);
@@ -232,6 +251,25 @@ Status AdminRules::set_scope(const LabManagementScope& wanted) {
   return ok_status();
 }
 
+// Exchange refuses while an assignment uses the scope (Remove-ManagementScope.md: a scope
+// associated with a role assignment can't be removed); the wording is the lab's.
+Status AdminRules::remove_scope(std::string_view name) {
+  LabManagementScope* found = scope(name);
+  if (!found) return not_found(name);
+  std::string users;
+  for (const LabRoleAssignment& a : objects_.assignments)
+    if (iequals(a.custom_recipient_write_scope, found->name))
+      users += (users.empty() ? "" : ", ") + a.name;
+  if (!users.empty())
+    return make_error(fmt::format(
+        "The management scope \"{}\" can't be removed because it's used by the following "
+        "management role assignments: {}.",
+        found->name, users));
+  std::erase_if(objects_.scopes,
+                [&](const LabManagementScope& s) { return iequals(s.name, name); });
+  return ok_status();
+}
+
 Status AdminRules::new_assignment(LabRoleAssignment wanted) {
   std::string role = canonical_in(kRoles, wanted.role);
   if (role.empty()) return not_found(wanted.role);
@@ -274,7 +312,8 @@ Status AdminRules::remove_assignment(std::string_view name) {
   return ok_status();
 }
 
-// Canonical names and values; a parameter of the other version's set is PowerShell's error.
+// Canonical names and values ("" stays: it clears the limit); a parameter of the other
+// version's set is PowerShell's error.
 Status AdminRules::check_limits(LabThrottlingPolicy& wanted) const {
   const std::vector<std::string>& names = ews_limit_names(objects_.version);
   bool v2010 = objects_.version == LabExchangeVersion::Exchange2010;
@@ -286,7 +325,7 @@ Status AdminRules::check_limits(LabThrottlingPolicy& wanted) const {
           fmt::format("A parameter cannot be found that matches parameter name '{}'.", key));
     if (iequals(value, "Unlimited")) {
       canonical[name] = "Unlimited";
-    } else if (is_uint32_text(value)) {
+    } else if (value.empty() || is_uint32_text(value)) {  // "": cleared
       canonical[name] = value;
     } else {
       return make_error(fmt::format(
@@ -313,6 +352,7 @@ Status AdminRules::new_policy(LabThrottlingPolicy wanted) {
         wanted.scope, wanted.scope));
   wanted.scope = scope_name;
   if (Status s = check_limits(wanted); !s.ok()) return s;
+  std::erase_if(wanted.ews_limits, [](const auto& limit) { return limit.second.empty(); });
   objects_.policies.push_back(std::move(wanted));
   return ok_status();
 }
@@ -322,7 +362,38 @@ Status AdminRules::set_policy(const LabThrottlingPolicy& wanted) {
   if (!found) return not_found(wanted.name);
   LabThrottlingPolicy limits = wanted;
   if (Status s = check_limits(limits); !s.ok()) return s;
-  for (const auto& [name, value] : limits.ews_limits) found->ews_limits[name] = value;
+  for (const auto& [name, value] : limits.ews_limits) {
+    if (value.empty()) {
+      found->ews_limits.erase(name);
+    } else {
+      found->ews_limits[name] = value;
+    }
+  }
+  return ok_status();
+}
+
+// Exchange refuses the default policy and a policy users are associated with
+// (Remove-ThrottlingPolicy.md: reassign them first); the wording is the lab's. Global and
+// Organization policies are the defaults a lab has: Global the built-in one, Organization the
+// one every user without an association gets.
+Status AdminRules::remove_policy(std::string_view name) {
+  LabThrottlingPolicy* found = policy(name);
+  if (!found) return not_found(name);
+  if (found->scope != "Regular")
+    return make_error(
+        fmt::format("The throttling policy \"{}\" can't be removed because it's a default policy "
+                    "(ThrottlingPolicyScope {}).",
+                    found->name, found->scope));
+  std::string users;
+  for (const LabThrottlingAssociation& a : objects_.associations)
+    if (iequals(a.policy, found->name)) users += (users.empty() ? "" : ", ") + a.user;
+  if (!users.empty())
+    return make_error(fmt::format(
+        "The throttling policy \"{}\" can't be removed because it's associated with the "
+        "following users: {}.",
+        found->name, users));
+  std::erase_if(objects_.policies,
+                [&](const LabThrottlingPolicy& p) { return iequals(p.name, name); });
   return ok_status();
 }
 
@@ -359,18 +430,35 @@ std::string AdminRules::object_dn(std::string_view identity) const {
   return {};
 }
 
-Status AdminRules::add_permission(const LabAdPermission& wanted) {
+Result<LabAdPermission> AdminRules::canonical_permission(const LabAdPermission& wanted) const {
   std::string dn = object_dn(wanted.identity);
   if (dn.empty()) return not_found(wanted.identity);
   Result<std::string> user = resolve_user(wanted.user);
   if (!user.ok()) return user.take_errors();
   std::string right = canonical_in(kExtendedRights, wanted.extended_right);
   if (right.empty()) return not_found(wanted.extended_right);
+  return LabAdPermission{dn, *user, right};
+}
+
+Status AdminRules::add_permission(const LabAdPermission& wanted) {
+  Result<LabAdPermission> entry = canonical_permission(wanted);
+  if (!entry.ok()) return entry.take_errors();
   for (const LabAdPermission& p : objects_.permissions)
-    if (iequals(p.identity, dn) && iequals(p.user, *user) && p.extended_right == right)
+    if (iequals(p.identity, entry->identity) && iequals(p.user, entry->user) &&
+        p.extended_right == entry->extended_right)
       return ok_status();  // already there: no duplicate
-  objects_.permissions.push_back({dn, *user, right});
+  objects_.permissions.push_back(std::move(*entry));
   return ok_status();
+}
+
+Result<bool> AdminRules::remove_permission(const LabAdPermission& wanted) {
+  Result<LabAdPermission> entry = canonical_permission(wanted);
+  if (!entry.ok()) return entry.take_errors();
+  size_t removed = std::erase_if(objects_.permissions, [&](const LabAdPermission& p) {
+    return iequals(p.identity, entry->identity) && iequals(p.user, entry->user) &&
+           p.extended_right == entry->extended_right;
+  });
+  return removed > 0;
 }
 
 }  // namespace sd::lab

@@ -53,6 +53,11 @@ struct AdminObjects {
 // The messages PowerShell prints.
 [[nodiscard]] std::string not_found_message(std::string_view identity, std::string_view domain);
 [[nodiscard]] std::string already_exists_message(std::string_view name);
+// Remove-ADPermission's warning when the entry is not there; `account` is DOMAIN\alias.
+[[nodiscard]] std::string ace_absent_message(std::string_view object_dn, std::string_view account);
+// "EXAMPLE\nexj-sync": how Exchange names an account in ACL messages (NetBIOS domain: the first
+// label of the DNS domain, upper case).
+[[nodiscard]] std::string down_level_name(std::string_view alias, std::string_view domain);
 
 class AdminRules {
  public:
@@ -65,14 +70,18 @@ class AdminRules {
   [[nodiscard]] Status add_database(const LabDatabase& database);
   [[nodiscard]] Status new_scope(const LabManagementScope& scope);
   [[nodiscard]] Status set_scope(const LabManagementScope& scope);
+  [[nodiscard]] Status remove_scope(std::string_view name);
   [[nodiscard]] Status new_assignment(LabRoleAssignment assignment);
   [[nodiscard]] Status set_assignment(const LabRoleAssignment& assignment);
   [[nodiscard]] Status remove_assignment(std::string_view name);
   [[nodiscard]] Status new_policy(LabThrottlingPolicy policy);
   [[nodiscard]] Status set_policy(const LabThrottlingPolicy& policy);
+  [[nodiscard]] Status remove_policy(std::string_view name);
   [[nodiscard]] Result<std::string> association(std::string_view user_identity) const;
   [[nodiscard]] Status set_association(std::string_view user_identity, std::string_view policy);
   [[nodiscard]] Status add_permission(const LabAdPermission& permission);
+  // false: no such entry (nothing changed).
+  [[nodiscard]] Result<bool> remove_permission(const LabAdPermission& permission);
   // The DN of the server or database `identity` names (DN or name), or "".
   [[nodiscard]] std::string object_dn(std::string_view identity) const;
 
@@ -80,6 +89,8 @@ class AdminRules {
   [[nodiscard]] Error not_found(std::string_view identity) const;
   [[nodiscard]] Status check_filter(const std::string& filter) const;
   [[nodiscard]] Status check_limits(LabThrottlingPolicy& policy) const;
+  // The permission with its object's DN, the user's alias and the right's canonical name.
+  [[nodiscard]] Result<LabAdPermission> canonical_permission(const LabAdPermission& wanted) const;
   [[nodiscard]] LabManagementScope* scope(std::string_view name);
   [[nodiscard]] LabThrottlingPolicy* policy(std::string_view name);
 

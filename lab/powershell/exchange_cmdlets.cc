@@ -3,6 +3,7 @@
 // them (booleans as booleans, unset values as $null) so that [string] prints them as
 // Exchange would.
 #include "base/text_checks.h"
+#include "lab/exchange/exchange_admin_rules.h"
 #include "lab/powershell/powershell_cmdlets.h"
 
 namespace sd::lab {
@@ -66,6 +67,43 @@ std::vector<PsValue> new_mailbox(PsCmdletContext& ctx) {
   o.add_property("Alias", PsValue::from_string(alias));
   o.add_property("UserPrincipalName", PsValue::from_string(upn));
   return {o};
+}
+
+// Get-User: Identity is the canonical name, as Exchange prints a user's ADObjectId
+// ("example.local/Users/nexj-sync"); -User of the other cmdlets takes it back.
+std::vector<PsValue> get_user(PsCmdletContext& ctx) {
+  std::string alias;
+  if (ctx.has("Identity")) {
+    Result<std::string> user = ctx.admin.resolve_user(ctx.text("Identity"));
+    if (!user.ok()) ctx.fail_admin(user.errors());
+    alias = *user;
+  }
+  Result<std::vector<LabRecipient>> all = ctx.admin.recipients("");
+  if (!all.ok()) ctx.fail_admin(all.errors());
+  std::vector<PsValue> out;
+  for (const LabRecipient& r : *all) {
+    if (!alias.empty() && !iequals(r.alias, alias)) continue;
+    PsValue o = object();
+    o.add_property("Identity", PsValue::from_string(canonical_name(r.distinguished_name)));
+    o.add_property("Name", PsValue::from_string(r.name));
+    o.add_property("SamAccountName", text_or_null(r.sam_account_name));
+    o.add_property("UserPrincipalName", text_or_null(r.upn));
+    o.add_property("DistinguishedName", text_or_null(r.distinguished_name));
+    o.add_property("RecipientType", PsValue::from_string("UserMailbox"));
+    o.add_property("RecipientTypeDetails", PsValue::from_string(r.recipient_type_details));
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+// Set-Mailbox -ThrottlingPolicy: the association Set-ThrottlingPolicyAssociation sets ($null:
+// none, the default policy applies again). The lab's Set-Mailbox has no other setting.
+std::vector<PsValue> set_mailbox(PsCmdletContext& ctx) {
+  if (ctx.has("ThrottlingPolicy")) {
+    check(ctx,
+          ctx.admin.set_throttling_association(ctx.text("Identity"), ctx.text("ThrottlingPolicy")));
+  }
+  return {};
 }
 
 std::vector<PsValue> get_management_scope(PsCmdletContext& ctx) {
@@ -150,18 +188,6 @@ std::vector<PsValue> set_management_role_assignment(PsCmdletContext& ctx) {
     return {};
   }
   ctx.fail_not_found(identity);
-}
-
-std::vector<PsValue> remove_management_role_assignment(PsCmdletContext& ctx) {
-  if (!ctx.has("Confirm") || ps_is_true(ctx.arg("Confirm"))) {
-    // Removal asks for confirmation, and a non-interactive shell cannot ask.
-    ctx.fail(
-        "PowerShell is in NonInteractive mode. Read and Prompt functionality is not "
-        "available.",
-        "InvalidOperation", "PSInvalidOperationException", "InvalidOperation");
-  }
-  check(ctx, ctx.admin.remove_role_assignment(ctx.text("Identity")));
-  return {};
 }
 
 std::vector<PsValue> get_throttling_policy(PsCmdletContext& ctx) {
@@ -294,17 +320,6 @@ std::vector<PsValue> add_ad_permission(PsCmdletContext& ctx) {
   return {};
 }
 
-PsParamSpec exchange_param(std::string name, PsParamType type = T::String, bool mandatory = false) {
-  PsParamSpec spec;
-  spec.name = std::move(name);
-  spec.type = type;
-  spec.mandatory = mandatory;
-  if (type == T::Switch) spec.type_name = "System.Management.Automation.SwitchParameter";
-  if (type == T::Secure) spec.type_name = "System.Security.SecureString";
-  if (type == T::Bool) spec.type_name = "System.Boolean";
-  return spec;
-}
-
 PsParamSpec choice(std::string name, std::vector<std::string> choices, std::string type_name) {
   PsParamSpec spec = exchange_param(std::move(name), T::Choice);
   spec.choices = std::move(choices);
@@ -325,11 +340,24 @@ std::vector<PsParamSpec> with_limits(std::vector<PsParamSpec> params, LabExchang
 
 }  // namespace
 
+PsParamSpec exchange_param(std::string name, PsParamType type, bool mandatory, int position) {
+  PsParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = type;
+  spec.mandatory = mandatory;
+  spec.position = position;
+  if (type == T::Switch) spec.type_name = "System.Management.Automation.SwitchParameter";
+  if (type == T::Secure) spec.type_name = "System.Security.SecureString";
+  if (type == T::Bool) spec.type_name = "System.Boolean";
+  return spec;
+}
+
+// Positions are Exchange's ([-Identity] or [-Name] first, e.g. Set-ThrottlingPolicy.md).
 std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
   const std::string recipient = "Microsoft.Exchange.Management.RecipientTasks.";
   const std::string rbac = "Microsoft.Exchange.Management.RbacTasks.";
   const std::string config = "Microsoft.Exchange.Management.SystemConfigurationTasks.";
-  std::vector<PsParamSpec> new_policy = {exchange_param("Name", T::String, true)};
+  std::vector<PsParamSpec> new_policy = {exchange_param("Name", T::String, true, 0)};
   if (version != LabExchangeVersion::Exchange2010) {
     new_policy.push_back(choice("ThrottlingPolicyScope", {"Regular", "Organization", "Global"},
                                 "Microsoft.Exchange.Data.Directory.ThrottlingPolicyScopeType"));
@@ -346,16 +374,28 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
        recipient + "NewMailbox",
        true,
        false,
-       {exchange_param("Name", T::String, true), exchange_param("Alias"),
+       {exchange_param("Name", T::String, true, 0), exchange_param("Alias"),
         exchange_param("UserPrincipalName", T::String, true),
         exchange_param("Password", T::Secure, true)},
        new_mailbox},
+      {"Set-Mailbox",
+       recipient + "SetMailbox",
+       true,
+       false,
+       {exchange_param("Identity", T::String, true, 0), exchange_param("ThrottlingPolicy")},
+       set_mailbox},
+      {"Get-User",
+       recipient + "GetUser",
+       true,
+       false,
+       {exchange_param("Identity", T::String, false, 0)},
+       get_user},
       {"Get-ManagementScope", rbac + "GetManagementScope", true, false, {}, get_management_scope},
       {"New-ManagementScope",
        rbac + "NewManagementScope",
        true,
        false,
-       {exchange_param("Name", T::String, true),
+       {exchange_param("Name", T::String, true, 0),
         exchange_param("RecipientRestrictionFilter", T::String, true),
         exchange_param("RecipientRoot")},
        new_management_scope},
@@ -363,8 +403,8 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
        rbac + "SetManagementScope",
        true,
        false,
-       {exchange_param("Identity", T::String, true), exchange_param("RecipientRestrictionFilter"),
-        exchange_param("RecipientRoot")},
+       {exchange_param("Identity", T::String, true, 0),
+        exchange_param("RecipientRestrictionFilter"), exchange_param("RecipientRoot")},
        set_management_scope},
       {"Get-ManagementRoleAssignment",
        rbac + "GetManagementRoleAssignment",
@@ -376,26 +416,20 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
        rbac + "NewManagementRoleAssignment",
        true,
        false,
-       {exchange_param("Name"), exchange_param("Role", T::String, true),
+       {exchange_param("Name", T::String, false, 0), exchange_param("Role", T::String, true),
         exchange_param("User", T::String, true), exchange_param("CustomRecipientWriteScope")},
        new_management_role_assignment},
       {"Set-ManagementRoleAssignment",
        rbac + "SetManagementRoleAssignment",
        true,
        false,
-       {exchange_param("Identity", T::String, true), exchange_param("CustomRecipientWriteScope"),
+       {exchange_param("Identity", T::String, true, 0), exchange_param("CustomRecipientWriteScope"),
         choice("RecipientRelativeWriteScope",
                {"None", "NotApplicable", "Organization", "MyGAL", "Self", "OU",
                 "CustomRecipientScope", "MyDistributionGroups", "MyExecutive"},
                "Microsoft.Exchange.Data.Directory.SystemConfiguration.RecipientWriteScopeType"),
         exchange_param("Enabled", T::Bool)},
        set_management_role_assignment},
-      {"Remove-ManagementRoleAssignment",
-       rbac + "RemoveManagementRoleAssignment",
-       true,
-       false,
-       {exchange_param("Identity", T::String, true), exchange_param("Confirm", T::Switch)},
-       remove_management_role_assignment},
       {"Get-ThrottlingPolicy",
        config + "GetThrottlingPolicy",
        true,
@@ -405,18 +439,19 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
       {"New-ThrottlingPolicy", config + "NewThrottlingPolicy", true, false,
        with_limits(new_policy, version), new_throttling_policy},
       {"Set-ThrottlingPolicy", config + "SetThrottlingPolicy", true, false,
-       with_limits({exchange_param("Identity", T::String, true)}, version), set_throttling_policy},
+       with_limits({exchange_param("Identity", T::String, true, 0)}, version),
+       set_throttling_policy},
       {"Get-ThrottlingPolicyAssociation",
        config + "GetThrottlingPolicyAssociation",
        true,
        false,
-       {exchange_param("Identity", T::String, true)},
+       {exchange_param("Identity", T::String, true, 0)},
        get_throttling_policy_association},
       {"Set-ThrottlingPolicyAssociation",
        config + "SetThrottlingPolicyAssociation",
        true,
        false,
-       {exchange_param("Identity", T::String, true), exchange_param("ThrottlingPolicy")},
+       {exchange_param("Identity", T::String, true, 0), exchange_param("ThrottlingPolicy")},
        set_throttling_policy_association},
       {"Get-ExchangeServer", config + "GetExchangeServer", true, false, {}, get_exchange_server},
       {"Get-MailboxDatabase", config + "GetMailboxDatabase", true, false, {}, get_mailbox_database},
@@ -424,13 +459,13 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
        config + "GetADPermission",
        true,
        false,
-       {exchange_param("Identity", T::String, true), exchange_param("User")},
+       {exchange_param("Identity", T::String, true, 0), exchange_param("User")},
        get_ad_permission},
       {"Add-ADPermission",
        config + "AddADPermission",
        true,
        false,
-       {exchange_param("Identity", T::String, true), exchange_param("User", T::String, true),
+       {exchange_param("Identity", T::String, true, 0), exchange_param("User", T::String, true),
         exchange_param("ExtendedRights", T::String, true)},
        add_ad_permission},
   };

@@ -65,6 +65,8 @@ class PsCmdletContext {
   // Runs a script block with $_ bound to `item`; its output.
   std::function<std::vector<PsValue>(const PsValue& block, const PsValue& item)> run_block;
   bool* snapin_loaded = nullptr;
+  // Writes to the warning stream (the script goes on).
+  std::function<void(std::string)> on_warning;
 
   [[nodiscard]] bool has(const std::string& name) const { return args.count(name) != 0; }
   [[nodiscard]] PsValue arg(const std::string& name) const;
@@ -76,15 +78,28 @@ class PsCmdletContext {
   [[noreturn]] void fail_admin(const std::vector<Error>& errors) const;
   // ExchangeAdmin's "couldn't be found" for `identity`.
   [[noreturn]] void fail_not_found(const std::string& identity) const;
+  void warn(std::string message) const {
+    if (on_warning) on_warning(std::move(message));
+  }
+  // What a Remove-* cmdlet does before it changes anything: it asks, unless -Confirm:$false,
+  // and a non-interactive shell cannot ask (PowerShell's NonInteractive error).
+  void require_no_confirmation() const;
 };
 
-// The cmdlet named `name` (without case) for this version, or nullptr. Exchange cmdlets are
-// only found once the snap-in is loaded.
+// The cmdlet named `name` (without case; or one of PowerShell's aliases `where`, `?`,
+// `select`, `%`) for this version, or nullptr. Exchange cmdlets are only found once the
+// snap-in is loaded.
 [[nodiscard]] const PsCmdletSpec* find_cmdlet(std::string_view name, LabExchangeVersion version,
                                               bool snapin_loaded);
 
-// The tables, by kind (powershell_core_cmdlets.cc, exchange_cmdlets.cc).
+// The tables, by kind (powershell_core_cmdlets.cc, exchange_cmdlets.cc,
+// exchange_removal_cmdlets.cc).
 [[nodiscard]] std::vector<PsCmdletSpec> core_cmdlets(LabExchangeVersion version);
 [[nodiscard]] std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version);
+[[nodiscard]] std::vector<PsCmdletSpec> exchange_removal_cmdlets(LabExchangeVersion version);
+
+// An Exchange cmdlet's parameter; `position` 0 is the first positional one ([-Identity]).
+[[nodiscard]] PsParamSpec exchange_param(std::string name, PsParamType type = PsParamType::String,
+                                         bool mandatory = false, int position = -1);
 
 }  // namespace sd::lab

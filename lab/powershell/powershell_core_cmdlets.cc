@@ -1,5 +1,6 @@
 // The PowerShell cmdlets of the subset that are not Exchange's: Add-PSSnapin, ForEach-Object,
-// Where-Object, Select-Object, ConvertTo-Json, ConvertTo-SecureString, Read-Host.
+// Where-Object, Select-Object (without arguments it passes its input on), ConvertTo-Json,
+// ConvertTo-SecureString, Read-Host.
 #include <array>
 #include <mutex>
 
@@ -266,10 +267,20 @@ const PsCmdletSpec* find_cmdlet(std::string_view name, LabExchangeVersion versio
     for (int v = 0; v < 4; ++v) {
       core[v] = core_cmdlets(static_cast<LabExchangeVersion>(v));
       exchange[v] = exchange_cmdlets(static_cast<LabExchangeVersion>(v));
+      for (PsCmdletSpec& spec : exchange_removal_cmdlets(static_cast<LabExchangeVersion>(v)))
+        exchange[v].push_back(std::move(spec));
     }
   });
   auto index = static_cast<size_t>(version);
   if (index >= core.size()) return nullptr;
+  // PowerShell's built-in aliases of the core cmdlets that hand-written scripts use.
+  static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
+      {"where", "Where-Object"},
+      {"?", "Where-Object"},
+      {"select", "Select-Object"},
+      {"%", "ForEach-Object"}};
+  for (const auto& [alias, cmdlet] : kAliases)
+    if (iequals(alias, name)) name = cmdlet;
   for (const PsCmdletSpec& spec : core[index]) {
     if (iequals(spec.name, name)) return &spec;
   }

@@ -121,15 +121,22 @@ std::vector<std::string> error_record_lines(const PsErrorRecord& record, std::st
   return lines;
 }
 
-std::string clixml_error_stream(const std::vector<std::string>& lines) {
+std::string clixml_streams(const std::vector<PsStreamLine>& lines) {
   std::string out =
       "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" "
       "xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">";
-  for (const std::string& line : lines) {
-    out += "<S S=\"Error\">" + clixml_escape(line) + "_x000D__x000A_</S>";
+  for (const PsStreamLine& line : lines) {
+    out += "<S S=\"" + std::string(line.stream) + "\">" + clixml_escape(line.text) +
+           "_x000D__x000A_</S>";
   }
   out += "</Objs>";
   return out;
+}
+
+std::string clixml_error_stream(const std::vector<std::string>& lines) {
+  std::vector<PsStreamLine> errors;
+  for (const std::string& line : lines) errors.push_back({"Error", line});
+  return clixml_streams(errors);
 }
 
 }  // namespace sd::lab

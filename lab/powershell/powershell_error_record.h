@@ -45,7 +45,15 @@ struct PsPosition {
 [[nodiscard]] std::vector<std::string> error_record_lines(const PsErrorRecord& record,
                                                           std::string_view source);
 
-// `#< CLIXML\r\n<Objs ...>` with one <S S="Error"> per line, each ending in _x000D__x000A_.
+// A line of powershell.exe's stderr and its stream: "Error", or "warning" (a warning's
+// message, without the "WARNING: " the console adds).
+struct PsStreamLine {
+  std::string_view stream;
+  std::string text;
+};
+// `#< CLIXML\r\n<Objs ...>` with one <S S="stream"> per line, each ending in _x000D__x000A_.
+[[nodiscard]] std::string clixml_streams(const std::vector<PsStreamLine>& lines);
+// The same, every line of the Error stream.
 [[nodiscard]] std::string clixml_error_stream(const std::vector<std::string>& lines);
 
 }  // namespace sd::lab

@@ -4,17 +4,13 @@
 #include <map>
 
 #include "base/text_checks.h"
+#include "lab/powershell/powershell_binding.h"
 #include "lab/powershell/powershell_cmdlets.h"
 #include "lab/powershell/powershell_parser.h"
 #include "lab/powershell/powershell_values.h"
 
 namespace sd::lab {
 namespace {
-
-bool all_digits(std::string_view text) {
-  return !text.empty() &&
-         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 // The values a pipeline stage passes on: arrays are unrolled, $null is passed as itself.
 void emit(std::vector<PsValue>& out, PsValue value) {
@@ -31,15 +27,35 @@ PsValue collapse(std::vector<PsValue> values) {
   return PsValue::array(std::move(values));
 }
 
+// `value.name` as PowerShell reads it: a property (names without case), or on an array the
+// items' (member enumeration; Count and Length are the array's own).
+PsValue member_value(const PsValue& value, const std::string& name) {
+  if (value.kind != PsValue::Kind::Array) return value.property(name);
+  if (iequals(name, "Count") || iequals(name, "Length"))
+    return PsValue::from_number(value.items.size());
+  std::vector<PsValue> found;
+  for (const PsValue& item : value.items) {
+    PsValue one = member_value(item, name);
+    if (!one.is_null()) emit(found, std::move(one));
+  }
+  return collapse(std::move(found));
+}
+
 class Interpreter {
  public:
   Interpreter(ExchangeAdmin& admin, std::string_view source) : admin_(admin), source_(source) {}
 
+  // The script's statements. A statement failed when an error was written while it ran.
   void run(const PsScript& script, PsRunResult& result) {
     for (const PsStatement& statement : script.statements) {
-      for (const PsValue& value : run_statement(statement, nullptr)) print(value, result);
+      size_t errors_before = errors_written_;
+      for (const PsValue& value : statement_or_error(statement, nullptr)) print(value, result);
+      result.last_statement_failed = errors_written_ > errors_before;
     }
   }
+
+  // The error and warning streams so far (taken out).
+  std::vector<PsStreamRecord> take_records() { return std::move(records_); }
 
   // The calls as statements whose values are variables set beforehand: the binder and the
   // cmdlets are the script's, and nothing is parsed.
@@ -73,6 +89,8 @@ class Interpreter {
           if (!argument.is_switch) {
             element.colon = element.is_parameter;
             element.value.push_back(value_of(argument.value));
+          } else {
+            element.remoting_nil = true;
           }
           command.elements.push_back(std::move(element));
         }
@@ -140,7 +158,7 @@ class Interpreter {
     } else if (auto found = variables_.find(key); found != variables_.end()) {
       value = found->second;
     }
-    for (const std::string& member : expression.members) value = value.property(member);
+    for (const std::string& name : expression.members) value = member_value(value, name);
     return value;
   }
 
@@ -159,10 +177,14 @@ class Interpreter {
       case K::Variable:
         return variable(e, underscore);
       case K::ArrayExpression:
-        return PsValue::array(run_statements(e.statements, underscore));
       case K::SubExpression:
-      case K::Parenthesized:
-        return collapse(run_statements(e.statements, underscore));
+      case K::Parenthesized: {
+        std::vector<PsValue> values = run_statements(e.statements, underscore);
+        PsValue value = e.kind == K::ArrayExpression ? PsValue::array(std::move(values))
+                                                     : collapse(std::move(values));
+        for (const std::string& name : e.members) value = member_value(value, name);  // (...).Name
+        return value;
+      }
       case K::Hashtable: {
         PsValue table;
         table.kind = PsValue::Kind::Hashtable;
@@ -203,9 +225,30 @@ class Interpreter {
                                       const PsValue* underscore) {
     std::vector<PsValue> out;
     for (const PsStatement& statement : statements) {
-      for (PsValue& value : run_statement(statement, underscore)) out.push_back(std::move(value));
+      for (PsValue& value : statement_or_error(statement, underscore))
+        out.push_back(std::move(value));
     }
     return out;
+  }
+
+  // $ErrorActionPreference 'Stop' (and remote calls): an error ends everything.
+  bool stops_on_error() const {
+    if (remote_) return true;
+    auto found = variables_.find("erroractionpreference");
+    return found != variables_.end() && iequals(ps_to_string(found->second), "Stop");
+  }
+
+  // A statement; unless errors stop the script, an error ends only this statement: it goes to
+  // the error stream and the statement gives no output (PowerShell's Continue).
+  std::vector<PsValue> statement_or_error(const PsStatement& statement, const PsValue* underscore) {
+    if (stops_on_error()) return run_statement(statement, underscore);
+    try {
+      return run_statement(statement, underscore);
+    } catch (PsFailure& failure) {
+      records_.push_back({std::move(failure.record), ""});
+      ++errors_written_;
+      return {};
+    }
   }
 
   std::vector<PsValue> invoke(const PsCommand& command, std::vector<PsValue> input, bool has_input,
@@ -227,11 +270,12 @@ class Interpreter {
           "ObjectNotFound: (" + command.name + ":String) [], CommandNotFoundException";
       throw PsFailure{std::move(record)};
     }
-    PsCmdletContext ctx{admin_,    *spec, command.extent, {}, std::move(input),
-                        has_input, {},    &snapin_loaded_};
+    PsCmdletContext ctx{admin_,    *spec, command.extent,  {}, std::move(input),
+                        has_input, {},    &snapin_loaded_, {}};
     ctx.run_block = [this](const PsValue& block, const PsValue& item) {
       return run_statements(block.block->statements, &item);
     };
+    ctx.on_warning = [this](std::string message) { records_.push_back({{}, std::move(message)}); };
     if (has_input && !spec->takes_input && !ctx.input.empty()) {
       ctx.fail(
           "The input object cannot be bound to any parameters for the command either "
@@ -261,15 +305,7 @@ class Interpreter {
         positional.emplace_back(&element, eval(element.value[0], underscore));
         continue;
       }
-      auto found = std::find_if(spec.params.begin(), spec.params.end(), [&](const PsParamSpec& p) {
-        return iequals(p.name, element.parameter);
-      });
-      if (found == spec.params.end()) {
-        fail_at(
-            element.extent,
-            "A parameter cannot be found that matches parameter name '" + element.parameter + "'.",
-            "NamedParameterNotFound");
-      }
+      const PsParamSpec* found = &match_parameter(ctx, element.parameter, element.extent);
       if (ctx.has(found->name)) {
         fail_at(element.extent,
                 "Cannot bind parameter because parameter '" + found->name +
@@ -283,6 +319,8 @@ class Interpreter {
         value = eval(element.value[0], underscore);
       } else if (found->type == PsParamType::Switch && !element.colon) {
         value = PsValue::from_bool(true);
+      } else if (element.remoting_nil) {
+        value = PsValue::null();
       } else if (!element.colon && i + 1 < elements.size() && !elements[i + 1].is_parameter) {
         value = eval(elements[++i].value[0], underscore);
       } else {
@@ -291,7 +329,7 @@ class Interpreter {
                     "'. Specify a parameter of type '" + found->type_name + "' and try again.",
                 "MissingArgument");
       }
-      ctx.args[found->name] = convert(ctx, *found, std::move(value), element.extent);
+      ctx.args[found->name] = convert_argument(ctx, *found, std::move(value), element.extent);
     }
     std::vector<const PsParamSpec*> by_position;
     for (const PsParamSpec& p : spec.params) {
@@ -308,7 +346,7 @@ class Interpreter {
                     ps_to_string(value) + "'.",
                 "PositionalParameterNotFound");
       }
-      ctx.args[(*free)->name] = convert(ctx, **free, std::move(value), element->extent);
+      ctx.args[(*free)->name] = convert_argument(ctx, **free, std::move(value), element->extent);
     }
     std::string missing;
     for (const PsParamSpec& p : spec.params) {
@@ -323,109 +361,13 @@ class Interpreter {
     ctx.extent = command.extent;
   }
 
-  PsValue convert(PsCmdletContext& ctx, const PsParamSpec& p, PsValue value, PsExtent extent) {
-    using K = PsValue::Kind;
-    auto transformation_error = [&](const std::string& detail) {
-      ctx.extent = extent;
-      ctx.fail("Cannot process argument transformation on parameter '" + p.name + "'. " + detail,
-               "InvalidData", "ParameterBindingArgumentTransformationException",
-               "ParameterArgumentTransformationError");
-    };
-    if (value.kind == K::Array && value.items.size() == 1 && p.type != PsParamType::Any) {
-      value = value.items[0];
-    }
-    switch (p.type) {
-      case PsParamType::Any:
-        return value;
-      case PsParamType::String:
-        if (value.kind == K::Array || value.kind == K::ScriptBlock || value.kind == K::Hashtable) {
-          ctx.extent = extent;
-          ctx.fail("Cannot convert '" + ps_type_name(value) +
-                       "' to the type 'System.String' "
-                       "required by parameter '" +
-                       p.name + "'. Specified method is not supported.",
-                   "InvalidArgument", "ParameterBindingException", "CannotConvertArgument");
-        }
-        return value.is_null() ? value : PsValue::from_string(ps_to_string(value));
-      case PsParamType::Secure:
-        if (value.kind != K::SecureString) {
-          // The value itself is left out: it is meant to be a password.
-          transformation_error("Cannot convert the value of type \"" + ps_type_name(value) +
-                               "\" to type \"System.Security.SecureString\".");
-        }
-        return value;
-      case PsParamType::Switch:
-      case PsParamType::Bool:
-        if (value.kind == K::Bool) return value;
-        if (value.kind == K::Number) return PsValue::from_bool(value.number != 0);
-        transformation_error("Cannot convert value \"" + ps_type_name(value) +
-                             "\" to type \"System.Boolean\". Boolean parameters accept only "
-                             "Boolean values and numbers, such as $True, $False, 1 or 0.");
-        return value;  // not reached: the error is thrown
-      case PsParamType::Limit:
-        return convert_limit(p, value, transformation_error);
-      case PsParamType::Choice: {
-        std::string text = ps_to_string(value);
-        for (const std::string& choice : p.choices) {
-          if (iequals(choice, text)) return PsValue::from_string(choice);
-        }
-        bool numeric =
-            std::find(p.choices.begin(), p.choices.end(), "Unlimited") != p.choices.end();
-        if (numeric && all_digits(text)) return PsValue::from_string(text);
-        std::string names;
-        for (const std::string& choice : p.choices) names += (names.empty() ? "" : ", ") + choice;
-        ctx.extent = extent;
-        ctx.fail("Cannot bind parameter '" + p.name + "'. Cannot convert value \"" + text +
-                     "\" to type \"" + p.type_name +
-                     "\". Error: \"Unable to match the identifier "
-                     "name " +
-                     text +
-                     " to a valid enumerator name. Specify one of the following "
-                     "enumerator names and try again: " +
-                     names + "\"",
-                 "InvalidArgument", "ParameterBindingException", "CannotConvertArgumentNoMessage");
-      }
-      case PsParamType::ScriptBlock:
-        if (value.kind != K::ScriptBlock) {
-          ctx.extent = extent;
-          ctx.fail("Cannot bind parameter '" + p.name + "'. Cannot convert the \"" +
-                       ps_to_string(value) + "\" value of type \"" + ps_type_name(value) +
-                       "\" to type \"System.Management.Automation.ScriptBlock\".",
-                   "InvalidArgument", "ParameterBindingException",
-                   "CannotConvertArgumentNoMessage");
-        }
-        return value;
-    }
-    return value;
-  }
-
-  // An EWS limit, canonical: "Unlimited" or the decimal number. 2013+ types them
-  // Unlimited<UInt32> (a number or 'Unlimited'); 2010 UInt32 where $null means unlimited.
-  template <class Fail>
-  PsValue convert_limit(const PsParamSpec& p, const PsValue& value, Fail& fail) {
-    bool legacy = admin_.version() == LabExchangeVersion::Exchange2010;
-    if (value.is_null()) {
-      if (legacy) return PsValue::from_string("Unlimited");
-      fail("Cannot convert null to type \"" + p.type_name + "\".");
-    }
-    std::string text = ps_to_string(value);
-    if (!legacy && iequals(text, "Unlimited")) return PsValue::from_string("Unlimited");
-    if (!all_digits(text)) {
-      fail("Cannot convert value \"" + text + "\" to type \"" + p.type_name +
-           "\". Error: \"Input string was not in a correct format.\"");
-    }
-    if (text.size() > 10 || std::stoull(text) > 4294967295ULL) {
-      fail("Cannot convert value \"" + text + "\" to type \"" + p.type_name +
-           "\". Error: \"Value was either too large or too small for a UInt32.\"");
-    }
-    return PsValue::from_string(std::to_string(std::stoull(text)));
-  }
-
   ExchangeAdmin& admin_;
   std::string_view source_;
   std::map<std::string, PsValue> variables_;
   bool snapin_loaded_ = false;
   bool remote_ = false;  // run_calls: the cmdlets of Exchange's remote endpoint only
+  std::vector<PsStreamRecord> records_;
+  size_t errors_written_ = 0;
 };
 
 }  // namespace
@@ -446,7 +388,10 @@ void guarded(std::optional<PsErrorRecord>& error, Work work) {
 PsCallResult run_calls(ExchangeAdmin& admin, const std::vector<std::vector<PsCall>>& statements,
                        const std::vector<PsValue>& input) {
   PsCallResult result;
-  guarded(result.error, [&] { Interpreter(admin, "").run_calls(statements, input, result); });
+  Interpreter interpreter(admin, "");
+  guarded(result.error, [&] { interpreter.run_calls(statements, input, result); });
+  for (PsStreamRecord& record : interpreter.take_records())
+    if (!record.error) result.warnings.push_back(std::move(record.warning));
   return result;
 }
 
@@ -455,9 +400,13 @@ PsRunResult run_powershell(ExchangeAdmin& admin, std::string_view script) {
   PsParsed parsed = parse_powershell(script);
   if (parsed.error) {
     result.error = std::move(parsed.error);
+    result.last_statement_failed = true;
     return result;
   }
-  guarded(result.error, [&] { Interpreter(admin, script).run(parsed.script, result); });
+  Interpreter interpreter(admin, script);
+  guarded(result.error, [&] { interpreter.run(parsed.script, result); });
+  result.records = interpreter.take_records();
+  if (result.error) result.last_statement_failed = true;
   return result;
 }
 

@@ -113,9 +113,11 @@ class Lexer {
         while (pos_ < s_.size() && !is_newline(s_[pos_])) ++pos_;
         continue;
       }
-      PsToken token = next();
+      std::optional<PsToken> accessed = after_paren_ && !space ? member() : std::nullopt;
+      PsToken token = accessed ? std::move(*accessed) : next();
       token.space_before = space;
       space = token.kind == PsTokenKind::NewLine;
+      after_paren_ = token.kind == PsTokenKind::RParen || token.kind == PsTokenKind::Member;
       out.tokens.push_back(std::move(token));
     }
     PsToken end;
@@ -284,6 +286,16 @@ class Lexer {
     return token;
   }
 
+  // `.Name` right after `)` (or after a member): member access on what the parentheses give.
+  std::optional<PsToken> member() {
+    if (s_[pos_] != '.' || pos_ + 1 >= s_.size() || !is_name_char(s_[pos_ + 1]) ||
+        std::isdigit(static_cast<unsigned char>(s_[pos_ + 1])))
+      return std::nullopt;
+    size_t begin = pos_++;
+    while (pos_ < s_.size() && is_name_char(s_[pos_])) ++pos_;
+    return make(PsTokenKind::Member, begin, std::string(s_.substr(begin + 1, pos_ - begin - 1)));
+  }
+
   PsToken type_literal() {
     size_t begin = pos_;
     size_t end = pos_ + 1;
@@ -336,6 +348,7 @@ class Lexer {
 
   std::string_view s_;
   size_t pos_ = 0;
+  bool after_paren_ = false;  // the last token was ')' or a member
   std::optional<PsErrorRecord> error_;
 };
 

@@ -2,7 +2,8 @@
 // single quotes (ended by ' and by the typographic quotes U+2018..U+201B, each doubled to stand
 // for itself; nothing else is special inside), numbers, $variables with .Member access,
 // -parameters (also -Name: and the en/em dashes PowerShell reads as '-'), barewords, [type]
-// literals, and the punctuation of pipelines, script blocks, @( ) and @{ }. Comments (#) and
+// literals, member access after a closing parenthesis (`(...).Name`), and the punctuation of
+// pipelines, script blocks, @( ) and @{ }. Comments (#) and
 // line continuations (` at a line end) are skipped. Double-quoted strings are read only when
 // nothing in them would expand ($ or `), since the subset never uses expansion.
 #pragma once
@@ -36,6 +37,7 @@ enum class PsTokenKind {
   Variable,     // value is the name; members the .Member chain
   Parameter,    // -Name or -Name: (value "Name", colon set); also the operators -eq, -and
   Bareword,     // a generic token (command names, Unlimited, snap-in names); value is its text
+  Member,       // .Name right after ')' or another Member: (...).Name; value is the name
   Unsupported,  // a character the subset has no use for (&, <, >, ...)
 };
 

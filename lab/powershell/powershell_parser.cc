@@ -312,6 +312,11 @@ class Parser {
       default:
         unexpected(token);
     }
+    if (out.kind == PsExpression::Kind::Parenthesized ||
+        out.kind == PsExpression::Kind::SubExpression ||
+        out.kind == PsExpression::Kind::ArrayExpression) {
+      while (peek().kind == PsTokenKind::Member) out.members.push_back(take().value);
+    }
     out.extent.end = last_end_;
     return out;
   }

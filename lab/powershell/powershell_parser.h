@@ -11,8 +11,9 @@
 //   expression  := comparison ('-and' comparison)*
 //   comparison  := unary ('-eq' unary)*
 //   unary       := '[' type ']' unary | primary
-//   primary     := 'string' | number | $var(.Member)* | @( statements ) | $( statements )
-//                | ( pipeline ) | @{ key = statement; ... } | { statements }
+//   primary     := 'string' | number | $var(.Member)* | @( statements )(.Member)*
+//                | $( statements )(.Member)* | ( pipeline )(.Member)* | @{ key = statement; ... }
+//                | { statements }
 #pragma once
 
 #include <optional>
@@ -31,9 +32,9 @@ struct PsExpression {
     String,           // text: the value ('quoted' or a bareword argument)
     Number,           // text: the digits
     Variable,         // text: the name; members: the .Member chain
-    ArrayExpression,  // @( statements )
-    SubExpression,    // $( statements )
-    Parenthesized,    // ( pipeline ): statements holds exactly one
+    ArrayExpression,  // @( statements ); members: a .Member chain after it
+    SubExpression,    // $( statements ); members as above
+    Parenthesized,    // ( pipeline ): statements holds exactly one; members as above
     Hashtable,        // keys[i] = operands[i]
     ScriptBlock,      // { statements }
     Cast,             // text: the type name; operands: the value
@@ -56,6 +57,10 @@ struct PsCommandElement {
   std::string parameter;            // without the dash
   bool colon = false;               // -Name:value
   std::vector<PsExpression> value;  // the value (at most one)
+  // Sent over remote PowerShell with <Nil/> as its value: PowerShell binds a named parameter
+  // with its value always (CommandParameter.ToCommandParameterInternal), so this is $null for
+  // a parameter that takes one, and present for a switch.
+  bool remoting_nil = false;
   PsExtent extent;
 };
 

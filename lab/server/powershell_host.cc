@@ -129,10 +129,23 @@ ShellCommandResult run_shell_command(ExchangeAdmin& admin, const std::string& /*
   PsRunResult run = run_powershell(admin, source.script);
   ShellCommandResult result;
   for (const std::string& line : run.output_lines) result.stdout_bytes += line + "\r\n";
-  if (run.error) {
-    result.stderr_bytes = clixml_error_stream(error_record_lines(*run.error, source.script));
-    result.exit_code = 1;
+  // The error and warning streams, in the order written; the error that ended the script last.
+  std::vector<PsStreamLine> streams;
+  auto add_error = [&](const PsErrorRecord& record) {
+    for (std::string& line : error_record_lines(record, source.script))
+      streams.push_back({"Error", std::move(line)});
+  };
+  for (const PsStreamRecord& record : run.records) {
+    if (record.error) {
+      add_error(*record.error);
+    } else {
+      streams.push_back({"warning", record.warning});
+    }
   }
+  if (run.error) add_error(*run.error);
+  if (!streams.empty()) result.stderr_bytes = clixml_streams(streams);
+  // powershell.exe -EncodedCommand exits 1 when the last statement failed ($? false), else 0.
+  result.exit_code = run.last_statement_failed ? 1 : 0;
   return result;
 }
 

@@ -1,8 +1,9 @@
 // The lab's powershell.exe: runs the command lines WinRS hands it
 // (`powershell -NoProfile -NonInteractive -EncodedCommand <base64 UTF-16LE>`, or
 // `... -Command -` with the script on stdin) through the PowerShell-subset interpreter against
-// the lab's Exchange (docs/powershell-subset.md). stdout is UTF-8 text; errors go to stderr
-// as CLIXML, exit code 1, as powershell.exe does when its output is redirected.
+// the lab's Exchange (docs/powershell-subset.md). stdout is UTF-8 text; errors and warnings go
+// to stderr as CLIXML, as powershell.exe writes them when its output is redirected; the exit
+// code is 1 when the script ended on an error or its last statement failed, else 0.
 #pragma once
 
 #include "lab/exchange/exchange_admin.h"

@@ -77,6 +77,17 @@ Value state_value(std::string_view property, int32_t state, std::optional<Value>
   return Value::object(std::move(properties));
 }
 
+// A WARNING_RECORD's data (MS-PSRP 2.2.3.16, InformationalRecord without invocation info).
+Value warning_record_value(const std::string& message) {
+  Value record =
+      Value::object({{"InformationalRecord_Message", Value::string(message)},
+                     {"InformationalRecord_SerializeInvocationInfo", Value::boolean(false)}},
+                    {"System.Management.Automation.WarningRecord",
+                     "System.Management.Automation.InformationalRecord", "System.Object"});
+  record.to_string = message;
+  return record;
+}
+
 wsman::Fault unknown_configuration(const std::string& machine, std::string_view resource) {
   const std::string text =
       "The WS-Management service cannot process the request. The resource URI (" +
@@ -279,6 +290,9 @@ class InMemoryPsrpHost : public PsrpHost {
     PsCallResult result = runner_(user, statements, pipeline.values);
     for (const PsValue& value : result.output)
       pool.queue(pipeline.outbox, MessageType::PipelineOutput, pipeline.id, to_psrp(value));
+    for (const std::string& warning : result.warnings)
+      pool.queue(pipeline.outbox, MessageType::WarningRecord, pipeline.id,
+                 warning_record_value(warning));
     // Exchange's cmdlet errors are not terminating: the record on the error stream, then the
     // pipeline completes.
     if (result.error)

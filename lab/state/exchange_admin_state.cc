@@ -77,6 +77,10 @@ Status SqliteLabState::set_management_scope(const LabManagementScope& scope) {
   return admin_change([&](AdminRules& rules) { return rules.set_scope(scope); });
 }
 
+Status SqliteLabState::remove_management_scope(const std::string& name) {
+  return admin_change([&](AdminRules& rules) { return rules.remove_scope(name); });
+}
+
 std::vector<LabRoleAssignment> SqliteLabState::role_assignments() const {
   std::shared_lock lock(cache_mutex_);
   return cache_.admin.assignments;
@@ -105,6 +109,10 @@ Status SqliteLabState::new_throttling_policy(const LabThrottlingPolicy& policy) 
 
 Status SqliteLabState::set_throttling_policy(const LabThrottlingPolicy& policy) {
   return admin_change([&](AdminRules& rules) { return rules.set_policy(policy); });
+}
+
+Status SqliteLabState::remove_throttling_policy(const std::string& name) {
+  return admin_change([&](AdminRules& rules) { return rules.remove_policy(name); });
 }
 
 Result<std::string> SqliteLabState::throttling_association(const std::string& user_identity) const {
@@ -139,6 +147,18 @@ std::vector<LabAdPermission> SqliteLabState::ad_permissions(const std::string& i
 
 Status SqliteLabState::add_ad_permission(const LabAdPermission& permission) {
   return admin_change([&](AdminRules& rules) { return rules.add_permission(permission); });
+}
+
+Result<bool> SqliteLabState::remove_ad_permission(const LabAdPermission& permission) {
+  bool removed = false;
+  Status done = admin_change([&](AdminRules& rules) -> Status {
+    Result<bool> result = rules.remove_permission(permission);
+    if (!result.ok()) return result.take_errors();
+    removed = *result;
+    return ok_status();
+  });
+  if (!done.ok()) return done.errors();
+  return removed;
 }
 
 }  // namespace sd::lab

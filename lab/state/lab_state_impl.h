@@ -89,6 +89,7 @@ class SqliteLabState : public LabState {
   std::vector<LabManagementScope> management_scopes() const override;
   Status new_management_scope(const LabManagementScope& scope) override;
   Status set_management_scope(const LabManagementScope& scope) override;
+  Status remove_management_scope(const std::string& name) override;
   std::vector<LabRoleAssignment> role_assignments() const override;
   Status new_role_assignment(const LabRoleAssignment& assignment) override;
   Status set_role_assignment(const LabRoleAssignment& assignment) override;
@@ -96,6 +97,7 @@ class SqliteLabState : public LabState {
   std::vector<LabThrottlingPolicy> throttling_policies() const override;
   Status new_throttling_policy(const LabThrottlingPolicy& policy) override;
   Status set_throttling_policy(const LabThrottlingPolicy& policy) override;
+  Status remove_throttling_policy(const std::string& name) override;
   Result<std::string> throttling_association(const std::string& user_identity) const override;
   Status set_throttling_association(const std::string& user_identity,
                                     const std::string& policy) override;
@@ -103,6 +105,7 @@ class SqliteLabState : public LabState {
   std::vector<LabDatabase> databases() const override;
   std::vector<LabAdPermission> ad_permissions(const std::string& identity_dn) const override;
   Status add_ad_permission(const LabAdPermission& permission) override;
+  Result<bool> remove_ad_permission(const LabAdPermission& permission) override;
 
  private:
   const CachedMailbox* mailbox(const std::string& smtp) const;

@@ -65,7 +65,8 @@ Status FakeExchangeAdmin::new_mailbox(const std::string& name, const std::string
 Result<std::string> FakeExchangeAdmin::resolve_user(const std::string& identity) const {
   for (const lab::LabRecipient& r : mailboxes) {
     if (iequals(r.alias, identity) || iequals(r.upn, identity) ||
-        iequals("EXAMPLE\\" + r.alias, identity)) {
+        iequals("EXAMPLE\\" + r.alias, identity) || iequals(r.distinguished_name, identity) ||
+        iequals("example.local/Users/" + r.name, identity)) {
       return r.alias;
     }
   }
@@ -82,6 +83,12 @@ Status FakeExchangeAdmin::new_management_scope(const lab::LabManagementScope& sc
 Status FakeExchangeAdmin::set_management_scope(const lab::LabManagementScope& scope) {
   log.push_back("set_management_scope " + scope.name + "|" + scope.recipient_filter + "|" +
                 scope.recipient_root);
+  return ok_status();
+}
+
+Status FakeExchangeAdmin::remove_management_scope(const std::string& name) {
+  log.push_back("remove_management_scope " + name);
+  std::erase_if(scopes, [&](const lab::LabManagementScope& s) { return iequals(s.name, name); });
   return ok_status();
 }
 
@@ -118,6 +125,12 @@ Status FakeExchangeAdmin::set_throttling_policy(const lab::LabThrottlingPolicy& 
   return ok_status();
 }
 
+Status FakeExchangeAdmin::remove_throttling_policy(const std::string& name) {
+  log.push_back("remove_throttling_policy " + name);
+  std::erase_if(policies, [&](const lab::LabThrottlingPolicy& p) { return iequals(p.name, name); });
+  return ok_status();
+}
+
 Result<std::string> FakeExchangeAdmin::throttling_association(
     const std::string& user_identity) const {
   Result<std::string> alias = resolve_user(user_identity);
@@ -147,6 +160,15 @@ Status FakeExchangeAdmin::add_ad_permission(const lab::LabAdPermission& p) {
   log.push_back("add_ad_permission " + p.identity + "|" + p.user + "|" + p.extended_right);
   permissions.push_back(p);
   return ok_status();
+}
+
+Result<bool> FakeExchangeAdmin::remove_ad_permission(const lab::LabAdPermission& p) {
+  log.push_back("remove_ad_permission " + p.identity + "|" + p.user + "|" + p.extended_right);
+  size_t removed = std::erase_if(permissions, [&](const lab::LabAdPermission& q) {
+    return iequals(q.identity, p.identity) && iequals(q.user, p.user) &&
+           iequals(q.extended_right, p.extended_right);
+  });
+  return removed > 0;
 }
 
 }  // namespace sd::test

@@ -1,6 +1,7 @@
 // An in-memory ExchangeAdmin for the PowerShell interpreter's tests: plain vectors, a log of
 // the writes, and a recipient "filter" that only records the OPATH text it was given (the real
-// OPATH evaluator lives in LabState).
+// OPATH evaluator lives in LabState). Removals only log and drop the object: the refusals
+// (scope in use, policy associated) are LabState's, tested with it.
 #pragma once
 
 #include <string>
@@ -39,6 +40,7 @@ class FakeExchangeAdmin : public lab::ExchangeAdmin {
   }
   [[nodiscard]] Status new_management_scope(const lab::LabManagementScope& scope) override;
   [[nodiscard]] Status set_management_scope(const lab::LabManagementScope& scope) override;
+  [[nodiscard]] Status remove_management_scope(const std::string& name) override;
   [[nodiscard]] std::vector<lab::LabRoleAssignment> role_assignments() const override {
     return assignments;
   }
@@ -50,6 +52,7 @@ class FakeExchangeAdmin : public lab::ExchangeAdmin {
   }
   [[nodiscard]] Status new_throttling_policy(const lab::LabThrottlingPolicy& policy) override;
   [[nodiscard]] Status set_throttling_policy(const lab::LabThrottlingPolicy& policy) override;
+  [[nodiscard]] Status remove_throttling_policy(const std::string& name) override;
   [[nodiscard]] Result<std::string> throttling_association(
       const std::string& user_identity) const override;
   [[nodiscard]] Status set_throttling_association(const std::string& user_identity,
@@ -59,6 +62,8 @@ class FakeExchangeAdmin : public lab::ExchangeAdmin {
   [[nodiscard]] std::vector<lab::LabAdPermission> ad_permissions(
       const std::string& identity_dn) const override;
   [[nodiscard]] Status add_ad_permission(const lab::LabAdPermission& permission) override;
+  // Removes entries equal to `permission` (without case); false when there were none.
+  [[nodiscard]] Result<bool> remove_ad_permission(const lab::LabAdPermission& permission) override;
 
   [[nodiscard]] Error not_found(const std::string& identity) const;
 };

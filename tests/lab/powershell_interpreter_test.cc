@@ -225,13 +225,17 @@ TEST_CASE("commands outside the subset are not recognized, nothing after them ru
 
 TEST_CASE("Exchange cmdlets exist only once the version's snap-in is added", "[ps-interpreter]") {
   FakeExchangeAdmin admin;
+  // No $ErrorActionPreference: the error is written and the script ends with $? false.
   PsRunResult before = run_powershell(admin, "Get-Mailbox\n");
-  REQUIRE(before.error);
-  CHECK(before.error->error_id == "CommandNotFoundException");
+  REQUIRE(before.records.size() == 1);
+  REQUIRE(before.records[0].error);
+  CHECK(before.records[0].error->error_id == "CommandNotFoundException");
+  CHECK(before.last_statement_failed);
   PsRunResult wrong =
       run_powershell(admin, "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.E2010\n");
-  REQUIRE(wrong.error);
-  CHECK(error_record_lines(*wrong.error,
+  REQUIRE(wrong.records.size() == 1);
+  REQUIRE(wrong.records[0].error);
+  CHECK(error_record_lines(*wrong.records[0].error,
                            "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.E2010")[0] ==
         "Add-PSSnapin : The Windows PowerShell snap-in "
         "'Microsoft.Exchange.Management.PowerShell.E2010' is not installed on this computer.");
@@ -273,8 +277,8 @@ TEST_CASE("parameters: unknown, duplicated, positional, missing argument", "[ps-
         "Set-ManagementScope : Cannot bind parameter because parameter 'Identity' is specified "
         "more than once. To provide multiple values to parameters that can accept multiple "
         "values, use the array syntax. For example, \"-parameter value1,value2,value3\".");
-  CHECK(error_record_head(admin, "Get-ADPermission 'x'\n") ==
-        "Get-ADPermission : A positional parameter cannot be found that accepts argument 'x'.");
+  CHECK(error_record_head(admin, "Get-ADPermission 'x' 'y'\n") ==
+        "Get-ADPermission : A positional parameter cannot be found that accepts argument 'y'.");
   CHECK(error_record_head(admin, "Get-Mailbox -Filter\n") ==
         "Get-Mailbox : Missing an argument for parameter 'Filter'. Specify a parameter of type "
         "'System.String' and try again.");

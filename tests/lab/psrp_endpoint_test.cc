@@ -139,6 +139,24 @@ TEST_CASE("lab psrp: an Exchange error is the cmdlet's record, the pipeline comp
       "'NoSuchAssignment' couldn't be found on "));
 }
 
+TEST_CASE("lab psrp: a cmdlet's warning comes as a WARNING_RECORD", "[lab][psrp]") {
+  auto pool = lab_pool();
+  // An entry nobody holds: nothing to remove, Exchange warns and the pipeline completes.
+  const PipelineResult result =
+      lab_ran(pool->run(lab_statement(Command::cmdlet("Remove-ADPermission")
+                                          .with("Identity", psrp::Value::string("exch01"))
+                                          .with("User", psrp::Value::string("deploy-admin"))
+                                          .with("ExtendedRights", psrp::Value::string("Receive-As"))
+                                          .with("Confirm", psrp::Value::boolean(false)))));
+  CHECK(result.completed());
+  CHECK(result.errors.empty());
+  REQUIRE(result.warnings.size() == 1);
+  CHECK(result.warnings[0].starts_with(
+      "Can't remove the access control entry on the object \"CN=exch01,CN=Servers,"));
+  CHECK(result.warnings[0].ends_with(
+      "\" for account \"EXAMPLE\\deploy-admin\" because the ACE doesn't exist on the object."));
+}
+
 TEST_CASE("lab psrp: another session configuration is not there", "[lab][psrp]") {
   Result<std::unique_ptr<RunspacePool>> pool = RunspacePool::open(
       lab_pool_options("http://schemas.microsoft.com/powershell/Microsoft.PowerShell"));
