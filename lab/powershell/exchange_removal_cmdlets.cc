@@ -74,8 +74,7 @@ std::vector<PsValue> remove_ad_permission(PsCmdletContext& ctx) {
   Result<std::string> user = ctx.admin.resolve_user(ctx.text("User"));
   if (!user.ok()) ctx.fail_admin(user.errors());
   ctx.require_no_confirmation();
-  Result<bool> removed =
-      ctx.admin.remove_ad_permission({dn, *user, ctx.text("ExtendedRights")});
+  Result<bool> removed = ctx.admin.remove_ad_permission({dn, *user, ctx.text("ExtendedRights")});
   if (!removed.ok()) ctx.fail_admin(removed.errors());
   if (!*removed) {
     std::string domain = ctx.admin.domain_controller();

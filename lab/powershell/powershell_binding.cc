@@ -11,9 +11,9 @@ namespace {
 // PowerShell's common parameters, in the order it declares them (CommonParameters), then the
 // two of cmdlets that ask before changing things (ShouldProcess).
 constexpr std::array<std::string_view, 11> kCommonParameters = {
-    "Verbose",         "Debug",           "ErrorAction",         "WarningAction",
-    "InformationAction", "ErrorVariable", "WarningVariable",     "InformationVariable",
-    "OutVariable",     "OutBuffer",       "PipelineVariable"};
+    "Verbose",           "Debug",         "ErrorAction",     "WarningAction",
+    "InformationAction", "ErrorVariable", "WarningVariable", "InformationVariable",
+    "OutVariable",       "OutBuffer",     "PipelineVariable"};
 constexpr std::array<std::string_view, 2> kShouldProcessParameters = {"WhatIf", "Confirm"};
 
 bool digits_only(std::string_view text) {
@@ -76,7 +76,8 @@ const PsParamSpec& match_parameter(PsCmdletContext& ctx, std::string_view name, 
   if (should_process(spec))
     for (std::string_view c : kShouldProcessParameters) add_common(c);
   if (own.size() == 1) return *own[0];  // the cmdlet's own before common parameters
-  if (own.size() + common.size() <= 1) parameter_not_found(ctx, name);  // none, or unsupported common
+  if (own.size() + common.size() <= 1)
+    parameter_not_found(ctx, name);  // none, or unsupported common
   std::string matches;
   for (const PsParamSpec* p : own) matches += " -" + p->name;
   for (std::string_view c : common) matches += " -" + std::string(c);

@@ -124,3 +124,20 @@ TEST_CASE(
   CHECK(plan.code == 0);
   CHECK(contains(plan.out, "No changes. se-ntlm matches the spec ("));
 }
+
+TEST_CASE("import: the multi-environment example over Kerberos comes back with nothing to do",
+          "[e2e][import]") {
+  RunningLab lab;
+  Workspace w("examples/multi-environment.yaml");
+  CliRun apply = run_in_lab(lab, {"apply", w.spec(), "--auto-approve"});
+  INFO(apply.out << apply.err);
+  REQUIRE(apply.code == 0);
+  CliRun imported = run_in_lab(lab, {"import", w.spec(), "-o", w.path("imported")});
+  INFO(imported.out << imported.err);
+  CHECK(imported.code == 0);
+  const std::string spec = w.path("imported/multi-environment.yaml");
+  CliRun plan = run_in_lab(lab, {"plan", spec, "--detailed-exitcode"});
+  INFO(plan.out << plan.err);
+  CHECK(plan.code == 0);
+  CHECK(contains(plan.out, "No changes. dev-sync matches the spec ("));
+}

@@ -51,7 +51,8 @@ TEST_CASE("Remove-ManagementScope: refused while an assignment uses it, then rem
                         "New-ManagementRoleAssignment Imp2 -Role ApplicationImpersonation -User "
                         "limited -CustomRecipientWriteScope crm\n")
               .empty());
-  std::vector<std::string> in_use = removal_error(s, "Remove-ManagementScope crm -Confirm:$false\n");
+  std::vector<std::string> in_use =
+      removal_error(s, "Remove-ManagementScope crm -Confirm:$false\n");
   REQUIRE(in_use.size() == 6);
   CHECK(in_use[0] ==
         "Remove-ManagementScope : The management scope \"CRM\" can't be removed because it's "
@@ -158,11 +159,9 @@ TEST_CASE("Remove-ADPermission: piped over the servers, and an absent entry is a
   CHECK_FALSE(s.may_impersonate("nobody@example.local", "mlee@example.com"));
 
   // Again, over WinRS's powershell.exe: nothing to remove, Exchange's warning on stderr, exit 0.
-  ShellCommandResult again =
-      run_shell_command(s, "deploy-admin", "powershell",
-                        {"-NoProfile", "-NonInteractive", "-EncodedCommand",
-                         encode_powershell_command(remove)},
-                        "");
+  ShellCommandResult again = run_shell_command(
+      s, "deploy-admin", "powershell",
+      {"-NoProfile", "-NonInteractive", "-EncodedCommand", encode_powershell_command(remove)}, "");
   CHECK(again.exit_code == 0);
   CHECK(again.stdout_bytes.empty());
   CHECK(again.stderr_bytes ==

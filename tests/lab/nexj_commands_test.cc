@@ -92,12 +92,16 @@ TEST_CASE("NexJ's commands on Exchange 2016: the rights and the policy, line 4 f
         "Set-ThrottlingPolicy : A parameter cannot be found that matches parameter name "
         "'EWSPercentTimeInAD'.\n"
         "At line:5 char:60\n"
-        "+ " + line4 + "\n"
-        "+ " + std::string(59, ' ') + std::string(19, '~') + "\n"
-        "    + CategoryInfo          : InvalidArgument: (:) [Set-ThrottlingPolicy], "
-        "ParameterBindingException\n"
-        "    + FullyQualifiedErrorId : NamedParameterNotFound,Microsoft.Exchange.Management."
-        "SystemConfigurationTasks.SetThrottlingPolicy\n");
+        "+ " +
+            line4 +
+            "\n"
+            "+ " +
+            std::string(59, ' ') + std::string(19, '~') +
+            "\n"
+            "    + CategoryInfo          : InvalidArgument: (:) [Set-ThrottlingPolicy], "
+            "ParameterBindingException\n"
+            "    + FullyQualifiedErrorId : NamedParameterNotFound,Microsoft.Exchange.Management."
+            "SystemConfigurationTasks.SetThrottlingPolicy\n");
   CHECK(run.result.stdout_bytes.empty());
   CHECK(run.result.exit_code == 0);  // the last line succeeded
   // On EWS: the account impersonates through the rights; an empty policy lifts no throttling
@@ -121,22 +125,23 @@ TEST_CASE("NexJ's commands on Exchange 2010: all five lines succeed, the EWS lim
   REQUIRE(policies.size() == 1);
   CHECK(policies[0].name == "NexjsaPolicy");
   // $null on 2010's UInt32 limits is unlimited; Get-ThrottlingPolicy prints them as $null.
-  CHECK(policies[0].ews_limits == std::map<std::string, std::string>{
-                                      {"EWSFastSearchTimeoutInSeconds", "Unlimited"},
-                                      {"EWSFindCountLimit", "Unlimited"},
-                                      {"EWSMaxConcurrency", "Unlimited"},
-                                      {"EWSMaxSubscriptions", "Unlimited"},
-                                      {"EWSPercentTimeInAD", "Unlimited"},
-                                      {"EWSPercentTimeInCAS", "Unlimited"},
-                                      {"EWSPercentTimeInMailboxRPC", "Unlimited"}});
+  CHECK(policies[0].ews_limits ==
+        std::map<std::string, std::string>{{"EWSFastSearchTimeoutInSeconds", "Unlimited"},
+                                           {"EWSFindCountLimit", "Unlimited"},
+                                           {"EWSMaxConcurrency", "Unlimited"},
+                                           {"EWSMaxSubscriptions", "Unlimited"},
+                                           {"EWSPercentTimeInAD", "Unlimited"},
+                                           {"EWSPercentTimeInCAS", "Unlimited"},
+                                           {"EWSPercentTimeInMailboxRPC", "Unlimited"}});
   CHECK(*run.state->throttling_association("nexj-sync") == "NexjsaPolicy");
   ShellCommandResult printed = run_shell_command(
       *run.state, "deploy-admin", "powershell", {"-NoProfile", "-NonInteractive", "-Command", "-"},
       "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.E2010\n"
       "ConvertTo-Json -Compress -InputObject @(Get-ThrottlingPolicy | Select-Object Name, "
       "EWSMaxConcurrency, EWSPercentTimeInCAS)\n");
-  CHECK(printed.stdout_bytes ==
-        "[{\"Name\":\"NexjsaPolicy\",\"EWSMaxConcurrency\":null,\"EWSPercentTimeInCAS\":null}]\r\n");
+  CHECK(
+      printed.stdout_bytes ==
+      "[{\"Name\":\"NexjsaPolicy\",\"EWSMaxConcurrency\":null,\"EWSPercentTimeInCAS\":null}]\r\n");
   CHECK(run.state->may_impersonate("nexj-sync@example.local", "jsmith@example.com"));
   CHECK_FALSE(run.state->throttling_for("nexj-sync@example.local"));  // throttling lifted
 }

@@ -44,7 +44,8 @@ TEST_CASE("language: where, $TRUE, member access on a pipeline, select-object al
       "Get-ExchangeServer | where {$_.IsClientAccessServer -eq $TRUE} | ForEach-Object "
       "{Add-ADPermission -Identity $_.distinguishedname -User (Get-User -Identity nexj-sync | "
       "select-object).identity -extendedRight ms-Exch-EPI-Impersonation}\n"
-      "ConvertTo-Json -Compress -InputObject (Get-User -Identity nexj-sync | select-object).Identity\n"
+      "ConvertTo-Json -Compress -InputObject (Get-User -Identity nexj-sync | "
+      "select-object).Identity\n"
       "ConvertTo-Json -Compress -InputObject @(Get-ExchangeServer).Name\n"
       "ConvertTo-Json -Compress -InputObject @(Get-ExchangeServer).count\n"
       "Get-ExchangeServer | ? {$_.Name -eq 'EX02'} | % {$_.Name}\n");
@@ -145,9 +146,10 @@ TEST_CASE("language: positional Identity and Name, Set-Mailbox -ThrottlingPolicy
 TEST_CASE("language: $null for a mandatory parameter is PowerShell's binding error",
           "[lab][ps-language]") {
   FakeExchangeAdmin admin;
-  LanguageRun ran = run_script(
-      admin, "Add-ADPermission EX01 -User (Get-User | Where-Object {$_.Name -eq 'x'}).Identity "
-             "-ExtendedRights Send-As\n");
+  LanguageRun ran =
+      run_script(admin,
+                 "Add-ADPermission EX01 -User (Get-User | Where-Object {$_.Name -eq 'x'}).Identity "
+                 "-ExtendedRights Send-As\n");
   CHECK(ran.errors == std::vector<std::string>{"Add-ADPermission : Cannot bind argument to "
                                                "parameter 'User' because it is null."});
   REQUIRE(ran.result.error);

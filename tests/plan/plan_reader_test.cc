@@ -226,8 +226,8 @@ TEST_CASE("plan reader: unknown types, fields and shapes are errors with their J
         "plan.json: error: actions[3].address: expected an address like \"nexj.target/EXCH01\", "
         "found \"nexj.tarjet/EXCH01\"\n");
   CHECK(reader_errors(edited_plan("\"action\":\"disable\"", "\"action\":\"delete\"")) ==
-        "plan.json: error: actions[4].action: expected create, update, disable, no-op, unknown or "
-        "blocked, found \"delete\"\n");
+        "plan.json: error: actions[4].action: expected create, update, disable, remove, no-op, "
+        "unknown or blocked, found \"delete\"\n");
   CHECK(reader_errors(edited_plan("\"after\":\"exch03\"", "\"after\":1.5")) ==
         "plan.json: error: actions[5].changes[0].after: expected null, true, false, an integer, a "
         "string, an array of strings or {\"sensitive\": true, \"fingerprint\": ...}, found 1.5\n");

@@ -85,7 +85,7 @@ TEST_CASE("unknown keys are named at the key, with the keys allowed there", "[sc
   CHECK(errors_of(with("exchange:", "exchange: 5\nxx:")) ==
         "s.yaml:3:11: error: expected a mapping, found a number (exchange)\n"
         "s.yaml:4:1: error: unknown key 'xx'; expected one of: version, deployment, exchange, "
-        "nexj, users, variables (xx)\n");
+        "nexj, users, remove, variables (xx)\n");
 }
 
 TEST_CASE("missing required keys are named at their mapping", "[schema]") {
