@@ -122,13 +122,20 @@ std::vector<ExchangeQuery> exchange_queries(const DesiredState& desired, Exchang
   // rename, the rights left after a switch to RBAC) and `import` can write it. Exchange Online
   // has neither impersonation nor throttling cmdlets: only what the spec names.
   const bool everything = account != UINT32_MAX && version != ExchangeVersion::ExchangeOnline;
-  // Named to keep or to remove: either way its read must not fail quietly.
-  auto named = [&](const ResourceType& type) {
-    for (const Resource& r : resources)
-      if (r.type == &type) return true;
+  // Named to keep or to remove: either way its read must not fail quietly. A removal also
+  // needs what decides whether it may go: the assignments that use a scope, the association
+  // that names a policy.
+  auto to_remove = [&](const ResourceType& type) {
     for (const Removal& r : desired.removals)
       if (r.type == &type) return true;
     return false;
+  };
+  auto named = [&](const ResourceType& type) {
+    for (const Resource& r : resources)
+      if (r.type == &type) return true;
+    return to_remove(type) ||
+           (&type == &types::kRoleAssignment && to_remove(types::kManagementScope)) ||
+           (&type == &types::kThrottlingAssociation && to_remove(types::kThrottlingPolicy));
   };
   // Adds `q`, marked review-only when the spec names nothing it reads; skipped then off premises.
   auto add = [&](ExchangeQuery q, bool names_something) {

@@ -85,7 +85,7 @@ bool has(const sd::DesiredState& desired, std::string_view name) {
 sd::DesiredState desired_for(std::string_view text) {
   static const std::string fingerprint = sd::secret_fingerprint(kPassword, kDeployment);
   const sd::SecretValue password{std::string(kPasswordRef), fingerprint};
-  sd::DesiredState desired{std::string(kDeployment), {}, {}};
+  sd::DesiredState desired{std::string(kDeployment), {}, {}, {}};
   desired.resources.push_back(channel(sd::types::kMailChannel, "Mail",
                                       {{"user", std::string("crm-mail")},
                                        {"password", password},

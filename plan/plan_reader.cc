@@ -291,7 +291,7 @@ void WholePlanReader::summary(const json& root, const PlanSummary& counted) {
     };
     for (const auto& [key, n] : counts) check(key, n);
     // Added within 1.3: a plan made before removals has no count, and no removal.
-    if (s->contains("remove")) check("remove", counted.remove);
+    if (s->contains("remove") || counted.remove > 0) check("remove", counted.remove);
   }
   if (const json* applyable =
           member(root, "applyable", "applyable", &json::is_boolean, "true or false")) {

@@ -33,8 +33,23 @@ class RemovalPlanner {
         return true;
     return false;
   }
-  // Why `a` (a scope or a policy) cannot go: what stays that uses it, or "".
-  std::string still_used(const Action& a) const;
+  // Why `a` cannot go: what stays and names it, or "". Sets `unread` when what could name it
+  // could not be read.
+  std::string still_used(const Action& a, bool* unread) const;
+  bool disabled(const ResourceType& type, std::string_view name) const {
+    for (size_t i = 0; i < first_; ++i)
+      if (actions_[i].type == &type && actions_[i].kind == ActionKind::Disable &&
+          actions_[i].name == name)
+        return true;
+    return false;
+  }
+  bool whole_side_selected(const ResourceType& type) const {
+    if (desired_.only.empty()) return true;
+    const std::string_view side = type.side == Side::Exchange ? "exchange" : "nexj";
+    for (const std::string& prefix : desired_.only)
+      if (prefix == side) return true;
+    return false;
+  }
   std::string account() const {
     for (const Resource& r : desired_.resources)
       if (r.type == &types::kServiceAccount) return r.name;
@@ -93,28 +108,55 @@ void RemovalPlanner::add(const Removal& r, std::vector<uint8_t>& named) {
   actions_.push_back(std::move(a));
 }
 
-std::string RemovalPlanner::still_used(const Action& a) const {
-  const bool scope = a.type == &types::kManagementScope;
-  const ResourceType& user_type = scope ? types::kRoleAssignment : types::kThrottlingAssociation;
-  const std::string_view field = scope ? "customRecipientWriteScope" : "policy";
+// What names `a` (a scope, a policy or an HTTP channel) by name, and in which fields.
+struct Users {
+  const ResourceType* type = nullptr;
+  std::vector<std::string_view> fields;
+};
+
+Users users_of(const ResourceType& removed) {
+  if (&removed == &types::kManagementScope)
+    return {&types::kRoleAssignment, {"customRecipientWriteScope"}};
+  if (&removed == &types::kThrottlingPolicy) return {&types::kThrottlingAssociation, {"policy"}};
+  if (&removed == &types::kHttpChannel) return {&types::kTarget, {"sender", "receiver"}};
+  return {};
+}
+
+std::string RemovalPlanner::still_used(const Action& a, bool* unread) const {
+  const Users users = users_of(*a.type);
+  if (!users.type) return {};
+  if (auto failed = observed_.failed_types.find(users.type->name);
+      failed != observed_.failed_types.end()) {
+    *unread = true;
+    return fmt::format("what may still use it could not be read ({}): {}", users.type->name,
+                       failed->second);
+  }
   for (const ObservedResource& o : observed_.resources) {
-    if (o.type != &user_type || o.presence != Presence::Present) continue;
-    if (!iequals(text_field(*o.type, o.values, field), a.name) || removed(user_type, o.name))
-      continue;
-    // The spec may move it off: then it stops using this one before the removal.
-    if (const Resource* r = desired_named(desired_, user_type, o.name);
-        r && !iequals(text_field(*r->type, r->values, field), a.name))
-      continue;
-    if (scope)
+    if (o.type != users.type || o.presence != Presence::Present) continue;
+    if (removed(*users.type, o.name) || disabled(*users.type, o.name)) continue;
+    for (std::string_view field : users.fields) {
+      if (!iequals(text_field(*o.type, o.values, field), a.name)) continue;
+      // The spec may move it off: then it stops using this one before the removal.
+      if (const Resource* r = desired_named(desired_, *users.type, o.name);
+          r && !is_unset(field_of(*r->type, r->values, field)) &&
+          !iequals(text_field(*r->type, r->values, field), a.name))
+        continue;
+      if (a.type == &types::kManagementScope)
+        return fmt::format(
+            "the role assignment {} uses it: remove the assignment too "
+            "(exchange.role_assignment/{}), or give it another scope",
+            quoted(o.name), o.name);
+      if (a.type == &types::kThrottlingPolicy)
+        return fmt::format(
+            "the service account's throttling association names it: remove "
+            "exchange.throttling_association/{} too, or set exchange.throttling.policy to "
+            "another policy",
+            o.name);
       return fmt::format(
-          "the role assignment {} uses it: remove the assignment too "
-          "(exchange.role_assignment/{}), or give it another scope",
-          quoted(o.name), o.name);
-    return fmt::format(
-        "the service account's throttling association names it: remove "
-        "exchange.throttling_association/{} too, or set exchange.throttling.policy to another "
-        "policy",
-        o.name);
+          "the target {} stays enabled and names it as its {}: point the target at another "
+          "channel in the spec, or let the spec stop naming the target (it is then disabled)",
+          quoted(o.name), field);
+    }
   }
   return {};
 }
@@ -123,13 +165,21 @@ void RemovalPlanner::block_what_breaks_others() {
   for (size_t i = first_; i < actions_.size(); ++i) {
     Action& a = actions_[i];
     if (a.kind != ActionKind::Remove) continue;
-    if (a.type != &types::kManagementScope && a.type != &types::kThrottlingPolicy) continue;
-    if (std::string why = still_used(a); !why.empty()) {
-      a.kind = ActionKind::Blocked;
-      a.reason = std::move(why);
-      a.changes.clear();
-      a.risky = false;
-    }
+    bool unread = false;
+    std::string why = still_used(a, &unread);
+    // A removal is checked against everything on its side: with part of it selected, what
+    // uses the object may not have been read.
+    if (why.empty() && !whole_side_selected(*a.type))
+      why = fmt::format(
+          "--only selects part of the {} side, and a removal is checked against all of it: plan "
+          "it with --only {} or without --only",
+          a.type->side == Side::Exchange ? "Exchange" : "NexJ",
+          a.type->side == Side::Exchange ? "exchange" : "nexj");
+    if (why.empty()) continue;
+    a.kind = unread ? ActionKind::Unknown : ActionKind::Blocked;
+    a.reason = unread ? "could not be read: " + why : why;
+    a.changes.clear();
+    a.risky = false;
   }
 }
 
@@ -142,7 +192,8 @@ void RemovalPlanner::order() {
     for (size_t k = 0; k < first_; ++k) {
       const Action& other = actions_[k];
       if (other.type->side != a.type->side || other.type == &types::kFolderLink) continue;
-      if (other.kind == ActionKind::Create || other.kind == ActionKind::Update)
+      if (other.kind == ActionKind::Create || other.kind == ActionKind::Update ||
+          (other.kind == ActionKind::Disable && other.type == &types::kTarget))
         a.depends_on.push_back(static_cast<uint32_t>(k));
     }
     // A scope after the assignments that go, a policy after the association.

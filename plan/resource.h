@@ -96,6 +96,8 @@ struct DesiredState {
   std::string deployment;
   std::vector<Resource> resources;  // in declaration order; the plan decides execution order
   std::vector<Removal> removals;    // in the order of `remove:`
+  // The --only prefixes this state was selected by (plan/selection.h); empty: all of it.
+  std::vector<std::string> only;
 
   // True when the spec names `type`/`name`, to keep it or to remove it (names compared as the
   // type compares them).

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "base/text_checks.h"
+#include "spec/yaml_scalar.h"
 
 namespace sd {
 namespace {
@@ -79,7 +80,9 @@ std::string unmanaged_hint(const ObservedResource& o) {
   const ResourceType& t = *o.type;
   // The name as it is: each renderer escapes what it shows (quotes, controls) in its own way.
   const std::string& name = o.name;
-  const std::string remove = "; to remove: list " + make_address(t, name) + " under remove:";
+  // As it is pasted into the spec: " #" or a quote in a name would otherwise change it.
+  const std::string remove =
+      "; to remove: list " + yaml_scalar(make_address(t, name)) + " under remove:";
   if (&t == &types::kRoleAssignment)
     return "to adopt: impersonation.assignmentName: " + name + remove;
   if (&t == &types::kManagementScope)

@@ -36,8 +36,4 @@ inline constexpr size_t kImportInlineUsers = 20;
 
 [[nodiscard]] ImportedSpec write_imported_spec(const ImportSource& source);
 
-// A YAML scalar for `text`: plain where that reads back as the same string (YAML 1.2 core
-// schema), else double-quoted with escapes. Exact for any valid UTF-8.
-[[nodiscard]] std::string yaml_scalar(std::string_view text);
-
 }  // namespace sd

@@ -15,18 +15,12 @@ namespace {
 
 // NexJ's five commands as the reference gives them (corrected form), run in the Exchange
 // Management Shell, where the snap-in is loaded.
-const char* const kNexjCommands =
-    "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn\n"
-    "Get-ExchangeServer | where {$_.IsClientAccessServer -eq $TRUE} | ForEach-Object "
-    "{Add-ADPermission -Identity $_.distinguishedname -User (Get-User -Identity nexj-sync | "
-    "select-object).identity -extendedRight ms-Exch-EPI-Impersonation}\n"
-    "Get-MailboxDatabase | ForEach-Object {Add-ADPermission -Identity $_.Distinguishedname -User "
-    "nexj-sync -ExtendedRights ms-Exch-EPI-May-Impersonate}\n"
-    "New-ThrottlingPolicy NexjsaPolicy\n"
-    "Set-ThrottlingPolicy NexjsaPolicy -EWSMaxConcurrency $null -EWSPercentTimeInAD $null "
-    "-EWSPercentTimeInCAS $null -EWSPercentTimeInMailboxRPC $null -EWSMaxSubscriptions $null "
-    "-EWSFastSearchTimeoutInSeconds $null -EWSFindCountLimit $null\n"
-    "Set-Mailbox nexj-sync -ThrottlingPolicy NexjsaPolicy\n";
+std::string nexj_commands() {
+  std::optional<std::string> text =
+      read_text(std::string(SYNCDEPLOY_SOURCE_DIR) + "/tests/data/nexj/documented-commands.ps1");
+  REQUIRE(text);
+  return "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn\n" + *text;
+}
 
 std::string nexj_spec_text(const std::string& path) {
   return read_text(path).value_or("(missing: " + path + ")");
@@ -48,7 +42,7 @@ TEST_CASE("import: a lab set up with NexJ's own commands is read as it is and it
   sd::lab::ShellCommandResult shell =
       sd::lab::run_shell_command(lab.server().state(), "deploy-admin", "powershell",
                                  {"-NoProfile", "-NonInteractive", "-EncodedCommand",
-                                  sd::encode_powershell_command(kNexjCommands)},
+                                  sd::encode_powershell_command(nexj_commands())},
                                  "");
   INFO(shell.stdout_bytes << shell.stderr_bytes);
   CHECK(shell.exit_code == 0);  // line 4 failed; the last line did not
@@ -104,40 +98,41 @@ TEST_CASE("import: a lab set up with NexJ's own commands is read as it is and it
   CHECK(found);
 }
 
+namespace {
+
+// Applies `example` on a lab of the examples, imports it, and returns the written spec's path
+// once its plan has nothing to do.
+std::string round_trip(const Workspace& w, const std::string& example,
+                       const std::string& deployment) {
+  RunningLab lab;
+  CliRun apply = run_in_lab(lab, {"apply", w.spec(), "--auto-approve"});
+  INFO(apply.out << apply.err);
+  REQUIRE(apply.code == 0);
+  CliRun imported = run_in_lab(lab, {"import", w.spec(), "-o", w.path("imported")});
+  INFO(imported.out << imported.err);
+  CHECK(imported.code == 0);
+  const std::string spec = w.path("imported/" + example);
+  CliRun plan = run_in_lab(lab, {"plan", spec, "--detailed-exitcode"});
+  INFO(plan.out << plan.err);
+  CHECK(plan.code == 0);
+  CHECK(contains(plan.out, "No changes. " + deployment + " matches the spec ("));
+  return spec;
+}
+
+}  // namespace
+
 TEST_CASE(
     "import: the Exchange SE example with NTLM applied on the lab comes back signing in "
     "as before with nothing to do",
     "[e2e][import]") {
-  RunningLab lab;
   Workspace w("examples/exchange-se-ntlm.yaml");
-  CliRun apply = run_in_lab(lab, {"apply", w.spec(), "--auto-approve"});
-  INFO(apply.out << apply.err);
-  REQUIRE(apply.code == 0);
-  CliRun imported = run_in_lab(lab, {"import", w.spec(), "-o", w.path("imported")});
-  INFO(imported.out << imported.err);
-  CHECK(imported.code == 0);
+  std::string spec = round_trip(w, "exchange-se-ntlm.yaml", "se-ntlm");
   // Signed in as the identity, as the example does: no upn is added.
-  CHECK_FALSE(contains(read_text(w.path("imported/exchange-se-ntlm.yaml")).value_or(""), "upn:"));
-  CliRun plan =
-      run_in_lab(lab, {"plan", w.path("imported/exchange-se-ntlm.yaml"), "--detailed-exitcode"});
-  INFO(plan.out << plan.err);
-  CHECK(plan.code == 0);
-  CHECK(contains(plan.out, "No changes. se-ntlm matches the spec ("));
+  CHECK_FALSE(contains(read_text(spec).value_or(""), "upn:"));
 }
 
 TEST_CASE("import: the multi-environment example over Kerberos comes back with nothing to do",
           "[e2e][import]") {
-  RunningLab lab;
   Workspace w("examples/multi-environment.yaml");
-  CliRun apply = run_in_lab(lab, {"apply", w.spec(), "--auto-approve"});
-  INFO(apply.out << apply.err);
-  REQUIRE(apply.code == 0);
-  CliRun imported = run_in_lab(lab, {"import", w.spec(), "-o", w.path("imported")});
-  INFO(imported.out << imported.err);
-  CHECK(imported.code == 0);
-  const std::string spec = w.path("imported/multi-environment.yaml");
-  CliRun plan = run_in_lab(lab, {"plan", spec, "--detailed-exitcode"});
-  INFO(plan.out << plan.err);
-  CHECK(plan.code == 0);
-  CHECK(contains(plan.out, "No changes. dev-sync matches the spec ("));
+  (void)round_trip(w, "multi-environment.yaml", "dev-sync");
 }

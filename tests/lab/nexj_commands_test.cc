@@ -4,6 +4,8 @@
 // Management Shell has it loaded; a WinRS powershell.exe does not). No $ErrorActionPreference:
 // PowerShell's default, so an error ends only its line. The account is the lab's nexj-sync.
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "lab/server/powershell_host.h"
 #include "lab/state/lab_state.h"
@@ -14,17 +16,15 @@
 namespace sd::lab {
 namespace nexj_test {
 
-constexpr const char* kNexjCommands =
-    "Get-ExchangeServer | where {$_.IsClientAccessServer -eq $TRUE} | ForEach-Object "
-    "{Add-ADPermission -Identity $_.distinguishedname -User (Get-User -Identity nexj-sync | "
-    "select-object).identity -extendedRight ms-Exch-EPI-Impersonation}\n"
-    "Get-MailboxDatabase | ForEach-Object {Add-ADPermission -Identity $_.Distinguishedname -User "
-    "nexj-sync -ExtendedRights ms-Exch-EPI-May-Impersonate}\n"
-    "New-ThrottlingPolicy NexjsaPolicy\n"
-    "Set-ThrottlingPolicy NexjsaPolicy -EWSMaxConcurrency $null -EWSPercentTimeInAD $null "
-    "-EWSPercentTimeInCAS $null -EWSPercentTimeInMailboxRPC $null -EWSMaxSubscriptions $null "
-    "-EWSFastSearchTimeoutInSeconds $null -EWSFindCountLimit $null\n"
-    "Set-Mailbox nexj-sync -ThrottlingPolicy NexjsaPolicy\n";
+// The commands as NexJ's documentation gives them (tests/data/nexj/documented-commands.ps1).
+std::string nexj_commands() {
+  std::ifstream in(std::string(SYNCDEPLOY_SOURCE_DIR) + "/tests/data/nexj/documented-commands.ps1",
+                   std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  REQUIRE(text.str().size() > 100);
+  return text.str();
+}
 
 // Two client access servers, one that is not (an Edge server), two databases.
 std::string nexj_directory(const std::string& version) {
@@ -50,7 +50,7 @@ void run_nexj(NexjRun& run, const std::string& version, const std::string& snapi
   Result<std::unique_ptr<LabState>> opened = LabState::open(run.dir.path("state.db"), file);
   if (!opened.ok()) FAIL(opened.errors().front().format());
   run.state = std::move(*opened);
-  std::string script = "Add-PSSnapin " + snapin + "\n" + kNexjCommands;
+  std::string script = "Add-PSSnapin " + snapin + "\n" + nexj_commands();
   run.result = run_shell_command(
       *run.state, "deploy-admin", "powershell",
       {"-NoProfile", "-NonInteractive", "-EncodedCommand", encode_powershell_command(script)}, "");

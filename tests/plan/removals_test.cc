@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "plan/unmanaged.h"
 #include "tests/plan/plan_support.h"
 
 using namespace sd;
@@ -172,4 +173,62 @@ TEST_CASE("remove: a channel found live is removed after the spec's channels", "
   CHECK(line(p, "nexj.http_channel/OldSender") ==
         "remove [nexj.http_channel/NewSender] named in remove:");
   CHECK(line(p, "nexj.http_channel/oldsender") == "no-op [] named in remove:, and not found live");
+}
+
+TEST_CASE("remove: a channel a target still names waits for the target's disable or is blocked",
+          "[plan][remove]") {
+  Fixture f;
+  f.observed.resources.push_back(live(types::kHttpChannel, "OldSender"));
+  f.observed.resources.push_back(live(types::kHttpChannel, "OldReceiver"));
+  // A target the spec no longer names: disabled, then its channel goes.
+  f.observed.resources.push_back(
+      live(types::kTarget, "OLD", {{"sender", std::string("OldSender")}, {"enabled", true}}));
+  // A target the spec keeps, whose receiver it does not manage: it would point at nothing.
+  f.desired.resources.push_back(resource(types::kTarget, "EXCH01", {{"enabled", true}}));
+  f.observed.resources.push_back(live(
+      types::kTarget, "EXCH01", {{"receiver", std::string("OldReceiver")}, {"enabled", true}}));
+  f.remove(types::kHttpChannel, "OldSender");
+  f.remove(types::kHttpChannel, "OldReceiver");
+  Plan p = f.plan();
+  CHECK(line(p, "nexj.http_channel/OldSender") == "remove [nexj.target/OLD] named in remove:");
+  CHECK(line(p, "nexj.http_channel/OldReceiver") ==
+        "blocked [] the target \"EXCH01\" stays enabled and names it as its receiver: point the "
+        "target at another channel in the spec, or let the spec stop naming the target (it is "
+        "then disabled)");
+}
+
+TEST_CASE("remove: what decides a removal could not be read: unknown, never removed",
+          "[plan][remove]") {
+  Fixture f;
+  f.observed.resources.push_back(live(types::kThrottlingPolicy, "OldPolicy"));
+  f.observed.failed_types.emplace("exchange.throttling_association",
+                                  "Get-ThrottlingPolicyAssociation: refused");
+  f.remove(types::kThrottlingPolicy, "OldPolicy");
+  Plan p = f.plan();
+  CHECK(line(p, "exchange.throttling_policy/OldPolicy") ==
+        "unknown [] could not be read: what may still use it could not be read "
+        "(exchange.throttling_association): Get-ThrottlingPolicyAssociation: refused");
+  CHECK(cannot_apply_reason(p.summary) == "1 object could not be read");
+}
+
+TEST_CASE("remove: with --only selecting part of a side a removal is blocked", "[plan][remove]") {
+  Fixture f;
+  f.observed.resources.push_back(assignment("Old", "someone-else", ""));
+  f.remove(types::kRoleAssignment, "Old");
+  // --only exchange.role_assignment: the account is not selected, so whose it is is unknown.
+  f.desired.only = {"exchange.role_assignment"};
+  f.desired.resources.erase(f.desired.resources.begin());  // the account, not selected
+  f.desired.resources.front().depends_on.clear();
+  f.observed.resources.erase(f.observed.resources.begin());
+  Plan p = f.plan();
+  CHECK(line(p, "exchange.role_assignment/Old") ==
+        "blocked [] --only selects part of the Exchange side, and a removal is checked against "
+        "all of it: plan it with --only exchange or without --only");
+}
+
+TEST_CASE("remove: the review list's hint quotes an address YAML would cut", "[plan][remove]") {
+  ObservedResource o = assignment("Foo #2", "nexj-sync", "");
+  CHECK(unmanaged_hint(o) ==
+        "to adopt: impersonation.assignmentName: Foo #2; to remove: list "
+        "\"exchange.role_assignment/Foo #2\" under remove:");
 }

@@ -9,6 +9,7 @@
 #include "plan/plan.h"
 #include "spec/document.h"
 #include "spec/load_spec.h"
+#include "spec/yaml_scalar.h"
 
 using namespace sd;
 

@@ -31,7 +31,7 @@ inline Resource channel(const ResourceType& type, std::string name,
 }
 
 inline DesiredState desired_of(std::vector<Resource> resources) {
-  return DesiredState{std::string(kDeployment), std::move(resources), {}};
+  return DesiredState{std::string(kDeployment), std::move(resources), {}, {}};
 }
 
 inline Plan observe_and_plan(EnvironmentFile& env, const DesiredState& desired) {
