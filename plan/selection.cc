@@ -128,6 +128,7 @@ DesiredState select_desired(DesiredState desired, std::span<const std::string> p
     if (new_index[i] != i) resources[new_index[i]] = std::move(r);
   }
   resources.resize(kept);
+  desired.only.assign(prefixes.begin(), prefixes.end());
   std::erase_if(desired.removals,
                 [&](const Removal& r) { return !r.type || !selects(prefixes, *r.type, r.name); });
   return desired;

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "plan/selection.h"
 #include "plan/unmanaged.h"
 #include "tests/plan/plan_support.h"
 
@@ -216,10 +217,10 @@ TEST_CASE("remove: with --only selecting part of a side a removal is blocked", "
   f.observed.resources.push_back(assignment("Old", "someone-else", ""));
   f.remove(types::kRoleAssignment, "Old");
   // --only exchange.role_assignment: the account is not selected, so whose it is is unknown.
-  f.desired.only = {"exchange.role_assignment"};
-  f.desired.resources.erase(f.desired.resources.begin());  // the account, not selected
-  f.desired.resources.front().depends_on.clear();
-  f.observed.resources.erase(f.observed.resources.begin());
+  const std::vector<std::string> only = {"exchange.role_assignment"};
+  f.desired = select_desired(std::move(f.desired), only);
+  f.observed = select_observed(std::move(f.observed), only);
+  CHECK(f.desired.only == only);
   Plan p = f.plan();
   CHECK(line(p, "exchange.role_assignment/Old") ==
         "blocked [] --only selects part of the Exchange side, and a removal is checked against "
