@@ -210,7 +210,7 @@ TEST_CASE("drift: what the spec does not name is listed for review, not as drift
         "Not managed by this spec (1 object; nothing is done to it): review\n"
         "  ? exchange.role_assignment/Old\\\"Impersonation  to adopt: "
         "impersonation.assignmentName: Old\\\"Impersonation; to remove: list "
-        "exchange.role_assignment/Old\\\"Impersonation under remove:\n");
+        "\\\"exchange.role_assignment/Old\\\\\\\"Impersonation\\\" under remove:\n");
   nlohmann::json doc = nlohmann::json::parse(drift_json(p));
   CHECK(doc["inSync"] == true);
   CHECK(doc["unmanaged"][0]["address"] == "exchange.role_assignment/Old\"Impersonation");
