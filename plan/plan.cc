@@ -82,6 +82,19 @@ bool is_risky(const ResourceType& type, ActionKind kind, const std::vector<Field
   return false;
 }
 
+Presence find_live(const ObservedState& observed, const ResourceType& type,
+                   const std::string& address, Action& a, std::vector<uint8_t>& named,
+                   std::string* error) {
+  const ObservedResource* found = nullptr;
+  Presence presence = observed.presence_of(type, address, &found, error);
+  if (found) {
+    auto j = static_cast<size_t>(found - observed.resources.data());
+    a.observed = static_cast<int32_t>(j);
+    named[j] = 1;
+  }
+  return presence;
+}
+
 PlanSummary summarize(const std::vector<Action>& actions,
                       const std::vector<PreconditionCheck>& checks) {
   PlanSummary s;
@@ -204,14 +217,10 @@ Action diff_desired(const Resource& r, uint32_t index, const ObservedState& obse
   a.depends_on = r.depends_on;  // resource indices; the action of resource i is action i here
 
   address.assign(r.type->name).append("/").append(r.name);
-  const ObservedResource* found = nullptr;
   std::string error;
-  Presence presence = observed.presence_of(*r.type, address, &found, &error);
-  if (found) {
-    auto j = static_cast<size_t>(found - observed.resources.data());
-    a.observed = static_cast<int32_t>(j);
-    named[j] = 1;
-  }
+  Presence presence = find_live(observed, *r.type, address, a, named, &error);
+  const ObservedResource* found =
+      a.observed >= 0 ? &observed.resources[static_cast<size_t>(a.observed)] : nullptr;
   switch (presence) {
     case Presence::Unknown:
       a.kind = ActionKind::Unknown;

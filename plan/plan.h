@@ -94,6 +94,13 @@ struct PlanOptions {
 [[nodiscard]] bool is_risky(const ResourceType& type, ActionKind kind,
                             const std::vector<FieldChange>& changes);
 
+// Whether the object `address` of `type` is live for action `a`: the object found is recorded
+// in a.observed and marked in `named` (one flag per observed.resources entry); `error` says why
+// when Unknown.
+[[nodiscard]] Presence find_live(const ObservedState& observed, const ResourceType& type,
+                                 const std::string& address, Action& a, std::vector<uint8_t>& named,
+                                 std::string* error);
+
 // The counts of `actions` by kind, and of the preconditions that failed or warned.
 [[nodiscard]] PlanSummary summarize(const std::vector<Action>& actions,
                                     const std::vector<PreconditionCheck>& checks);

@@ -66,14 +66,11 @@ void RemovalPlanner::add(const Removal& r, std::vector<uint8_t>& named) {
   Action a;
   a.type = r.type;
   a.name = r.name;
-  const ObservedResource* found = nullptr;
   std::string error;
-  Presence presence = observed_.presence_of(*r.type, make_address(*r.type, r.name), &found, &error);
-  if (found) {
-    auto j = static_cast<size_t>(found - observed_.resources.data());
-    a.observed = static_cast<int32_t>(j);
-    named[j] = 1;
-  }
+  Presence presence =
+      find_live(observed_, *r.type, make_address(*r.type, r.name), a, named, &error);
+  const ObservedResource* found =
+      a.observed >= 0 ? &observed_.resources[static_cast<size_t>(a.observed)] : nullptr;
   switch (presence) {
     case Presence::Unknown:
       a.kind = ActionKind::Unknown;
