@@ -1,13 +1,17 @@
-# Sourced by bench/apply_100k.sh and bench/plan_100k.sh (not run): stands up the Exchange side
-# of examples/acme-prod.yaml as three labs (`syncdeploy lab serve`), one per Exchange server,
-# because plan and apply check the TLS of nexj.url and of every EWS endpoint before anything
-# else (and apply asks each server for folder ids). crm.acme.local (nexj.url) is served by the
-# first lab. One lab per server because a lab's directory file holds at most about 50,000
-# mailboxes.
+# Sourced by bench/apply_100k.sh, plan_100k.sh and import_100k.sh (not run): stands up the
+# Exchange side of examples/acme-prod.yaml as three labs (`syncdeploy lab serve`), one per
+# Exchange server, because plan and apply check the TLS of nexj.url and of every EWS endpoint
+# before anything else (and apply asks each server for folder ids). crm.acme.local (nexj.url)
+# is served by the first lab. One lab per server because a lab's directory file holds at most
+# about 50,000 mailboxes.
 #
-# The caller sets $bin (an absolute path to syncdeploy), $work (its scratch directory) and
-# NEXJ_SYNC_PASSWORD, defines fail(), and calls acme_labs_stop from its EXIT trap so that no lab
-# outlives it. Functions:
+# The caller sets $bin (the syncdeploy to run) and calls acme_bench_setup NAME first. Functions:
+#   acme_bench_setup NAME        builds syncdeploy into build-release when $bin is missing and
+#                                makes $bin absolute; makes the scratch directory $work; defines
+#                                fail() (messages start with NAME, exit 1); stops the labs and
+#                                removes $work on exit, however the script ends; exports the
+#                                demo secrets (EXCH_ADMIN_PASSWORD, NEXJ_SYNC_PASSWORD,
+#                                CRM_MAIL_PASSWORD)
 #   acme_labs_start [users.csv]  writes the labs' directory files (the service account, which may
 #                                impersonate everyone and is never throttled, and the mailboxes:
 #                                the spec's inline users plus, with a CSV, each row on its
@@ -17,6 +21,26 @@
 # shellcheck shell=bash
 
 acme_lab_pids=()
+acme_bench_name=bench
+
+acme_bench_setup() {
+  acme_bench_name=$1
+  : "${bin:?set by the caller}"
+  if [ ! -x "$bin" ]; then
+    cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DSYNCDEPLOY_TESTS=OFF >/dev/null
+    cmake --build build-release -j"$(nproc)" --target syncdeploy >/dev/null
+  fi
+  bin=$(realpath "$bin")
+  work=$(mktemp -d)
+  trap 'acme_labs_stop; rm -rf "$work"' EXIT
+  trap 'exit 130' INT TERM HUP PIPE  # through the EXIT trap: no lab outlives the script
+  export EXCH_ADMIN_PASSWORD=x NEXJ_SYNC_PASSWORD=y CRM_MAIL_PASSWORD=z
+}
+
+fail() {
+  echo "$acme_bench_name: $*" >&2
+  exit 1
+}
 
 acme_users_csv() {
   # Column 3 is the target; the rows end in CRLF, which the last column keeps.

@@ -18,22 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
 bin=${2:-build-release/syncdeploy}
-if [ ! -x "$bin" ]; then
-  cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DSYNCDEPLOY_TESTS=OFF >/dev/null
-  cmake --build build-release -j"$(nproc)" --target syncdeploy >/dev/null
-fi
-bin=$(realpath "$bin")
-work=$(mktemp -d)
-source bench/lab_for_acme.sh  # the three labs: acme_labs_start, acme_labs_stop
-cleanup() {
-  acme_labs_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE  # through the EXIT trap: no lab outlives the script
-fail() { echo "plan_100k.sh: $*" >&2; exit 1; }
-
-export EXCH_ADMIN_PASSWORD=x NEXJ_SYNC_PASSWORD=y CRM_MAIL_PASSWORD=z
+source bench/lab_for_acme.sh  # the three labs and the benchmarks' set-up
+acme_bench_setup plan_100k.sh  # builds $bin if missing; $work, fail(), the EXIT trap, secrets
 acme_users_csv "$n" "$work/users.csv"
 sed -e 's#^  csv: .*#  csv: users.csv#' examples/acme-prod.yaml > "$work/spec.yaml"
 grep -q '^  csv: users.csv' "$work/spec.yaml" ||
