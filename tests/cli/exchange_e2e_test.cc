@@ -19,12 +19,6 @@ const char* kDenied =
     "the service account may not impersonate this mailbox (not in the impersonation scope, or the "
     "role is not assigned) (ErrorImpersonateUserDenied)";
 
-void replace_once(std::string& text, const std::string& from, const std::string& to) {
-  size_t at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  text.replace(at, from.size(), to);
-}
-
 // The one "Exchange: asked ..." line of stderr, or "" when there is none; checks there is no
 // second one.
 std::string single_ews_summary(const std::string& err) {
@@ -305,8 +299,8 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
   }
   SECTION("a certificate that does not name the host") {
     std::string spec = *read_text(w.spec());
-    replace_once(spec, "url: https://crm.example.local/nexj",
-                 "url: https://crm2.example.local/nexj");
+    spec = replaced_once(spec, "url: https://crm.example.local/nexj",
+                         "url: https://crm2.example.local/nexj");
     w.write("quickstart.yaml", spec);
     const std::map<std::string, std::string> env{
         {"SYNCDEPLOY_CONNECT_TO",
@@ -323,7 +317,7 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
   SECTION("exchange.caFile and nexj.caFile name the lab's CA: no SSL_CERT_FILE needed") {
     std::filesystem::copy_file(lab.server().ca_file(), w.path("lab-ca.pem"));
     std::string spec = *read_text(w.spec());
-    replace_once(spec, "  servers:\n", "  caFile: lab-ca.pem\n  servers:\n");
+    spec = replaced_once(spec, "  servers:\n", "  caFile: lab-ca.pem\n  servers:\n");
     w.write("quickstart.yaml", spec);
     std::map<std::string, std::string> env = lab.env_with(kDemoSecrets);
     env.erase("SSL_CERT_FILE");
@@ -340,7 +334,7 @@ TEST_CASE("exchange e2e: preconditions", "[e2e][exchange-e2e]") {
     CHECK(field_after(folder_links(doc)["nexj.folder_link/akumar/tasks"], "folderId") ==
           lab_folder_id(lab, "akumar@example.com", "tasks"));
 
-    replace_once(spec, "  environmentFile:", "  caFile: lab-ca.pem\n  environmentFile:");
+    spec = replaced_once(spec, "  environmentFile:", "  caFile: lab-ca.pem\n  environmentFile:");
     w.write("quickstart.yaml", spec);
     CliRun apply = run_cli(apply_args(w), env);
     INFO(apply.out << apply.err);
@@ -413,8 +407,8 @@ TEST_CASE("exchange e2e: a wrong service account password", "[e2e][exchange-e2e]
     use_csv_users(w, logins);
     // Basic: the server's 401 is what refuses the password, so requests are in flight.
     std::string spec = *read_text(w.spec());
-    replace_once(spec, "    auth: kerberos                          # EWS too",
-                 "    auth: basic                             # EWS too");
+    spec = replaced_once(spec, "    auth: kerberos                          # EWS too",
+                         "    auth: basic                             # EWS too");
     w.write("quickstart.yaml", spec);
     CliRun plan = run_in_lab(lab, plan_args(w, {"--json"}), wrong);
     CHECK(plan.code == 1);

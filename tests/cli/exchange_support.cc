@@ -10,6 +10,19 @@
 
 namespace sd::test {
 
+std::string replaced_once(std::string text, const std::string& from, const std::string& to) {
+  size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+void replace_in_file(const Workspace& w, const std::string& relative, const std::string& from,
+                     const std::string& to) {
+  std::optional<std::string> text = read_text(w.path(relative));
+  REQUIRE(text);
+  w.write(relative, replaced_once(std::move(*text), from, to));
+}
+
 const char* const kQuickstartServiceAccount = "nexj-sync@example.local";
 
 std::string quickstart_lab_directory(const std::vector<std::string>& mailboxes,

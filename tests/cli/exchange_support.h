@@ -63,6 +63,13 @@ extern const char* const kQuickstartServiceAccount;
 // The first "Exchange: asked ..." line of stderr, or "" when there is none.
 [[nodiscard]] std::string ews_summary(const std::string& err);
 
+// `text` with the first `from` replaced by `to`; fails the test when there is no `from`.
+[[nodiscard]] std::string replaced_once(std::string text, const std::string& from,
+                                        const std::string& to);
+// The same, in the workspace file `relative`.
+void replace_in_file(const Workspace& w, const std::string& relative, const std::string& from,
+                     const std::string& to);
+
 [[nodiscard]] bool file_exists(const std::string& path);
 [[nodiscard]] bool contains(const std::string& text, const std::string& part);
 

@@ -26,12 +26,6 @@ std::string nexj_spec_text(const std::string& path) {
   return read_text(path).value_or("(missing: " + path + ")");
 }
 
-std::string with_replaced(std::string text, const std::string& from, const std::string& to) {
-  size_t at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  return text.replace(at, from.size(), to);
-}
-
 }  // namespace
 
 TEST_CASE("import: a lab set up with NexJ's own commands is read as it is and its policy reported",
@@ -54,7 +48,7 @@ TEST_CASE("import: a lab set up with NexJ's own commands is read as it is and it
   size_t from = spec.find("  throttling:"), to = spec.find("  servers:");
   REQUIRE(from < to);
   spec.replace(from, to - from, "  throttling:\n    policy: NexjsaPolicy\n");
-  spec = with_replaced(spec, "method: rbac", "method: extendedRights");
+  spec = replaced_once(spec, "method: rbac", "method: extendedRights");
   w.write("quickstart.yaml", spec);
   CliRun nexj = run_in_lab(lab, {"apply", w.spec(), "--only", "nexj", "--auto-approve"});
   INFO(nexj.out << nexj.err);
@@ -83,7 +77,7 @@ TEST_CASE("import: a lab set up with NexJ's own commands is read as it is and it
 
   // A spec that asks for unlimited is not satisfied by NexJ's $null on 2016: an update.
   w.write("quickstart.yaml",
-          with_replaced(spec, "    policy: NexjsaPolicy\n",
+          replaced_once(spec, "    policy: NexjsaPolicy\n",
                         "    policy: NexjsaPolicy\n    ews:\n      maxConcurrency: unlimited\n"));
   CliRun lifted = run_in_lab(lab, {"plan", w.spec(), "--json"});
   nlohmann::json doc = parse_plan(lifted);

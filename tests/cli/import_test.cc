@@ -15,14 +15,6 @@ std::string file_text(const std::string& path) {
   return read_text(path).value_or("(missing: " + path + ")");
 }
 
-void replace_once(const Workspace& w, const std::string& relative, const std::string& from,
-                  const std::string& to) {
-  std::string text = file_text(w.path(relative));
-  size_t at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  w.write(relative, text.replace(at, from.size(), to));
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -89,9 +81,9 @@ TEST_CASE("import: what the spec cannot say exits 6, is listed, and is shown by 
   Workspace w("examples/quickstart.yaml");
   REQUIRE(run_in_lab(lab, {"apply", w.spec(), "--auto-approve"}).code == 0);
   // A second mail channel, set up by hand: a spec has one.
-  replace_once(w, "env/quickstart.environment", "<ChannelConnections>",
-               "<ChannelConnections>\n    <MailConnection channel=\"OldMail\" "
-               "from=\"old@example.com\"/>");
+  replace_in_file(w, "env/quickstart.environment", "<ChannelConnections>",
+                  "<ChannelConnections>\n    <MailConnection channel=\"OldMail\" "
+                  "from=\"old@example.com\"/>");
 
   CliRun imported = run_in_lab(lab, {"import", w.spec(), "-o", w.path("imported")});
   INFO(imported.out << imported.err);
@@ -128,10 +120,10 @@ TEST_CASE(
   RunningLab lab(fresh_quickstart_directory());
   Workspace w("examples/quickstart.yaml");
   REQUIRE(run_in_lab(lab, {"apply", w.spec(), "--auto-approve"}).code == 0);
-  replace_once(w, "quickstart.yaml", "    policy: NexJSyncPolicy\n",
-               "    policy: NexJSyncPolicy2\n");
-  replace_once(w, "quickstart.yaml", "    method: rbac\n",
-               "    method: rbac\n    assignmentName: NexJ-Impersonation\n");
+  replace_in_file(w, "quickstart.yaml", "    policy: NexJSyncPolicy\n",
+                  "    policy: NexJSyncPolicy2\n");
+  replace_in_file(w, "quickstart.yaml", "    method: rbac\n",
+                  "    method: rbac\n    assignmentName: NexJ-Impersonation\n");
 
   CliRun plan = run_in_lab(lab, {"plan", w.spec()});
   INFO(plan.out << plan.err);
@@ -163,7 +155,7 @@ TEST_CASE(
   REQUIRE(run_in_lab(lab, {"apply", w.spec(), "--auto-approve"}).code == 0);
   // As if it had been set up by hand: live state, but no apply of it in a journal.
   std::filesystem::remove(w.path("state/nexj-config.db.journal.db"));
-  replace_once(w, "quickstart.yaml", "realtimeSync: running", "realtimeSync: paused");
+  replace_in_file(w, "quickstart.yaml", "realtimeSync: running", "realtimeSync: paused");
 
   CliRun plan = run_in_lab(lab, {"plan", w.spec()});
   INFO(plan.out << plan.err);

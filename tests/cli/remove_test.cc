@@ -10,14 +10,6 @@ using namespace sd::test;
 
 namespace {
 
-void edit_once(const Workspace& w, const std::string& relative, const std::string& from,
-               const std::string& to) {
-  std::string text = read_text(w.path(relative)).value_or("");
-  size_t at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  w.write(relative, text.replace(at, from.size(), to));
-}
-
 // "kind address: reason" of every action that is not a plain no-op.
 std::vector<std::string> action_lines(const nlohmann::json& plan) {
   std::vector<std::string> out;
@@ -35,12 +27,13 @@ TEST_CASE("remove: a renamed assignment and policy and a hand-made channel are r
   RunningLab lab(fresh_quickstart_directory());
   Workspace w("examples/quickstart.yaml");
   REQUIRE(run_in_lab(lab, {"apply", w.spec(), "--auto-approve"}).code == 0);
-  edit_once(w, "env/quickstart.environment", "<ChannelConnections>",
-            "<ChannelConnections>\n    <MailConnection channel=\"OldMail\" "
-            "from=\"old@example.com\"/>");
-  edit_once(w, "quickstart.yaml", "    policy: NexJSyncPolicy\n", "    policy: NexJSyncPolicy2\n");
-  edit_once(w, "quickstart.yaml", "    method: rbac\n",
-            "    method: rbac\n    assignmentName: NexJ-Impersonation\n");
+  replace_in_file(w, "env/quickstart.environment", "<ChannelConnections>",
+                  "<ChannelConnections>\n    <MailConnection channel=\"OldMail\" "
+                  "from=\"old@example.com\"/>");
+  replace_in_file(w, "quickstart.yaml", "    policy: NexJSyncPolicy\n",
+                  "    policy: NexJSyncPolicy2\n");
+  replace_in_file(w, "quickstart.yaml", "    method: rbac\n",
+                  "    method: rbac\n    assignmentName: NexJ-Impersonation\n");
   w.write("quickstart.yaml", read_text(w.spec()).value_or("") +
                                  "remove:\n"
                                  "  - exchange.role_assignment/nexj-sync-ApplicationImpersonation\n"
