@@ -321,7 +321,7 @@ std::vector<PsValue> add_ad_permission(PsCmdletContext& ctx) {
 }
 
 PsParamSpec choice(std::string name, std::vector<std::string> choices, std::string type_name) {
-  PsParamSpec spec = exchange_param(std::move(name), T::Choice);
+  PsParamSpec spec = cmdlet_param(std::move(name), T::Choice);
   spec.choices = std::move(choices);
   spec.type_name = std::move(type_name);
   return spec;
@@ -329,7 +329,7 @@ PsParamSpec choice(std::string name, std::vector<std::string> choices, std::stri
 
 std::vector<PsParamSpec> with_limits(std::vector<PsParamSpec> params, LabExchangeVersion version) {
   for (const std::string& name : limit_names(version)) {
-    PsParamSpec spec = exchange_param(name, T::Limit);
+    PsParamSpec spec = cmdlet_param(name, T::Limit);
     spec.type_name = version == LabExchangeVersion::Exchange2010
                          ? "System.UInt32"
                          : "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]";
@@ -340,7 +340,7 @@ std::vector<PsParamSpec> with_limits(std::vector<PsParamSpec> params, LabExchang
 
 }  // namespace
 
-PsParamSpec exchange_param(std::string name, PsParamType type, bool mandatory, int position) {
+PsParamSpec cmdlet_param(std::string name, PsParamType type, bool mandatory, int position) {
   PsParamSpec spec;
   spec.name = std::move(name);
   spec.type = type;
@@ -349,6 +349,8 @@ PsParamSpec exchange_param(std::string name, PsParamType type, bool mandatory, i
   if (type == T::Switch) spec.type_name = "System.Management.Automation.SwitchParameter";
   if (type == T::Secure) spec.type_name = "System.Security.SecureString";
   if (type == T::Bool) spec.type_name = "System.Boolean";
+  if (type == T::ScriptBlock) spec.type_name = "System.Management.Automation.ScriptBlock";
+  if (type == T::Any) spec.type_name = "System.Object";
   return spec;
 }
 
@@ -357,7 +359,7 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
   const std::string recipient = "Microsoft.Exchange.Management.RecipientTasks.";
   const std::string rbac = "Microsoft.Exchange.Management.RbacTasks.";
   const std::string config = "Microsoft.Exchange.Management.SystemConfigurationTasks.";
-  std::vector<PsParamSpec> new_policy = {exchange_param("Name", T::String, true, 0)};
+  std::vector<PsParamSpec> new_policy = {cmdlet_param("Name", T::String, true, 0)};
   if (version != LabExchangeVersion::Exchange2010) {
     new_policy.push_back(choice("ThrottlingPolicyScope", {"Regular", "Organization", "Global"},
                                 "Microsoft.Exchange.Data.Directory.ThrottlingPolicyScopeType"));
@@ -367,68 +369,67 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
        recipient + "GetMailbox",
        true,
        false,
-       {exchange_param("Filter"),
+       {cmdlet_param("Filter"),
         choice("ResultSize", {"Unlimited"}, "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]")},
        get_mailbox},
       {"New-Mailbox",
        recipient + "NewMailbox",
        true,
        false,
-       {exchange_param("Name", T::String, true, 0), exchange_param("Alias"),
-        exchange_param("UserPrincipalName", T::String, true),
-        exchange_param("Password", T::Secure, true)},
+       {cmdlet_param("Name", T::String, true, 0), cmdlet_param("Alias"),
+        cmdlet_param("UserPrincipalName", T::String, true),
+        cmdlet_param("Password", T::Secure, true)},
        new_mailbox},
       {"Set-Mailbox",
        recipient + "SetMailbox",
        true,
        false,
-       {exchange_param("Identity", T::String, true, 0), exchange_param("ThrottlingPolicy")},
+       {cmdlet_param("Identity", T::String, true, 0), cmdlet_param("ThrottlingPolicy")},
        set_mailbox},
       {"Get-User",
        recipient + "GetUser",
        true,
        false,
-       {exchange_param("Identity", T::String, false, 0)},
+       {cmdlet_param("Identity", T::String, false, 0)},
        get_user},
       {"Get-ManagementScope", rbac + "GetManagementScope", true, false, {}, get_management_scope},
       {"New-ManagementScope",
        rbac + "NewManagementScope",
        true,
        false,
-       {exchange_param("Name", T::String, true, 0),
-        exchange_param("RecipientRestrictionFilter", T::String, true),
-        exchange_param("RecipientRoot")},
+       {cmdlet_param("Name", T::String, true, 0),
+        cmdlet_param("RecipientRestrictionFilter", T::String, true), cmdlet_param("RecipientRoot")},
        new_management_scope},
       {"Set-ManagementScope",
        rbac + "SetManagementScope",
        true,
        false,
-       {exchange_param("Identity", T::String, true, 0),
-        exchange_param("RecipientRestrictionFilter"), exchange_param("RecipientRoot")},
+       {cmdlet_param("Identity", T::String, true, 0), cmdlet_param("RecipientRestrictionFilter"),
+        cmdlet_param("RecipientRoot")},
        set_management_scope},
       {"Get-ManagementRoleAssignment",
        rbac + "GetManagementRoleAssignment",
        true,
        false,
-       {exchange_param("Role")},
+       {cmdlet_param("Role")},
        get_management_role_assignment},
       {"New-ManagementRoleAssignment",
        rbac + "NewManagementRoleAssignment",
        true,
        false,
-       {exchange_param("Name", T::String, false, 0), exchange_param("Role", T::String, true),
-        exchange_param("User", T::String, true), exchange_param("CustomRecipientWriteScope")},
+       {cmdlet_param("Name", T::String, false, 0), cmdlet_param("Role", T::String, true),
+        cmdlet_param("User", T::String, true), cmdlet_param("CustomRecipientWriteScope")},
        new_management_role_assignment},
       {"Set-ManagementRoleAssignment",
        rbac + "SetManagementRoleAssignment",
        true,
        false,
-       {exchange_param("Identity", T::String, true, 0), exchange_param("CustomRecipientWriteScope"),
+       {cmdlet_param("Identity", T::String, true, 0), cmdlet_param("CustomRecipientWriteScope"),
         choice("RecipientRelativeWriteScope",
                {"None", "NotApplicable", "Organization", "MyGAL", "Self", "OU",
                 "CustomRecipientScope", "MyDistributionGroups", "MyExecutive"},
                "Microsoft.Exchange.Data.Directory.SystemConfiguration.RecipientWriteScopeType"),
-        exchange_param("Enabled", T::Bool)},
+        cmdlet_param("Enabled", T::Bool)},
        set_management_role_assignment},
       {"Get-ThrottlingPolicy",
        config + "GetThrottlingPolicy",
@@ -439,19 +440,18 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
       {"New-ThrottlingPolicy", config + "NewThrottlingPolicy", true, false,
        with_limits(new_policy, version), new_throttling_policy},
       {"Set-ThrottlingPolicy", config + "SetThrottlingPolicy", true, false,
-       with_limits({exchange_param("Identity", T::String, true, 0)}, version),
-       set_throttling_policy},
+       with_limits({cmdlet_param("Identity", T::String, true, 0)}, version), set_throttling_policy},
       {"Get-ThrottlingPolicyAssociation",
        config + "GetThrottlingPolicyAssociation",
        true,
        false,
-       {exchange_param("Identity", T::String, true, 0)},
+       {cmdlet_param("Identity", T::String, true, 0)},
        get_throttling_policy_association},
       {"Set-ThrottlingPolicyAssociation",
        config + "SetThrottlingPolicyAssociation",
        true,
        false,
-       {exchange_param("Identity", T::String, true, 0), exchange_param("ThrottlingPolicy")},
+       {cmdlet_param("Identity", T::String, true, 0), cmdlet_param("ThrottlingPolicy")},
        set_throttling_policy_association},
       {"Get-ExchangeServer", config + "GetExchangeServer", true, false, {}, get_exchange_server},
       {"Get-MailboxDatabase", config + "GetMailboxDatabase", true, false, {}, get_mailbox_database},
@@ -459,14 +459,14 @@ std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version) {
        config + "GetADPermission",
        true,
        false,
-       {exchange_param("Identity", T::String, true, 0), exchange_param("User")},
+       {cmdlet_param("Identity", T::String, true, 0), cmdlet_param("User")},
        get_ad_permission},
       {"Add-ADPermission",
        config + "AddADPermission",
        true,
        false,
-       {exchange_param("Identity", T::String, true, 0), exchange_param("User", T::String, true),
-        exchange_param("ExtendedRights", T::String, true)},
+       {cmdlet_param("Identity", T::String, true, 0), cmdlet_param("User", T::String, true),
+        cmdlet_param("ExtendedRights", T::String, true)},
        add_ad_permission},
   };
 }

@@ -91,8 +91,8 @@ std::vector<PsCmdletSpec> exchange_removal_cmdlets(LabExchangeVersion /*version*
   const std::string rbac = "Microsoft.Exchange.Management.RbacTasks.";
   const std::string config = "Microsoft.Exchange.Management.SystemConfigurationTasks.";
   auto identity_and_confirm = [] {
-    return std::vector<PsParamSpec>{exchange_param("Identity", T::String, true, 0),
-                                    exchange_param("Confirm", T::Switch)};
+    return std::vector<PsParamSpec>{cmdlet_param("Identity", T::String, true, 0),
+                                    cmdlet_param("Confirm", T::Switch)};
   };
   return {
       {"Remove-ManagementRoleAssignment", rbac + "RemoveManagementRoleAssignment", true, false,
@@ -105,8 +105,8 @@ std::vector<PsCmdletSpec> exchange_removal_cmdlets(LabExchangeVersion /*version*
        config + "RemoveADPermission",
        true,
        false,
-       {exchange_param("Identity", T::String, true, 0), exchange_param("User", T::String, true),
-        exchange_param("ExtendedRights", T::String, true), exchange_param("Confirm", T::Switch)},
+       {cmdlet_param("Identity", T::String, true, 0), cmdlet_param("User", T::String, true),
+        cmdlet_param("ExtendedRights", T::String, true), cmdlet_param("Confirm", T::Switch)},
        remove_ad_permission},
   };
 }

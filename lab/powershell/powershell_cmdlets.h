@@ -98,8 +98,9 @@ class PsCmdletContext {
 [[nodiscard]] std::vector<PsCmdletSpec> exchange_cmdlets(LabExchangeVersion version);
 [[nodiscard]] std::vector<PsCmdletSpec> exchange_removal_cmdlets(LabExchangeVersion version);
 
-// An Exchange cmdlet's parameter; `position` 0 is the first positional one ([-Identity]).
-[[nodiscard]] PsParamSpec exchange_param(std::string name, PsParamType type = PsParamType::String,
-                                         bool mandatory = false, int position = -1);
+// A cmdlet's parameter, with the .NET type name PowerShell's errors print; `position` 0 is the
+// first positional one ([-Identity]), -1 none.
+[[nodiscard]] PsParamSpec cmdlet_param(std::string name, PsParamType type = PsParamType::String,
+                                       bool mandatory = false, int position = -1);
 
 }  // namespace sd::lab

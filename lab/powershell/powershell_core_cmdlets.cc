@@ -193,18 +193,6 @@ std::vector<PsValue> read_host(PsCmdletContext& ctx) {
            "InvalidOperation", "PSInvalidOperationException", "InvalidOperation");
 }
 
-PsParamSpec param(std::string name, PsParamType type, bool mandatory = false, int position = -1) {
-  PsParamSpec spec;
-  spec.name = std::move(name);
-  spec.type = type;
-  spec.mandatory = mandatory;
-  spec.position = position;
-  if (type == PsParamType::ScriptBlock) spec.type_name = "System.Management.Automation.ScriptBlock";
-  if (type == PsParamType::Any) spec.type_name = "System.Object";
-  if (type == PsParamType::Switch) spec.type_name = "System.Management.Automation.SwitchParameter";
-  return spec;
-}
-
 }  // namespace
 
 std::vector<PsCmdletSpec> core_cmdlets(LabExchangeVersion /*version*/) {
@@ -215,44 +203,44 @@ std::vector<PsCmdletSpec> core_cmdlets(LabExchangeVersion /*version*/) {
        ns + "AddPSSnapinCommand",
        false,
        false,
-       {param("Name", T::String, true, 0)},
+       {cmdlet_param("Name", T::String, true, 0)},
        add_pssnapin},
       {"ForEach-Object",
        ns + "ForEachObjectCommand",
        false,
        true,
-       {param("Process", T::ScriptBlock, true, 0)},
+       {cmdlet_param("Process", T::ScriptBlock, true, 0)},
        foreach_object},
       {"Where-Object",
        ns + "WhereObjectCommand",
        false,
        true,
-       {param("FilterScript", T::ScriptBlock, true, 0)},
+       {cmdlet_param("FilterScript", T::ScriptBlock, true, 0)},
        where_object},
       {"Select-Object",
        ns + "SelectObjectCommand",
        false,
        true,
-       {param("Property", T::Any, false, 0)},
+       {cmdlet_param("Property", T::Any, false, 0)},
        select_object},
       {"ConvertTo-Json",
        ns + "ConvertToJsonCommand",
        false,
        true,
-       {param("InputObject", T::Any, false, 0), param("Compress", T::Switch)},
+       {cmdlet_param("InputObject", T::Any, false, 0), cmdlet_param("Compress", T::Switch)},
        convertto_json},
       {"ConvertTo-SecureString",
        ns + "ConvertToSecureStringCommand",
        false,
        false,
-       {param("String", T::String, true, 0), param("AsPlainText", T::Switch),
-        param("Force", T::Switch)},
+       {cmdlet_param("String", T::String, true, 0), cmdlet_param("AsPlainText", T::Switch),
+        cmdlet_param("Force", T::Switch)},
        convertto_securestring},
       {"Read-Host",
        ns + "ReadHostCommand",
        false,
        false,
-       {param("Prompt", T::Any, false, 0), param("AsSecureString", T::Switch)},
+       {cmdlet_param("Prompt", T::Any, false, 0), cmdlet_param("AsSecureString", T::Switch)},
        read_host},
   };
 }
